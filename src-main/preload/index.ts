@@ -1,0 +1,2 @@
+// Placeholder: the preload bridge (issue: desktop shell).
+export {}

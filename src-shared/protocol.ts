@@ -1,0 +1,265 @@
+// The public wire contract of TaskPulse: what producers send (REST, CLI, Redis), what the backend
+// stores and returns, and every WebSocket message. Pure TypeScript + zod so the backend, the main
+// process and the renderer validate with one definition. No node, dom or electron import here.
+import { z } from 'zod'
+
+export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export const taskStatusSchema = z.enum(TASK_STATUSES)
+export type TaskStatus = z.infer<typeof taskStatusSchema>
+
+/** A message (Redis payload, REST body, client WS frame) above this is rejected whole. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024
+/** `output` and `error` are stored up to this many bytes (UTF-8); longer text is cut and marked. */
+export const MAX_TEXT_FIELD_BYTES = 64 * 1024
+
+const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+// Numeric ids arrive as numbers from some producers (the reference design used ints); they are the
+// same task as their string form.
+const idLike = (what: string) =>
+  z
+    .union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .transform((v) => String(v))
+    .pipe(z.string().regex(ID_PATTERN, `${what} must be 1–128 characters of A–Z a–z 0–9 . _ : -`))
+
+export const taskIdSchema = idLike('task_id')
+export const eventIdSchema = idLike('event_id')
+
+// Free text that names things (agent, project): no control characters, bounded.
+const nameText = (max: number) =>
+  z
+    .union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .transform((v) => String(v).trim())
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(max)
+        // eslint-disable-next-line no-control-regex
+        .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
+    )
+
+const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/
+
+/**
+ * Parses an ISO 8601 date or date-time into the canonical form `YYYY-MM-DDTHH:mm:ss.sssZ`.
+ * A time without a zone is UTC (the reference producers send naive UTC). Milliseconds are kept;
+ * finer digits are dropped. Returns null when the text is not such a time.
+ * The canonical form sorts lexicographically in time order, which the store relies on.
+ */
+export function normalizeTimestamp(input: string | number): string | null {
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input) || input < 0 || input > 253402300799999) return null
+    return new Date(input).toISOString()
+  }
+  const m = ISO_PATTERN.exec(input.trim())
+  if (!m) return null
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m
+  const ms = (frac + '000').slice(0, 3)
+  let z = zone ?? 'Z'
+  if (z === 'z') z = 'Z'
+  if (z !== 'Z' && !z.includes(':')) z = `${z.slice(0, 3)}:${z.slice(3)}`
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${z}`)
+  if (Number.isNaN(date.getTime())) return null
+  // Reject calendar overflow such as 2026-02-31, which Date silently rolls over.
+  if (z === 'Z' && (date.getUTCDate() !== Number(d) || date.getUTCMonth() + 1 !== Number(mo))) return null
+  const year = date.getUTCFullYear()
+  if (year < 1970 || year > 9999) return null
+  return date.toISOString()
+}
+
+export const timestampSchema = z.union([z.string().max(64), z.number()]).transform((v, ctx) => {
+  const normalized = normalizeTimestamp(v)
+  if (normalized === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time (a time without zone is UTC)' })
+    return z.NEVER
+  }
+  return normalized
+})
+
+/** The fields a producer may set on a task. `null` clears a field; an absent key leaves it. */
+export const taskFieldsShape = {
+  status: taskStatusSchema,
+  title: z.string().max(1024).nullable(),
+  description: z.string().max(MAX_TEXT_FIELD_BYTES).nullable(),
+  assignee: nameText(256).nullable(),
+  project_id: nameText(128).nullable(),
+  // Longer output/error is accepted and cut at MAX_TEXT_FIELD_BYTES by the store, not rejected.
+  output: z.string().nullable(),
+  error: z.string().nullable(),
+  scheduled_at: timestampSchema.nullable(),
+  due_at: timestampSchema.nullable(),
+} as const
+
+export const SETTABLE_FIELDS = Object.keys(taskFieldsShape) as (keyof typeof taskFieldsShape)[]
+export type SettableField = (typeof SETTABLE_FIELDS)[number]
+
+/** A status update as a producer sends it on Redis (channel or stream `data`): status required. */
+export const redisUpdateSchema = z.object({
+  task_id: taskIdSchema,
+  ...taskFieldsShape,
+  updated_at: timestampSchema.optional(),
+  event_id: eventIdSchema.optional(),
+})
+// Unknown keys are stripped on Redis: producers may add their own metadata; dropping the whole
+// update for it would lose a status change.
+
+/** Body of `PUT /api/tasks/:id`: a partial update. Unknown keys are rejected so typos surface. */
+export const restUpdateSchema = z
+  .object({
+    ...taskFieldsShape,
+    status: taskStatusSchema.optional(),
+    updated_at: timestampSchema.optional(),
+    event_id: eventIdSchema.optional(),
+  })
+  .partial()
+  .strict()
+
+/** Body of `POST /api/tasks`: like PUT, with an optional `task_id` (generated when absent). */
+export const restCreateSchema = restUpdateSchema.extend({ task_id: taskIdSchema.optional() }).strict()
+
+export type TaskFieldValues = {
+  status: TaskStatus
+  title: string | null
+  description: string | null
+  assignee: string | null
+  project_id: string | null
+  output: string | null
+  error: string | null
+  scheduled_at: string | null
+  due_at: string | null
+}
+
+export const EVENT_SOURCES = ['rest', 'cli', 'redis', 'stream'] as const
+export type EventSource = (typeof EVENT_SOURCES)[number]
+
+/**
+ * An update after normalisation: identity and time always known. This is what the store applies,
+ * what the outbox relays and what other backends receive.
+ */
+export interface TaskEvent {
+  event_id: string
+  task_id: string
+  updated_at: string
+  fields: Partial<TaskFieldValues>
+  source: EventSource
+  received_at: string
+}
+
+/** A task as REST returns it and WS snapshots carry it. Times are canonical UTC ISO strings. */
+export interface Task extends TaskFieldValues {
+  task_id: string
+  created_at: string
+  updated_at: string
+  started_at: string | null
+  finished_at: string | null
+  last_event_id: string
+}
+
+/** One stored event of a task's history (`GET /api/tasks/:id/events`). */
+export interface StoredEvent {
+  seq: number
+  event_id: string
+  task_id: string
+  fields: Partial<TaskFieldValues>
+  updated_at: string
+  received_at: string
+  source: EventSource
+  /** Whether this event changed the task (and so was broadcast). */
+  changed: boolean
+}
+
+// ---- WebSocket ------------------------------------------------------------------------------
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribe') }),
+  z.object({
+    type: z.literal('resume'),
+    epoch: z.string().min(1).max(128),
+    seq: z.number().int().nonnegative(),
+  }),
+  z.object({ type: z.literal('ping'), t: z.number().optional() }),
+])
+export type ClientMessage = z.infer<typeof clientMessageSchema>
+
+export interface HelloMessage {
+  type: 'hello'
+  epoch: string
+  seq: number
+}
+export interface SubscribedMessage {
+  type: 'subscribed'
+  seq: number
+}
+export interface ResumedMessage {
+  type: 'resumed'
+  seq: number
+}
+export interface SnapshotMessage {
+  type: 'snapshot'
+  seq: number
+  tasks: Task[]
+}
+/** One applied change: the cursor, the event, and the task's resulting state. */
+export interface TaskStatusUpdateMessage extends Task {
+  type: 'task_status_update'
+  seq: number
+  event_id: string
+  previous_status: TaskStatus | null
+}
+export interface PongMessage {
+  type: 'pong'
+  t?: number
+}
+export interface ErrorMessage {
+  type: 'error'
+  code: string
+  message: string
+}
+export type ServerMessage =
+  | HelloMessage
+  | SubscribedMessage
+  | ResumedMessage
+  | SnapshotMessage
+  | TaskStatusUpdateMessage
+  | PongMessage
+  | ErrorMessage
+
+// ---- REST shapes ----------------------------------------------------------------------------
+
+export interface ApiError {
+  error: { code: string; message: string; details?: unknown[] }
+}
+export interface TaskList {
+  tasks: Task[]
+  next_cursor: string | null
+}
+export interface EventList {
+  events: StoredEvent[]
+  next_cursor: string | null
+}
+export type StatusCounts = Record<TaskStatus, number>
+export interface AgentSummary {
+  assignee: string
+  counts: StatusCounts
+  latest_task: Task
+}
+export interface ProjectSummary {
+  project_id: string
+  counts: StatusCounts
+  total: number
+  last_updated_at: string
+  latest_failures: Task[]
+}
+export interface Health {
+  status: 'ok'
+  redis: 'connected' | 'disconnected' | 'disabled'
+  epoch: string
+  seq: number
+  clients: number
+  outbox_pending: number
+  dropped_messages: number
+  uptime_s: number
+  version: string
+}
+
+export const emptyCounts = (): StatusCounts => ({ pending: 0, running: 0, completed: 0, failed: 0 })

@@ -1,0 +1,99 @@
+// Spawns a private redis-server on a free loopback port for one test file, and stops it.
+// A missing redis-server fails the run with a clear message: tests never skip themselves.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+
+export interface RedisServer {
+  port: number
+  url: string
+  /** Stops the server (SIGKILL when `hard`), keeping its port and data dir for `start()`. */
+  stop(opts?: { hard?: boolean }): Promise<void>
+  /** Starts it again on the same port (after stop), with what it persisted. */
+  start(): Promise<void>
+  /** Stops and removes everything. Safe to call twice. */
+  close(): Promise<void>
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function assertRedisInstalled(): void {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      'redis-server is not installed or not on PATH: the integration tests need a real Redis ' +
+        '(Debian: apt-get install redis-server). .ci/run installs it.',
+    )
+  }
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  assertRedisInstalled()
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'taskpulse-redis-'))
+  let child: ChildProcess | null = null
+  let closed = false
+
+  const start = async (): Promise<void> => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
+        '--appendfsync', 'always', '--protected-mode', 'no', '--loglevel', 'warning'],
+      { stdio: 'ignore' },
+    )
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      probe.on('error', () => {})
+      try {
+        await probe.connect()
+        if ((await probe.ping()) === 'PONG') {
+          probe.disconnect()
+          return
+        }
+      } catch {
+        probe.disconnect()
+      }
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+      await sleep(50)
+    }
+  }
+
+  const stop = async (opts?: { hard?: boolean }): Promise<void> => {
+    const c = child
+    child = null
+    if (!c || c.exitCode !== null) return
+    const exited = new Promise<void>((r) => c.once('exit', () => r()))
+    c.kill(opts?.hard ? 'SIGKILL' : 'SIGTERM')
+    await exited
+  }
+
+  await start()
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    async close() {
+      if (closed) return
+      closed = true
+      await stop({ hard: true })
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
