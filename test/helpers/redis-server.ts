@@ -42,7 +42,11 @@ function assertRedisInstalled(): void {
   }
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * `extraArgs` are appended to the redis-server command line (e.g. `['--requirepass', 'pw']`).
+ * With `--requirepass`, pass `password` too so the readiness probe can authenticate.
+ */
+export async function startRedis(opts: { extraArgs?: string[]; password?: string } = {}): Promise<RedisServer> {
   assertRedisInstalled()
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'taskpulse-redis-'))
@@ -53,12 +57,12 @@ export async function startRedis(): Promise<RedisServer> {
     child = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-        '--appendfsync', 'always', '--protected-mode', 'no', '--loglevel', 'warning'],
+        '--appendfsync', 'always', '--protected-mode', 'no', '--loglevel', 'warning', ...(opts.extraArgs ?? [])],
       { stdio: 'ignore' },
     )
     const deadline = Date.now() + 10_000
     for (;;) {
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, password: opts.password })
       probe.on('error', () => {})
       try {
         await probe.connect()

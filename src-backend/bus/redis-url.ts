@@ -1,0 +1,28 @@
+// Redis URLs carry passwords (redis://:secret@host:6379). Anything that logs or reports a Redis URL
+// goes through redactRedisUrl first, so a password never reaches a log line, a health body or an
+// error message.
+
+/**
+ * The URL with its password replaced by `***` (`redis://:***@host:6379/0`). The user name, host,
+ * port, db and query stay: they help an operator and are not secret. A string that does not parse
+ * as a URL is replaced whole, since we cannot tell where a secret might sit in it.
+ */
+export function redactRedisUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return '<unparseable redis url>'
+  }
+  if (parsed.password) parsed.password = '***'
+  // Query parameters may carry a password too (ioredis accepts ?password=...).
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|auth/i.test(key)) parsed.searchParams.set(key, '***')
+  }
+  return parsed.toString()
+}
+
+/** True for `rediss://` URLs, which ioredis connects over TLS. */
+export function isTlsRedisUrl(url: string): boolean {
+  return /^rediss:\/\//i.test(url)
+}
