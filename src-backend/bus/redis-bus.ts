@@ -356,7 +356,8 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     async publish(events: readonly TaskEvent[]): Promise<void> {
       if (stopped) throw new BusError('BUS_STOPPED', 'redis bus was stopped')
       if (events.length === 0) return
-      if (!started || publisher.status !== 'ready') {
+      // Gated on the whole bus, like the outbox relay that retries on 'connected'.
+      if (current !== 'connected' || publisher.status !== 'ready') {
         throw new BusError('BUS_DISCONNECTED', `redis is not connected (${safeUrl})`)
       }
       const pipeline = publisher.pipeline()
