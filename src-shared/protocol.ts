@@ -79,15 +79,15 @@ export const timestampSchema = z.union([z.string().max(64), z.number()]).transfo
 /** The fields a producer may set on a task. `null` clears a field; an absent key leaves it. */
 export const taskFieldsShape = {
   status: taskStatusSchema,
-  title: z.string().max(1024).nullable(),
-  description: z.string().max(MAX_TEXT_FIELD_BYTES).nullable(),
-  assignee: nameText(256).nullable(),
-  project_id: nameText(128).nullable(),
-  // Longer output/error is accepted and cut at MAX_TEXT_FIELD_BYTES by the store, not rejected.
-  output: z.string().nullable(),
-  error: z.string().nullable(),
-  scheduled_at: timestampSchema.nullable(),
-  due_at: timestampSchema.nullable(),
+  title: z.string().max(1024).nullable().optional(),
+  description: z.string().max(MAX_TEXT_FIELD_BYTES).nullable().optional(),
+  assignee: nameText(256).nullable().optional(),
+  project_id: nameText(128).nullable().optional(),
+  // Longer output/error is accepted and cut at MAX_TEXT_FIELD_BYTES by the backend, not rejected.
+  output: z.string().nullable().optional(),
+  error: z.string().nullable().optional(),
+  scheduled_at: timestampSchema.nullable().optional(),
+  due_at: timestampSchema.nullable().optional(),
 } as const
 
 export const SETTABLE_FIELDS = Object.keys(taskFieldsShape) as (keyof typeof taskFieldsShape)[]

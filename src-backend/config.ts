@@ -1,0 +1,150 @@
+// Server configuration: flags > environment > defaults, validated with zod so a bad value is a
+// clear message at start, not a surprise later.
+import { randomBytes } from 'node:crypto'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
+export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .optional()
+
+export const serverConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    dataDir: z.string().min(1),
+    token: z.string().min(8, 'must be at least 8 characters').max(512).optional(),
+    allowedHosts: list,
+    allowedOrigins: list,
+    channel: z.string().min(1).default('task_status_update'),
+    stream: z.string().min(1).default('task_status_stream'),
+    streamMaxLen: z.coerce.number().int().min(1000).default(100_000),
+    eventRetention: z.coerce.number().int().min(1000).default(1_000_000),
+    synchronous: z.enum(['normal', 'full']).default('normal'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Folder of the built renderer served at `/` (out/renderer). */
+    uiDir: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (!isLoopbackHost(c.host) && !c.token) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `binding ${c.host} (not loopback) needs an explicit --token (or TASKPULSE_TOKEN)`,
+      })
+    }
+  })
+
+export type ServerConfigInput = z.input<typeof serverConfigSchema>
+export type ServerConfig = z.output<typeof serverConfigSchema> & { token: string }
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config'
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share')
+  return join(base, 'taskpulse')
+}
+
+export function resolveConfig(input: Partial<ServerConfigInput>): ServerConfig {
+  const parsed = serverConfigSchema.safeParse(input)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `--${kebab(String(i.path[0] ?? ''))}: ${i.message}`)
+    throw new ConfigError(lines.join('\n'))
+  }
+  return { ...parsed.data, token: parsed.data.token ?? randomBytes(24).toString('base64url') }
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+
+const SERVE_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'redis-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  token: { type: 'string' },
+  'allowed-hosts': { type: 'string' },
+  'allowed-origins': { type: 'string' },
+  channel: { type: 'string' },
+  stream: { type: 'string' },
+  'stream-maxlen': { type: 'string' },
+  'event-retention': { type: 'string' },
+  synchronous: { type: 'string' },
+  'log-level': { type: 'string' },
+  'ui-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const SERVE_USAGE = `Usage: taskpulse serve [options]
+
+  --host HOST              bind address (default 127.0.0.1; env TASKPULSE_HOST)
+  --port PORT              0 picks a free port (default 8080; env PORT)
+  --redis-url URL          redis:// or rediss:// (env REDIS_URL); none: embedded SQLite + in-process bus
+  --data-dir DIR           where the SQLite database lives (env TASKPULSE_DATA_DIR; default ~/.local/share/taskpulse)
+  --token T                API and socket token (env TASKPULSE_TOKEN; default: a random one, printed in the ready line)
+  --allowed-hosts H,H      Host header values served on a non-loopback bind
+  --allowed-origins O,O    extra browser origins allowed to call the API (CORS) and open the socket
+  --channel NAME           Redis pub/sub channel (default task_status_update)
+  --stream NAME            Redis stream (default task_status_stream)
+  --stream-maxlen N        approximate MAXLEN for XADD (default 100000)
+  --event-retention N      events of history kept in SQLite (default 1000000)
+  --synchronous normal|full  SQLite durability: normal survives a process crash, full also power loss
+  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (default info; logs go to stderr)
+`
+
+/** Parses `serve` flags over the environment. Throws ConfigError with a readable message. */
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig | 'help' {
+  let values: ReturnType<typeof parseArgs<{ options: typeof SERVE_OPTIONS; args: string[]; strict: true }>>['values']
+  try {
+    values = parseArgs({ args: [...argv], options: SERVE_OPTIONS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  if (values.help) return 'help'
+  const pick = <T>(flag: T | undefined, envValue: T | undefined): T | undefined =>
+    flag !== undefined ? flag : envValue === '' ? undefined : envValue
+  return resolveConfig(
+    stripUndefined({
+      host: pick(values.host, env.TASKPULSE_HOST),
+      port: pick(values.port, env.PORT),
+      redisUrl: pick(values['redis-url'], env.REDIS_URL),
+      dataDir: pick(values['data-dir'], env.TASKPULSE_DATA_DIR) ?? defaultDataDir(env),
+      token: pick(values.token, env.TASKPULSE_TOKEN),
+      allowedHosts: values['allowed-hosts'],
+      allowedOrigins: values['allowed-origins'],
+      channel: values.channel,
+      stream: values.stream,
+      streamMaxLen: values['stream-maxlen'],
+      eventRetention: values['event-retention'],
+      synchronous: values.synchronous,
+      logLevel: pick(values['log-level'], env.TASKPULSE_LOG_LEVEL),
+      uiDir: values['ui-dir'],
+    }) as Partial<ServerConfigInput>,
+  )
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/** A Redis URL safe to log: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparseable url)'
+  }
+}

@@ -1,0 +1,246 @@
+// The REST contract (ARCHITECTURE.md "REST"): JSON in and out, errors as
+// {"error":{"code","message","details"}}, never a stack trace.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import { z } from 'zod'
+import {
+  MAX_MESSAGE_BYTES,
+  restCreateSchema,
+  restUpdateSchema,
+  taskIdSchema,
+  taskStatusSchema,
+  timestampSchema,
+  type ApiError,
+  type Health,
+} from '../../src-shared/protocol'
+import { toTaskEvent, uuidv7 } from '../ingest'
+import type { ApplyOutcome, TaskStore } from '../store/task-store'
+import { InvalidCursorError } from '../store/task-store'
+import type { Guard } from './guard'
+
+export interface ApiDeps {
+  store: TaskStore
+  guard: Guard
+  log: Logger
+  submitLocal(event: ReturnType<typeof toTaskEvent>): Promise<ApplyOutcome>
+  health(): Health
+  metrics?: Registry
+  uiDir?: string | undefined
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown[],
+  ) {
+    super(message)
+  }
+}
+
+function sendError(res: Response, status: number, code: string, message: string, details?: unknown[]): void {
+  const body: ApiError = { error: details ? { code, message, details } : { code, message } }
+  res.status(status).json(body)
+}
+
+function zodDetails(error: z.ZodError): unknown[] {
+  return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+}
+
+function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw new HttpError(400, 'invalid_request', `invalid ${what}`, zodDetails(parsed.error))
+  return parsed.data
+}
+
+const listQuerySchema = z
+  .object({
+    status: taskStatusSchema.optional(),
+    assignee: z.string().max(256).optional(),
+    project_id: z.string().max(128).optional(),
+    from: timestampSchema.optional(),
+    to: timestampSchema.optional(),
+    q: z.string().max(256).optional(),
+    cursor: z.string().max(1024).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+
+const rangeQuerySchema = z.object({ from: timestampSchema, to: timestampSchema }).strict()
+const eventsQuerySchema = z
+  .object({ cursor: z.string().max(1024).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
+  .strict()
+
+export function createApi(deps: ApiDeps): express.Express {
+  const { store, guard, log } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+
+  // Host + Origin on everything (DNS rebinding, cross-site calls), then CORS for allowed origins.
+  app.use((req, res, next) => {
+    const verdict = guard.checkRequest(req)
+    if (!verdict.ok) return sendError(res, verdict.status, verdict.code, verdict.message)
+    const origin = req.headers.origin
+    if (origin) {
+      res.setHeader('Access-Control-Allow-Origin', origin)
+      res.setHeader('Vary', 'Origin')
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS')
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+        res.setHeader('Access-Control-Max-Age', '600')
+        return res.status(204).end()
+      }
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+
+  app.get('/api/health', (_req, res) => {
+    res.json(deps.health())
+  })
+
+  app.use('/api', (req, res, next) => {
+    if (!guard.tokenMatches(guard.tokenOf(req, false))) {
+      res.setHeader('WWW-Authenticate', 'Bearer')
+      return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
+    }
+    next()
+  })
+  if (deps.metrics) {
+    const registry = deps.metrics
+    app.get('/metrics', (req, res, next) => {
+      if (!guard.tokenMatches(guard.tokenOf(req, false))) return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
+      registry
+        .metrics()
+        .then((text) => res.type(registry.contentType).send(text))
+        .catch(next)
+    })
+  }
+
+  const json = express.json({ limit: MAX_MESSAGE_BYTES, strict: true, type: () => true })
+  const requireJson = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.is('application/json')) {
+      return next(new HttpError(415, 'unsupported_media_type', 'send the body as application/json'))
+    }
+    next()
+  }
+
+  const accept = async (
+    taskId: string,
+    body: z.output<typeof restUpdateSchema>,
+    req: Request,
+    res: Response,
+    mode: 'create' | 'upsert',
+  ): Promise<void> => {
+    // The CLI marks its requests so a task's history tells where each change came from.
+    const source = req.get('x-taskpulse-source') === 'cli' ? 'cli' : 'rest'
+    const { updated_at, event_id, ...fields } = body
+    if (mode === 'create' && store.getTask(taskId)) {
+      throw new HttpError(409, 'task_exists', `task ${taskId} exists; use PUT /api/tasks/${taskId} to update it`)
+    }
+    const event = toTaskEvent({ task_id: taskId, fields, updated_at, event_id, source, received_at: new Date() })
+    const outcome = await deps.submitLocal(event)
+    if (!outcome.task) throw new HttpError(409, 'duplicate_event', `event ${event.event_id} was applied before`)
+    res.status(outcome.created ? 201 : 200).json(outcome.task)
+  }
+
+  app.post('/api/tasks', requireJson, json, (req, res, next) => {
+    const body = parseOr400(restCreateSchema, req.body, 'task')
+    const { task_id, ...rest } = body
+    accept(task_id ?? uuidv7(), rest, req, res, 'create').catch(next)
+  })
+
+  app.put('/api/tasks/:id', requireJson, json, (req, res, next) => {
+    const taskId = parseOr400(taskIdSchema, req.params.id, 'task id')
+    const body = parseOr400(restUpdateSchema, req.body, 'update')
+    accept(taskId, body, req, res, 'upsert').catch(next)
+  })
+
+  app.get('/api/tasks', (req, res) => {
+    const q = parseOr400(listQuerySchema, req.query, 'query')
+    res.json(store.listTasks(q))
+  })
+
+  app.get('/api/tasks/:id', (req, res) => {
+    const taskId = parseOr400(taskIdSchema, req.params.id, 'task id')
+    const task = store.getTask(taskId)
+    if (!task) throw new HttpError(404, 'not_found', `no task ${taskId}`)
+    res.json(task)
+  })
+
+  app.get('/api/tasks/:id/events', (req, res) => {
+    const taskId = parseOr400(taskIdSchema, req.params.id, 'task id')
+    const q = parseOr400(eventsQuerySchema, req.query, 'query')
+    if (!store.getTask(taskId)) throw new HttpError(404, 'not_found', `no task ${taskId}`)
+    res.json(store.listEvents(taskId, q.cursor, q.limit))
+  })
+
+  app.get('/api/agents', (_req, res) => {
+    res.json({ agents: store.agents(), next_cursor: null })
+  })
+
+  app.get('/api/projects', (_req, res) => {
+    res.json({ projects: store.projects(), next_cursor: null })
+  })
+
+  app.get('/api/calendar', (req, res) => {
+    const { from, to } = parseOr400(rangeQuerySchema, req.query, 'range (from and to are required)')
+    if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
+    res.json({ tasks: store.calendar(from, to), next_cursor: null })
+  })
+
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
+
+  // The UI: the same renderer build the desktop window loads, for browsers.
+  if (deps.uiDir && existsSync(join(deps.uiDir, 'index.html'))) {
+    const uiDir = deps.uiDir
+    app.use(
+      express.static(uiDir, {
+        index: 'index.html',
+        setHeaders: (res) => {
+          res.setHeader(
+            'Content-Security-Policy',
+            "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+          )
+          res.setHeader('Cache-Control', 'no-cache')
+        },
+      }),
+    )
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('TaskPulse backend is running. The UI is not built here (npm run build).\n')
+    })
+  }
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'not found')))
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    if (res.headersSent) return
+    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.details)
+    if (err instanceof InvalidCursorError) return sendError(res, 400, err.code, err.message)
+    const e = err as { type?: string; status?: number; code?: string; message?: string }
+    if (e.type === 'entity.too.large') {
+      return sendError(res, 413, 'payload_too_large', `body over ${MAX_MESSAGE_BYTES} bytes`)
+    }
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'body is not valid JSON')
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      return sendError(res, 415, 'unsupported_media_type', e.message ?? 'unsupported encoding')
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, e.status, 'bad_request', e.message ?? 'bad request')
+    }
+    if (e.code === 'shutting_down') return sendError(res, 503, 'shutting_down', 'server is shutting down')
+    if (e.code === 'storage_failed') return sendError(res, 503, 'storage_failed', 'could not store the update; retry')
+    log.error({ err }, 'unhandled error in request')
+    sendError(res, 500, 'internal', 'internal error')
+  }
+  app.use(onError)
+  return app
+}

@@ -1,0 +1,79 @@
+// Request guards shared by every HTTP route and the WebSocket upgrade: the Host allowlist (DNS
+// rebinding), the Origin check, and the bearer token compared in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+
+export interface GuardOptions {
+  /** True when bound to a loopback address: only loopback Host values are served. */
+  loopback: boolean
+  /** Filled once listening (the port is known then). */
+  port: () => number
+  /** Host header values served on a non-loopback bind; empty: any. */
+  allowedHosts: readonly string[]
+  /** Browser origins allowed besides the server's own (e.g. the Electron window's). */
+  allowedOrigins: readonly string[]
+  token: string
+}
+
+export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403; code: string; message: string }
+
+export function createGuard(opts: GuardOptions) {
+  const tokenDigest = createHash('sha256').update(opts.token).digest()
+
+  function hostAllowed(host: string | undefined): boolean {
+    if (!host) return false
+    const h = host.toLowerCase()
+    if (opts.loopback) {
+      const port = opts.port()
+      return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`
+    }
+    if (opts.allowedHosts.length === 0) return true
+    return opts.allowedHosts.some((a) => a.toLowerCase() === h || a.toLowerCase() === h.replace(/:\d+$/, ''))
+  }
+
+  function originAllowed(origin: string, host: string | undefined): boolean {
+    if (opts.allowedOrigins.includes(origin)) return true
+    try {
+      const o = new URL(origin)
+      // The server's own origin: same host:port as the request was addressed to.
+      return (o.protocol === 'http:' || o.protocol === 'https:') && o.host.toLowerCase() === host?.toLowerCase()
+    } catch {
+      return false
+    }
+  }
+
+  return {
+    originAllowed,
+
+    /** Host and Origin: applied to every request, health included. */
+    checkRequest(req: IncomingMessage): GuardVerdict {
+      if (!hostAllowed(req.headers.host)) {
+        return { ok: false, status: 403, code: 'forbidden_host', message: 'Host header not allowed' }
+      }
+      const origin = req.headers.origin
+      if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
+        return { ok: false, status: 403, code: 'forbidden_origin', message: `Origin ${origin} not allowed` }
+      }
+      return { ok: true }
+    },
+
+    tokenMatches(candidate: string | undefined | null): boolean {
+      if (!candidate) return false
+      const digest = createHash('sha256').update(candidate).digest()
+      return timingSafeEqual(digest, tokenDigest)
+    },
+
+    /** The token of a request: `Authorization: Bearer T`, or `?token=T` (WebSocket upgrades only). */
+    tokenOf(req: IncomingMessage, allowQuery: boolean): string | null {
+      const auth = req.headers.authorization
+      if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
+      if (allowQuery && req.url) {
+        const t = new URL(req.url, 'http://x').searchParams.get('token')
+        if (t) return t
+      }
+      return null
+    },
+  }
+}
+
+export type Guard = ReturnType<typeof createGuard>

@@ -1,0 +1,220 @@
+// The ingest pipeline: every update, whatever its entry (REST, CLI, Redis channel, Redis stream),
+// is validated and normalised here, queued, and applied in one SQLite transaction per event-loop
+// turn. Batching per turn keeps commits cheap under load and adds no waiting when idle. After the
+// commit: REST callers are answered, the changes are broadcast, and the outbox relay is kicked.
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_TEXT_FIELD_BYTES,
+  redisUpdateSchema,
+  type EventSource,
+  type TaskEvent,
+  type TaskFieldValues,
+} from '../src-shared/protocol'
+import type { InboundMessage } from './bus/bus'
+import type { ApplyOutcome, TaskStore } from './store/task-store'
+
+/** A change that was committed and must be broadcast. */
+export interface AppliedChange {
+  seq: number
+  message: string
+}
+
+export interface IngestDeps {
+  store: TaskStore
+  log: Logger
+  /** Called after each commit with the changes in seq order. */
+  onChanges(changes: readonly AppliedChange[]): void
+  /** Called after a commit that added local events to the outbox. */
+  onOutboxWritten?(): void
+  /** Counts a dropped inbound message by reason (metrics). */
+  onDrop?(reason: string): void
+  now?: () => Date
+}
+
+interface Pending {
+  event: TaskEvent
+  resolve?: (outcome: ApplyOutcome) => void
+  reject?: (err: Error) => void
+}
+
+/** A UUIDv7: time-ordered, so generated event ids sort roughly by creation time. */
+export function uuidv7(now = Date.now()): string {
+  const bytes = randomBytes(16)
+  bytes.writeUIntBE(now, 0, 6)
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+const TRUNCATION_MARK = (omitted: number) => `\n…[truncated by TaskPulse: ${omitted} bytes omitted]`
+
+/** Cuts text to MAX_TEXT_FIELD_BYTES of UTF-8 on a character boundary and marks the cut. */
+export function capText(text: string): string {
+  const size = Buffer.byteLength(text)
+  if (size <= MAX_TEXT_FIELD_BYTES) return text
+  const buf = Buffer.from(text)
+  let end = MAX_TEXT_FIELD_BYTES - 64 // room for the mark
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end-- // do not split a multi-byte character
+  return buf.subarray(0, end).toString('utf8') + TRUNCATION_MARK(size - end)
+}
+
+/** Builds the normalised event from validated fields; fills identity and time when missing. */
+export function toTaskEvent(input: {
+  task_id: string
+  fields: Partial<TaskFieldValues>
+  updated_at?: string | undefined
+  event_id?: string | undefined
+  source: EventSource
+  received_at: Date
+  streamId?: string | undefined
+}): TaskEvent {
+  const fields = { ...input.fields }
+  if (typeof fields.output === 'string') fields.output = capText(fields.output)
+  if (typeof fields.error === 'string') fields.error = capText(fields.error)
+  let updatedAt = input.updated_at
+  if (!updatedAt && input.streamId) {
+    const ms = Number(input.streamId.split('-')[0])
+    if (Number.isFinite(ms)) updatedAt = new Date(ms).toISOString()
+  }
+  return {
+    event_id: input.event_id ?? input.streamId ?? uuidv7(input.received_at.getTime()),
+    task_id: input.task_id,
+    updated_at: updatedAt ?? input.received_at.toISOString(),
+    fields,
+    source: input.source,
+    received_at: input.received_at.toISOString(),
+  }
+}
+
+export type ParseResult = { ok: true; event: TaskEvent } | { ok: false; reason: string; detail: string }
+
+/** Parses one Redis payload (channel message or stream `data`) into an event. */
+export function parseInbound(msg: InboundMessage, now: Date): ParseResult {
+  if (msg.payload === null) return { ok: false, reason: 'no_data_field', detail: 'stream entry has no `data` field' }
+  if (Buffer.byteLength(msg.payload) > MAX_MESSAGE_BYTES) {
+    return { ok: false, reason: 'too_large', detail: `payload over ${MAX_MESSAGE_BYTES} bytes` }
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(msg.payload)
+  } catch {
+    return { ok: false, reason: 'invalid_json', detail: 'payload is not JSON' }
+  }
+  const parsed = redisUpdateSchema.safeParse(json)
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]
+    return {
+      ok: false,
+      reason: 'invalid_message',
+      detail: first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid',
+    }
+  }
+  const { task_id, updated_at, event_id, ...fields } = parsed.data
+  return {
+    ok: true,
+    event: toTaskEvent({
+      task_id,
+      fields,
+      updated_at,
+      event_id,
+      source: msg.source,
+      received_at: now,
+      streamId: msg.source === 'stream' ? msg.streamId : undefined,
+    }),
+  }
+}
+
+export function createIngest(deps: IngestDeps) {
+  const now = deps.now ?? (() => new Date())
+  let queue: Pending[] = []
+  let scheduled: NodeJS.Immediate | null = null
+  let stopped = false
+  const loggedReasons = new Set<string>()
+  let dropped = 0
+  // The newest stream entry id seen (valid or not); stored with the next commit. A bad entry must
+  // advance the cursor too, or it would be re-read forever.
+  let pendingStreamCursor: string | undefined
+
+  function schedule(): void {
+    if (!scheduled) scheduled = setImmediate(flush)
+  }
+
+  function flush(): void {
+    scheduled = null
+    if (queue.length === 0 && !pendingStreamCursor) return
+    const batch = queue
+    queue = []
+    const streamCursor = pendingStreamCursor
+    pendingStreamCursor = undefined
+    let outcomes: ApplyOutcome[]
+    try {
+      outcomes = deps.store.apply(
+        batch.map((p) => p.event),
+        streamCursor ? { streamCursor } : {},
+      )
+    } catch (err) {
+      deps.log.error({ err, events: batch.length }, 'could not store a batch of events')
+      const failure = Object.assign(new Error('storage failed; the update was not accepted'), { code: 'storage_failed' })
+      for (const p of batch) p.reject?.(failure)
+      return
+    }
+    const changes: AppliedChange[] = []
+    let local = false
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!
+      const p = batch[i]!
+      if (outcome.kind === 'changed') changes.push({ seq: outcome.seq, message: outcome.message })
+      if (outcome.kind !== 'duplicate' && (p.event.source === 'rest' || p.event.source === 'cli')) local = true
+      p.resolve?.(outcome)
+    }
+    if (changes.length > 0) deps.onChanges(changes)
+    if (local) deps.onOutboxWritten?.()
+  }
+
+  function drop(reason: string, detail: string): void {
+    dropped++
+    deps.onDrop?.(reason)
+    // Logged once per reason: a producer stuck in a bad loop must not flood the log.
+    if (!loggedReasons.has(reason)) {
+      loggedReasons.add(reason)
+      deps.log.warn({ reason, detail }, 'dropped a malformed message (further drops of this kind are only counted)')
+    }
+  }
+
+  return {
+    /** From the bus: parse, validate, count drops, queue the rest. Never throws. */
+    submitInbound(batch: readonly InboundMessage[]): void {
+      if (stopped) return
+      const t = now()
+      for (const msg of batch) {
+        const result = parseInbound(msg, t)
+        if (msg.source === 'stream') pendingStreamCursor = msg.streamId
+        if (result.ok) queue.push({ event: result.event })
+        else drop(result.reason, result.detail)
+      }
+      schedule()
+    },
+
+    /** From REST/CLI: resolves once the event is committed (the caller then answers 2xx). */
+    submitLocal(event: TaskEvent): Promise<ApplyOutcome> {
+      if (stopped) return Promise.reject(Object.assign(new Error('server is shutting down'), { code: 'shutting_down' }))
+      return new Promise((resolve, reject) => {
+        queue.push({ event, resolve, reject })
+        schedule()
+      })
+    },
+
+    droppedCount: (): number => dropped,
+
+    /** Applies what is queued and stops accepting. Idempotent. */
+    stop(): void {
+      if (scheduled) clearImmediate(scheduled)
+      scheduled = null
+      flush()
+      stopped = true
+    },
+  }
+}

@@ -1,0 +1,201 @@
+// Composition root of the backend: builds the parts in one place, in boot order, and tears them
+// down in reverse. startServer(config) → { url, wsUrl, uiUrl, token, close() }.
+//
+//   store (SQLite) → ingest (validate, batch, commit) → ws hub (broadcast)
+//                        ↑                          ↘ outbox relay → bus (Redis PUBLISH + XADD)
+//   bus (Redis channel + stream, or local) ──────────┘
+//   http (guard, REST, UI, /ws upgrade)
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { Counter, Gauge, Registry } from 'prom-client'
+import type { Health } from '../src-shared/protocol'
+import type { Bus } from './bus/bus'
+import { createLocalBus } from './bus/local-bus'
+import { createRedisBus } from './bus/redis-bus'
+import { isLoopbackHost, type ServerConfig } from './config'
+import { createApi } from './http/api'
+import { createGuard } from './http/guard'
+import { createIngest } from './ingest'
+import { createOutboxRelay } from './outbox-relay'
+import { openTaskStore } from './store/task-store'
+import { createWsHub } from './ws/ws-hub'
+
+export const VERSION = '0.1.0'
+
+export interface RunningServer {
+  url: string
+  wsUrl: string
+  /** The UI with the token in the fragment (never sent to a server, kept out of logs). */
+  uiUrl: string
+  token: string
+  port: number
+  /** Graceful stop: refuse new work, drain the outbox up to 2 s, close sockets with 1001. Idempotent. */
+  close(): Promise<void>
+}
+
+export interface ServerDeps {
+  log: Logger
+  /** Replaces the Redis bus (tests). */
+  bus?: Bus
+}
+
+export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
+  const log = deps.log
+  const startedAt = Date.now()
+  const store = openTaskStore({
+    file: join(config.dataDir, 'taskpulse.sqlite'),
+    outbox: Boolean(config.redisUrl) || Boolean(deps.bus && deps.bus.kind === 'redis'),
+    eventRetention: config.eventRetention,
+    synchronous: config.synchronous,
+  })
+
+  const registry = new Registry()
+  const appliedTotal = new Counter({ name: 'taskpulse_changes_total', help: 'Changes applied and broadcast', registers: [registry] })
+  const droppedTotal = new Counter({
+    name: 'taskpulse_dropped_messages_total',
+    help: 'Inbound Redis messages dropped as malformed',
+    labelNames: ['reason'],
+    registers: [registry],
+  })
+
+  const hub = createWsHub({ store, log: log.child({ component: 'ws' }) })
+  const bus: Bus =
+    deps.bus ??
+    (config.redisUrl
+      ? createRedisBus({
+          url: config.redisUrl,
+          channel: config.channel,
+          stream: config.stream,
+          maxLen: config.streamMaxLen,
+          log,
+        })
+      : createLocalBus())
+  const relay = createOutboxRelay({ store, bus, log: log.child({ component: 'outbox' }) })
+  const ingest = createIngest({
+    store,
+    log: log.child({ component: 'ingest' }),
+    onChanges: (changes) => {
+      appliedTotal.inc(changes.length)
+      hub.broadcast(changes)
+    },
+    onOutboxWritten: () => relay.kick(),
+    onDrop: (reason) => droppedTotal.inc({ reason }),
+  })
+
+  new Gauge({ name: 'taskpulse_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(hub.clientCount()) } })
+  new Gauge({ name: 'taskpulse_outbox_pending', help: 'Local events not yet confirmed by Redis', registers: [registry], collect() { this.set(store.outboxCount()) } })
+  new Gauge({ name: 'taskpulse_redis_connected', help: '1 when Redis is connected', registers: [registry], collect() { this.set(bus.state() === 'connected' ? 1 : 0) } })
+  new Gauge({ name: 'taskpulse_seq', help: 'Latest applied event seq', registers: [registry], collect() { this.set(store.currentSeq()) } })
+
+  let port = 0
+  const guard = createGuard({
+    loopback: isLoopbackHost(config.host),
+    port: () => port,
+    allowedHosts: config.allowedHosts ?? [],
+    allowedOrigins: config.allowedOrigins ?? [],
+    token: config.token,
+  })
+
+  const health = (): Health => ({
+    status: 'ok',
+    redis: bus.state(),
+    epoch: store.epoch,
+    seq: store.currentSeq(),
+    clients: hub.clientCount(),
+    outbox_pending: store.outboxCount(),
+    dropped_messages: ingest.droppedCount(),
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    version: VERSION,
+  })
+
+  const app = createApi({
+    store,
+    guard,
+    log: log.child({ component: 'http' }),
+    submitLocal: (event) => ingest.submitLocal(event),
+    health,
+    metrics: registry,
+    uiDir: config.uiDir,
+  })
+
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app)
+  server.on('upgrade', (req, socket, head) => {
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+    socket.on('error', () => socket.destroy())
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (path !== '/ws') return reject(404, 'Not Found')
+    const verdict = guard.checkRequest(req)
+    if (!verdict.ok) return reject(verdict.status, 'Forbidden')
+    if (!guard.tokenMatches(guard.tokenOf(req, true))) return reject(401, 'Unauthorized')
+    hub.handleUpgrade(req, socket, head)
+  })
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  })
+
+  await bus.start({
+    onMessages: (batch) => ingest.submitInbound(batch),
+    onStateChange: (state) => {
+      log.info({ redis: state }, 'redis state')
+      if (state === 'connected') relay.kick()
+    },
+    getStreamCursor: () => store.streamCursor(),
+  })
+  relay.kick() // anything left in the outbox by a previous run
+
+  const pruneTimer = setInterval(() => {
+    try {
+      store.pruneHistory()
+    } catch (err) {
+      log.warn({ err }, 'pruning event history failed')
+    }
+  }, 60_000)
+  pruneTimer.unref()
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (err) {
+    clearInterval(pruneTimer)
+    await bus.stop()
+    store.close()
+    throw err
+  }
+  port = (server.address() as AddressInfo).port
+  const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host
+  const url = `http://${hostForUrl}:${port}`
+
+  let closing: Promise<void> | null = null
+  return {
+    url,
+    wsUrl: `ws://${hostForUrl}:${port}/ws`,
+    uiUrl: `${url}/#token=${encodeURIComponent(config.token)}`,
+    token: config.token,
+    port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer)
+        const httpClosed = new Promise<void>((r) => server.close(() => r()))
+        ingest.stop() // commits what is queued, refuses the rest
+        const drained = await relay.flush(2000)
+        if (!drained) log.warn({ pending: store.outboxCount() }, 'outbox not empty at shutdown; relayed on next start')
+        relay.stop()
+        await hub.close()
+        server.closeAllConnections()
+        await httpClosed
+        await bus.stop()
+        store.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,496 @@
+// Durable state of one backend: tasks, their event history with a local monotonic seq, the outbox
+// of locally accepted events not yet confirmed by Redis, and meta (epoch, stream cursor).
+//
+// Every batch of events is applied in one SQLite transaction. A task is a last-writer-wins map:
+// each field holds the value of the latest event that set it, latest by (updated_at, event_id), so
+// any arrival order of the same events gives the same task on every backend.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import {
+  SETTABLE_FIELDS,
+  emptyCounts,
+  type AgentSummary,
+  type EventSource,
+  type ProjectSummary,
+  type SettableField,
+  type StoredEvent,
+  type Task,
+  type TaskEvent,
+  type TaskFieldValues,
+  type TaskStatus,
+  type TaskStatusUpdateMessage,
+} from '../../src-shared/protocol'
+import { eventToWire } from '../bus/bus'
+import { migrate } from './migrations'
+
+type Version = readonly [updatedAt: string, eventId: string]
+type Versions = Partial<Record<SettableField, Version>>
+
+interface TaskRow extends Omit<Task, never> {
+  versions: string
+}
+
+export type ApplyOutcome =
+  /** The event changed the task; `message` is the broadcast frame (JSON) carrying `seq`. */
+  | { kind: 'changed'; seq: number; message: string; task: Task; created: boolean }
+  /** Stored in history, but older than every field it sets: nothing to broadcast. */
+  | { kind: 'unchanged'; seq: number; task: Task; created: false }
+  /** This event_id was applied before: not stored again. */
+  | { kind: 'duplicate'; task: Task | null; created: false }
+
+export interface ApplyOptions {
+  /** Stream cursor to store in the same transaction (the last stream entry id of this batch). */
+  streamCursor?: string
+}
+
+export interface ListTasksQuery {
+  status?: TaskStatus | undefined
+  assignee?: string | undefined
+  project_id?: string | undefined
+  /** updated_at >= from */
+  from?: string | undefined
+  /** updated_at < to */
+  to?: string | undefined
+  q?: string | undefined
+  cursor?: string | undefined
+  limit?: number | undefined
+}
+
+export interface OutboxEntry {
+  seq: number
+  wire: string
+}
+
+export interface TaskStoreOptions {
+  /** Path of the SQLite file; ':memory:' for tests of pure logic. */
+  file: string
+  /** Write locally accepted events to the outbox (only when a Redis bus will relay them). */
+  outbox: boolean
+  /** How many events of history to keep (older ones are pruned; a resume from before gets a snapshot). */
+  eventRetention?: number
+  /** 'normal' survives a process crash; 'full' also an OS crash or power loss, at a cost per commit. */
+  synchronous?: 'normal' | 'full'
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor'
+}
+
+const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed'])
+
+function newer(a: Version, b: Version | undefined): boolean {
+  if (!b) return true
+  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])
+}
+
+function encodeCursor(parts: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url')
+}
+function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(parts) && parts.length === arity) return parts as (string | number)[]
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('cursor is not one this server issued')
+}
+
+function rowToTask(row: TaskRow): Task {
+  return {
+    task_id: row.task_id,
+    status: row.status,
+    title: row.title,
+    description: row.description,
+    assignee: row.assignee,
+    project_id: row.project_id,
+    output: row.output,
+    error: row.error,
+    scheduled_at: row.scheduled_at,
+    due_at: row.due_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    last_event_id: row.last_event_id,
+  }
+}
+
+const TASK_COLUMNS =
+  'task_id, status, title, description, assignee, project_id, output, error, scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id'
+
+export type TaskStore = ReturnType<typeof openTaskStore>
+
+export function openTaskStore(options: TaskStoreOptions) {
+  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
+  const db = new Database(options.file)
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+
+  const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
+  const metaSet = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
+  const getMeta = (key: string) => metaGet.get(key)?.value
+
+  let epoch = getMeta('epoch')
+  if (!epoch) {
+    epoch = randomBytes(12).toString('base64url')
+    metaSet.run('epoch', epoch)
+  }
+  const retention = Math.max(1000, options.eventRetention ?? 1_000_000)
+
+  const seqRow = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'task_events'").get() as
+    | { seq: number }
+    | undefined
+  let lastSeq = seqRow?.seq ?? 0
+
+  const stmts = {
+    getTask: db.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE task_id = ?`),
+    eventExists: db.prepare<[string], { seq: number }>('SELECT seq FROM task_events WHERE event_id = ?'),
+    upsertTask: db.prepare(`
+      INSERT INTO tasks (${TASK_COLUMNS}, versions)
+      VALUES (@task_id, @status, @title, @description, @assignee, @project_id, @output, @error, @scheduled_at,
+              @due_at, @created_at, @updated_at, @started_at, @finished_at, @last_event_id, @versions)
+      ON CONFLICT (task_id) DO UPDATE SET
+        status = excluded.status, title = excluded.title, description = excluded.description,
+        assignee = excluded.assignee, project_id = excluded.project_id, output = excluded.output,
+        error = excluded.error, scheduled_at = excluded.scheduled_at, due_at = excluded.due_at,
+        created_at = excluded.created_at, updated_at = excluded.updated_at, started_at = excluded.started_at,
+        finished_at = excluded.finished_at, last_event_id = excluded.last_event_id, versions = excluded.versions`),
+    insertEvent: db.prepare(`
+      INSERT INTO task_events (seq, event_id, task_id, status, fields, updated_at, received_at, source, message)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    latestRunningBefore: db.prepare<[string, string], { t: string | null }>(
+      "SELECT max(updated_at) AS t FROM task_events WHERE task_id = ? AND status = 'running' AND updated_at <= ?",
+    ),
+    insertOutbox: db.prepare<[number, string]>('INSERT INTO outbox (seq, wire) VALUES (?, ?)'),
+    pendingOutbox: db.prepare<[number], OutboxEntry>('SELECT seq, wire FROM outbox ORDER BY seq LIMIT ?'),
+    ackOutbox: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
+    countOutbox: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox'),
+    messagesAfter: db.prepare<[number, number], { seq: number; message: string }>(
+      'SELECT seq, message FROM task_events WHERE seq > ? AND message IS NOT NULL ORDER BY seq LIMIT ?',
+    ),
+    allTasks: db.prepare<[], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`),
+    eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
+      'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    pruneBelow: db.prepare<[number, number]>(
+      'DELETE FROM task_events WHERE seq IN (SELECT seq FROM task_events WHERE seq <= ? ORDER BY seq LIMIT ?)',
+    ),
+  }
+
+  interface StoredEventRow {
+    seq: number
+    event_id: string
+    task_id: string
+    fields: string
+    updated_at: string
+    received_at: string
+    source: EventSource
+    changed: number
+  }
+
+  /** Applies one event inside the caller's transaction. */
+  function applyOne(event: TaskEvent): ApplyOutcome {
+    const existingRow = stmts.getTask.get(event.task_id)
+    if (stmts.eventExists.get(event.event_id)) {
+      return { kind: 'duplicate', task: existingRow ? rowToTask(existingRow) : null, created: false }
+    }
+    const version: Version = [event.updated_at, event.event_id]
+    const versions: Versions = existingRow ? (JSON.parse(existingRow.versions) as Versions) : {}
+    const before: Task | null = existingRow ? rowToTask(existingRow) : null
+    const next: Task = before
+      ? { ...before }
+      : {
+          task_id: event.task_id,
+          status: 'pending',
+          title: null,
+          description: null,
+          assignee: null,
+          project_id: null,
+          output: null,
+          error: null,
+          scheduled_at: null,
+          due_at: null,
+          created_at: event.updated_at,
+          updated_at: event.updated_at,
+          started_at: null,
+          finished_at: null,
+          last_event_id: event.event_id,
+        }
+
+    for (const field of SETTABLE_FIELDS) {
+      if (!(field in event.fields)) continue
+      if (!newer(version, versions[field])) continue
+      const value = event.fields[field]
+      if (field === 'status') {
+        if (value == null) continue // status cannot be cleared
+        next.status = value as TaskStatus
+      } else {
+        ;(next as unknown as Record<string, unknown>)[field] = value ?? null
+      }
+      versions[field] = version
+    }
+    if (event.updated_at < next.created_at) next.created_at = event.updated_at
+    if (newer(version, [next.updated_at, next.last_event_id])) {
+      next.updated_at = event.updated_at
+      next.last_event_id = event.event_id
+    }
+
+    // started_at / finished_at follow from the winning status and the running events before it,
+    // which makes them order-independent like every other field.
+    const statusVersion = versions.status
+    if (!statusVersion || next.status === 'pending') {
+      next.started_at = null
+      next.finished_at = null
+    } else {
+      const statusTime = statusVersion[0]
+      next.finished_at = TERMINAL.has(next.status) ? statusTime : null
+      if (next.status === 'running') {
+        next.started_at = statusTime
+      } else {
+        let started = stmts.latestRunningBefore.get(event.task_id, statusTime)?.t ?? null
+        if (event.fields.status === 'running' && event.updated_at <= statusTime && (!started || event.updated_at > started)) {
+          started = event.updated_at
+        }
+        next.started_at = started
+      }
+    }
+
+    const seq = ++lastSeq
+    const changed = !before || !sameTask(before, next)
+    let message: string | null = null
+    if (changed) {
+      const frame: TaskStatusUpdateMessage = {
+        type: 'task_status_update',
+        seq,
+        event_id: event.event_id,
+        previous_status: before ? before.status : null,
+        ...next,
+      }
+      message = JSON.stringify(frame)
+      stmts.upsertTask.run({ ...next, versions: JSON.stringify(versions) })
+    } else if (existingRow && JSON.stringify(versions) !== existingRow.versions) {
+      stmts.upsertTask.run({ ...next, versions: JSON.stringify(versions) })
+    }
+    stmts.insertEvent.run(
+      seq,
+      event.event_id,
+      event.task_id,
+      event.fields.status ?? null,
+      JSON.stringify(event.fields),
+      event.updated_at,
+      event.received_at,
+      event.source,
+      message,
+    )
+    if (options.outbox && (event.source === 'rest' || event.source === 'cli')) {
+      stmts.insertOutbox.run(seq, eventToWire(event))
+    }
+    return changed
+      ? { kind: 'changed', seq, message: message!, task: next, created: !before }
+      : { kind: 'unchanged', seq, task: next, created: false }
+  }
+
+  const applyBatch = db.transaction((events: readonly TaskEvent[], opts: ApplyOptions): ApplyOutcome[] => {
+    const outcomes = events.map(applyOne)
+    if (opts.streamCursor) metaSet.run('stream_cursor', opts.streamCursor)
+    return outcomes
+  })
+
+  return {
+    epoch,
+    /** The seq of the latest applied event (a cursor; not a count). */
+    currentSeq: (): number => lastSeq,
+
+    /** Applies a batch in one transaction; outcomes in the same order as `events`. */
+    apply(events: readonly TaskEvent[], opts: ApplyOptions = {}): ApplyOutcome[] {
+      const seqBefore = lastSeq
+      try {
+        return applyBatch(events, opts)
+      } catch (err) {
+        lastSeq = seqBefore // the transaction rolled back; so do the seqs it handed out
+        throw err
+      }
+    },
+
+    getTask(taskId: string): Task | null {
+      const row = stmts.getTask.get(taskId)
+      return row ? rowToTask(row) : null
+    },
+
+    listTasks(query: ListTasksQuery): { tasks: Task[]; next_cursor: string | null } {
+      const where: string[] = []
+      const params: (string | number)[] = []
+      if (query.status) (where.push('status = ?'), params.push(query.status))
+      if (query.assignee) (where.push('assignee = ?'), params.push(query.assignee))
+      if (query.project_id) (where.push('project_id = ?'), params.push(query.project_id))
+      if (query.from) (where.push('updated_at >= ?'), params.push(query.from))
+      if (query.to) (where.push('updated_at < ?'), params.push(query.to))
+      if (query.q) {
+        const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+        where.push(
+          "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
+        )
+        params.push(like, like, like, like)
+      }
+      if (query.cursor) {
+        const [updatedAt, taskId] = decodeCursor(query.cursor, 2)
+        where.push('(updated_at < ? OR (updated_at = ? AND task_id < ?))')
+        params.push(String(updatedAt), String(updatedAt), String(taskId))
+      }
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+      const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY updated_at DESC, task_id DESC LIMIT ?`
+      const rows = db.prepare<(string | number)[], TaskRow>(sql).all(...params, limit + 1)
+      const page = rows.slice(0, limit).map(rowToTask)
+      const last = page.at(-1)
+      return {
+        tasks: page,
+        next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+      }
+    },
+
+    listEvents(taskId: string, cursor?: string, limit = 200): { events: StoredEvent[]; next_cursor: string | null } {
+      const after = cursor ? Number(decodeCursor(cursor, 1)[0]) : 0
+      const n = Math.min(Math.max(limit, 1), 1000)
+      const rows = stmts.eventsOfTask.all(taskId, after, n + 1)
+      const events = rows.slice(0, n).map(
+        (r): StoredEvent => ({
+          seq: r.seq,
+          event_id: r.event_id,
+          task_id: r.task_id,
+          fields: JSON.parse(r.fields) as Partial<TaskFieldValues>,
+          updated_at: r.updated_at,
+          received_at: r.received_at,
+          source: r.source,
+          changed: r.changed === 1,
+        }),
+      )
+      const last = events.at(-1)
+      return { events, next_cursor: rows.length > n && last ? encodeCursor([last.seq]) : null }
+    },
+
+    /** Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else created..updated. */
+    calendar(from: string, to: string, limit = 5000): Task[] {
+      return db
+        .prepare<[string, string, number], TaskRow>(
+          `SELECT ${TASK_COLUMNS}, versions FROM tasks
+           WHERE coalesce(scheduled_at, due_at, started_at, created_at) < ?
+             AND coalesce(due_at, scheduled_at, finished_at, updated_at) >= ?
+           ORDER BY coalesce(scheduled_at, due_at, started_at, created_at) LIMIT ?`,
+        )
+        .all(to, from, limit)
+        .map(rowToTask)
+    },
+
+    agents(): AgentSummary[] {
+      const counts = db
+        .prepare<[], { assignee: string; status: TaskStatus; n: number }>(
+          'SELECT assignee, status, count(*) AS n FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee, status',
+        )
+        .all()
+      const latest = db
+        .prepare<[], TaskRow>(
+          `SELECT ${TASK_COLUMNS}, versions FROM (
+             SELECT *, row_number() OVER (PARTITION BY assignee ORDER BY updated_at DESC, task_id DESC) AS rn
+             FROM tasks WHERE assignee IS NOT NULL) WHERE rn = 1 ORDER BY updated_at DESC`,
+        )
+        .all()
+      const byAgent = new Map<string, AgentSummary>()
+      for (const row of latest) {
+        byAgent.set(row.assignee!, { assignee: row.assignee!, counts: emptyCounts(), latest_task: rowToTask(row) })
+      }
+      for (const c of counts) {
+        const agent = byAgent.get(c.assignee)
+        if (agent) agent.counts[c.status] = c.n
+      }
+      return [...byAgent.values()]
+    },
+
+    projects(): ProjectSummary[] {
+      const rows = db
+        .prepare<[], { project_id: string; status: TaskStatus; n: number; last: string }>(
+          'SELECT project_id, status, count(*) AS n, max(updated_at) AS last FROM tasks WHERE project_id IS NOT NULL GROUP BY project_id, status',
+        )
+        .all()
+      const failures = db
+        .prepare<[], TaskRow>(
+          `SELECT ${TASK_COLUMNS}, versions FROM (
+             SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY updated_at DESC, task_id DESC) AS rn
+             FROM tasks WHERE project_id IS NOT NULL AND status = 'failed') WHERE rn <= 5`,
+        )
+        .all()
+      const byProject = new Map<string, ProjectSummary>()
+      for (const r of rows) {
+        let p = byProject.get(r.project_id)
+        if (!p) {
+          p = { project_id: r.project_id, counts: emptyCounts(), total: 0, last_updated_at: r.last, latest_failures: [] }
+          byProject.set(r.project_id, p)
+        }
+        p.counts[r.status] = r.n
+        p.total += r.n
+        if (r.last > p.last_updated_at) p.last_updated_at = r.last
+      }
+      for (const f of failures) byProject.get(f.project_id!)?.latest_failures.push(rowToTask(f))
+      return [...byProject.values()].sort((a, b) => (a.last_updated_at < b.last_updated_at ? 1 : -1))
+    },
+
+    /** Every task, newest first: the content of a WS snapshot. */
+    allTasks(): Task[] {
+      return stmts.allTasks.all().map(rowToTask)
+    },
+
+    /** Broadcast frames of changes after `seq`, in order, at most `limit`. */
+    messagesAfter(seq: number, limit: number): { seq: number; message: string }[] {
+      return stmts.messagesAfter.all(seq, limit)
+    },
+
+    /** Whether a resume from `seq` can be served by replay (nothing after it was pruned). */
+    canReplayFrom(seq: number): boolean {
+      const prunedThrough = Number(getMeta('pruned_through') ?? 0)
+      return seq >= prunedThrough && seq <= lastSeq
+    },
+
+    /** Deletes the oldest events beyond the retention, in bounded chunks so the loop stays responsive. */
+    pruneHistory(chunk = 5000): number {
+      const limitSeq = lastSeq - retention
+      if (limitSeq <= 0) return 0
+      const deleted = db.transaction(() => {
+        const n = stmts.pruneBelow.run(limitSeq, chunk).changes
+        const prunedThrough = Number(getMeta('pruned_through') ?? 0)
+        if (n > 0) {
+          const oldest = db.prepare<[], { s: number | null }>('SELECT min(seq) AS s FROM task_events').get()?.s
+          const through = oldest ? oldest - 1 : limitSeq
+          if (through > prunedThrough) metaSet.run('pruned_through', String(through))
+        }
+        return n
+      })()
+      return deleted
+    },
+
+    streamCursor: (): string => getMeta('stream_cursor') ?? '0',
+
+    pendingOutbox: (limit: number): OutboxEntry[] => stmts.pendingOutbox.all(limit),
+    ackOutbox: db.transaction((seqs: readonly number[]) => {
+      for (const s of seqs) stmts.ackOutbox.run(s)
+    }),
+    outboxCount: (): number => stmts.countOutbox.get()?.n ?? 0,
+
+    integrityCheck: (): string => String(db.pragma('integrity_check', { simple: true })),
+
+    /** Idempotent. */
+    close(): void {
+      if (db.open) db.close()
+    },
+  }
+}
+
+function sameTask(a: Task, b: Task): boolean {
+  for (const key of Object.keys(a) as (keyof Task)[]) if (a[key] !== b[key]) return false
+  return true
+}
+
