@@ -289,9 +289,31 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     })
   }
 
+  /**
+   * After a (re)connect: warn when the stored cursor is older than the stream's first entry, i.e.
+   * MAXLEN trimmed entries this backend never read (an outage longer than the stream holds).
+   */
+  async function warnIfTrimmedPastCursor(from: string): Promise<void> {
+    if (from === '0' || from === '0-0') return
+    let info: unknown
+    try {
+      info = await reader.call('XINFO', 'STREAM', streamKey)
+    } catch {
+      return // no stream yet (or a server without XINFO): nothing to compare
+    }
+    const firstId = firstEntryId(info)
+    if (firstId && compareStreamIds(from, firstId) < 0) {
+      log.warn(
+        { cursor: from, firstEntryId: firstId, maxLen },
+        'the stream was trimmed past the stored cursor: updates made while this backend was away may be missing',
+      )
+    }
+  }
+
   let readLoopDone: Promise<void> = Promise.resolve()
   async function readLoop(): Promise<void> {
     let failures = 0
+    let checkedEpoch = -1
     while (!stopped) {
       if (reader.status !== 'ready') {
         await waitForWake()
@@ -300,6 +322,12 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       const epoch = readerEpoch
       const from = lastId
       try {
+        if (checkedEpoch !== epoch) {
+          checkedEpoch = epoch
+          await warnIfTrimmedPastCursor(from)
+          if (stopped) break
+          if (epoch !== readerEpoch) continue
+        }
         const reply: unknown = await reader.xread('COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', streamKey, from)
         failures = 0
         if (stopped) break
@@ -411,6 +439,26 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       return stopPromise
     },
   }
+}
+
+/** Orders two stream ids (`ms-seq`, or a bare `ms`) numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-')
+  const [bm = '0', bs = '0'] = b.split('-')
+  try {
+    const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs)
+    return d === 0n ? 0 : d < 0n ? -1 : 1
+  } catch {
+    return 0
+  }
+}
+
+/** The id of `first-entry` in an XINFO STREAM reply (flat [key, value, …] array), if any. */
+function firstEntryId(info: unknown): string | null {
+  if (!Array.isArray(info)) return null
+  const i = info.indexOf('first-entry')
+  const entry: unknown = i >= 0 ? info[i + 1] : null
+  return Array.isArray(entry) && entry.length > 0 ? String(entry[0]) : null
 }
 
 function errorMessage(err: unknown): string {

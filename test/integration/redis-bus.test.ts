@@ -209,6 +209,27 @@ describe('redis bus', () => {
       expect(fromStream(resumed).map((m) => m.payload)).toEqual(['{"n":3}', '{"n":4}', null, 'live'])
     })
 
+    it('warns when the stream was trimmed past the stored cursor', async () => {
+      const n = names()
+      const raw = track(rawClient(redis.url))
+      const firstId = (await raw.xadd(n.stream, '*', 'data', 'first')) as string
+      const pipe = raw.pipeline()
+      for (let i = 0; i < 300; i++) pipe.xadd(n.stream, 'MAXLEN', '~', 10, '*', 'data', String(i))
+      await pipe.exec()
+      const r = recorder(firstId)
+      const { bus, lines } = makeBus(redis.url, n)
+      await bus.start(r)
+      await waitFor(() => fromStream(r).length > 0, 'the remaining entries')
+      await waitFor(() => lines.some((l) => l.includes('trimmed past the stored cursor')), 'a trim warning')
+
+      // A cursor inside the stream gives no warning.
+      const inside = recorder(fromStream(r)[0]?.source === 'stream' ? (fromStream(r)[0] as { streamId: string }).streamId : '0')
+      const quiet = makeBus(redis.url, n)
+      await quiet.bus.start(inside)
+      await waitFor(() => quiet.bus.state() === 'connected' && fromStream(inside).length > 0, 'second bus reading')
+      expect(quiet.lines.some((l) => l.includes('trimmed past'))).toBe(false)
+    })
+
     it('delivers a large backlog in batches of at most readCount', async () => {
       const n = names()
       const raw = track(rawClient(redis.url))
