@@ -57,10 +57,10 @@ export const DEFAULT_MAX_LEN = 100_000
 
 type ConnName = 'publisher' | 'subscriber' | 'reader'
 
-/** An error with a machine-readable code (BUS_DISCONNECTED, BUS_PUBLISH_FAILED, BUS_STOPPED). */
+/** An error with a machine-readable code. */
 export class BusError extends Error {
   constructor(
-    readonly code: 'BUS_DISCONNECTED' | 'BUS_PUBLISH_FAILED' | 'BUS_STOPPED',
+    readonly code: 'BUS_DISCONNECTED' | 'BUS_PUBLISH_FAILED' | 'BUS_STOPPED' | 'BUS_BAD_URL',
     message: string,
   ) {
     super(message)
@@ -105,7 +105,24 @@ export function xreadReplyToMessages(reply: unknown, stream: string): InboundMes
   return out
 }
 
+/**
+ * Throws BUS_BAD_URL (with the URL redacted) unless `url` is a redis:// or rediss:// URL. Node's own
+ * URL TypeError carries the raw input, password included, so it must never reach a log.
+ */
+export function assertRedisUrl(url: string): void {
+  let ok = false
+  try {
+    ok = /^rediss?:$/i.test(new URL(url).protocol)
+  } catch {
+    ok = false
+  }
+  if (!ok) {
+    throw new BusError('BUS_BAD_URL', `not a redis:// or rediss:// URL: ${redactRedisUrl(url)}`)
+  }
+}
+
 export function createRedisBus(deps: RedisBusDeps): Bus {
+  assertRedisUrl(deps.url)
   const channel = deps.channel ?? DEFAULT_CHANNEL
   const streamKey = deps.stream ?? DEFAULT_STREAM
   const maxLen = deps.maxLen ?? DEFAULT_MAX_LEN
@@ -142,6 +159,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       seen.suppressed++
       return
     }
+    if (lastLogged.size >= 100) lastLogged.clear() // distinct messages are few; never grow unbounded
     lastLogged.set(key, { at: now, suppressed: 0 })
     log.warn({ conn, code, err: message, repeatsSuppressed: seen?.suppressed ?? 0 }, 'redis connection error')
   }
@@ -328,7 +346,15 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
           if (stopped) break
           if (epoch !== readerEpoch) continue
         }
-        const reply: unknown = await reader.xread('COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', streamKey, from)
+        const reply: unknown = await reader.xread(
+          'COUNT',
+          readCount,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          streamKey,
+          from,
+        )
         failures = 0
         if (stopped) break
         const batch = xreadReplyToMessages(reply, streamKey)
@@ -465,10 +491,11 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/** The password in a URL (userinfo or ?password=), to scrub from error texts; '' when none. */
 function passwordOf(url: string): string {
   try {
-    const p = new URL(url).password
-    return p ? decodeURIComponent(p) : ''
+    const parsed = new URL(url)
+    return (parsed.password ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password')) ?? ''
   } catch {
     return ''
   }

@@ -4,8 +4,12 @@ import { isTlsRedisUrl, redactRedisUrl } from './redis-url'
 describe('redactRedisUrl', () => {
   it('replaces the password and keeps what helps an operator', () => {
     expect(redactRedisUrl('redis://:hunter2@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379')
-    expect(redactRedisUrl('rediss://app:p%40ss@cache.example:6380/2')).toBe('rediss://app:***@cache.example:6380/2')
-    expect(redactRedisUrl('redis://cache:6379?password=hunter2&db=1')).toBe('redis://cache:6379?password=***&db=1')
+    expect(redactRedisUrl('rediss://app:p%40ss@cache.example:6380/2')).toBe(
+      'rediss://app:***@cache.example:6380/2',
+    )
+    expect(redactRedisUrl('redis://cache:6379?password=hunter2&db=1')).toBe(
+      'redis://cache:6379?password=***&db=1',
+    )
   })
 
   it('leaves a URL without secrets alone and hides one it cannot parse', () => {

@@ -11,14 +11,24 @@ import { Redis } from 'ioredis'
 import pino from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TaskEvent } from '../../src-shared/protocol'
-import { eventToWire, type Bus, type BusHandlers, type BusState, type InboundMessage } from '../../src-backend/bus/bus'
+import {
+  eventToWire,
+  type Bus,
+  type BusHandlers,
+  type BusState,
+  type InboundMessage,
+} from '../../src-backend/bus/bus'
 import { BusError, createRedisBus, type RedisBusDeps } from '../../src-backend/bus/redis-bus'
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server'
 
 // Short timings so outages are noticed and healed within a second or two.
 const FAST = { pingIntervalMs: 300, commandTimeoutMs: 1_000, blockMs: 300, retryBaseMs: 50, retryMaxMs: 300 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 8_000): Promise<void> {
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 8_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await cond()) return
@@ -223,10 +233,15 @@ describe('redis bus', () => {
       await waitFor(() => lines.some((l) => l.includes('trimmed past the stored cursor')), 'a trim warning')
 
       // A cursor inside the stream gives no warning.
-      const inside = recorder(fromStream(r)[0]?.source === 'stream' ? (fromStream(r)[0] as { streamId: string }).streamId : '0')
+      const inside = recorder(
+        fromStream(r)[0]?.source === 'stream' ? (fromStream(r)[0] as { streamId: string }).streamId : '0',
+      )
       const quiet = makeBus(redis.url, n)
       await quiet.bus.start(inside)
-      await waitFor(() => quiet.bus.state() === 'connected' && fromStream(inside).length > 0, 'second bus reading')
+      await waitFor(
+        () => quiet.bus.state() === 'connected' && fromStream(inside).length > 0,
+        'second bus reading',
+      )
       expect(quiet.lines.some((l) => l.includes('trimmed past'))).toBe(false)
     })
 
@@ -352,6 +367,12 @@ describe('redis bus', () => {
       await expect(bus.publish([event()])).rejects.toMatchObject({ code: 'BUS_STOPPED' })
     })
 
+    it('stops cleanly without ever being started', async () => {
+      const { bus } = makeBus(redis.url, names())
+      await bus.stop()
+      expect(bus.state()).toBe('disconnected')
+    })
+
     it('stops quickly while Redis is unreachable', async () => {
       const port = await freePort()
       const { bus } = makeBus(`redis://127.0.0.1:${port}`)
@@ -391,7 +412,10 @@ describe('redis bus', () => {
       const r = recorder()
       const { bus, lines } = makeBus(url, names())
       await bus.start(r)
-      await waitFor(() => lines.some((l) => /WRONGPASS|NOAUTH|invalid password/i.test(l)), 'an auth error logged')
+      await waitFor(
+        () => lines.some((l) => /WRONGPASS|NOAUTH|invalid password/i.test(l)),
+        'an auth error logged',
+      )
       await sleep(500) // several reconnect attempts (nothing asserted on time)
       expect(bus.state()).toBe('disconnected')
       expect(r.states).toEqual([])
@@ -414,7 +438,10 @@ describe('redis bus', () => {
       await waitFor(() => bus.state() === 'connected', 'connected over TLS')
       const e = event('tls')
       await bus.publish([e])
-      await waitFor(() => fromStream(r).length === 1 && fromChannel(r).length === 1, 'own event back over TLS')
+      await waitFor(
+        () => fromStream(r).length === 1 && fromChannel(r).length === 1,
+        'own event back over TLS',
+      )
       expect(fromStream(r)[0]?.payload).toBe(eventToWire(e))
     })
   })
@@ -428,7 +455,9 @@ function entriesAdded(info: unknown): number {
 }
 
 /** A TCP proxy to Redis that can stop forwarding while keeping every socket open (half-open). */
-async function freezableProxy(targetPort: number): Promise<{ url: string; freeze(): void; thaw(): void; close(): Promise<void> }> {
+async function freezableProxy(
+  targetPort: number,
+): Promise<{ url: string; freeze(): void; thaw(): void; close(): Promise<void> }> {
   let frozen = false
   const sockets = new Set<Socket>()
   const server: Server = createServer((client) => {
@@ -466,17 +495,51 @@ async function startTlsRedis(): Promise<{ port: number; ca: Buffer; close(): Pro
   const cert = join(dir, 'cert.pem')
   const gen = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { encoding: 'utf8' },
   )
   if (gen.status !== 0) throw new Error(`openssl could not make a test certificate: ${gen.stderr}`)
   const port = await freePort()
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-      '--tls-cert-file', cert, '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no',
-      '--loglevel', 'warning'],
+    [
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--tls-cert-file',
+      cert,
+      '--tls-key-file',
+      key,
+      '--tls-ca-cert-file',
+      cert,
+      '--tls-auth-clients',
+      'no',
+      '--loglevel',
+      'warning',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   let stderr = ''
@@ -485,7 +548,14 @@ async function startTlsRedis(): Promise<{ port: number; ca: Buffer; close(): Pro
   const deadline = Date.now() + 10_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`TLS redis-server exited (${child.exitCode}): ${stderr}`)
-    const probe = new Redis({ port, host: '127.0.0.1', tls: { ca }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      tls: { ca },
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
     probe.on('error', () => {})
     try {
       await probe.connect()
