@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { TaskEvent, TaskFieldValues, TaskStatus } from '../../src-shared/protocol'
+import { openTaskStore, type TaskStore } from './task-store'
+
+const dirs: string[] = []
+const stores: TaskStore[] = []
+function freshStore(opts: { outbox?: boolean; eventRetention?: number } = {}): TaskStore {
+  const dir = mkdtempSync(join(tmpdir(), 'taskpulse-store-'))
+  dirs.push(dir)
+  const store = openTaskStore({ file: join(dir, 'db.sqlite'), outbox: opts.outbox ?? false, eventRetention: opts.eventRetention })
+  stores.push(store)
+  return store
+}
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+let n = 0
+function ev(task_id: string, fields: Partial<TaskFieldValues>, updated_at: string, event_id = `e${++n}`, source: TaskEvent['source'] = 'redis'): TaskEvent {
+  return { task_id, fields, updated_at, event_id, source, received_at: '2026-01-01T00:00:00.000Z' }
+}
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
+
+describe('task store', () => {
+  describe('#apply', () => {
+    it('creates a task from its first event and reports it changed with a broadcast frame', () => {
+      const store = freshStore()
+      const [out] = store.apply([ev('a', { status: 'running', title: 'build' }, t(1))])
+      expect(out?.kind).toBe('changed')
+      if (out?.kind !== 'changed') return
+      expect(out.created).toBe(true)
+      const frame = JSON.parse(out.message)
+      expect(frame).toMatchObject({ type: 'task_status_update', seq: out.seq, task_id: 'a', status: 'running', title: 'build', previous_status: null })
+      expect(store.getTask('a')).toMatchObject({ status: 'running', started_at: t(1), finished_at: null, created_at: t(1) })
+    })
+
+    it('ignores a duplicate event_id and does not store it twice', () => {
+      const store = freshStore()
+      const e = ev('a', { status: 'running' }, t(1))
+      store.apply([e])
+      const [again] = store.apply([e])
+      expect(again?.kind).toBe('duplicate')
+      expect(store.listEvents('a').events).toHaveLength(1)
+    })
+
+    it('keeps an older event in history without broadcasting it', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'running' }, t(1))])
+      store.apply([ev('a', { status: 'failed', output: 'new' }, t(5))])
+      const [old] = store.apply([ev('a', { output: 'old' }, t(3))])
+      expect(old?.kind).toBe('unchanged')
+      expect(store.getTask('a')).toMatchObject({ status: 'failed', output: 'new' })
+      const events = store.listEvents('a').events
+      expect(events.map((e) => e.changed)).toEqual([true, true, false])
+      expect(store.messagesAfter(0, 10)).toHaveLength(2)
+    })
+
+    it('merges fields per last-writer-wins: an older event still sets a field no newer event set', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'completed' }, t(5))])
+      store.apply([ev('a', { status: 'running', assignee: 'agent-7' }, t(2))])
+      expect(store.getTask('a')).toMatchObject({ status: 'completed', assignee: 'agent-7' })
+    })
+
+    it('breaks a tie on updated_at by event_id', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'failed' }, t(1), 'b')])
+      store.apply([ev('a', { status: 'completed' }, t(1), 'a')])
+      expect(store.getTask('a')?.status).toBe('failed')
+    })
+
+    it('derives started_at and finished_at from the statuses and their times', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'pending' }, t(0)), ev('a', { status: 'running' }, t(3)), ev('a', { status: 'failed' }, t(9))])
+      expect(store.getTask('a')).toMatchObject({ started_at: t(3), finished_at: t(9) })
+      store.apply([ev('a', { status: 'running' }, t(12))])
+      expect(store.getTask('a')).toMatchObject({ status: 'running', started_at: t(12), finished_at: null })
+    })
+
+    it('clears a field set to null', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'failed', error: 'boom' }, t(1))])
+      store.apply([ev('a', { status: 'running', error: null }, t(2))])
+      expect(store.getTask('a')?.error).toBeNull()
+    })
+
+    it('writes local events to the outbox only when the outbox is enabled', () => {
+      const withOutbox = freshStore({ outbox: true })
+      withOutbox.apply([ev('a', { status: 'running' }, t(1), 'x1', 'rest'), ev('b', { status: 'running' }, t(1), 'x2', 'redis')])
+      expect(withOutbox.pendingOutbox(10).map((o) => JSON.parse(o.wire).event_id)).toEqual(['x1'])
+      withOutbox.ackOutbox(withOutbox.pendingOutbox(10).map((o) => o.seq))
+      expect(withOutbox.outboxCount()).toBe(0)
+      const without = freshStore({ outbox: false })
+      without.apply([ev('a', { status: 'running' }, t(1), 'x1', 'rest')])
+      expect(without.outboxCount()).toBe(0)
+    })
+
+    it('rolls back a failing batch whole, including its seqs', () => {
+      const store = freshStore()
+      store.apply([ev('a', { status: 'running' }, t(1))])
+      const before = store.currentSeq()
+      const bad = { ...ev('b', { status: 'running' }, t(2)), fields: { status: 'running', title: Symbol('x') } } as unknown as TaskEvent
+      expect(() => store.apply([ev('c', { status: 'running' }, t(2)), bad])).toThrow()
+      expect(store.currentSeq()).toBe(before)
+      expect(store.getTask('c')).toBeNull()
+    })
+
+    it('stores the stream cursor in the same transaction', () => {
+      const store = freshStore()
+      expect(store.streamCursor()).toBe('0')
+      store.apply([ev('a', { status: 'running' }, t(1))], { streamCursor: '1700000000000-3' })
+      expect(store.streamCursor()).toBe('1700000000000-3')
+    })
+  })
+
+  describe('last-writer-wins', () => {
+    const statusArb = fc.constantFrom<TaskStatus>('pending', 'running', 'completed', 'failed')
+    const eventArb = fc.record({
+      task: fc.constantFrom('t1', 't2', 't3'),
+      second: fc.integer({ min: 0, max: 20 }),
+      status: fc.option(statusArb, { nil: undefined }),
+      output: fc.option(fc.string({ maxLength: 5 }), { nil: undefined }),
+      assignee: fc.option(fc.constantFrom('a1', 'a2'), { nil: undefined }),
+    })
+
+    it('gives the same tasks for any arrival order of the same events, duplicates included', () => {
+      fc.assert(
+        fc.property(
+          fc.array(eventArb, { minLength: 1, maxLength: 25 }).chain((specs) => {
+            const events = specs.map((s, i) => {
+              const fields: Partial<TaskFieldValues> = {}
+              if (s.status) fields.status = s.status
+              if (s.output !== undefined) fields.output = s.output
+              if (s.assignee) fields.assignee = s.assignee
+              return ev(s.task, fields, t(s.second), `id-${String(i).padStart(3, '0')}`)
+            })
+            return fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }), fc.array(fc.nat(events.length - 1), { maxLength: 5 }))
+          }),
+          ([events, shuffled, dupIdx]) => {
+            const a = freshStore()
+            const b = freshStore()
+            for (const e of events) a.apply([e])
+            const withDups = [...shuffled, ...dupIdx.map((i) => events[i]!)]
+            b.apply(withDups.slice(0, 7))
+            for (const e of withDups.slice(7)) b.apply([e])
+            expect(b.allTasks()).toEqual(a.allTasks())
+            a.close()
+            b.close()
+          },
+        ),
+        { numRuns: 60 },
+      )
+    })
+  })
+
+  describe('#listTasks', () => {
+    it('filters and pages with a cursor, newest first', () => {
+      const store = freshStore()
+      for (let i = 0; i < 25; i++) {
+        store.apply([ev(`t${String(i).padStart(2, '0')}`, { status: i % 2 ? 'failed' : 'running', assignee: i % 3 ? 'a' : 'b', title: `job ${i}` }, t(i))])
+      }
+      const first = store.listTasks({ limit: 10 })
+      expect(first.tasks.map((x) => x.task_id).slice(0, 2)).toEqual(['t24', 't23'])
+      const second = store.listTasks({ limit: 10, cursor: first.next_cursor! })
+      const third = store.listTasks({ limit: 10, cursor: second.next_cursor! })
+      expect(third.next_cursor).toBeNull()
+      expect([...first.tasks, ...second.tasks, ...third.tasks]).toHaveLength(25)
+      expect(store.listTasks({ status: 'failed' }).tasks.every((x) => x.status === 'failed')).toBe(true)
+      expect(store.listTasks({ assignee: 'b', status: 'running' }).tasks.map((x) => x.task_id)).toEqual(['t24', 't18', 't12', 't06', 't00'])
+      expect(store.listTasks({ q: 'job 1' }).tasks).toHaveLength(11)
+      expect(store.listTasks({ q: '%' }).tasks).toHaveLength(0)
+      expect(() => store.listTasks({ cursor: 'garbage' })).toThrow(/cursor/)
+    })
+  })
+
+  describe('#calendar', () => {
+    it('places tasks by schedule, else by run window', () => {
+      const store = freshStore()
+      store.apply([ev('sched', { status: 'pending', scheduled_at: '2026-03-10T09:00:00.000Z', due_at: '2026-03-10T10:00:00.000Z' }, t(1))])
+      store.apply([ev('ran', { status: 'running' }, t(1)), ev('ran', { status: 'completed' }, t(30))])
+      expect(store.calendar('2026-03-10T00:00:00.000Z', '2026-03-11T00:00:00.000Z').map((x) => x.task_id)).toEqual(['sched'])
+      expect(store.calendar('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z').map((x) => x.task_id)).toEqual(['ran'])
+    })
+  })
+
+  describe('agents and projects', () => {
+    it('summarises counts and latest task per agent and per project', () => {
+      const store = freshStore()
+      store.apply([
+        ev('a', { status: 'failed', assignee: 'x', project_id: 'p' }, t(1)),
+        ev('b', { status: 'running', assignee: 'x', project_id: 'p' }, t(2)),
+        ev('c', { status: 'completed', assignee: 'y' }, t(3)),
+      ])
+      const agents = store.agents()
+      expect(agents.find((a) => a.assignee === 'x')).toMatchObject({ counts: { failed: 1, running: 1 }, latest_task: { task_id: 'b' } })
+      const [p] = store.projects()
+      expect(p).toMatchObject({ project_id: 'p', total: 2, counts: { failed: 1, running: 1 } })
+      expect(p?.latest_failures.map((f) => f.task_id)).toEqual(['a'])
+    })
+  })
+
+  describe('history retention', () => {
+    it('prunes the oldest events and refuses replay from before them', () => {
+      const store = freshStore({ eventRetention: 1000 })
+      const batch = Array.from({ length: 1500 }, (_, i) => ev('a', { output: String(i) }, t(0).replace('00.000Z', `00.${String(i % 1000).padStart(3, '0')}Z`), `p${String(i).padStart(5, '0')}`))
+      store.apply(batch)
+      expect(store.canReplayFrom(10)).toBe(true)
+      store.pruneHistory()
+      expect(store.canReplayFrom(10)).toBe(false)
+      expect(store.canReplayFrom(store.currentSeq() - 10)).toBe(true)
+      expect(store.canReplayFrom(store.currentSeq() + 1)).toBe(false)
+    })
+  })
+
+  it('keeps its epoch and seq across reopen', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-store-'))
+    dirs.push(dir)
+    const file = join(dir, 'db.sqlite')
+    const first = openTaskStore({ file, outbox: false })
+    first.apply([ev('a', { status: 'running' }, t(1)), ev('a', { status: 'failed' }, t(2))])
+    const { epoch } = first
+    const seq = first.currentSeq()
+    first.close()
+    const again = openTaskStore({ file, outbox: false })
+    stores.push(again)
+    expect(again.epoch).toBe(epoch)
+    expect(again.currentSeq()).toBe(seq)
+    expect(again.integrityCheck()).toBe('ok')
+  })
+})
