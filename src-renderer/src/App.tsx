@@ -1,0 +1,141 @@
+// The window: header (views, search, connection), the current view, task detail, status bar.
+import { useEffect, useRef, useState } from 'react'
+import { useParts, useStatus, useUi } from './stores/context'
+import { VIEWS, type View } from './stores/ui-store'
+import { ConnectionPill } from './components/ConnectionPill'
+import { StatusBar } from './components/StatusBar'
+import { AgentMonitor } from './views/AgentMonitor/AgentMonitor'
+import { CalendarView } from './views/Calendar/Calendar'
+import { Projects } from './views/Projects/Projects'
+import { TaskDetail } from './views/TaskDetail/TaskDetail'
+import { Settings } from './views/Settings/Settings'
+
+const VIEW_LABELS: Record<View, string> = { agents: 'Agents', calendar: 'Calendar', projects: 'Projects', settings: 'Settings' }
+
+function isTyping(el: Element | null): boolean {
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
+}
+
+export function App() {
+  const { ui } = useParts()
+  const view = useUi((s) => s.view)
+  const conn = useStatus((s) => s.conn.status)
+  const searchRef = useRef<HTMLInputElement>(null)
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.key === 'k' || e.key === 'K') && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault()
+        searchRef.current?.focus()
+        searchRef.current?.select()
+        return
+      }
+      if (e.key === 'Escape') {
+        if (ui.getState().selectedTaskId !== null) {
+          e.preventDefault()
+          ui.getState().openTask(null)
+        } else if (document.activeElement === searchRef.current) searchRef.current?.blur()
+        return
+      }
+      if (isTyping(document.activeElement) || e.ctrlKey || e.metaKey || e.altKey) return
+      if (e.key === '/') {
+        e.preventDefault()
+        searchRef.current?.focus()
+        return
+      }
+      const n = Number(e.key)
+      if (n >= 1 && n <= VIEWS.length) ui.getState().setView(VIEWS[n - 1]!)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [ui])
+
+  const gated = conn === 'unauthorized' || conn === 'no-token'
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand" aria-label="TaskPulse">
+          <span className="brand-mark" aria-hidden="true">
+            ◉
+          </span>{' '}
+          TaskPulse
+        </div>
+        <nav className="tabs" aria-label="Views">
+          {VIEWS.map((v, i) => (
+            <button
+              key={v}
+              type="button"
+              className={`tab${view === v ? ' tab-on' : ''}`}
+              aria-current={view === v ? 'page' : undefined}
+              onClick={() => ui.getState().setView(v)}
+              title={`${VIEW_LABELS[v]} (${i + 1})`}
+            >
+              {VIEW_LABELS[v]}
+            </button>
+          ))}
+        </nav>
+        <SearchBox inputRef={searchRef} />
+        <ConnectionPill />
+      </header>
+      <main className="main" id="main">
+        {gated ? <AuthGate /> : view === 'agents' ? <AgentMonitor /> : view === 'calendar' ? <CalendarView /> : view === 'projects' ? <Projects /> : <Settings />}
+      </main>
+      {gated ? null : <TaskDetail />}
+      <StatusBar />
+    </div>
+  )
+}
+
+function SearchBox({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | null> }) {
+  const { ui } = useParts()
+  const search = useUi((s) => s.search)
+  return (
+    <input
+      ref={inputRef}
+      className="search"
+      type="search"
+      placeholder="Search tasks and agents  ( / or Ctrl+K )"
+      aria-label="Search tasks and agents"
+      value={search}
+      onChange={(e) => ui.getState().setSearch(e.target.value)}
+    />
+  )
+}
+
+/** Instead of a blank page: says why there is no connection and how to get one. */
+function AuthGate() {
+  const { connection } = useParts()
+  const conn = useStatus((s) => s.conn)
+  const [token, setToken] = useState('')
+  const rejected = conn.status === 'unauthorized'
+  return (
+    <section className="gate" role="alert" aria-labelledby="gate-title">
+      <h2 id="gate-title">{rejected ? 'The backend rejected the token' : 'No token'}</h2>
+      <p>
+        {rejected
+          ? `${connection.current()?.url ?? 'The backend'} answered 401 Unauthorized: the token this page holds is not the backend's token.`
+          : 'This page was opened without a token, so it cannot read tasks from the backend.'}
+      </p>
+      <p>
+        Open the <code>ui</code> URL that <code>taskpulse serve</code> prints in its ready line (it ends in{' '}
+        <code>#token=…</code>), or paste the token (the <code>--token</code> value or <code>TASKPULSE_TOKEN</code>):
+      </p>
+      {connection.isDesktop ? null : (
+        <form
+          className="token-form"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (!token.trim()) return
+            connection.setToken(token.trim())
+            setToken('')
+          }}
+        >
+          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} aria-label="Token" placeholder="Token" autoComplete="off" />
+          <button type="submit" className="btn">
+            Connect
+          </button>
+        </form>
+      )}
+    </section>
+  )
+}

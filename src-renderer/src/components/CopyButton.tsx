@@ -1,0 +1,20 @@
+// Copies text to the clipboard and says so.
+import { useState } from 'react'
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState<'idle' | 'ok' | 'fail'>('idle')
+  const copy = () => {
+    const p = navigator.clipboard?.writeText(text)
+    if (!p) return setDone('fail')
+    p.then(
+      () => setDone('ok'),
+      () => setDone('fail'),
+    )
+    setTimeout(() => setDone('idle'), 1500)
+  }
+  return (
+    <button type="button" className="btn btn-small" onClick={copy} aria-label={label}>
+      {done === 'ok' ? 'Copied' : done === 'fail' ? 'Copy failed' : label}
+    </button>
+  )
+}

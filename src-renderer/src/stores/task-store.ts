@@ -1,0 +1,369 @@
+// The renderer's task state: tasks normalised by id, with indexes by agent, project and calendar
+// day, and an order by last update. Socket messages arrive in batches (one per animation frame)
+// and are applied in one `set`, so subscribers run once per frame, not once per message.
+//
+// The indexes are mutable structures owned by this module; every entry object a component can
+// select (a Task, an AgentEntry, a ProjectEntry) is replaced on change, so a selector for one
+// task or one agent re-renders only what shows it. Collections that are mutated in place come
+// with a revision number (`orderRev`, `agentsRev`, `daysRev`) that components select instead.
+// The work per update does not grow with the number of tasks: O(log n) to move a task in the
+// order, O(1) for counts (see time-buckets.ts), O(tasks of one day) for the day index.
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { StatusCounts, Task, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
+import { addToBucket, type BucketCounts } from './time-buckets'
+import { placementDayKey } from './placement'
+import { emptyCounts } from './statuses'
+
+/** Key of tasks without an assignee or without a project. */
+export const NONE = ''
+
+export interface AgentEntry {
+  key: string
+  /** The most recently updated task of this agent. */
+  latestId: string
+  /** The most recently updated running task, else the latest. */
+  currentId: string
+  lastUpdatedAt: string
+  total: number
+  /** Status counts in 15-minute buckets of last update; mutated by the store, see `rev`. */
+  buckets: BucketCounts
+  rev: number
+}
+
+export interface ProjectEntry {
+  key: string
+  counts: StatusCounts
+  total: number
+  lastUpdatedAt: string
+  /** Failed task ids of this project; mutated by the store, see `rev`. */
+  failedIds: ReadonlySet<string>
+  rev: number
+}
+
+/** What the socket client hands to the store, in arrival order. */
+export type Incoming =
+  | { kind: 'snapshot'; seq: number; tasks: Task[] }
+  | { kind: 'update'; msg: TaskStatusUpdateMessage }
+  | { kind: 'synced'; seq: number }
+
+export interface TaskStoreState {
+  tasks: ReadonlyMap<string, Task>
+  /** Task ids, most recently updated first (ties by id). Mutated in place; see orderRev. */
+  order: readonly string[]
+  orderRev: number
+  agents: ReadonlyMap<string, AgentEntry>
+  /** Agent keys, replaced when an agent appears or disappears. */
+  agentKeys: readonly string[]
+  projects: ReadonlyMap<string, ProjectEntry>
+  projectKeys: readonly string[]
+  /** Local day (YYYY-MM-DD) of each task's calendar placement → task ids. Mutated; see daysRev. */
+  days: ReadonlyMap<string, ReadonlySet<string>>
+  daysRev: number
+  /** Last applied change cursor; updates at or below it are duplicates and ignored. */
+  seq: number
+  /** A snapshot or resume has completed at least once: the state reflects the backend. */
+  synced: boolean
+  /** Bumped by every applied batch that changed something. */
+  version: number
+  applyBatch(items: readonly Incoming[]): void
+  reset(): void
+}
+
+export type TaskStore = StoreApi<TaskStoreState>
+
+const TASK_KEYS = [
+  'task_id', 'status', 'title', 'description', 'assignee', 'project_id', 'output', 'error',
+  'created_at', 'updated_at', 'started_at', 'finished_at', 'scheduled_at', 'due_at', 'last_event_id',
+] as const
+
+/** The task part of an update message (the message minus type, seq, event_id, previous_status). */
+export function taskFromUpdate(msg: TaskStatusUpdateMessage, prev: Task | undefined): Task {
+  const t = {} as Record<string, unknown>
+  for (const k of TASK_KEYS) t[k] = (msg as unknown as Record<string, unknown>)[k] ?? null
+  const task = t as unknown as Task
+  // The update carries the full state; fields it may omit get sensible values.
+  if (!task.created_at) task.created_at = prev?.created_at ?? msg.updated_at
+  if (!task.last_event_id) task.last_event_id = msg.event_id
+  if (task.description === null && prev?.description && !('description' in msg)) task.description = prev.description
+  return task
+}
+
+/** Newer first; ties by id so the order is total. */
+function before(a: Task, b: Task): boolean {
+  if (a.updated_at !== b.updated_at) return a.updated_at > b.updated_at
+  return a.task_id < b.task_id
+}
+
+export function createTaskStore(): TaskStore {
+  // Mutable internals. Only this module writes them.
+  let tasks = new Map<string, Task>()
+  let order: string[] = []
+  let agents = new Map<string, AgentEntry>()
+  let agentIds = new Map<string, Set<string>>()
+  let agentRunning = new Map<string, Set<string>>()
+  let projects = new Map<string, ProjectEntry>()
+  let projectFailed = new Map<string, Set<string>>()
+  let days = new Map<string, Set<string>>()
+
+  // Per batch bookkeeping.
+  let dirtyAgents = new Set<string>()
+  let scanAgents = new Set<string>()
+  let dirtyProjects = new Set<string>()
+  let membershipChanged = false
+  let daysChanged = false
+
+  const orderIndex = (t: Task): number => {
+    let lo = 0
+    let hi = order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const other = tasks.get(order[mid]!)!
+      if (before(other, t)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  const agentKey = (t: Task) => t.assignee ?? NONE
+  const projectKey = (t: Task) => t.project_id ?? NONE
+
+  function unindex(t: Task, keepOrder: boolean): void {
+    if (!keepOrder) {
+      const i = orderIndex(t)
+      if (order[i] === t.task_id) order.splice(i, 1)
+    }
+    const a = agentKey(t)
+    agentIds.get(a)?.delete(t.task_id)
+    agentRunning.get(a)?.delete(t.task_id)
+    const entry = agents.get(a)
+    if (entry) addToBucket(entry.buckets, t.updated_at, t.status, -1)
+    dirtyAgents.add(a)
+    const p = projectKey(t)
+    const pe = projects.get(p)
+    if (pe) {
+      pe.counts[t.status] -= 1
+      pe.total -= 1
+    }
+    projectFailed.get(p)?.delete(t.task_id)
+    dirtyProjects.add(p)
+    const dk = placementDayKey(t)
+    const day = days.get(dk)
+    if (day) {
+      day.delete(t.task_id)
+      if (day.size === 0) days.delete(dk)
+      daysChanged = true
+    }
+  }
+
+  function index(t: Task, insertInOrder: boolean): void {
+    if (insertInOrder) order.splice(orderIndex(t), 0, t.task_id)
+    const a = agentKey(t)
+    let ids = agentIds.get(a)
+    if (!ids) {
+      ids = new Set()
+      agentIds.set(a, ids)
+      agentRunning.set(a, new Set())
+      membershipChanged = true
+    }
+    ids.add(t.task_id)
+    if (t.status === 'running') agentRunning.get(a)!.add(t.task_id)
+    let entry = agents.get(a)
+    if (!entry) {
+      entry = { key: a, latestId: t.task_id, currentId: t.task_id, lastUpdatedAt: t.updated_at, total: 0, buckets: new Map(), rev: 0 }
+      agents.set(a, entry)
+    }
+    addToBucket(entry.buckets, t.updated_at, t.status, 1)
+    const latest = tasks.get(entry.latestId)
+    // When t is the latest itself (just updated) it stays latest; upsert() flags a rescan if it
+    // got older or moved to another agent.
+    if (!latest || agentKey(latest) !== a || before(t, latest)) entry.latestId = t.task_id
+    dirtyAgents.add(a)
+
+    const p = projectKey(t)
+    let pe = projects.get(p)
+    if (!pe) {
+      const failed = new Set<string>()
+      projectFailed.set(p, failed)
+      pe = { key: p, counts: emptyCounts(), total: 0, lastUpdatedAt: t.updated_at, failedIds: failed, rev: 0 }
+      projects.set(p, pe)
+      membershipChanged = true
+    }
+    pe.counts[t.status] += 1
+    pe.total += 1
+    if (t.updated_at > pe.lastUpdatedAt) pe.lastUpdatedAt = t.updated_at
+    if (t.status === 'failed') projectFailed.get(p)!.add(t.task_id)
+    dirtyProjects.add(p)
+
+    const dk = placementDayKey(t)
+    let day = days.get(dk)
+    if (!day) {
+      day = new Set()
+      days.set(dk, day)
+    }
+    day.add(t.task_id)
+    daysChanged = true
+  }
+
+  function upsert(next: Task): void {
+    const prev = tasks.get(next.task_id)
+    if (prev) {
+      // The order position only moves when the sort key does.
+      const samePosition = prev.updated_at === next.updated_at
+      unindex(prev, samePosition)
+      const prevAgent = agentKey(prev)
+      const entry = agents.get(prevAgent)
+      if (entry && (entry.latestId === prev.task_id || entry.currentId === prev.task_id)) {
+        if (prevAgent !== agentKey(next) || before(prev, next)) scanAgents.add(prevAgent)
+      }
+      tasks.set(next.task_id, next)
+      index(next, !samePosition)
+    } else {
+      tasks.set(next.task_id, next)
+      index(next, true)
+    }
+  }
+
+  function finishAgents(): void {
+    for (const a of dirtyAgents) {
+      const old = agents.get(a)
+      const ids = agentIds.get(a)
+      if (!old || !ids || ids.size === 0) {
+        agents.delete(a)
+        agentIds.delete(a)
+        agentRunning.delete(a)
+        membershipChanged = true
+        continue
+      }
+      let latestId = old.latestId
+      if (scanAgents.has(a) || !ids.has(latestId)) {
+        let best: Task | undefined
+        for (const id of ids) {
+          const t = tasks.get(id)!
+          if (!best || before(t, best)) best = t
+        }
+        latestId = best!.task_id
+      }
+      let current: Task | undefined
+      for (const id of agentRunning.get(a) ?? []) {
+        const t = tasks.get(id)!
+        if (!current || before(t, current)) current = t
+      }
+      const latest = tasks.get(latestId)!
+      agents.set(a, {
+        ...old,
+        latestId,
+        currentId: current?.task_id ?? latestId,
+        lastUpdatedAt: latest.updated_at,
+        total: ids.size,
+        rev: old.rev + 1,
+      })
+    }
+    for (const p of dirtyProjects) {
+      const old = projects.get(p)
+      if (!old) continue
+      if (old.total <= 0) {
+        projects.delete(p)
+        projectFailed.delete(p)
+        membershipChanged = true
+        continue
+      }
+      projects.set(p, { ...old, counts: { ...old.counts }, rev: old.rev + 1 })
+    }
+  }
+
+  function clearAll(): void {
+    tasks = new Map()
+    order = []
+    agents = new Map()
+    agentIds = new Map()
+    agentRunning = new Map()
+    projects = new Map()
+    projectFailed = new Map()
+    days = new Map()
+  }
+
+  function loadSnapshot(list: readonly Task[]): void {
+    clearAll()
+    for (const t of list) tasks.set(t.task_id, t)
+    for (const t of tasks.values()) index(t, false)
+    order = Array.from(tasks.keys())
+    const byId = tasks
+    order.sort((x, y) => {
+      const a = byId.get(x)!
+      const b = byId.get(y)!
+      return a === b ? 0 : before(a, b) ? -1 : 1
+    })
+    scanAgents = new Set(agents.keys())
+  }
+
+  return createStore<TaskStoreState>()((set, get) => ({
+    tasks,
+    order,
+    orderRev: 0,
+    agents,
+    agentKeys: [],
+    projects,
+    projectKeys: [],
+    days,
+    daysRev: 0,
+    seq: 0,
+    synced: false,
+    version: 0,
+
+    applyBatch(items) {
+      const s = get()
+      let seq = s.seq
+      let synced = s.synced
+      let changed = false
+      let orderTouched = false
+      dirtyAgents = new Set()
+      scanAgents = new Set()
+      dirtyProjects = new Set()
+      membershipChanged = false
+      daysChanged = false
+      for (const item of items) {
+        if (item.kind === 'snapshot') {
+          loadSnapshot(item.tasks)
+          seq = item.seq
+          synced = true
+          changed = orderTouched = membershipChanged = daysChanged = true
+        } else if (item.kind === 'synced') {
+          if (!synced) changed = true
+          synced = true
+          if (item.seq > seq) seq = item.seq
+        } else {
+          const msg = item.msg
+          if (msg.seq <= seq) continue
+          seq = msg.seq
+          upsert(taskFromUpdate(msg, tasks.get(msg.task_id)))
+          changed = orderTouched = true
+        }
+      }
+      if (!changed) {
+        if (seq !== s.seq) set({ seq })
+        return
+      }
+      finishAgents()
+      const sortKeys = (m: Map<string, unknown>) => Array.from(m.keys()).sort()
+      set({
+        tasks,
+        order,
+        orderRev: orderTouched ? s.orderRev + 1 : s.orderRev,
+        agents,
+        agentKeys: membershipChanged ? sortKeys(agents) : s.agentKeys,
+        projects,
+        projectKeys: membershipChanged ? sortKeys(projects) : s.projectKeys,
+        days,
+        daysRev: daysChanged ? s.daysRev + 1 : s.daysRev,
+        seq,
+        synced,
+        version: s.version + 1,
+      })
+    },
+
+    reset() {
+      clearAll()
+      set({ tasks, order, orderRev: 0, agents, agentKeys: [], projects, projectKeys: [], days, daysRev: 0, seq: 0, synced: false, version: 0 })
+    },
+  }))
+}

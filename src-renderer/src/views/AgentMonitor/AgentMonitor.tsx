@@ -1,0 +1,160 @@
+// The agent monitor: one row per agent (assignee; unassigned tasks get their own row) and, beside
+// it, every task by last update. Both lists are virtualised, so 10,000 tasks cost the DOM of the
+// rows on screen.
+import { useMemo, useRef } from 'react'
+import { useVirtualizer } from '@tanstack/react-virtual'
+import type { TaskStatus } from '../../../../src-shared/protocol'
+import { STATUS_STYLES } from '../../../../src-shared/status-colors'
+import { STATUSES } from '../../stores/statuses'
+import { useParts, useTasks, useUi } from '../../stores/context'
+import type { AgentSort } from '../../stores/ui-store'
+import { EmptyState } from '../../components/EmptyState'
+import { selectAgentRows, selectTaskRows } from './agent-rows'
+import { AgentRow } from './AgentRow'
+import { TaskRow } from './TaskRow'
+
+export function AgentMonitor() {
+  const synced = useTasks((s) => s.synced)
+  const count = useTasks((s) => s.tasks.size)
+  if (synced && count === 0) return <EmptyState />
+  return (
+    <div className="monitor">
+      <MonitorToolbar />
+      <div className="monitor-body">
+        <AgentList />
+        <TaskList />
+      </div>
+    </div>
+  )
+}
+
+function MonitorToolbar() {
+  const { ui } = useParts()
+  const status = useUi((s) => s.statusFilter)
+  const project = useUi((s) => s.projectFilter)
+  const sort = useUi((s) => s.agentSort)
+  const projectKeys = useTasks((s) => s.projectKeys)
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Filter and sort agents">
+      <div className="seg" role="radiogroup" aria-label="Filter by status">
+        {(['all', ...STATUSES] as const).map((st) => (
+          <button
+            key={st}
+            type="button"
+            role="radio"
+            aria-checked={status === st}
+            className={`seg-btn${status === st ? ' seg-on' : ''}`}
+            onClick={() => ui.getState().setStatusFilter(st as TaskStatus | 'all')}
+          >
+            {st === 'all' ? 'All' : `${STATUS_STYLES[st].icon} ${STATUS_STYLES[st].label}`}
+          </button>
+        ))}
+      </div>
+      <label className="field">
+        <span>Project</span>
+        <select aria-label="Filter by project" value={project} onChange={(e) => ui.getState().setProjectFilter(e.target.value)}>
+          <option value="all">All projects</option>
+          {projectKeys.map((p) => (
+            <option key={p} value={p}>
+              {p === '' ? '(no project)' : p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>Sort</span>
+        <select aria-label="Sort agents" value={sort} onChange={(e) => ui.getState().setAgentSort(e.target.value as AgentSort)}>
+          <option value="attention">Needs attention</option>
+          <option value="recent">Recently updated</option>
+          <option value="name">Name</option>
+        </select>
+      </label>
+    </div>
+  )
+}
+
+function useFilter() {
+  const status = useUi((s) => s.statusFilter)
+  const project = useUi((s) => s.projectFilter)
+  const search = useUi((s) => s.search)
+  return useMemo(() => ({ status, project, search }), [status, project, search])
+}
+
+function AgentList() {
+  const { tasks } = useParts()
+  const f = useFilter()
+  const sort = useUi((s) => s.agentSort)
+  // Recomputed once per applied batch (not per message): O(agents · log agents).
+  const version = useTasks((s) => s.version)
+  const keys = useMemo(() => {
+    const s = tasks.getState()
+    return selectAgentRows(s.agentKeys, s.agents, s.tasks, f, sort)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [version, f, sort, tasks])
+  const parentRef = useRef<HTMLDivElement>(null)
+  const v = useVirtualizer({
+    count: keys.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => 132,
+    overscan: 4,
+    getItemKey: (i) => keys[i] ?? i,
+  })
+  return (
+    <section className="pane agents-pane" aria-label="Agents">
+      <h2 className="pane-title">
+        Agents <span className="pane-count">{keys.length}</span>
+      </h2>
+      <div ref={parentRef} className="scroller" data-testid="agent-list">
+        {keys.length === 0 ? <p className="muted pad">No agent matches the filters.</p> : null}
+        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          {v.getVirtualItems().map((item) => (
+            <div key={item.key} data-index={item.index} ref={v.measureElement} className="vrow" style={{ transform: `translateY(${item.start}px)` }}>
+              <AgentRow agentKey={keys[item.index]!} />
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  )
+}
+
+function TaskList() {
+  const { tasks } = useParts()
+  const f = useFilter()
+  const orderRev = useTasks((s) => s.orderRev)
+  const ids = useMemo(() => {
+    const s = tasks.getState()
+    const rows = selectTaskRows(s.order, s.tasks, f)
+    // The unfiltered order is the store's own array (mutated in place): copy nothing, but give
+    // the virtualiser a fresh identity per revision.
+    return { rows, rev: orderRev }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [orderRev, f, tasks])
+  const parentRef = useRef<HTMLDivElement>(null)
+  const v = useVirtualizer({
+    count: ids.rows.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => 40,
+    overscan: 8,
+  })
+  return (
+    <section className="pane tasks-pane" aria-label="Tasks">
+      <h2 className="pane-title">
+        Tasks <span className="pane-count">{ids.rows.length.toLocaleString()}</span>
+      </h2>
+      <div ref={parentRef} className="scroller" data-testid="task-list">
+        {ids.rows.length === 0 ? <p className="muted pad">No task matches the filters.</p> : null}
+        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          {v.getVirtualItems().map((item) => {
+            const id = ids.rows[item.index]!
+            return (
+              <div key={id} className="vrow" style={{ height: 40, transform: `translateY(${item.start}px)` }}>
+                <TaskRow id={id} />
+              </div>
+            )
+          })}
+        </div>
+      </div>
+    </section>
+  )
+}

@@ -1,0 +1,29 @@
+// One line of the task list; re-renders only when its task changes.
+import { memo } from 'react'
+import { useParts, useTasks } from '../../stores/context'
+import { StatusBadge } from '../../components/StatusBadge'
+import { Ago } from '../../components/Ago'
+
+export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
+  const { ui } = useParts()
+  const t = useTasks((s) => s.tasks.get(id))
+  if (!t) return null
+  return (
+    <button
+      type="button"
+      className={`task-row task-${t.status}`}
+      data-task-id={t.task_id}
+      data-status={t.status}
+      onClick={() => ui.getState().openTask(t.task_id)}
+      aria-label={`Task ${t.title || t.task_id}, ${t.status}`}
+    >
+      <StatusBadge status={t.status} compact />
+      <span className="task-row-title">{t.title || t.task_id}</span>
+      <span className="task-row-meta">{t.assignee ?? 'unassigned'}</span>
+      <span className="task-row-meta">{t.project_id ?? ''}</span>
+      <span className="task-row-ago">
+        <Ago iso={t.updated_at} />
+      </span>
+    </button>
+  )
+})

@@ -1,0 +1,91 @@
+// Month, week, day and agenda views (react-big-calendar, MIT, date-fns localizer). Tasks are
+// placed by schedule or run window (stores/placement.ts), coloured by status with icon and text,
+// recoloured live; a crowded month day collapses into "+N more".
+import { memo, useCallback, useMemo, useState } from 'react'
+import { Calendar as BigCalendar, dateFnsLocalizer, Views, type View, type EventProps } from 'react-big-calendar'
+import { format, parse, startOfWeek, endOfWeek, getDay, startOfMonth, endOfMonth, addDays, startOfDay, endOfDay } from 'date-fns'
+import { enUS } from 'date-fns/locale/en-US'
+import 'react-big-calendar/lib/css/react-big-calendar.css'
+import { STATUS_STYLES } from '../../../../src-shared/status-colors'
+import { useNow, useParts, useTasks } from '../../stores/context'
+import { eventsInRange, EVENT_TEXT, type CalendarEvent } from './calendar-events'
+
+const localizer = dateFnsLocalizer({ format, parse, startOfWeek, getDay, locales: { 'en-US': enUS } })
+const AGENDA_DAYS = 30
+
+export function visibleRange(view: View, date: Date): { from: Date; to: Date } {
+  switch (view) {
+    case 'month':
+      return { from: startOfWeek(startOfMonth(date)), to: endOfWeek(endOfMonth(date)) }
+    case 'week':
+    case 'work_week':
+      return { from: startOfWeek(date), to: endOfWeek(date) }
+    case 'day':
+      return { from: startOfDay(date), to: endOfDay(date) }
+    default:
+      return { from: startOfDay(date), to: endOfDay(addDays(date, AGENDA_DAYS - 1)) }
+  }
+}
+
+const EventBody = memo(function EventBody({ event }: EventProps<CalendarEvent>) {
+  return (
+    <span className="cal-ev" data-task-id={event.id} data-status={event.status} title={`${event.title} (${STATUS_STYLES[event.status].label}, by ${event.basis})`}>
+      {event.title}
+    </span>
+  )
+})
+
+export function CalendarView() {
+  const { tasks, ui } = useParts()
+  const [view, setView] = useState<View>(Views.MONTH)
+  const [date, setDate] = useState(() => new Date())
+  const daysRev = useTasks((s) => s.daysRev)
+  const version = useTasks((s) => s.version)
+  const now = useNow(60_000)
+  const range = useMemo(() => visibleRange(view, date), [view, date])
+  const events = useMemo(() => {
+    const s = tasks.getState()
+    return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [daysRev, version, range, now, tasks])
+  const eventPropGetter = useCallback(
+    (e: CalendarEvent) => ({
+      className: `ev-${e.status}`,
+      style: { backgroundColor: STATUS_STYLES[e.status].color, borderColor: STATUS_STYLES[e.status].color, color: EVENT_TEXT[e.status] },
+    }),
+    [],
+  )
+  const components = useMemo(() => ({ event: EventBody }), [])
+  return (
+    <section className="calendar-view" aria-label="Calendar">
+      <div className="cal-legend" aria-label="Status colours">
+        {Object.entries(STATUS_STYLES).map(([k, st]) => (
+          <span key={k} className="legend-item">
+            <span className="legend-swatch" style={{ background: st.color }} aria-hidden="true" />
+            {st.icon} {st.label}
+          </span>
+        ))}
+        <span className="muted legend-note">Placed by schedule (scheduled/due), else by run window, else by creation.</span>
+      </div>
+      <div className="cal-wrap" data-testid="calendar">
+        <BigCalendar<CalendarEvent>
+          localizer={localizer}
+          events={events}
+          view={view}
+          views={[Views.MONTH, Views.WEEK, Views.DAY, Views.AGENDA]}
+          onView={setView}
+          date={date}
+          onNavigate={setDate}
+          length={AGENDA_DAYS}
+          popup
+          showMultiDayTimes
+          eventPropGetter={eventPropGetter}
+          components={components}
+          onSelectEvent={(e) => ui.getState().openTask(e.id)}
+          tooltipAccessor={null}
+          scrollToTime={new Date(1970, 0, 1, 7)}
+        />
+      </div>
+    </section>
+  )
+}

@@ -1,0 +1,60 @@
+// Settings placeholder: shows where the UI is connected. Desktop settings (backend mode, Redis,
+// notifications) are edited in the desktop shell; in a browser a new token can be pasted here.
+import { useState } from 'react'
+import { useParts, useStatus } from '../../stores/context'
+
+export function Settings() {
+  const { connection } = useParts()
+  const health = useStatus((s) => s.health)
+  const c = connection.current()
+  const [token, setToken] = useState('')
+  return (
+    <section className="settings" aria-label="Settings">
+      <h2>Connection</h2>
+      <dl className="fields">
+        <dt>Backend</dt>
+        <dd className="mono">{c?.url ?? '—'}</dd>
+        <dt>Mode</dt>
+        <dd>{connection.isDesktop ? (c?.mode ?? '—') : 'browser'}</dd>
+        <dt>Token</dt>
+        <dd className="mono">{c?.token ? `${'•'.repeat(8)}${c.token.slice(-4)}` : '—'}</dd>
+        <dt>Backend version</dt>
+        <dd>{health?.version ?? '—'}</dd>
+        <dt>Redis</dt>
+        <dd>{health?.redis ?? '—'}</dd>
+        <dt>Theme</dt>
+        <dd>Follows the operating system (light or dark).</dd>
+      </dl>
+      {!connection.isDesktop ? (
+        <form
+          className="token-form"
+          onSubmit={(e) => {
+            e.preventDefault()
+            if (!token.trim()) return
+            connection.setToken(token.trim())
+            setToken('')
+          }}
+        >
+          <label>
+            <span>Use another token</span>
+            <input type="password" value={token} onChange={(e) => setToken(e.target.value)} aria-label="New token" autoComplete="off" />
+          </label>
+          <button type="submit" className="btn">
+            Connect
+          </button>
+        </form>
+      ) : (
+        <p className="muted">Backend mode, Redis URL and notification rules are set in the desktop app's settings.</p>
+      )}
+      <h2>Keyboard</h2>
+      <dl className="fields">
+        <dt>/ or Ctrl+K</dt>
+        <dd>Focus search</dd>
+        <dt>1 – 4</dt>
+        <dd>Agents, Calendar, Projects, Settings</dd>
+        <dt>Esc</dt>
+        <dd>Close task detail</dd>
+      </dl>
+    </section>
+  )
+}
