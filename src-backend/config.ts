@@ -137,14 +137,3 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
-
-/** A Redis URL safe to log: the password replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '(unparseable url)'
-  }
-}

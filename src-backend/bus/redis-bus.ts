@@ -110,7 +110,7 @@ export function xreadReplyToMessages(reply: unknown, stream: string): InboundMes
  * URL TypeError carries the raw input, password included, so it must never reach a log.
  */
 export function assertRedisUrl(url: string): void {
-  let ok = false
+  let ok: boolean
   try {
     ok = /^rediss?:$/i.test(new URL(url).protocol)
   } catch {

@@ -325,11 +325,16 @@ export function openTaskStore(options: TaskStoreOptions) {
     listTasks(query: ListTasksQuery): { tasks: Task[]; next_cursor: string | null } {
       const where: string[] = []
       const params: (string | number)[] = []
-      if (query.status) (where.push('status = ?'), params.push(query.status))
-      if (query.assignee) (where.push('assignee = ?'), params.push(query.assignee))
-      if (query.project_id) (where.push('project_id = ?'), params.push(query.project_id))
-      if (query.from) (where.push('updated_at >= ?'), params.push(query.from))
-      if (query.to) (where.push('updated_at < ?'), params.push(query.to))
+      const filter = (clause: string, value: string | undefined) => {
+        if (value === undefined || value === '') return
+        where.push(clause)
+        params.push(value)
+      }
+      filter('status = ?', query.status)
+      filter('assignee = ?', query.assignee)
+      filter('project_id = ?', query.project_id)
+      filter('updated_at >= ?', query.from)
+      filter('updated_at < ?', query.to)
       if (query.q) {
         const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
         where.push(

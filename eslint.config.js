@@ -1,0 +1,62 @@
+// Lint: typescript-eslint with type information (no-floating-promises), React hooks rules, and the
+// process boundaries: the renderer never imports node or electron; src-shared imports nothing of
+// the others.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
+
+// Bare module names go in `paths` (a pattern like 'net' would also match a local ./net folder).
+const nodeModules = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'stream', 'url', 'util', 'electron']
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'release/**', 'bench/results/**', '**/*.mjs', '**/*.js', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+    },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeModules.map((name) => ({ name, message: 'The renderer runs in a browser sandbox.' })),
+          patterns: [{ group: ['node:*', '**/src-backend/**', '**/src-main/**'], message: 'The renderer runs in a browser sandbox: no node, electron, backend or main imports.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeModules.map((name) => ({ name, message: 'src-shared is pure TypeScript shared by every process.' })),
+          patterns: [{ group: ['node:*', '**/src-backend/**', '**/src-main/**', '**/src-renderer/**'], message: 'src-shared is pure TypeScript shared by every process.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-backend/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+          paths: [{ name: 'electron', message: 'The backend runs under plain Node too.' }],
+          patterns: [{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'The backend runs under plain Node too: no electron or UI imports.' }],
+        }],
+    },
+  },
+)
