@@ -1,0 +1,174 @@
+// Main's WebSocket client of the backend, like any other client: hello → resume from the stored
+// cursor (same epoch) or get a snapshot (first run, other database) → replay → live updates.
+// Reconnects with backoff and a heartbeat; a new Connection (backend restarted elsewhere, remote
+// mode) replaces the socket at once. What it receives goes to the callbacks (notifier + tray).
+import WebSocket from 'ws'
+import type { Connection } from '../src-shared/ipc'
+import type { Task, TaskStatusUpdateMessage } from '../src-shared/protocol'
+import type { Logger } from './backend-supervisor'
+import type { Cursor } from './notifier'
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected'
+
+export interface BackendClientHandlers {
+  cursor(): Cursor | null
+  onUpdate(update: TaskStatusUpdateMessage, epoch: string): void
+  onSnapshot(tasks: Task[], epoch: string, seq: number): void
+  /** `resumed` / `subscribed`: caught up to `seq`; live from here. */
+  onSynced(epoch: string, seq: number): void
+  onLink(state: LinkState): void
+}
+
+export interface BackendClient {
+  /** Connects (or moves) to `connection`; null disconnects. */
+  setConnection(connection: Connection | null): void
+  close(): void
+  link(): LinkState
+}
+
+// A cursor epoch no database has: asks the server for a snapshot (epochs are random ids).
+const NO_EPOCH = 'taskpulse-desktop-first-run'
+
+export function createBackendClient(
+  handlers: BackendClientHandlers,
+  deps: { log: Logger; heartbeatMs?: number; reconnect?: { initialMs: number; maxMs: number } },
+): BackendClient {
+  const heartbeatMs = deps.heartbeatMs ?? 15_000
+  const reconnect = deps.reconnect ?? { initialMs: 250, maxMs: 5_000 }
+  let connection: Connection | null = null
+  let socket: WebSocket | null = null
+  let link: LinkState = 'disconnected'
+  let attempt = 0
+  let reconnectTimer: NodeJS.Timeout | null = null
+  let heartbeat: NodeJS.Timeout | null = null
+  let closed = false
+
+  const setLink = (next: LinkState): void => {
+    if (next === link) return
+    link = next
+    handlers.onLink(next)
+  }
+
+  const teardown = (): void => {
+    if (reconnectTimer) clearTimeout(reconnectTimer)
+    reconnectTimer = null
+    if (heartbeat) clearInterval(heartbeat)
+    heartbeat = null
+    const s = socket
+    socket = null
+    if (s) {
+      s.removeAllListeners()
+      s.on('error', () => {})
+      s.terminate()
+    }
+  }
+
+  const scheduleReconnect = (): void => {
+    if (closed || !connection || reconnectTimer) return
+    attempt += 1
+    const base = Math.min(reconnect.maxMs, reconnect.initialMs * 2 ** (attempt - 1))
+    const delay = Math.round(base * (0.5 + Math.random() / 2))
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null
+      open()
+    }, delay)
+  }
+
+  const open = (): void => {
+    if (closed || !connection) return
+    const target = connection
+    setLink('connecting')
+    const ws = new WebSocket(target.wsUrl, {
+      headers: { Authorization: `Bearer ${target.token}` },
+      maxPayload: 64 * 1024 * 1024, // snapshots can be large
+      handshakeTimeout: 10_000,
+    })
+    socket = ws
+    let epoch = ''
+    let alive = true
+
+    ws.on('open', () => {
+      heartbeat = setInterval(() => {
+        if (!alive) {
+          deps.log.warn({}, 'backend socket heartbeat lost')
+          ws.terminate()
+          return
+        }
+        alive = false
+        ws.ping()
+      }, heartbeatMs)
+    })
+    ws.on('pong', () => (alive = true))
+    ws.on('message', (data) => {
+      alive = true
+      let msg: { type?: string } & Record<string, unknown>
+      try {
+        msg = JSON.parse(String(data)) as typeof msg
+      } catch {
+        deps.log.warn({}, 'backend sent a frame that is not JSON')
+        return
+      }
+      switch (msg.type) {
+        case 'hello': {
+          epoch = String(msg.epoch)
+          const cursor = handlers.cursor()
+          const resume =
+            cursor && cursor.epoch === epoch
+              ? { type: 'resume', epoch, seq: cursor.seq }
+              : { type: 'resume', epoch: cursor?.epoch ?? NO_EPOCH, seq: 0 }
+          ws.send(JSON.stringify(resume))
+          break
+        }
+        case 'snapshot':
+          handlers.onSnapshot(msg.tasks as Task[], epoch, Number(msg.seq))
+          markSynced()
+          break
+        case 'resumed':
+        case 'subscribed':
+          handlers.onSynced(epoch, Number(msg.seq))
+          markSynced()
+          break
+        case 'task_status_update':
+          handlers.onUpdate(msg as unknown as TaskStatusUpdateMessage, epoch)
+          break
+        case 'error':
+          deps.log.warn({ code: msg.code, message: msg.message }, 'backend socket error message')
+          break
+        default:
+          break
+      }
+    })
+    const markSynced = (): void => {
+      attempt = 0
+      setLink('connected')
+    }
+    ws.on('error', (err) => deps.log.warn({ err: err.message, url: target.url }, 'backend socket error'))
+    ws.on('close', () => {
+      if (socket !== ws) return
+      if (heartbeat) clearInterval(heartbeat)
+      heartbeat = null
+      socket = null
+      setLink('disconnected')
+      scheduleReconnect()
+    })
+  }
+
+  return {
+    setConnection(next) {
+      if (closed) return
+      const same = connection && next && connection.wsUrl === next.wsUrl && connection.token === next.token
+      if (same && socket) return
+      connection = next
+      teardown()
+      attempt = 0
+      if (next) open()
+      else setLink('disconnected')
+    },
+    close() {
+      closed = true
+      teardown()
+      setLink('disconnected')
+    },
+    link: () => link,
+  }
+}
