@@ -24,6 +24,8 @@ export default defineConfig({
     base: './',
     build: {
       outDir: 'out/renderer',
+      // electron-vite leaves the renderer unminified; the same bundle is served to browsers.
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
     },
     plugins: [react()],

@@ -1,14 +1,16 @@
 // The window: header (views, search, connection), the current view, task detail, status bar.
-import { useEffect, useRef, useState } from 'react'
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { useParts, useStatus, useUi } from './stores/context'
 import { VIEWS, type View } from './stores/ui-store'
 import { ConnectionPill } from './components/ConnectionPill'
 import { StatusBar } from './components/StatusBar'
 import { AgentMonitor } from './views/AgentMonitor/AgentMonitor'
-import { CalendarView } from './views/Calendar/Calendar'
 import { Projects } from './views/Projects/Projects'
 import { TaskDetail } from './views/TaskDetail/TaskDetail'
 import { Settings } from './views/Settings/Settings'
+
+// The calendar (react-big-calendar + date-fns) loads on first use, keeping the first paint lean.
+const CalendarView = lazy(() => import('./views/Calendar/Calendar').then((m) => ({ default: m.CalendarView })))
 
 const VIEW_LABELS: Record<View, string> = { agents: 'Agents', calendar: 'Calendar', projects: 'Projects', settings: 'Settings' }
 
@@ -78,7 +80,11 @@ export function App() {
         <ConnectionPill />
       </header>
       <main className="main" id="main">
-        {gated ? <AuthGate /> : view === 'agents' ? <AgentMonitor /> : view === 'calendar' ? <CalendarView /> : view === 'projects' ? <Projects /> : <Settings />}
+        {gated ? <AuthGate /> : view === 'agents' ? <AgentMonitor /> : view === 'calendar' ? (
+          <Suspense fallback={<p className="muted pad">Loading calendar…</p>}>
+            <CalendarView />
+          </Suspense>
+        ) : view === 'projects' ? <Projects /> : <Settings />}
       </main>
       {gated ? null : <TaskDetail />}
       <StatusBar />

@@ -1,5 +1,6 @@
 // Composition root of the renderer: builds the stores, the REST client and the socket, and wires
 // timers and browser events to them. Returns the parts for React and a dispose for tests.
+import type { DesktopApi } from '../../src-shared/ipc'
 import { createApi } from './net/api'
 import { createConnectionSource } from './net/connection'
 import { animationFrameSchedule, createFrameBatcher, type Schedule } from './net/frame-batcher'
@@ -96,8 +97,12 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
     if (s.view !== prev.view) win.history.replaceState(win.history.state, '', `#/${s.view}`)
   })
 
-  const bridge = (win as unknown as { desktop?: { onNavigateToTask?: (cb: (id: string) => void) => (() => void) | void } }).desktop
+  const bridge = (win as unknown as { desktop?: Partial<Pick<DesktopApi, 'onNavigateToTask' | 'onNavigateToList'>> }).desktop
   const offNav = bridge?.onNavigateToTask?.((id) => ui.getState().openTask(id))
+  const offList = bridge?.onNavigateToList?.((f) => {
+    ui.getState().setView('agents')
+    ui.getState().setStatusFilter(f?.status ?? 'all')
+  })
 
   return {
     parts: { tasks, ui, status, clock, api, connection, reconnect },
@@ -107,6 +112,7 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
       offConn()
       offUi()
       if (typeof offNav === 'function') offNav()
+      if (typeof offList === 'function') offList()
       win.removeEventListener('offline', onOffline)
       win.removeEventListener('online', onOnline)
       socket.stop()

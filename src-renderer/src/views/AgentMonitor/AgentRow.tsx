@@ -1,6 +1,7 @@
 // One agent: its current task, status, time since last update, counts for today and the last
 // 24 h, and the latest output or error. Subscribes to its own entry and task only.
 import { memo } from 'react'
+import { countRender } from '../../components/render-probe'
 import { STATUSES } from '../../stores/statuses'
 import { useNow, useParts, useTasks } from '../../stores/context'
 import { countsBetween, startOfLocalDay } from '../../stores/time-buckets'
@@ -14,6 +15,7 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
   const current = useTasks((s) => (entry ? s.tasks.get(entry.currentId) : undefined))
   const latest = useTasks((s) => (entry ? s.tasks.get(entry.latestId) : undefined))
   const now = useNow(60_000)
+  countRender('agent', agentKey)
   if (!entry || !current || !latest) return null
   const today = countsBetween(entry.buckets, startOfLocalDay(now), now + 60_000)
   const day = countsBetween(entry.buckets, now - 24 * 3600_000, now + 60_000)
@@ -53,7 +55,12 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
         ))}
         <span className="counts-total">{entry.total} total</span>
       </div>
-      {text ? <div className={`agent-excerpt mono${failed || current.status === 'failed' ? ' excerpt-error' : ''}`}>{excerpt(text, 180)}</div> : null}
+      {text ? (
+        <div className={`agent-excerpt mono${failed || current.status === 'failed' ? ' excerpt-error' : ''}`}>
+          {failed && latest !== current ? `${latest.title || latest.task_id}: ` : ''}
+          {excerpt(text, 180)}
+        </div>
+      ) : null}
     </article>
   )
 })

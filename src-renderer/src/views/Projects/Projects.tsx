@@ -1,6 +1,7 @@
 // Per project: counts by status, a progress bar (completed share, status segments), latest
 // failures. One card per project; each subscribes to its own entry.
 import { memo } from 'react'
+import { countRender } from '../../components/render-probe'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import type { Task } from '../../../../src-shared/protocol'
 import { STATUSES } from '../../stores/statuses'
@@ -41,6 +42,7 @@ export function latestFailures(ids: ReadonlySet<string>, tasks: ReadonlyMap<stri
 const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: string }) {
   const { tasks, ui } = useParts()
   const p = useTasks((s) => s.projects.get(projectKey))
+  countRender('project', projectKey)
   if (!p) return null
   const name = projectKey === '' ? '(no project)' : projectKey
   const done = p.counts.completed

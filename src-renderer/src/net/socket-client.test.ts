@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createSocketClient, type SocketClient } from './socket-client'
+import type { ConnEvent } from './conn-state'
+import type { Incoming } from '../stores/task-store'
+import { FakeSocket, makeTask, updateMsg } from '../test-utils/fake-socket'
+
+describe('socket client', () => {
+  let client: SocketClient
+  let incoming: Incoming[]
+  let conn: ConnEvent[]
+  let auth: 'ok' | 'rejected' | 'unreachable'
+
+  beforeEach(() => {
+    FakeSocket.reset()
+    incoming = []
+    conn = []
+    auth = 'ok'
+    client = createSocketClient({
+      url: async () => 'ws://backend.test/ws?token=t',
+      onIncoming: (i) => incoming.push(i),
+      onConn: (e) => conn.push(e),
+      checkAuth: async () => auth,
+      WebSocketImpl: FakeSocket,
+      minReconnectDelayMs: 1,
+      maxReconnectDelayMs: 2,
+    })
+    client.start()
+  })
+  afterEach(() => client.stop())
+
+  const nextSocket = async (n: number) => {
+    await vi.waitFor(() => expect(FakeSocket.instances.length).toBe(n))
+    return FakeSocket.last()
+  }
+
+  it('asks for a snapshot on first connect, then applies live updates', async () => {
+    const ws = await nextSocket(1)
+    expect(ws.url).toBe('ws://backend.test/ws?token=t')
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 7 })
+    expect(ws.sent).toEqual([{ type: 'resume', epoch: 'none', seq: 0 }])
+    const a = makeTask({ task_id: 'a' })
+    ws.serverSend({ type: 'snapshot', seq: 7, tasks: [a] })
+    ws.serverSend(updateMsg({ ...a, status: 'running' }, 9))
+    expect(incoming.map((i) => i.kind)).toEqual(['snapshot', 'update'])
+    expect(conn.map((e) => e.type)).toEqual(['synced'])
+    expect(client.cursor()).toEqual({ epoch: 'E1', seq: 9 })
+  })
+
+  it('resumes from the last (epoch, seq) after a drop and drops duplicates', async () => {
+    let ws = await nextSocket(1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 3 })
+    ws.serverSend({ type: 'snapshot', seq: 3, tasks: [] })
+    ws.serverSend(updateMsg(makeTask({ task_id: 'a' }), 5))
+    ws.serverDrop()
+    expect(conn.map((e) => e.type)).toEqual(['synced', 'closed'])
+    ws = await nextSocket(2)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 8 })
+    expect(ws.sent).toEqual([{ type: 'resume', epoch: 'E1', seq: 5 }])
+    ws.serverSend(updateMsg(makeTask({ task_id: 'a' }), 5)) // duplicate: ignored
+    ws.serverSend(updateMsg(makeTask({ task_id: 'b' }), 8))
+    ws.serverSend({ type: 'resumed', seq: 8 })
+    expect(incoming.map((i) => i.kind)).toEqual(['snapshot', 'update', 'update', 'synced'])
+    expect(conn.at(-1)!.type).toBe('synced')
+    expect(client.cursor()).toEqual({ epoch: 'E1', seq: 8 })
+  })
+
+  it('takes the snapshot of a new epoch (backend replaced its database)', async () => {
+    let ws = await nextSocket(1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 3 })
+    ws.serverSend({ type: 'snapshot', seq: 3, tasks: [] })
+    ws.serverDrop()
+    ws = await nextSocket(2)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E2', seq: 1 })
+    expect(ws.sent).toEqual([{ type: 'resume', epoch: 'E1', seq: 3 }])
+    ws.serverSend({ type: 'snapshot', seq: 1, tasks: [makeTask({ task_id: 'z' })] })
+    ws.serverSend(updateMsg(makeTask({ task_id: 'z' }), 2))
+    expect(client.cursor()).toEqual({ epoch: 'E2', seq: 2 })
+    expect(incoming.filter((i) => i.kind === 'update')).toHaveLength(1)
+  })
+
+  it('reports a rejected token when the socket closes before hello', async () => {
+    auth = 'rejected'
+    const ws = await nextSocket(1)
+    ws.serverRefuse()
+    await vi.waitFor(() => expect(conn.some((e) => e.type === 'auth_rejected')).toBe(true))
+  })
+
+  it('keeps retrying when the backend is unreachable', async () => {
+    auth = 'unreachable'
+    ;(await nextSocket(1)).serverRefuse()
+    ;(await nextSocket(2)).serverRefuse()
+    await nextSocket(3)
+    expect(conn.filter((e) => e.type === 'closed').length).toBeGreaterThanOrEqual(2)
+    expect(conn.some((e) => e.type === 'auth_rejected')).toBe(false)
+  })
+})
