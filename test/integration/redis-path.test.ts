@@ -82,7 +82,8 @@ describe('redis producers', () => {
       await waitFor(() => seen.some((m) => JSON.parse(m).event_id === 'relay-1'), 'published')
       const entries = await producer.xrange('task_status_stream', '-', '+')
       expect(entries.some(([, fields]) => fields[1] && JSON.parse(fields[1]).event_id === 'relay-1')).toBe(true)
-      expect((await health()).outbox_pending).toBe(0)
+      // the outbox row is deleted once Redis has confirmed both commands
+      await waitFor(async () => (await health()).outbox_pending === 0, 'outbox drained')
     } finally {
       sub.disconnect()
     }
