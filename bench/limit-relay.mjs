@@ -64,7 +64,12 @@ const http = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' })
   res.end('{"status":"ok"}')
 })
-const wss = new WebSocketServer({ server: http, path: '/ws', perMessageDeflate: false, maxPayload: 64 * 1024 })
+const wss = new WebSocketServer({
+  server: http,
+  path: '/ws',
+  perMessageDeflate: false,
+  maxPayload: 64 * 1024,
+})
 wss.on('connection', (ws) => {
   ws.send('{"type":"hello","epoch":"limit","seq":0}')
   ws.on('message', (data) => {

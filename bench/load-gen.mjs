@@ -101,7 +101,8 @@ function connectClient() {
       cfg.protocol === 'socketio'
         ? (data, ws) => {
             if (client.ready) {
-              if (data.length === 1 && data[0] === 0x32) ws.send('3') // Engine.IO ping → pong
+              if (data.length === 1 && data[0] === 0x32)
+                ws.send('3') // Engine.IO ping → pong
               else onUpdate(client, data)
               return
             }
@@ -144,13 +145,15 @@ async function connectAll() {
   const worker = async () => {
     while (next < cfg.clients) {
       next++
-      if (Date.now() > deadline) throw new Error(`connecting ${cfg.clients} clients took over ${cfg.connectTimeoutS} s`)
+      if (Date.now() > deadline)
+        throw new Error(`connecting ${cfg.clients} clients took over ${cfg.connectTimeoutS} s`)
       try {
         clients.push(await connectClient())
       } catch (err) {
         failed++
         firstError ??= err
-        if (failed > Math.max(5, cfg.clients * 0.01)) throw new Error(`${failed} clients failed to connect: ${firstError.message}`)
+        if (failed > Math.max(5, cfg.clients * 0.01))
+          throw new Error(`${failed} clients failed to connect: ${firstError.message}`)
       }
     }
   }
@@ -173,6 +176,13 @@ function makeSender() {
       title: `bench task ${n % cfg.tasks}`,
       output: `sent_ms=${sentEpochMs.toFixed(3)};`,
       event_id: `bq${pad(n)}`,
+      // Every settable field present (null = empty): valid for any reading of the schema.
+      description: null,
+      assignee: null,
+      project_id: null,
+      error: null,
+      scheduled_at: null,
+      due_at: null,
     }
   }
   const padTo = (obj) => {

@@ -16,7 +16,16 @@ import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { startRedis } from './lib/redis-server.mjs'
-import { ROOT, SERVERS, startServer, spawnNode, cpuSeconds, rssMb, taskpulseBuilt } from './lib/servers.mjs'
+import {
+  ROOT,
+  SERVERS,
+  CLK_TCK,
+  startServer,
+  spawnNode,
+  cpuSeconds,
+  rssMb,
+  taskpulseBuilt,
+} from './lib/servers.mjs'
 import { textTable, ratio } from './lib/stats.mjs'
 
 const { values: opt } = parseArgs({
@@ -31,6 +40,9 @@ const { values: opt } = parseArgs({
     'no-knee': { type: 'boolean', default: false },
     'no-rest': { type: 'boolean', default: false },
     out: { type: 'string' },
+    // Before each row, wait up to this many seconds for the machine to go quiet (other engineers'
+    // builds and tests share the cores); 0 disables.
+    'quiet-wait': { type: 'string' },
   },
 })
 
@@ -44,6 +56,8 @@ const mode = opt.quick ? 'quick' : 'full'
 const durationS = Number(opt.duration)
 const warmupS = Number(opt.warmup)
 const drainS = Number(opt.drain)
+const quietWaitS = Number(opt['quiet-wait'] ?? (opt.quick ? 5 : 30))
+const QUIET_BUSY_PCT = 30
 const servers = (opt.servers ?? SERVERS.join(',')).split(',')
 for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`unknown server ${s}`)
 if (servers.includes('taskpulse') && !taskpulseBuilt()) {
@@ -96,14 +110,39 @@ function machine() {
   }
 }
 
+/** CPU seconds the whole machine spent busy (all cores, softirq included) and stolen, so far. */
+function machineCpuSeconds() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const [user, nice, system, , , irq, softirq, steal] = f
+  return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: (steal ?? 0) / CLK_TCK }
+}
+
+/** Samples the machine for up to `maxS` seconds until one second passes with < QUIET_BUSY_PCT busy. */
+async function waitQuiet(maxS) {
+  const deadline = performance.now() + maxS * 1000
+  const t0 = performance.now()
+  let busy = null
+  while (maxS > 0) {
+    const a = machineCpuSeconds()
+    const ta = performance.now()
+    await new Promise((r) => setTimeout(r, 1000))
+    busy = Math.round(((machineCpuSeconds().busy - a.busy) / ((performance.now() - ta) / 1000)) * 1000) / 10
+    if (busy < QUIET_BUSY_PCT || performance.now() > deadline) break
+  }
+  return { pre_row_busy_pct: busy, quiet_wait_s: Math.round((performance.now() - t0) / 100) / 10 }
+}
+
 /** Runs the generator against a started server and measures the server meanwhile. */
 async function runGenerator(server, genCfg, redisPid) {
   const budgetMs = (genCfg.connectTimeoutS ?? 180) * 1000 + (warmupS + durationS + drainS) * 1000 + 30_000
-  const child = spawnNode(['bench/load-gen.mjs', JSON.stringify(genCfg)], { stderrFile: server.logFile + '.gen' })
+  const child = spawnNode(['bench/load-gen.mjs', JSON.stringify(genCfg)], {
+    stderrFile: server.logFile + '.gen',
+  })
   const exited = new Promise((r) => child.once('exit', r))
   const killer = setTimeout(() => child.kill('SIGKILL'), budgetMs)
   let cpu0 = 0
   let redis0 = 0
+  let mach0 = null
   let t0 = 0
   let maxRss = 0
   let sampler = null
@@ -122,6 +161,7 @@ async function runGenerator(server, genCfg, redisPid) {
       measured.rss_connected_mb = rssMb(server.pid)
     } else if (msg.event === 'measure-start') {
       t0 = performance.now()
+      mach0 = machineCpuSeconds()
       cpu0 = cpuSeconds(server.pid)
       redis0 = cpuSeconds(redisPid)
       maxRss = rssMb(server.pid)
@@ -130,6 +170,10 @@ async function runGenerator(server, genCfg, redisPid) {
       const wall = (performance.now() - t0) / 1000
       measured.server_cpu_pct = Math.round(((cpuSeconds(server.pid) - cpu0) / wall) * 1000) / 10
       measured.redis_cpu_pct = Math.round(((cpuSeconds(redisPid) - redis0) / wall) * 1000) / 10
+      const mach = machineCpuSeconds()
+      measured.machine_busy_pct = Math.round(((mach.busy - mach0.busy) / wall) * 1000) / 10
+      measured.machine_steal_pct = Math.round(((mach.steal - mach0.steal) / wall) * 1000) / 10
+      measured.load_avg_1m = Math.round(loadavg()[0] * 100) / 100
       clearInterval(sampler)
       measured.server_rss_mb = Math.max(maxRss, rssMb(server.pid))
     } else if (msg.event === 'result') result = msg
@@ -147,6 +191,7 @@ async function runRow(redis, name, path, clients, rate, extra = {}) {
   const flush = new Redis(redis.url)
   await flush.flushall()
   flush.disconnect()
+  const quiet = await waitQuiet(quietWaitS)
   const started = Date.now()
   let server
   try {
@@ -162,12 +207,32 @@ async function runRow(redis, name, path, clients, rate, extra = {}) {
       drainS,
     }
     const r = await runGenerator(server, genCfg, redis.pid)
-    const row = { server: name, path, clients, rate, ...extra, ...r, wall_s: Math.round((Date.now() - started) / 100) / 10 }
-    log(`${label}: p50 ${row.p50_ms} p99 ${row.p99_ms} max ${row.max_ms} ms, ${row.deliveries_per_s} deliv/s, undelivered ${row.undelivered}, srv CPU ${row.server_cpu_pct}%, RSS ${row.server_rss_mb} MB, gen CPU ${row.generator_cpu_pct}% (${row.wall_s} s)`)
+    const row = {
+      server: name,
+      clients,
+      rate,
+      ...extra,
+      ...r,
+      ...quiet,
+      path,
+      generator_path: r.path,
+      wall_s: Math.round((Date.now() - started) / 100) / 10,
+    }
+    log(
+      `${label}: p50 ${row.p50_ms} p99 ${row.p99_ms} max ${row.max_ms} ms, ${row.deliveries_per_s} deliv/s, undelivered ${row.undelivered}, srv CPU ${row.server_cpu_pct}%, RSS ${row.server_rss_mb} MB, gen CPU ${row.generator_cpu_pct}% (${row.wall_s} s)`,
+    )
     return row
   } catch (err) {
     log(`${label}: FAILED ${err.message}`)
-    return { server: name, path, clients, rate, ...extra, error: err.message.split('\n')[0], undelivered: null }
+    return {
+      server: name,
+      path,
+      clients,
+      rate,
+      ...extra,
+      error: err.message.split('\n')[0],
+      undelivered: null,
+    }
   } finally {
     await server?.stop()
   }
@@ -176,7 +241,10 @@ async function runRow(redis, name, path, clients, rate, extra = {}) {
 const passesKnee = (r) => !r.error && r.undelivered === 0 && r.p99_ms !== null && r.p99_ms < KNEE_P99_MS
 
 async function findKnee(redis, name, rows) {
-  const at = (rate) => rows.find((r) => r.server === name && r.path === 'publish' && r.clients === KNEE_CLIENTS && r.rate === rate)
+  const at = (rate) =>
+    rows.find(
+      (r) => r.server === name && r.path === 'publish' && r.clients === KNEE_CLIENTS && r.rate === rate,
+    )
   const run = async (rate) => {
     let r = at(rate)
     if (!r) {
@@ -204,7 +272,14 @@ async function findKnee(redis, name, rows) {
     }
   }
   return best
-    ? { server: name, clients: KNEE_CLIENTS, rate: best.rate, deliveries_per_s: best.deliveries_per_s, p99_ms: best.p99_ms, generator_cpu_pct: best.generator_cpu_pct }
+    ? {
+        server: name,
+        clients: KNEE_CLIENTS,
+        rate: best.rate,
+        deliveries_per_s: best.deliveries_per_s,
+        p99_ms: best.p99_ms,
+        generator_cpu_pct: best.generator_cpu_pct,
+      }
     : { server: name, clients: KNEE_CLIENTS, rate: null, deliveries_per_s: 0, p99_ms: null }
 }
 
@@ -214,14 +289,18 @@ const logDir = join(tmpdir(), `taskpulse-bench-logs-${Date.now()}`)
 mkdirSync(logDir, { recursive: true })
 const startedAt = new Date()
 const info = machine()
-log(`taskpulse bench (${mode}): ${info.cpu}, ${info.cores} cores, node ${info.node}, load ${info.load_at_start.join(' ')}; server logs in ${logDir}`)
+log(
+  `taskpulse bench (${mode}): ${info.cpu}, ${info.cores} cores, node ${info.node}, load ${info.load_at_start.join(' ')}; server logs in ${logDir}`,
+)
 const redis = await startRedis()
 const rows = []
 const knee = {}
 try {
-  for (const [clients, rate] of grid) for (const s of servers) rows.push(await runRow(redis, s, 'publish', clients, rate))
+  for (const [clients, rate] of grid)
+    for (const s of servers) rows.push(await runRow(redis, s, 'publish', clients, rate))
   if (mode === 'full' && !opt.rows && !opt['no-rest'] && servers.includes('taskpulse')) {
-    for (const [clients, rate] of REST_ROWS) rows.push(await runRow(redis, 'taskpulse', 'rest', clients, rate))
+    for (const [clients, rate] of REST_ROWS)
+      rows.push(await runRow(redis, 'taskpulse', 'rest', clients, rate))
   }
   if (mode === 'full' && !opt['no-knee']) for (const s of servers) knee[s] = await findKnee(redis, s, rows)
 } finally {
@@ -231,8 +310,10 @@ try {
 // ---- summary ----------------------------------------------------------------------------------
 
 const pick = (server, clients, rate, path = 'publish') =>
-  rows.find((r) => r.server === server && r.path === path && r.clients === clients && r.rate === rate && !r.knee_probe) ??
-  rows.find((r) => r.server === server && r.path === path && r.clients === clients && r.rate === rate)
+  rows.find(
+    (r) =>
+      r.server === server && r.path === path && r.clients === clients && r.rate === rate && !r.knee_probe,
+  ) ?? rows.find((r) => r.server === server && r.path === path && r.clients === clients && r.rate === rate)
 const summaryRows = grid.map(([clients, rate]) => {
   const p99 = {}
   const undelivered = {}
@@ -257,12 +338,18 @@ const summary = {
   },
 }
 if (Object.keys(knee).length) {
-  summary.knee_deliveries_per_s = Object.fromEntries(Object.entries(knee).map(([s, k]) => [s, k.deliveries_per_s]))
-  summary.ratios.knee_taskpulse_over_limit = ratio(knee.taskpulse?.deliveries_per_s, knee.limit?.deliveries_per_s)
+  summary.knee_deliveries_per_s = Object.fromEntries(
+    Object.entries(knee).map(([s, k]) => [s, k.deliveries_per_s]),
+  )
+  summary.ratios.knee_taskpulse_over_limit = ratio(
+    knee.taskpulse?.deliveries_per_s,
+    knee.limit?.deliveries_per_s,
+  )
 }
 const restRow = pick('taskpulse', 100, 100, 'rest')
 const pubRow = pick('taskpulse', 100, 100)
-if (restRow && pubRow && !restRow.error && !pubRow.error) summary.rest_minus_publish_p99_ms_at_100x100 = Math.round((restRow.p99_ms - pubRow.p99_ms) * 100) / 100
+if (restRow && pubRow && !restRow.error && !pubRow.error)
+  summary.rest_minus_publish_p99_ms_at_100x100 = Math.round((restRow.p99_ms - pubRow.p99_ms) * 100) / 100
 
 const finishedAt = new Date()
 const result = {
@@ -271,7 +358,16 @@ const result = {
   finished_at: finishedAt.toISOString(),
   wall_s: Math.round((finishedAt - startedAt) / 1000),
   machine: { ...info, load_at_end: loadavg().map((x) => Math.round(x * 100) / 100) },
-  settings: { duration_s: durationS, warmup_s: warmupS, drain_s: drainS, payload_bytes: 333, knee_p99_ms: KNEE_P99_MS, knee_clients: KNEE_CLIENTS },
+  settings: {
+    duration_s: durationS,
+    warmup_s: warmupS,
+    drain_s: drainS,
+    quiet_wait_s: quietWaitS,
+    quiet_busy_pct: QUIET_BUSY_PCT,
+    payload_bytes: 333,
+    knee_p99_ms: KNEE_P99_MS,
+    knee_clients: KNEE_CLIENTS,
+  },
   rows,
   knee,
   summary,
@@ -284,8 +380,15 @@ renameSync(outFile + '.tmp', outFile)
 
 process.stdout.write('\n' + textTable(rows) + '\n')
 if (Object.keys(knee).length) {
-  process.stdout.write(`\nknee (${KNEE_CLIENTS} clients, p99 < ${KNEE_P99_MS} ms, nothing undelivered): ` +
-    Object.values(knee).map((k) => `${k.server} ${k.deliveries_per_s.toLocaleString('en-US')} deliv/s (${k.rate ?? '–'} upd/s)`).join(', ') + '\n')
+  process.stdout.write(
+    `\nknee (${KNEE_CLIENTS} clients, p99 < ${KNEE_P99_MS} ms, nothing undelivered): ` +
+      Object.values(knee)
+        .map(
+          (k) => `${k.server} ${k.deliveries_per_s.toLocaleString('en-US')} deliv/s (${k.rate ?? '–'} upd/s)`,
+        )
+        .join(', ') +
+      '\n',
+  )
 }
 process.stdout.write(`\nresults: ${outFile} (${result.wall_s} s)\n`)
 process.stdout.write(JSON.stringify({ rows: summary.rows, ratios: summary.ratios }) + '\n')

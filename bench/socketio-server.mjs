@@ -41,7 +41,13 @@ await pub.ping()
 http.listen(Number(args.port), args.host, () => {
   const { port } = http.address()
   const url = `http://${args.host}:${port}`
-  process.stdout.write(JSON.stringify({ event: 'listening', url, ws: `ws://${args.host}:${port}/socket.io/?EIO=4&transport=websocket` }) + '\n')
+  process.stdout.write(
+    JSON.stringify({
+      event: 'listening',
+      url,
+      ws: `ws://${args.host}:${port}/socket.io/?EIO=4&transport=websocket`,
+    }) + '\n',
+  )
 })
 
 // A benchmark server holds nothing worth draining: drop every socket and leave.

@@ -25,21 +25,46 @@ export function freePort() {
 export async function startRedis() {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
-    throw new Error('redis-server is not installed or not on PATH: the benchmark needs a real Redis (Debian: apt-get install redis-server)')
+    throw new Error(
+      'redis-server is not installed or not on PATH: the benchmark needs a real Redis (Debian: apt-get install redis-server)',
+    )
   }
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'taskpulse-bench-redis-'))
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-      '--protected-mode', 'no', '--loglevel', 'warning', '--maxclients', '60000',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
+      '--maxclients',
+      '60000',
       // A slow subscriber must not be cut by Redis mid-row: the bench measures the relay's own backlog.
-      '--client-output-buffer-limit', 'pubsub 0 0 0'],
+      '--client-output-buffer-limit',
+      'pubsub 0 0 0',
+    ],
     { stdio: 'ignore' },
   )
   const deadline = Date.now() + 10_000
   for (;;) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
     client.on('error', () => {})
     try {
       await client.connect()

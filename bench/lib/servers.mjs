@@ -16,7 +16,13 @@ export function spawnNode(args, { stdout = 'pipe', stderrFile = null, env = proc
   const stderr = stderrFile ? openSync(stderrFile, 'a') : 'ignore'
   const child = spawn(
     'sh',
-    ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', process.execPath, ...args],
+    [
+      '-c',
+      'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"',
+      'sh',
+      process.execPath,
+      ...args,
+    ],
     { cwd: ROOT, stdio: ['ignore', stdout, stderr], env },
   )
   if (typeof stderr === 'number') closeSync(stderr)
@@ -68,7 +74,18 @@ export async function startServer(name, redisUrl, { logDir }) {
   let args
   if (name === 'taskpulse') {
     if (!taskpulseBuilt()) throw new Error('taskpulse is not built: run `npm run build` first')
-    args = ['bin/taskpulse.js', 'serve', '--port', '0', '--data-dir', dataDir, '--redis-url', redisUrl, '--token', token]
+    args = [
+      'bin/taskpulse.js',
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--redis-url',
+      redisUrl,
+      '--token',
+      token,
+    ]
   } else if (name === 'limit') {
     args = ['bench/limit-relay.mjs', '--port', '0', '--redis-url', redisUrl]
   } else if (name === 'socketio') {
@@ -129,7 +146,7 @@ async function waitHealthy(url, timeoutMs) {
 
 // ---- /proc measurements -------------------------------------------------------------------
 
-const CLK_TCK = (() => {
+export const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
   } catch {
