@@ -10,12 +10,25 @@ import { TaskDetail } from './views/TaskDetail/TaskDetail'
 import { Settings } from './views/Settings/Settings'
 
 // The calendar (react-big-calendar + date-fns) loads on first use, keeping the first paint lean.
-const CalendarView = lazy(() => import('./views/Calendar/Calendar').then((m) => ({ default: m.CalendarView })))
+const CalendarView = lazy(() =>
+  import('./views/Calendar/Calendar').then((m) => ({ default: m.CalendarView })),
+)
 
-const VIEW_LABELS: Record<View, string> = { agents: 'Agents', calendar: 'Calendar', projects: 'Projects', settings: 'Settings' }
+const VIEW_LABELS: Record<View, string> = {
+  agents: 'Agents',
+  calendar: 'Calendar',
+  projects: 'Projects',
+  settings: 'Settings',
+}
 
 function isTyping(el: Element | null): boolean {
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
+  return (
+    !!el &&
+    (el.tagName === 'INPUT' ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'SELECT' ||
+      (el as HTMLElement).isContentEditable)
+  )
 }
 
 export function App() {
@@ -80,11 +93,19 @@ export function App() {
         <ConnectionPill />
       </header>
       <main className="main" id="main">
-        {gated ? <AuthGate /> : view === 'agents' ? <AgentMonitor /> : view === 'calendar' ? (
+        {gated ? (
+          <AuthGate />
+        ) : view === 'agents' ? (
+          <AgentMonitor />
+        ) : view === 'calendar' ? (
           <Suspense fallback={<p className="muted pad">Loading calendar…</p>}>
             <CalendarView />
           </Suspense>
-        ) : view === 'projects' ? <Projects /> : <Settings />}
+        ) : view === 'projects' ? (
+          <Projects />
+        ) : (
+          <Settings />
+        )}
       </main>
       {gated ? null : <TaskDetail />}
       <StatusBar />
@@ -124,7 +145,8 @@ function AuthGate() {
       </p>
       <p>
         Open the <code>ui</code> URL that <code>taskpulse serve</code> prints in its ready line (it ends in{' '}
-        <code>#token=…</code>), or paste the token (the <code>--token</code> value or <code>TASKPULSE_TOKEN</code>):
+        <code>#token=…</code>), or paste the token (the <code>--token</code> value or{' '}
+        <code>TASKPULSE_TOKEN</code>):
       </p>
       {connection.isDesktop ? null : (
         <form
@@ -136,7 +158,14 @@ function AuthGate() {
             setToken('')
           }}
         >
-          <input type="password" value={token} onChange={(e) => setToken(e.target.value)} aria-label="Token" placeholder="Token" autoComplete="off" />
+          <input
+            type="password"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            aria-label="Token"
+            placeholder="Token"
+            autoComplete="off"
+          />
           <button type="submit" className="btn">
             Connect
           </button>

@@ -32,7 +32,10 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
   const status = createStatusStore(Date.now())
   const clock = createClockStore(Date.now())
   const api = createApi(() => connection.current(), opts.fetchImpl)
-  const batcher = createFrameBatcher<Incoming>((items) => tasks.getState().applyBatch(items), opts.schedule ?? animationFrameSchedule())
+  const batcher = createFrameBatcher<Incoming>(
+    (items) => tasks.getState().applyBatch(items),
+    opts.schedule ?? animationFrameSchedule(),
+  )
   const socket = createSocketClient({
     url: async () => {
       const c = await connection.resolve()
@@ -97,7 +100,9 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
     if (s.view !== prev.view) win.history.replaceState(win.history.state, '', `#/${s.view}`)
   })
 
-  const bridge = (win as unknown as { desktop?: Partial<Pick<DesktopApi, 'onNavigateToTask' | 'onNavigateToList'>> }).desktop
+  const bridge = (
+    win as unknown as { desktop?: Partial<Pick<DesktopApi, 'onNavigateToTask' | 'onNavigateToList'>> }
+  ).desktop
   const offNav = bridge?.onNavigateToTask?.((id) => ui.getState().openTask(id))
   const offList = bridge?.onNavigateToList?.((f) => {
     ui.getState().setView('agents')

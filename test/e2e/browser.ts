@@ -29,8 +29,13 @@ export interface E2EBrowser {
 /** Fails loudly when Chromium is missing: the e2e suite never skips itself. */
 export function assertChromium(): void {
   if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: the e2e tests need it (Debian: apt-get install chromium), or set TASKPULSE_CHROMIUM`)
-  if (!existsSync(join(REPO_ROOT, 'out', 'renderer', 'index.html')) || !existsSync(join(REPO_ROOT, 'out', 'backend', 'cli.js')))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: the e2e tests need it (Debian: apt-get install chromium), or set TASKPULSE_CHROMIUM`,
+    )
+  if (
+    !existsSync(join(REPO_ROOT, 'out', 'renderer', 'index.html')) ||
+    !existsSync(join(REPO_ROOT, 'out', 'backend', 'cli.js'))
+  )
     throw new Error('The app is not built: run `npm run build` before the e2e tests')
 }
 

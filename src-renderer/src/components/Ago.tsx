@@ -7,7 +7,11 @@ export function Ago({ iso, ms }: { iso?: string | null; ms?: number | null }) {
   const t = ms ?? (iso ? Date.parse(iso) : NaN)
   if (!Number.isFinite(t)) return <span className="ago">—</span>
   return (
-    <time className="ago" dateTime={new Date(t).toISOString()} title={formatDateTime(new Date(t).toISOString())}>
+    <time
+      className="ago"
+      dateTime={new Date(t).toISOString()}
+      title={formatDateTime(new Date(t).toISOString())}
+    >
       {formatAgo(now - t)}
     </time>
   )

@@ -23,7 +23,12 @@ export function ConnectionPill() {
         : ''
   return (
     <div className="conn" data-conn={conn.status}>
-      <span className={`conn-pill conn-${conn.status}`} role="status" aria-live="polite" title={conn.status === 'live' ? `Live since ${formatClock(conn.since)}` : undefined}>
+      <span
+        className={`conn-pill conn-${conn.status}`}
+        role="status"
+        aria-live="polite"
+        title={conn.status === 'live' ? `Live since ${formatClock(conn.since)}` : undefined}
+      >
         <span aria-hidden="true" className="conn-icon">
           {l.icon}
         </span>{' '}

@@ -34,7 +34,9 @@ export function EmptyState({ what = 'tasks' }: { what?: string }) {
               <span>{l.label}</span>
               <CopyButton text={l.cmd} label={`Copy ${l.label} command`} />
             </div>
-            <pre className="mono">{l.label.startsWith('Keep') ? `export TASKPULSE_TOKEN='${'•'.repeat(12)}'` : l.cmd}</pre>
+            <pre className="mono">
+              {l.label.startsWith('Keep') ? `export TASKPULSE_TOKEN='${'•'.repeat(12)}'` : l.cmd}
+            </pre>
           </li>
         ))}
       </ol>

@@ -3,10 +3,21 @@ import { memo } from 'react'
 import type { TaskStatus } from '../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../src-shared/status-colors'
 
-export const StatusBadge = memo(function StatusBadge({ status, compact = false }: { status: TaskStatus; compact?: boolean }) {
+export const StatusBadge = memo(function StatusBadge({
+  status,
+  compact = false,
+}: {
+  status: TaskStatus
+  compact?: boolean
+}) {
   const st = STATUS_STYLES[status]
   return (
-    <span className={`badge badge-${status}`} data-status={status} title={st.label} aria-label={`Status: ${st.label}`}>
+    <span
+      className={`badge badge-${status}`}
+      data-status={status}
+      title={st.label}
+      aria-label={`Status: ${st.label}`}
+    >
       <span className="badge-icon" aria-hidden="true">
         {st.icon}
       </span>
@@ -18,7 +29,11 @@ export const StatusBadge = memo(function StatusBadge({ status, compact = false }
 export function StatusCount({ status, count }: { status: TaskStatus; count: number }) {
   const st = STATUS_STYLES[status]
   return (
-    <span className={`count count-${status}${count === 0 ? ' count-zero' : ''}`} title={`${st.label}: ${count}`} aria-label={`${st.label}: ${count}`}>
+    <span
+      className={`count count-${status}${count === 0 ? ' count-zero' : ''}`}
+      title={`${st.label}: ${count}`}
+      aria-label={`${st.label}: ${count}`}
+    >
       <span aria-hidden="true">{st.icon}</span> {count}
     </span>
   )

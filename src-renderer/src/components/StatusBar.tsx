@@ -10,17 +10,28 @@ export function StatusBar() {
   const count = useTasks((s) => s.tasks.size)
   const seq = useTasks((s) => s.seq)
   const redis = health?.redis
-  const redisText = healthError ? 'backend unreachable' : redis === 'disabled' ? 'not used (embedded bus)' : (redis ?? '…')
+  const redisText = healthError
+    ? 'backend unreachable'
+    : redis === 'disabled'
+      ? 'not used (embedded bus)'
+      : (redis ?? '…')
   return (
     <footer className="statusbar" aria-label="Pipeline health">
-      <span className={`sb-item redis-${healthError ? 'error' : (redis ?? 'unknown')}`} data-redis={redis ?? 'unknown'}>
-        <span aria-hidden="true">{redis === 'connected' ? '●' : redis === 'disconnected' || healthError ? '✕' : '○'}</span> Redis: {redisText}
+      <span
+        className={`sb-item redis-${healthError ? 'error' : (redis ?? 'unknown')}`}
+        data-redis={redis ?? 'unknown'}
+      >
+        <span aria-hidden="true">
+          {redis === 'connected' ? '●' : redis === 'disconnected' || healthError ? '✕' : '○'}
+        </span>{' '}
+        Redis: {redisText}
       </span>
-      <span className="sb-item">
-        Last event: {p.lastEventAt ? <Ago ms={p.lastEventAt} /> : 'none yet'}
-      </span>
+      <span className="sb-item">Last event: {p.lastEventAt ? <Ago ms={p.lastEventAt} /> : 'none yet'}</span>
       <span className="sb-item">{p.eventsPerSecond.toFixed(1)} events/s</span>
-      <span className="sb-item" title="Median time from the producer's updated_at to arrival here (clock skew included)">
+      <span
+        className="sb-item"
+        title="Median time from the producer's updated_at to arrival here (clock skew included)"
+      >
         Delivery: {p.deliveryLatencyMs === null ? '—' : `${p.deliveryLatencyMs} ms`}
       </span>
       <span className="sb-item">RTT: {p.rttMs === null ? '—' : `${p.rttMs} ms`}</span>

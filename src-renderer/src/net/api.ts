@@ -22,17 +22,26 @@ export interface Api {
   checkAuth(): Promise<'ok' | 'rejected' | 'unreachable'>
 }
 
-export function createApi(getConnection: () => Connection | null, fetchImpl: typeof fetch = (...a) => fetch(...a)): Api {
+export function createApi(
+  getConnection: () => Connection | null,
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+): Api {
   async function get<T>(path: string, auth = true): Promise<T> {
     const c = getConnection()
     if (!c) throw new ApiRequestError(0, 'no_connection', 'No backend connection configured')
     let res: Response
     try {
       res = await fetchImpl(c.url + path, {
-        headers: auth ? { Authorization: `Bearer ${c.token}`, Accept: 'application/json' } : { Accept: 'application/json' },
+        headers: auth
+          ? { Authorization: `Bearer ${c.token}`, Accept: 'application/json' }
+          : { Accept: 'application/json' },
       })
     } catch (err) {
-      throw new ApiRequestError(0, 'unreachable', `Backend unreachable at ${c.url}: ${(err as Error).message}`)
+      throw new ApiRequestError(
+        0,
+        'unreachable',
+        `Backend unreachable at ${c.url}: ${(err as Error).message}`,
+      )
     }
     if (!res.ok) {
       let code = `http_${res.status}`

@@ -43,7 +43,11 @@ export function connReducer(s: ConnState, e: ConnEvent): ConnState {
       if (s.status === 'live') return { ...s, status: 'reconnecting', since: e.at, attempts: 1 }
       return { ...s, attempts: s.attempts + 1 }
     case 'tick':
-      if ((s.status === 'reconnecting' || s.status === 'connecting') && s.attempts > 0 && e.at - s.since >= OFFLINE_AFTER_MS)
+      if (
+        (s.status === 'reconnecting' || s.status === 'connecting') &&
+        s.attempts > 0 &&
+        e.at - s.since >= OFFLINE_AFTER_MS
+      )
         return { ...s, status: 'offline' }
       return s
     case 'auth_rejected':
@@ -59,6 +63,12 @@ export function connReducer(s: ConnState, e: ConnEvent): ConnState {
     case 'retry':
       // A manual retry (new token, "retry now") starts over.
       if (s.status === 'live') return s
-      return { status: s.everLive ? 'reconnecting' : 'connecting', since: e.at, attempts: 0, everLive: s.everLive, message: null }
+      return {
+        status: s.everLive ? 'reconnecting' : 'connecting',
+        since: e.at,
+        attempts: 0,
+        everLive: s.everLive,
+        message: null,
+      }
   }
 }

@@ -45,7 +45,11 @@ export function wsUrlFor(httpUrl: string): string {
 }
 
 /** Reads `#token=` (then forgets the hash) or the token kept for this tab. */
-export function takeBrowserToken(loc: Location, storage: Storage | null, history: History | null): string | null {
+export function takeBrowserToken(
+  loc: Location,
+  storage: Storage | null,
+  history: History | null,
+): string | null {
   const hash = loc.hash.startsWith('#') ? loc.hash.slice(1) : loc.hash
   const params = new URLSearchParams(hash)
   const fromHash = params.get('token')

@@ -41,7 +41,8 @@ describe('frame batcher', () => {
     const b = createFrameBatcher<Incoming>((items) => store.getState().applyBatch(items), frames.schedule)
     let notified = 0
     store.subscribe(() => notified++)
-    for (let i = 1; i <= 200; i++) b.push({ kind: 'update', msg: updateMsg(makeTask({ task_id: `t${i % 50}`, status: 'running' }), i) })
+    for (let i = 1; i <= 200; i++)
+      b.push({ kind: 'update', msg: updateMsg(makeTask({ task_id: `t${i % 50}`, status: 'running' }), i) })
     frames.frame()
     expect(notified).toBe(1)
     expect(store.getState().tasks.size).toBe(50)

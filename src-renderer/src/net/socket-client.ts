@@ -142,7 +142,11 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
         .checkAuth()
         .then((r) => {
           if (r === 'rejected' && !stopped) {
-            deps.onConn({ type: 'auth_rejected', at: now(), message: 'The backend rejected this token (401).' })
+            deps.onConn({
+              type: 'auth_rejected',
+              at: now(),
+              message: 'The backend rejected this token (401).',
+            })
             rws?.close()
           }
         })

@@ -6,11 +6,24 @@ const ms = (s: string) => Date.parse(s)
 
 describe('calendar placement', () => {
   it('uses scheduled_at to due_at when the task is scheduled', () => {
-    const t = makeTask({ task_id: 't', scheduled_at: '2026-11-02T09:00:00.000Z', due_at: '2026-11-02T11:00:00.000Z', started_at: '2026-11-05T00:00:00.000Z' })
-    expect(placeTask(t, 0)).toEqual({ startMs: ms('2026-11-02T09:00:00Z'), endMs: ms('2026-11-02T11:00:00Z'), basis: 'scheduled' })
+    const t = makeTask({
+      task_id: 't',
+      scheduled_at: '2026-11-02T09:00:00.000Z',
+      due_at: '2026-11-02T11:00:00.000Z',
+      started_at: '2026-11-05T00:00:00.000Z',
+    })
+    expect(placeTask(t, 0)).toEqual({
+      startMs: ms('2026-11-02T09:00:00Z'),
+      endMs: ms('2026-11-02T11:00:00Z'),
+      basis: 'scheduled',
+    })
   })
   it('gives a scheduled task without a later due time a 30 minute block', () => {
-    const t = makeTask({ task_id: 't', scheduled_at: '2026-11-02T09:00:00.000Z', due_at: '2026-11-01T00:00:00.000Z' })
+    const t = makeTask({
+      task_id: 't',
+      scheduled_at: '2026-11-02T09:00:00.000Z',
+      due_at: '2026-11-01T00:00:00.000Z',
+    })
     expect(placeTask(t, 0)).toMatchObject({ endMs: ms('2026-11-02T09:30:00Z'), basis: 'scheduled' })
   })
   it('uses due_at alone when there is no schedule', () => {
@@ -18,8 +31,17 @@ describe('calendar placement', () => {
     expect(placeTask(t, 0)).toMatchObject({ startMs: ms('2026-11-03T10:00:00Z'), basis: 'due' })
   })
   it('uses the run window when unscheduled', () => {
-    const t = makeTask({ task_id: 't', status: 'completed', started_at: '2026-11-04T08:00:00.000Z', finished_at: '2026-11-04T10:00:00.000Z' })
-    expect(placeTask(t, 0)).toEqual({ startMs: ms('2026-11-04T08:00:00Z'), endMs: ms('2026-11-04T10:00:00Z'), basis: 'run' })
+    const t = makeTask({
+      task_id: 't',
+      status: 'completed',
+      started_at: '2026-11-04T08:00:00.000Z',
+      finished_at: '2026-11-04T10:00:00.000Z',
+    })
+    expect(placeTask(t, 0)).toEqual({
+      startMs: ms('2026-11-04T08:00:00Z'),
+      endMs: ms('2026-11-04T10:00:00Z'),
+      basis: 'run',
+    })
   })
   it('a running task runs until now, and a short run gets a minimum block', () => {
     const t = makeTask({ task_id: 't', status: 'running', started_at: '2026-11-04T08:00:00.000Z' })
@@ -28,7 +50,11 @@ describe('calendar placement', () => {
     expect(placeTask(t, ms('2026-11-04T08:00:01Z')).endMs).toBe(ms('2026-11-04T08:00:00Z') + MIN_BLOCK_MS)
   })
   it('falls back to the creation time', () => {
-    const t = makeTask({ task_id: 't', created_at: '2026-11-06T08:00:00.000Z', updated_at: '2026-11-07T08:00:00.000Z' })
+    const t = makeTask({
+      task_id: 't',
+      created_at: '2026-11-06T08:00:00.000Z',
+      updated_at: '2026-11-07T08:00:00.000Z',
+    })
     expect(placeTask(t, 0)).toMatchObject({ startMs: ms('2026-11-06T08:00:00Z'), basis: 'created' })
   })
   it('indexes by the local day of the start', () => {

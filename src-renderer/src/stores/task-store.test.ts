@@ -14,9 +14,27 @@ describe('task store', () => {
         kind: 'snapshot',
         seq: 10,
         tasks: [
-          makeTask({ task_id: 'a', assignee: 'alice', project_id: 'p1', status: 'running', updated_at: iso(1) }),
-          makeTask({ task_id: 'b', assignee: 'alice', project_id: 'p1', status: 'failed', updated_at: iso(3) }),
-          makeTask({ task_id: 'c', assignee: null, project_id: null, status: 'completed', updated_at: iso(2) }),
+          makeTask({
+            task_id: 'a',
+            assignee: 'alice',
+            project_id: 'p1',
+            status: 'running',
+            updated_at: iso(1),
+          }),
+          makeTask({
+            task_id: 'b',
+            assignee: 'alice',
+            project_id: 'p1',
+            status: 'failed',
+            updated_at: iso(3),
+          }),
+          makeTask({
+            task_id: 'c',
+            assignee: null,
+            project_id: null,
+            status: 'completed',
+            updated_at: iso(2),
+          }),
         ],
       },
     ])
@@ -27,7 +45,10 @@ describe('task store', () => {
     expect(s.agentKeys).toEqual([NONE, 'alice'])
     expect(s.agents.get('alice')).toMatchObject({ latestId: 'b', currentId: 'a', total: 2 })
     expect(s.agents.get(NONE)).toMatchObject({ latestId: 'c', currentId: 'c', total: 1 })
-    expect(s.projects.get('p1')).toMatchObject({ total: 2, counts: { pending: 0, running: 1, completed: 0, failed: 1 } })
+    expect(s.projects.get('p1')).toMatchObject({
+      total: 2,
+      counts: { pending: 0, running: 1, completed: 0, failed: 1 },
+    })
     expect([...s.projects.get('p1')!.failedIds]).toEqual(['b'])
     expect(s.projectKeys).toEqual([NONE, 'p1'])
   })
@@ -40,8 +61,14 @@ describe('task store', () => {
     let notifications = 0
     store.subscribe(() => notifications++)
     store.getState().applyBatch([
-      { kind: 'update', msg: updateMsg({ ...a, status: 'running', updated_at: iso(5), started_at: iso(5) }, 2, 'pending') },
-      { kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(6), error: 'boom' }, 3, 'running') },
+      {
+        kind: 'update',
+        msg: updateMsg({ ...a, status: 'running', updated_at: iso(5), started_at: iso(5) }, 2, 'pending'),
+      },
+      {
+        kind: 'update',
+        msg: updateMsg({ ...a, status: 'failed', updated_at: iso(6), error: 'boom' }, 3, 'running'),
+      },
     ])
     expect(notifications).toBe(1)
     const s = store.getState()
@@ -56,7 +83,9 @@ describe('task store', () => {
     const a = makeTask({ task_id: 'a', updated_at: iso(1) })
     store.getState().applyBatch([{ kind: 'snapshot', seq: 5, tasks: [a] }])
     const before = store.getState()
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(9) }, 5) }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(9) }, 5) }])
     expect(store.getState().tasks.get('a')!.status).toBe('pending')
     expect(store.getState().version).toBe(before.version)
   })
@@ -68,8 +97,15 @@ describe('task store', () => {
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a, b] }])
     // Capture what selectors would have returned: the maps themselves are mutated in place.
     const s1 = store.getState()
-    const [bob, q, alice, keys] = [s1.agents.get('bob'), s1.projects.get('q'), s1.agents.get('alice'), s1.agentKeys]
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'running', updated_at: iso(3) }, 2) }])
+    const [bob, q, alice, keys] = [
+      s1.agents.get('bob'),
+      s1.projects.get('q'),
+      s1.agents.get('alice'),
+      s1.agentKeys,
+    ]
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'running', updated_at: iso(3) }, 2) }])
     const s2 = store.getState()
     expect(s2.tasks.get('b')).toBe(b)
     expect(s2.agents.get('bob')).toBe(bob)
@@ -84,13 +120,17 @@ describe('task store', () => {
     const a2 = makeTask({ task_id: 'a2', assignee: 'alice', updated_at: iso(2) })
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a1, a2] }])
     expect(store.getState().agents.get('alice')!.latestId).toBe('a2')
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...a2, assignee: 'bob', updated_at: iso(3) }, 2) }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...a2, assignee: 'bob', updated_at: iso(3) }, 2) }])
     const s = store.getState()
     expect(s.agents.get('alice')).toMatchObject({ latestId: 'a1', total: 1 })
     expect(s.agents.get('bob')).toMatchObject({ latestId: 'a2', total: 1 })
     expect(s.agentKeys).toEqual(['alice', 'bob'])
     // Last task leaves alice: alice disappears.
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...a1, assignee: 'bob', updated_at: iso(4) }, 3) }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...a1, assignee: 'bob', updated_at: iso(4) }, 3) }])
     expect(store.getState().agentKeys).toEqual(['bob'])
     expect(store.getState().agents.get('bob')).toMatchObject({ latestId: 'a1', total: 2 })
   })
@@ -101,7 +141,9 @@ describe('task store', () => {
     const c = makeTask({ task_id: 'c', assignee: 'x', status: 'completed', updated_at: iso(2) })
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [r, c] }])
     expect(store.getState().agents.get('x')).toMatchObject({ currentId: 'r', latestId: 'c' })
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...r, status: 'completed', updated_at: iso(3) }, 2) }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...r, status: 'completed', updated_at: iso(3) }, 2) }])
     expect(store.getState().agents.get('x')).toMatchObject({ currentId: 'r', latestId: 'r' })
   })
 
@@ -112,13 +154,19 @@ describe('task store', () => {
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a, old] }])
     const day = () => countsBetween(store.getState().agents.get('x')!.buckets, T0 - 24 * 3600e3, T0 + 3600e3)
     expect(day()).toEqual({ pending: 0, running: 1, completed: 0, failed: 0 })
-    store.getState().applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(60) }, 2) }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(60) }, 2) }])
     expect(day()).toEqual({ pending: 0, running: 0, completed: 0, failed: 1 })
   })
 
   it('keeps the day index in step with placement changes', () => {
     const store = createTaskStore()
-    const a = makeTask({ task_id: 'a', created_at: '2026-11-20T12:00:00.000Z', updated_at: '2026-11-20T12:00:00.000Z' })
+    const a = makeTask({
+      task_id: 'a',
+      created_at: '2026-11-20T12:00:00.000Z',
+      updated_at: '2026-11-20T12:00:00.000Z',
+    })
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a] }])
     const key = (ms: number) => {
       const d = new Date(ms)
@@ -126,9 +174,17 @@ describe('task store', () => {
     }
     expect([...store.getState().days.get(key(Date.parse('2026-11-20T12:00:00Z')))!]).toEqual(['a'])
     const rev = store.getState().daysRev
-    store.getState().applyBatch([
-      { kind: 'update', msg: updateMsg({ ...a, scheduled_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-11-21T00:00:00.000Z' }, 2) },
-    ])
+    store
+      .getState()
+      .applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(
+            { ...a, scheduled_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-11-21T00:00:00.000Z' },
+            2,
+          ),
+        },
+      ])
     const s = store.getState()
     expect(s.days.get(key(Date.parse('2026-11-20T12:00:00Z')))).toBeUndefined()
     expect([...s.days.get(key(Date.parse('2026-12-01T12:00:00Z')))!]).toEqual(['a'])
@@ -137,8 +193,12 @@ describe('task store', () => {
 
   it('a snapshot replaces everything, including tasks that are gone', () => {
     const store = createTaskStore()
-    store.getState().applyBatch([{ kind: 'snapshot', seq: 9, tasks: [makeTask({ task_id: 'gone', assignee: 'g' })] }])
-    store.getState().applyBatch([{ kind: 'snapshot', seq: 3, tasks: [makeTask({ task_id: 'new', assignee: 'n' })] }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'snapshot', seq: 9, tasks: [makeTask({ task_id: 'gone', assignee: 'g' })] }])
+    store
+      .getState()
+      .applyBatch([{ kind: 'snapshot', seq: 3, tasks: [makeTask({ task_id: 'new', assignee: 'n' })] }])
     const s = store.getState()
     expect([...s.tasks.keys()]).toEqual(['new'])
     expect(s.agentKeys).toEqual(['n'])
@@ -185,7 +245,8 @@ describe('task store', () => {
       expect(countsBetween(x.buckets, 0, T0 + 1e9)).toEqual(countsBetween(y.buckets, 0, T0 + 1e9))
     }
     for (const k of a.projectKeys) expect(a.projects.get(k)!.counts).toEqual(b.projects.get(k)!.counts)
-    const days = (m: ReadonlyMap<string, ReadonlySet<string>>) => [...m].map(([d, ids]) => [d, [...ids].sort()]).sort()
+    const days = (m: ReadonlyMap<string, ReadonlySet<string>>) =>
+      [...m].map(([d, ids]) => [d, [...ids].sort()]).sort()
     expect(days(a.days)).toEqual(days(b.days))
   })
 })

@@ -72,8 +72,21 @@ export interface TaskStoreState {
 export type TaskStore = StoreApi<TaskStoreState>
 
 const TASK_KEYS = [
-  'task_id', 'status', 'title', 'description', 'assignee', 'project_id', 'output', 'error',
-  'created_at', 'updated_at', 'started_at', 'finished_at', 'scheduled_at', 'due_at', 'last_event_id',
+  'task_id',
+  'status',
+  'title',
+  'description',
+  'assignee',
+  'project_id',
+  'output',
+  'error',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+  'scheduled_at',
+  'due_at',
+  'last_event_id',
 ] as const
 
 /** The task part of an update message (the message minus type, seq, event_id, previous_status). */
@@ -84,7 +97,8 @@ export function taskFromUpdate(msg: TaskStatusUpdateMessage, prev: Task | undefi
   // The update carries the full state; fields it may omit get sensible values.
   if (!task.created_at) task.created_at = prev?.created_at ?? msg.updated_at
   if (!task.last_event_id) task.last_event_id = msg.event_id
-  if (task.description === null && prev?.description && !('description' in msg)) task.description = prev.description
+  if (task.description === null && prev?.description && !('description' in msg))
+    task.description = prev.description
   return task
 }
 
@@ -169,7 +183,15 @@ export function createTaskStore(): TaskStore {
     if (t.status === 'running') agentRunning.get(a)!.add(t.task_id)
     let entry = agents.get(a)
     if (!entry) {
-      entry = { key: a, latestId: t.task_id, currentId: t.task_id, lastUpdatedAt: t.updated_at, total: 0, buckets: new Map(), rev: 0 }
+      entry = {
+        key: a,
+        latestId: t.task_id,
+        currentId: t.task_id,
+        lastUpdatedAt: t.updated_at,
+        total: 0,
+        buckets: new Map(),
+        rev: 0,
+      }
       agents.set(a, entry)
     }
     addToBucket(entry.buckets, t.updated_at, t.status, 1)
@@ -363,7 +385,20 @@ export function createTaskStore(): TaskStore {
 
     reset() {
       clearAll()
-      set({ tasks, order, orderRev: 0, agents, agentKeys: [], projects, projectKeys: [], days, daysRev: 0, seq: 0, synced: false, version: 0 })
+      set({
+        tasks,
+        order,
+        orderRev: 0,
+        agents,
+        agentKeys: [],
+        projects,
+        projectKeys: [],
+        days,
+        daysRev: 0,
+        seq: 0,
+        synced: false,
+        version: 0,
+      })
     },
   }))
 }

@@ -87,6 +87,10 @@ export function makeTask(over: Partial<Task> & { task_id: string }): Task {
   }
 }
 
-export function updateMsg(task: Task, seq: number, previous: TaskStatus | null = null): TaskStatusUpdateMessage {
+export function updateMsg(
+  task: Task,
+  seq: number,
+  previous: TaskStatus | null = null,
+): TaskStatusUpdateMessage {
   return { type: 'task_status_update', seq, event_id: task.last_event_id, previous_status: previous, ...task }
 }

@@ -52,7 +52,11 @@ function MonitorToolbar() {
       </div>
       <label className="field">
         <span>Project</span>
-        <select aria-label="Filter by project" value={project} onChange={(e) => ui.getState().setProjectFilter(e.target.value)}>
+        <select
+          aria-label="Filter by project"
+          value={project}
+          onChange={(e) => ui.getState().setProjectFilter(e.target.value)}
+        >
           <option value="all">All projects</option>
           {projectKeys.map((p) => (
             <option key={p} value={p}>
@@ -63,7 +67,11 @@ function MonitorToolbar() {
       </label>
       <label className="field">
         <span>Sort</span>
-        <select aria-label="Sort agents" value={sort} onChange={(e) => ui.getState().setAgentSort(e.target.value as AgentSort)}>
+        <select
+          aria-label="Sort agents"
+          value={sort}
+          onChange={(e) => ui.getState().setAgentSort(e.target.value as AgentSort)}
+        >
           <option value="attention">Needs attention</option>
           <option value="recent">Recently updated</option>
           <option value="name">Name</option>
@@ -89,7 +97,6 @@ function AgentList() {
   const keys = useMemo(() => {
     const s = tasks.getState()
     return selectAgentRows(s.agentKeys, s.agents, s.tasks, f, sort)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version, f, sort, tasks])
   const parentRef = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({
@@ -108,7 +115,13 @@ function AgentList() {
         {keys.length === 0 ? <p className="muted pad">No agent matches the filters.</p> : null}
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>
           {v.getVirtualItems().map((item) => (
-            <div key={item.key} data-index={item.index} ref={v.measureElement} className="vrow" style={{ transform: `translateY(${item.start}px)` }}>
+            <div
+              key={item.key}
+              data-index={item.index}
+              ref={v.measureElement}
+              className="vrow"
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
               <AgentRow agentKey={keys[item.index]!} />
             </div>
           ))}
@@ -128,7 +141,6 @@ function TaskList() {
     // The unfiltered order is the store's own array (mutated in place): copy nothing, but give
     // the virtualiser a fresh identity per revision.
     return { rows, rev: orderRev }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [orderRev, f, tasks])
   const parentRef = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({

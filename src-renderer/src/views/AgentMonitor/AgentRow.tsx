@@ -20,7 +20,8 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
   const today = countsBetween(entry.buckets, startOfLocalDay(now), now + 60_000)
   const day = countsBetween(entry.buckets, now - 24 * 3600_000, now + 60_000)
   const failed = latest.status === 'failed'
-  const text = current.status === 'failed' || failed ? (failed ? latest.error : current.error) : current.output
+  const text =
+    current.status === 'failed' || failed ? (failed ? latest.error : current.error) : current.output
   const name = agentKey === '' ? 'Unassigned' : agentKey
   const open = () => ui.getState().openTask(current.task_id)
   return (
@@ -39,7 +40,12 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
           updated <Ago iso={entry.lastUpdatedAt} />
         </span>
       </div>
-      <button type="button" className="agent-task linklike" onClick={open} aria-label={`Open task ${current.task_id}`}>
+      <button
+        type="button"
+        className="agent-task linklike"
+        onClick={open}
+        aria-label={`Open task ${current.task_id}`}
+      >
         <span className="agent-task-title">{current.title || current.task_id}</span>
         <span className="agent-task-id mono">{current.task_id}</span>
         {current.project_id ? <span className="chip">{current.project_id}</span> : null}

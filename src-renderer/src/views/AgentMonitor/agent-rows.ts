@@ -42,24 +42,44 @@ export function selectAgentRows(
     if (!current || !latest) continue
     if (f.status !== 'all' && current.status !== f.status) continue
     if (f.project !== 'all' && (current.project_id ?? '') !== f.project) continue
-    if (needle && !key.toLowerCase().includes(needle) && !(key === '' && 'unassigned'.includes(needle)) && !taskMatches(current, { status: 'all', project: 'all', search: needle }, needle))
+    if (
+      needle &&
+      !key.toLowerCase().includes(needle) &&
+      !(key === '' && 'unassigned'.includes(needle)) &&
+      !taskMatches(current, { status: 'all', project: 'all', search: needle }, needle)
+    )
       continue
     rows.push({ key, entry, latest, current })
   }
   const byRecent = (a: (typeof rows)[number], b: (typeof rows)[number]) =>
-    a.entry.lastUpdatedAt === b.entry.lastUpdatedAt ? (a.key < b.key ? -1 : 1) : a.entry.lastUpdatedAt > b.entry.lastUpdatedAt ? -1 : 1
-  if (sort === 'name') rows.sort((a, b) => (a.key === b.key ? 0 : a.key === '' ? 1 : b.key === '' ? -1 : a.key.localeCompare(b.key)))
+    a.entry.lastUpdatedAt === b.entry.lastUpdatedAt
+      ? a.key < b.key
+        ? -1
+        : 1
+      : a.entry.lastUpdatedAt > b.entry.lastUpdatedAt
+        ? -1
+        : 1
+  if (sort === 'name')
+    rows.sort((a, b) =>
+      a.key === b.key ? 0 : a.key === '' ? 1 : b.key === '' ? -1 : a.key.localeCompare(b.key),
+    )
   else if (sort === 'recent') rows.sort(byRecent)
   else
     rows.sort((a, b) => {
       // Attention: an agent whose latest task failed first, then running, pending, completed.
-      const d = ATTENTION[a.latest.status === 'failed' ? 'failed' : a.current.status] - ATTENTION[b.latest.status === 'failed' ? 'failed' : b.current.status]
+      const d =
+        ATTENTION[a.latest.status === 'failed' ? 'failed' : a.current.status] -
+        ATTENTION[b.latest.status === 'failed' ? 'failed' : b.current.status]
       return d !== 0 ? d : byRecent(a, b)
     })
   return rows.map((r) => r.key)
 }
 
-export function selectTaskRows(order: readonly string[], tasks: ReadonlyMap<string, Task>, f: AgentFilter): readonly string[] {
+export function selectTaskRows(
+  order: readonly string[],
+  tasks: ReadonlyMap<string, Task>,
+  f: AgentFilter,
+): readonly string[] {
   const needle = f.search.trim().toLowerCase()
   if (f.status === 'all' && f.project === 'all' && !needle) return order
   const out: string[] = []

@@ -2,8 +2,25 @@
 // placed by schedule or run window (stores/placement.ts), coloured by status with icon and text,
 // recoloured live; a crowded month day collapses into "+N more".
 import { memo, useCallback, useMemo, useState } from 'react'
-import { Calendar as BigCalendar, dateFnsLocalizer, Views, type View, type EventProps } from 'react-big-calendar'
-import { format, parse, startOfWeek, endOfWeek, getDay, startOfMonth, endOfMonth, addDays, startOfDay, endOfDay } from 'date-fns'
+import {
+  Calendar as BigCalendar,
+  dateFnsLocalizer,
+  Views,
+  type View,
+  type EventProps,
+} from 'react-big-calendar'
+import {
+  format,
+  parse,
+  startOfWeek,
+  endOfWeek,
+  getDay,
+  startOfMonth,
+  endOfMonth,
+  addDays,
+  startOfDay,
+  endOfDay,
+} from 'date-fns'
 import { enUS } from 'date-fns/locale/en-US'
 import 'react-big-calendar/lib/css/react-big-calendar.css'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
@@ -29,7 +46,12 @@ export function visibleRange(view: View, date: Date): { from: Date; to: Date } {
 
 const EventBody = memo(function EventBody({ event }: EventProps<CalendarEvent>) {
   return (
-    <span className="cal-ev" data-task-id={event.id} data-status={event.status} title={`${event.title} (${STATUS_STYLES[event.status].label}, by ${event.basis})`}>
+    <span
+      className="cal-ev"
+      data-task-id={event.id}
+      data-status={event.status}
+      title={`${event.title} (${STATUS_STYLES[event.status].label}, by ${event.basis})`}
+    >
       {event.title}
     </span>
   )
@@ -46,12 +68,15 @@ export function CalendarView() {
   const events = useMemo(() => {
     const s = tasks.getState()
     return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [daysRev, version, range, now, tasks])
   const eventPropGetter = useCallback(
     (e: CalendarEvent) => ({
       className: `ev-${e.status}`,
-      style: { backgroundColor: STATUS_STYLES[e.status].color, borderColor: STATUS_STYLES[e.status].color, color: EVENT_TEXT[e.status] },
+      style: {
+        backgroundColor: STATUS_STYLES[e.status].color,
+        borderColor: STATUS_STYLES[e.status].color,
+        color: EVENT_TEXT[e.status],
+      },
     }),
     [],
   )
@@ -65,7 +90,9 @@ export function CalendarView() {
             {st.icon} {st.label}
           </span>
         ))}
-        <span className="muted legend-note">Placed by schedule (scheduled/due), else by run window, else by creation.</span>
+        <span className="muted legend-note">
+          Placed by schedule (scheduled/due), else by run window, else by creation.
+        </span>
       </div>
       <div className="cal-wrap" data-testid="calendar">
         <BigCalendar<CalendarEvent>

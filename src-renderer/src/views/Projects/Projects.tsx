@@ -24,7 +24,11 @@ export function Projects() {
   )
 }
 
-export function latestFailures(ids: ReadonlySet<string>, tasks: ReadonlyMap<string, Task>, n: number): Task[] {
+export function latestFailures(
+  ids: ReadonlySet<string>,
+  tasks: ReadonlyMap<string, Task>,
+  n: number,
+): Task[] {
   const top: Task[] = []
   for (const id of ids) {
     const t = tasks.get(id)
@@ -49,17 +53,33 @@ const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: stri
   const pct = p.total ? Math.round((done / p.total) * 100) : 0
   const failures = latestFailures(p.failedIds, tasks.getState().tasks, 3)
   return (
-    <article className={`project${p.counts.failed > 0 ? ' project-has-failed' : ''}`} data-project={name} aria-label={`Project ${name}`}>
+    <article
+      className={`project${p.counts.failed > 0 ? ' project-has-failed' : ''}`}
+      data-project={name}
+      aria-label={`Project ${name}`}
+    >
       <header className="project-head">
         <h3>{name}</h3>
         <span className="muted">
           {p.total} tasks · updated <Ago iso={p.lastUpdatedAt} />
         </span>
       </header>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={`${done} of ${p.total} completed`}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-label={`${done} of ${p.total} completed`}
+      >
         {STATUSES.map((st) =>
           p.counts[st] > 0 ? (
-            <span key={st} className={`progress-seg seg-${st}`} style={{ width: `${(p.counts[st] / p.total) * 100}%`, background: STATUS_STYLES[st].color }} title={`${STATUS_STYLES[st].label}: ${p.counts[st]}`} />
+            <span
+              key={st}
+              className={`progress-seg seg-${st}`}
+              style={{ width: `${(p.counts[st] / p.total) * 100}%`, background: STATUS_STYLES[st].color }}
+              title={`${STATUS_STYLES[st].label}: ${p.counts[st]}`}
+            />
           ) : null,
         )}
       </div>
@@ -75,7 +95,12 @@ const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: stri
           <ul>
             {failures.map((t) => (
               <li key={t.task_id}>
-                <button type="button" className="linklike" onClick={() => ui.getState().openTask(t.task_id)} aria-label={`Open failed task ${t.task_id}`}>
+                <button
+                  type="button"
+                  className="linklike"
+                  onClick={() => ui.getState().openTask(t.task_id)}
+                  aria-label={`Open failed task ${t.task_id}`}
+                >
                   <span aria-hidden="true" className="fail-icon">
                     {STATUS_STYLES.failed.icon}
                   </span>{' '}

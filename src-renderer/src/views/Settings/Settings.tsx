@@ -37,14 +37,22 @@ export function Settings() {
         >
           <label>
             <span>Use another token</span>
-            <input type="password" value={token} onChange={(e) => setToken(e.target.value)} aria-label="New token" autoComplete="off" />
+            <input
+              type="password"
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              aria-label="New token"
+              autoComplete="off"
+            />
           </label>
           <button type="submit" className="btn">
             Connect
           </button>
         </form>
       ) : (
-        <p className="muted">Backend mode, Redis URL and notification rules are set in the desktop app's settings.</p>
+        <p className="muted">
+          Backend mode, Redis URL and notification rules are set in the desktop app's settings.
+        </p>
       )}
       <h2>Keyboard</h2>
       <dl className="fields">

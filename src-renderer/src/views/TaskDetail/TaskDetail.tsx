@@ -63,11 +63,23 @@ function TaskDetailPanel({ id }: { id: string }) {
 
   const close = () => ui.getState().openTask(null)
   return (
-    <aside className="detail" role="dialog" aria-modal="false" aria-labelledby="detail-title" data-testid="task-detail">
+    <aside
+      className="detail"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="detail-title"
+      data-testid="task-detail"
+    >
       <header className="detail-head">
         {task ? <StatusBadge status={task.status} /> : null}
         <h2 id="detail-title">{task?.title || id}</h2>
-        <button ref={closeRef} type="button" className="btn btn-icon" onClick={close} aria-label="Close task detail (Esc)">
+        <button
+          ref={closeRef}
+          type="button"
+          className="btn btn-icon"
+          onClick={close}
+          aria-label="Close task detail (Esc)"
+        >
           ✕
         </button>
       </header>
@@ -77,7 +89,10 @@ function TaskDetailPanel({ id }: { id: string }) {
         <div className="detail-body">
           <dl className="fields">
             <Field name="Task id" mono value={task.task_id} />
-            <Field name="Status" value={`${STATUS_STYLES[task.status].icon} ${STATUS_STYLES[task.status].label}`} />
+            <Field
+              name="Status"
+              value={`${STATUS_STYLES[task.status].icon} ${STATUS_STYLES[task.status].label}`}
+            />
             <Field name="Title" value={task.title} />
             <Field name="Description" value={task.description} />
             <Field name="Assignee" value={task.assignee} />
@@ -104,9 +119,16 @@ function TaskDetailPanel({ id }: { id: string }) {
             {events && events.length > 0 ? (
               <ol className="timeline">
                 {[...events].reverse().map((e) => (
-                  <li key={e.event_id} className={`tl-item${e.fields.status ? ` tl-${e.fields.status}` : ''}${e.changed ? '' : ' tl-nochange'}`}>
+                  <li
+                    key={e.event_id}
+                    className={`tl-item${e.fields.status ? ` tl-${e.fields.status}` : ''}${e.changed ? '' : ' tl-nochange'}`}
+                  >
                     <div className="tl-head">
-                      {e.fields.status ? <StatusBadge status={e.fields.status} /> : <span className="muted">fields</span>}
+                      {e.fields.status ? (
+                        <StatusBadge status={e.fields.status} />
+                      ) : (
+                        <span className="muted">fields</span>
+                      )}
                       <time dateTime={e.updated_at}>{formatDateTime(e.updated_at)}</time>
                       <span className="chip">{e.source}</span>
                       {e.changed ? null : <span className="muted">no change</span>}
@@ -114,7 +136,10 @@ function TaskDetailPanel({ id }: { id: string }) {
                     <div className="tl-fields mono">
                       {Object.entries(e.fields)
                         .filter(([k]) => k !== 'status')
-                        .map(([k, v]) => `${k}: ${typeof v === 'string' ? (v.length > 120 ? v.slice(0, 119) + '…' : v) : String(v)}`)
+                        .map(
+                          ([k, v]) =>
+                            `${k}: ${typeof v === 'string' ? (v.length > 120 ? v.slice(0, 119) + '…' : v) : String(v)}`,
+                        )
                         .join(' · ')}
                     </div>
                   </li>
@@ -145,7 +170,15 @@ function duration(t: Task): string | null {
   return `${Math.floor(s / 60)}m ${s % 60}s${t.finished_at ? '' : ' (running)'}`
 }
 
-export function LongText({ label, text, error = false }: { label: string; text: string | null; error?: boolean }) {
+export function LongText({
+  label,
+  text,
+  error = false,
+}: {
+  label: string
+  text: string | null
+  error?: boolean
+}) {
   const [all, setAll] = useState(false)
   if (!text) return null
   const cut = !all && text.length > TEXT_PREVIEW_CHARS

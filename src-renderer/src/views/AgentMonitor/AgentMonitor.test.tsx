@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { AgentMonitor } from './AgentMonitor'
+import { fakeLayout, makeParts, withParts } from '../../test-utils/parts'
+import { makeTask, updateMsg } from '../../test-utils/fake-socket'
+
+const g = globalThis as { __TASKPULSE_RENDERS__?: Map<string, number> }
+
+describe('agent monitor', () => {
+  let restoreLayout: () => void
+  beforeEach(() => {
+    restoreLayout = fakeLayout()
+  })
+  afterEach(() => {
+    cleanup()
+    restoreLayout()
+    delete g.__TASKPULSE_RENDERS__
+  })
+
+  function setup(n = 6) {
+    const parts = makeParts()
+    const tasks = Array.from({ length: n }, (_, i) =>
+      makeTask({
+        task_id: `t${i}`,
+        title: `Task ${i}`,
+        assignee: `agent-${i}`,
+        status: 'running',
+        updated_at: new Date(Date.now() - i * 1000).toISOString(),
+      }),
+    )
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    render(withParts(parts, <AgentMonitor />))
+    return { parts, tasks }
+  }
+
+  it('shows a row per agent and a row per task', () => {
+    setup()
+    expect(document.querySelectorAll('[data-agent]')).toHaveLength(6)
+    expect(document.querySelectorAll('[data-task-id]')).toHaveLength(6)
+    expect(screen.getByRole('heading', { name: 'agent-3' })).toBeTruthy()
+  })
+
+  it('a change to one task re-renders only the rows that show it', () => {
+    const { parts, tasks } = setup()
+    g.__TASKPULSE_RENDERS__ = new Map()
+    act(() => {
+      parts.tasks
+        .getState()
+        .applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              {
+                ...tasks[3]!,
+                status: 'failed',
+                error: 'boom',
+                updated_at: new Date(Date.now() - 3000).toISOString(),
+              },
+              2,
+            ),
+          },
+        ])
+    })
+    const renders = Object.fromEntries(g.__TASKPULSE_RENDERS__)
+    expect(renders).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
+    const row = document.querySelector('[data-agent="agent-3"]')!
+    expect(row.className).toContain('agent-failed')
+    expect(row.textContent).toContain('Latest task failed')
+    expect(row.textContent).toContain('boom')
+    expect(document.querySelector('[data-task-id="t3"]')!.getAttribute('data-status')).toBe('failed')
+  })
+
+  it('filters by status and search; shows unassigned tasks', () => {
+    const { parts } = setup(3)
+    act(() => {
+      parts.tasks
+        .getState()
+        .applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              makeTask({ task_id: 'loose', title: 'Orphan job', assignee: null, status: 'pending' }),
+              2,
+            ),
+          },
+        ])
+    })
+    expect(screen.getByRole('heading', { name: 'Unassigned' })).toBeTruthy()
+    fireEvent.click(screen.getByRole('radio', { name: /Pending/ }))
+    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
+      'Unassigned',
+    ])
+    act(() => {
+      parts.ui.getState().setStatusFilter('all')
+      parts.ui.getState().setSearch('agent-1')
+    })
+    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
+      'agent-1',
+    ])
+  })
+
+  it('shows how to send a first task when there is none, with the real URL', () => {
+    const parts = makeParts()
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 0, tasks: [] }])
+    render(withParts(parts, <AgentMonitor />))
+    expect(screen.getByRole('heading', { name: 'No tasks yet' })).toBeTruthy()
+    expect(document.body.textContent).toContain('curl -X PUT http://127.0.0.1:8080/api/tasks/first-task')
+    expect(document.body.textContent).toContain('taskpulse emit --server http://127.0.0.1:8080')
+    expect(document.body.textContent).toContain('redis-cli')
+    expect(document.body.textContent).not.toContain("'tok'")
+  })
+
+  it('opens task detail from a row', () => {
+    const { parts } = setup(2)
+    fireEvent.click(document.querySelector('[data-task-id="t1"]')!)
+    expect(parts.ui.getState().selectedTaskId).toBe('t1')
+  })
+})
