@@ -91,6 +91,16 @@ export async function streamEventIdCounts(url: string, stream = STREAM): Promise
   return counts
 }
 
+/** event_id → the `data` of its first stream entry (what other backends will apply). */
+export async function streamDataById(url: string, stream = STREAM): Promise<Map<string, Record<string, unknown>>> {
+  const byId = new Map<string, Record<string, unknown>>()
+  for (const e of await readStream(url, stream)) {
+    const id = e.data?.event_id
+    if (typeof id === 'string' && !byId.has(id)) byId.set(id, e.data!)
+  }
+  return byId
+}
+
 /** XADD … * data <json>, as an external producer does. Returns the entry id. */
 export async function xadd(url: string, payload: Record<string, unknown>, stream = STREAM): Promise<string> {
   const client = rawRedis(url)

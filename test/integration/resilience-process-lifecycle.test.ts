@@ -10,6 +10,7 @@ import {
   health,
   putTask,
   sqliteIntegrity,
+  streamDataById,
   streamEventIdCounts,
   waitForHealth,
 } from './resilience-helpers'
@@ -117,8 +118,11 @@ describe('graceful shutdown', () => {
 
     expect(await backend.stop('SIGTERM')).toBe(0)
     expect(await client.closed).toEqual({ code: 1001 })
-    const onStream = await streamEventIdCounts(redis.url)
+    const onStream = await streamDataById(redis.url)
     expect(ids.filter((id) => !onStream.has(id))).toEqual([])
+    for (const [i, id] of ids.entries()) {
+      expect(onStream.get(id)).toMatchObject({ task_id: `term-task-${i % 5}`, status: STATUSES[i % 4], output: id })
+    }
   })
 
   it('SIGTERM while Redis is down: 1001 and exit 0; the kept outbox is relayed on the next start', async () => {

@@ -14,6 +14,7 @@ import {
   redisBarrier,
   repeated,
   sleep,
+  streamDataById,
   streamEventIdCounts,
   tryHealth,
   updateIds,
@@ -24,6 +25,9 @@ const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
 const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+
+const expectMatch = (actual: Record<string, unknown> | undefined, expected: Record<string, unknown>): boolean =>
+  actual !== undefined && Object.entries(expected).every(([k, v]) => actual[k] === v)
 
 describe('redis outage while REST updates continue', () => {
   it('relays every 2xx update to the stream after a SIGKILL + restart of Redis, and no client sees one twice', async () => {
@@ -50,6 +54,7 @@ describe('redis outage while REST updates continue', () => {
     const KILL_AT = 100
     const RESTART_AT = 200
     const accepted: string[] = []
+    const sent = new Map<string, { task_id: string; status: string; output: string }>()
     const refused: { i: number; status: number }[] = []
     let killed: Promise<void> | null = null
     let restarted: Promise<void> | null = null
@@ -68,11 +73,9 @@ describe('redis outage while REST updates continue', () => {
           restarted = redis.start()
         }
         const eventId = `outage-${String(i).padStart(4, '0')}`
-        const res = await putTask(backend, `outage-task-${i % 7}`, {
-          status: STATUSES[i % 4],
-          output: `update ${i}`,
-          event_id: eventId,
-        })
+        const update = { task_id: `outage-task-${i % 7}`, status: STATUSES[i % 4], output: `update ${i}` }
+        sent.set(eventId, update)
+        const res = await putTask(backend, update.task_id, { status: update.status, output: update.output, event_id: eventId })
         if (res.status === 200 || res.status === 201) accepted.push(eventId)
         else refused.push({ i, status: res.status })
         await sleep(5)
@@ -98,6 +101,10 @@ describe('redis outage while REST updates continue', () => {
     const onStream = await streamEventIdCounts(redis.url)
     const missing = accepted.filter((id) => !onStream.has(id))
     expect(missing).toEqual([])
+    // …and carry what the update set, so other backends can apply it.
+    const data = await streamDataById(redis.url)
+    const wrong = accepted.filter((id) => !expectMatch(data.get(id), sent.get(id)!))
+    expect(wrong.slice(0, 3).map((id) => ({ sent: sent.get(id), onStream: data.get(id) }))).toEqual([])
 
     // Each update changed its task, so the client gets each exactly once, even though the backend
     // also receives its own events back from the channel and the stream.
@@ -143,8 +150,11 @@ describe('backend started while Redis is down', () => {
     await redis.start()
     await waitForHealth(backend, (x) => x.redis === 'connected', 'health connected once Redis is up', 30_000)
     await waitForHealth(backend, (x) => x.outbox_pending === 0, 'outbox drained', 30_000)
-    const onStream = await streamEventIdCounts(redis.url)
+    const onStream = await streamDataById(redis.url)
     expect(ids.filter(({ eventId }) => !onStream.has(eventId))).toEqual([])
+    for (const [i, { id, eventId }] of ids.entries()) {
+      expect(onStream.get(eventId)).toMatchObject({ task_id: id, status: STATUSES[i % 4], title: `while down ${i}` })
+    }
 
     // Our own events coming back from Redis are not broadcast again; a new change still is.
     const res = await putTask(backend, 'down-1', { status: 'completed', event_id: 'down-ev-after' })
