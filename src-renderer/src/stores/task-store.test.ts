@@ -174,17 +174,15 @@ describe('task store', () => {
     }
     expect([...store.getState().days.get(key(Date.parse('2026-11-20T12:00:00Z')))!]).toEqual(['a'])
     const rev = store.getState().daysRev
-    store
-      .getState()
-      .applyBatch([
-        {
-          kind: 'update',
-          msg: updateMsg(
-            { ...a, scheduled_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-11-21T00:00:00.000Z' },
-            2,
-          ),
-        },
-      ])
+    store.getState().applyBatch([
+      {
+        kind: 'update',
+        msg: updateMsg(
+          { ...a, scheduled_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-11-21T00:00:00.000Z' },
+          2,
+        ),
+      },
+    ])
     const s = store.getState()
     expect(s.days.get(key(Date.parse('2026-11-20T12:00:00Z')))).toBeUndefined()
     expect([...s.days.get(key(Date.parse('2026-12-01T12:00:00Z')))!]).toEqual(['a'])

@@ -44,22 +44,20 @@ describe('agent monitor', () => {
     const { parts, tasks } = setup()
     g.__TASKPULSE_RENDERS__ = new Map()
     act(() => {
-      parts.tasks
-        .getState()
-        .applyBatch([
-          {
-            kind: 'update',
-            msg: updateMsg(
-              {
-                ...tasks[3]!,
-                status: 'failed',
-                error: 'boom',
-                updated_at: new Date(Date.now() - 3000).toISOString(),
-              },
-              2,
-            ),
-          },
-        ])
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(
+            {
+              ...tasks[3]!,
+              status: 'failed',
+              error: 'boom',
+              updated_at: new Date(Date.now() - 3000).toISOString(),
+            },
+            2,
+          ),
+        },
+      ])
     })
     const renders = Object.fromEntries(g.__TASKPULSE_RENDERS__)
     expect(renders).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
@@ -73,17 +71,15 @@ describe('agent monitor', () => {
   it('filters by status and search; shows unassigned tasks', () => {
     const { parts } = setup(3)
     act(() => {
-      parts.tasks
-        .getState()
-        .applyBatch([
-          {
-            kind: 'update',
-            msg: updateMsg(
-              makeTask({ task_id: 'loose', title: 'Orphan job', assignee: null, status: 'pending' }),
-              2,
-            ),
-          },
-        ])
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(
+            makeTask({ task_id: 'loose', title: 'Orphan job', assignee: null, status: 'pending' }),
+            2,
+          ),
+        },
+      ])
     })
     expect(screen.getByRole('heading', { name: 'Unassigned' })).toBeTruthy()
     fireEvent.click(screen.getByRole('radio', { name: /Pending/ }))

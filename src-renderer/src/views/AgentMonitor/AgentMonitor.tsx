@@ -97,6 +97,8 @@ function AgentList() {
   const keys = useMemo(() => {
     const s = tasks.getState()
     return selectAgentRows(s.agentKeys, s.agents, s.tasks, f, sort)
+    // The revision numbers are the triggers: the store mutates its maps in place.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version, f, sort, tasks])
   const parentRef = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({

@@ -68,6 +68,8 @@ export function CalendarView() {
   const events = useMemo(() => {
     const s = tasks.getState()
     return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now)
+    // The revision numbers are the triggers: the store mutates its maps in place.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [daysRev, version, range, now, tasks])
   const eventPropGetter = useCallback(
     (e: CalendarEvent) => ({

@@ -72,17 +72,15 @@ describe('task detail', () => {
     expect(screen.getByRole('button', { name: 'Copy output' })).toBeTruthy()
     // A new event on the task reloads the history.
     act(() =>
-      parts.tasks
-        .getState()
-        .applyBatch([
-          {
-            kind: 'update',
-            msg: updateMsg(
-              { ...task, status: 'running', last_event_id: 'e3', updated_at: '2026-11-23T12:00:00.000Z' },
-              2,
-            ),
-          },
-        ]),
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(
+            { ...task, status: 'running', last_event_id: 'e3', updated_at: '2026-11-23T12:00:00.000Z' },
+            2,
+          ),
+        },
+      ]),
     )
     await vi.waitFor(() => expect(taskEvents).toHaveBeenCalledTimes(2))
   })
