@@ -73,7 +73,7 @@ describe('redis outage while REST updates continue', () => {
           restarted = redis.start()
         }
         const eventId = `outage-${String(i).padStart(4, '0')}`
-        const update = { task_id: `outage-task-${i % 7}`, status: STATUSES[i % 4], output: `update ${i}` }
+        const update = { task_id: `outage-task-${i % 7}`, status: STATUSES[i % 4]!, output: `update ${i}` }
         sent.set(eventId, update)
         const res = await putTask(backend, update.task_id, { status: update.status, output: update.output, event_id: eventId })
         if (res.status === 200 || res.status === 201) accepted.push(eventId)
