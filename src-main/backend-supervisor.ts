@@ -322,10 +322,10 @@ export function utilityProcessFork(utilityProcess: UtilityProcessStatic): ForkFn
   }
 }
 
-/** Plain Node: child_process.fork (the child sees process.send). */
-export function nodeFork(): ForkFn {
+/** Plain Node: child_process.fork (the child sees process.send); `execPath` picks the Node binary. */
+export function nodeFork(opts: { execPath?: string } = {}): ForkFn {
   return (entry, args, env) => {
-    const child = forkChild(entry, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    const child = forkChild(entry, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...(opts.execPath ? { execPath: opts.execPath } : {}) })
     child.on('error', () => {})
     return {
       get pid() {
