@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
+import { createIpcServices } from './ipc-services'
+import { registerIpcHandlers, testRemoteConnection } from './ipc-handlers'
+import { appUrlMatcher } from './security'
+import { createSettingsStore } from './settings'
+import { createFakeElectron, fakeSafeStorage, type FakeElectron } from './testing/fake-electron'
+
+const APP = 'app://taskpulse/index.html'
+let dir: string
+let electron: FakeElectron
+let restarts: number
+let paused: string[]
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'taskpulse-ipc-'))
+  electron = createFakeElectron({ userData: dir })
+  restarts = 0
+  paused = []
+  const settings = createSettingsStore({ dir, safeStorage: fakeSafeStorage(), env: {} })
+  registerIpcHandlers({
+    ipcMain: electron.ipcMain,
+    isTrustedSender: appUrlMatcher(undefined),
+    log: { warn() {} },
+    services: createIpcServices({
+      settings,
+      getConnection: () => ({ url: 'http://127.0.0.1:5', wsUrl: 'ws://127.0.0.1:5/ws', token: 'tok', mode: 'embedded' }),
+      getBackendState: () => ({ status: 'starting' }),
+      onBackendConfigChanged: async () => {
+        restarts += 1
+      },
+      retryBackend: async () => ({ status: 'starting' }),
+      setLoginItem: () => {},
+      pause: (c) => paused.push(c),
+    }),
+  })
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+const invoke = <T>(channel: string, frame: string | null, ...args: unknown[]) => electron.ipc.invoke(channel, frame, ...args) as Promise<IpcResult<T>>
+
+describe('IPC handlers (fake electron)', () => {
+  it('answer the app’s own page', async () => {
+    await expect(invoke(Channel.getConnection, APP)).resolves.toEqual({
+      ok: true,
+      value: { url: 'http://127.0.0.1:5', wsUrl: 'ws://127.0.0.1:5/ws', token: 'tok', mode: 'embedded' },
+    })
+    const settings = await invoke<SettingsView>(Channel.getSettings, APP)
+    expect(settings.ok && settings.value.notifications.onFailed).toBe(true)
+  })
+
+  it('reject a bad sender on every channel', async () => {
+    for (const channel of Object.values(Channel)) {
+      if (!electron.ipc.handlers.has(channel)) continue
+      for (const frame of ['https://evil.example.com/', 'file:///tmp/x.html', 'app://other/index.html', null]) {
+        await expect(invoke(channel, frame, {})).resolves.toEqual({ ok: false, error: 'forbidden: untrusted sender' })
+      }
+    }
+    expect(restarts).toBe(0)
+  })
+
+  it('reject a bad payload', async () => {
+    const bad = [
+      [Channel.setSettings, { backend: { mode: 'cloud' } }],
+      [Channel.setSettings, { notifications: { onFailed: 'yes' } }],
+      [Channel.setSettings, { __proto__: { polluted: true }, extra: 1 }],
+      [Channel.setSettings, 'string'],
+      [Channel.pauseNotifications, '2h'],
+      [Channel.testConnection, { url: '' }],
+      [Channel.testConnection, { url: 'http://x', token: 1 }],
+    ] as const
+    for (const [channel, payload] of bad) {
+      const r = await invoke(channel, APP, payload)
+      expect(r.ok, `${channel} ${JSON.stringify(payload)}`).toBe(false)
+      expect(!r.ok && r.error).toMatch(/^invalid payload/)
+    }
+    // extra arguments are refused too
+    expect((await invoke(Channel.getSettings, APP, 'unexpected')).ok).toBe(false)
+  })
+
+  it('set settings: saves, never returns secrets, restarts the backend only when its config changed', async () => {
+    const r1 = await invoke<SettingsView>(Channel.setSettings, APP, { notifications: { failuresOnly: true } })
+    expect(r1.ok && r1.value.notifications.failuresOnly).toBe(true)
+    expect(restarts).toBe(0)
+    const r2 = await invoke<SettingsView>(Channel.setSettings, APP, { backend: { redisUrl: 'redis://:pw@127.0.0.1:6379' } })
+    expect(r2.ok && r2.value.secrets.redisPasswordSet).toBe(true)
+    expect(JSON.stringify(r2)).not.toContain('pw@')
+    expect(restarts).toBe(1)
+  })
+
+  it('pause notifications', async () => {
+    expect((await invoke(Channel.pauseNotifications, APP, 'tomorrow')).ok).toBe(true)
+    expect(paused).toEqual(['tomorrow'])
+  })
+})
+
+describe('test connection', () => {
+  let server: Server
+  let base: string
+  afterEach(() => new Promise<void>((r) => server.close(() => r())))
+  const start = (handler: Parameters<typeof createServer>[1]) =>
+    new Promise<void>((resolve) => {
+      server = createServer(handler)
+      server.listen(0, '127.0.0.1', () => {
+        const a = server.address()
+        base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`
+        resolve()
+      })
+    })
+
+  it('says connected with version, Redis and latency', async () => {
+    await start((req, res) => {
+      res.setHeader('content-type', 'application/json')
+      if (req.url === '/api/health') return res.end(JSON.stringify({ status: 'ok', redis: 'connected', version: '0.1.0' }))
+      res.statusCode = req.headers.authorization === 'Bearer good' ? 200 : 401
+      res.end('{}')
+    })
+    const ok = await testRemoteConnection({ url: `${base}/`, token: 'good' })
+    expect(ok.message).toMatch(/^Connected: TaskPulse 0\.1\.0, Redis connected, \d+ ms$/)
+    await expect(testRemoteConnection({ url: base, token: 'bad' })).rejects.toThrow(/token was refused/)
+  })
+
+  it('tells a server that is not TaskPulse', async () => {
+    await start((_req, res) => {
+      res.statusCode = 404
+      res.end('nope')
+    })
+    await expect(testRemoteConnection({ url: base })).rejects.toThrow(/is this a TaskPulse server/)
+  })
+
+  it('tells an unreachable server', async () => {
+    await start((_req, res) => res.end())
+    const dead = base
+    await new Promise<void>((r) => server.close(() => r()))
+    server = createServer()
+    server.listen(0)
+    await expect(testRemoteConnection({ url: dead })).rejects.toThrow(/^Cannot reach/)
+  })
+})
