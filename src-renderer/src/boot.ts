@@ -92,12 +92,18 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
     status.getState().dispatch({ type: 'browser_online', at: Date.now() })
     if (started) socket.reconnect()
   }
+  // Back/forward and edited addresses (#/calendar) switch views.
+  const onHash = () => {
+    const v = viewFromHash(win.location.hash)
+    if (v && v !== ui.getState().view) ui.getState().setView(v)
+  }
+  win.addEventListener('hashchange', onHash)
   win.addEventListener('offline', onOffline)
   win.addEventListener('online', onOnline)
 
   // Keep the view in the address so a reload or a shared link opens it.
   const offUi = ui.subscribe((s, prev) => {
-    if (s.view !== prev.view) win.history.replaceState(win.history.state, '', `#/${s.view}`)
+    if (s.view !== prev.view && viewFromHash(win.location.hash) !== s.view) win.history.pushState(win.history.state, '', `#/${s.view}`)
   })
 
   const bridge = (
@@ -118,6 +124,7 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
       offUi()
       if (typeof offNav === 'function') offNav()
       if (typeof offList === 'function') offList()
+      win.removeEventListener('hashchange', onHash)
       win.removeEventListener('offline', onOffline)
       win.removeEventListener('online', onOnline)
       socket.stop()

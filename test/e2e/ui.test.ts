@@ -1,0 +1,167 @@
+// The live monitor in real Chromium against a real `taskpulse serve` and a real Redis: the ui URL
+// with its token, a Redis failure reaching the agent monitor and the calendar within a second,
+// a backend restart under load ending in exactly what /api/tasks holds, a bad token.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { startRedis, type RedisServer } from '../helpers/redis-server'
+import { removeDir, startBackend, type Backend } from '../helpers/backend-process'
+import { launchBrowser, type E2EBrowser, type Page } from './browser'
+import type { Task } from '../../src-shared/protocol'
+
+const FAILED_RGB = 'rgb(239, 68, 68)'
+
+async function allTasks(be: Backend): Promise<Task[]> {
+  const out: Task[] = []
+  let cursor: string | null = null
+  do {
+    const res = await be.api(`/api/tasks?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    const body = (await res.json()) as { tasks: Task[]; next_cursor: string | null }
+    out.push(...body.tasks)
+    cursor = body.next_cursor
+  } while (cursor)
+  return out
+}
+
+/** id → status of every task row the task list shows (the viewport is tall enough for all). */
+function uiTaskStatuses(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('[data-testid="task-list"] [data-task-id]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-task-id')!, r.getAttribute('data-status')!])),
+  )
+}
+
+describe('live monitor in Chromium', () => {
+  let redis: RedisServer
+  let be: Backend
+  let browser: E2EBrowser
+  let pub: Redis
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    ;[be, browser] = await Promise.all([startBackend({ redisUrl: redis.url }), launchBrowser()])
+    pub = new Redis(redis.url)
+  })
+  afterAll(async () => {
+    pub?.disconnect()
+    await browser?.close()
+    await be?.stop()
+    if (be) removeDir(be.dataDir)
+    await redis?.close()
+  })
+
+  async function openUi(view: 'Agents' | 'Calendar' = 'Agents'): Promise<Page> {
+    const page = await browser.newPage()
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.goto(be.ui)
+    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    if (view !== 'Agents') await page.getByRole('button', { name: view, exact: true }).click()
+    return page
+  }
+
+  it('opens the ui URL with its token, forgets the token from the address, goes live', async () => {
+    const page = await browser.newPage()
+    await page.goto(be.ui)
+    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    expect(page.url()).not.toContain('token=')
+    expect(await page.evaluate(() => sessionStorage.getItem('taskpulse.token'))).toBe(be.token)
+    await page.waitForSelector('[data-redis="connected"]')
+    // A reload keeps working from sessionStorage.
+    await page.reload()
+    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.close()
+  })
+
+  it('a failure published to Redis shows in the failure colour in the agent monitor and the calendar within a second', async () => {
+    // Something to look at first, so the agent row exists as running.
+    await pub.publish('task_status_update', JSON.stringify({ task_id: 'e2e-1', status: 'running', assignee: 'e2e-agent', title: 'Crunch numbers' }))
+    const monitor = await openUi()
+    await monitor.waitForSelector('[data-agent="e2e-agent"][data-status="running"]')
+    const calendar = await openUi('Calendar')
+    await calendar.waitForSelector('.rbc-event [data-task-id="e2e-1"]')
+
+    const sentAt = Date.now()
+    await pub.publish('task_status_update', JSON.stringify({ task_id: 'e2e-1', status: 'failed', assignee: 'e2e-agent', title: 'Crunch numbers', error: 'OOM killed' }))
+    await Promise.all([
+      monitor.waitForFunction(
+        (rgb) => {
+          const row = document.querySelector('[data-agent="e2e-agent"]')
+          return row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === rgb
+        },
+        FAILED_RGB,
+        { polling: 'raf', timeout: 1000 },
+      ),
+      calendar.waitForFunction(
+        (rgb) => {
+          const ev = document.querySelector('[data-task-id="e2e-1"]')?.closest('.rbc-event')
+          return !!ev && getComputedStyle(ev).backgroundColor === rgb
+        },
+        FAILED_RGB,
+        { polling: 'raf', timeout: 1000 },
+      ),
+    ])
+    expect(Date.now() - sentAt).toBeLessThan(1000)
+    const row = monitor.locator('[data-agent="e2e-agent"]')
+    await expect(row.textContent()).resolves.toContain('Latest task failed')
+    await expect(row.textContent()).resolves.toContain('OOM killed')
+    await Promise.all([monitor.close(), calendar.close()])
+  })
+
+  it('after a backend restart under load the UI shows exactly what /api/tasks holds', async () => {
+    const page = await openUi()
+    await page.setViewportSize({ width: 1440, height: 2400 })
+    const statuses = ['pending', 'running', 'completed', 'failed'] as const
+    let n = 0
+    let producing = true
+    // Durable path (XADD + PUBLISH like our own relay): the backend catches up from the stream.
+    const producer = (async () => {
+      while (producing) {
+        const i = n++
+        const msg = JSON.stringify({ task_id: `r-${i % 30}`, status: statuses[i % 4], assignee: `restart-agent-${i % 3}`, title: `Restart ${i % 30}`, event_id: `ev-${i}` })
+        await pub.multi().xadd('task_status_stream', '*', 'data', msg).publish('task_status_update', msg).exec()
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    await page.waitForSelector('[data-task-id="r-29"]')
+    const { port, dataDir, token } = be
+    await be.stop('SIGTERM')
+    await page.waitForSelector('.conn-reconnecting', { timeout: 10_000 })
+    await new Promise((r) => setTimeout(r, 500))
+    be = await startBackend({ redisUrl: redis.url, port, dataDir, token })
+    await page.waitForSelector('.conn-live', { timeout: 15_000 })
+    await new Promise((r) => setTimeout(r, 500))
+    producing = false
+    await producer
+    // Converged: every task the backend holds, with its status, and nothing else.
+    let expected: Record<string, string> = {}
+    let shown: Record<string, string> = {}
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      expected = Object.fromEntries((await allTasks(be)).map((t) => [t.task_id, t.status]))
+      shown = await uiTaskStatuses(page)
+      if (JSON.stringify(Object.entries(shown).sort()) === JSON.stringify(Object.entries(expected).sort()) || Date.now() > deadline) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(Object.keys(expected).length).toBeGreaterThanOrEqual(31)
+    expect(shown).toEqual(expected)
+    await expect(page.locator('.statusbar').textContent()).resolves.toContain(`${Object.keys(expected).length} tasks`)
+    await page.close()
+  })
+
+  it('a bad token gives a clear message, not a blank page', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${be.url}/#token=not-the-token`)
+    const alert = page.getByRole('alert')
+    await alert.waitFor({ timeout: 10_000 })
+    await expect(alert.textContent()).resolves.toContain('The backend rejected the token')
+    await expect(page.locator('.conn-unauthorized').count()).resolves.toBe(1)
+    // And a way out: paste the right token.
+    await page.locator('input[aria-label="Token"]').fill(be.token)
+    await page.getByRole('button', { name: 'Connect' }).click()
+    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.close()
+  })
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([])
+  })
+})
