@@ -79,18 +79,20 @@ describe('slow consumer', () => {
     const sent: string[] = []
     let cutAt = -1
     let next = 0
-    const writer = async () => {
+    // One task per writer: concurrent updates of one task could commit out of stamp order, and a
+    // stale one is (rightly) not broadcast.
+    const writer = async (w: number) => {
       while (cutAt < 0 || next < cutAt + 20) {
         const i = next++
         if (i >= MAX_UPDATES) return
         const eventId = `big-${String(i).padStart(5, '0')}`
-        const res = await putTask(backend, `big-task-${i % 3}`, { status: 'running', output: output(i), event_id: eventId })
+        const res = await putTask(backend, `big-task-${w}`, { status: 'running', output: output(i), event_id: eventId })
         expect(res.status).toBeLessThan(300)
         sent.push(eventId)
         if (cutAt < 0 && i % 10 === 0 && (await health(backend)).clients === 1) cutAt = i
       }
     }
-    await Promise.all([writer(), writer(), writer()])
+    await Promise.all([writer(0), writer(1), writer(2)])
     expect(cutAt, `the stalled client was not cut off after ${MAX_UPDATES} updates of 64 KiB`).toBeGreaterThan(0)
 
     // The stalled socket was closed by the server: reading again reaches the end.
