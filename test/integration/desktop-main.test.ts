@@ -1,0 +1,153 @@
+// The built main entry (out/main/index.js) run under plain Node with the fake electron: it forks
+// the real backend (out/backend/child.js, through the fake utilityProcess = child_process.fork),
+// connects to it as a ws client, and turns a failure published to Redis into exactly one native
+// notification and the tray's failure state. A restart with the same userData does not notify
+// again. Needs `npm run build` first.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Channel, type Connection, type IpcResult } from '../../src-shared/ipc'
+import type * as MainModule from '../../src-main/index'
+import { createFakeElectron, findMenuItem, type FakeElectron } from '../../src-main/testing/fake-electron'
+import { REPO_ROOT, removeDir, startBackend, waitFor } from '../helpers/backend-process'
+import { startRedis, type RedisServer } from '../helpers/redis-server'
+
+const MAIN = join(REPO_ROOT, 'out', 'main', 'index.js')
+const APP_PAGE = 'app://taskpulse/index.html'
+
+let main: typeof MainModule
+let redis: RedisServer
+let producer: Redis
+let userData: string
+
+beforeAll(async () => {
+  for (const f of [MAIN, join(REPO_ROOT, 'out', 'backend', 'child.js'), join(REPO_ROOT, 'out', 'preload', 'index.cjs')]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`)
+  }
+  main = (await import(pathToFileURL(MAIN).href)) as typeof MainModule
+  redis = await startRedis()
+  producer = new Redis(redis.url)
+  userData = mkdtempSync(join(tmpdir(), 'taskpulse-userdata-'))
+})
+afterAll(async () => {
+  producer?.disconnect()
+  await redis?.close()
+  if (userData) rmSync(userData, { recursive: true, force: true })
+})
+
+function launch(extraEnv: NodeJS.ProcessEnv = {}, dir = userData): { electron: FakeElectron; app: MainModule.DesktopApp } {
+  const electron = createFakeElectron({ userData: dir })
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TASKPULSE_REDIS_URL: redis.url,
+    // Exercise the Electron adapter (utilityProcess.fork, faked over child_process.fork).
+    TASKPULSE_BACKEND_RUNTIME: 'utility',
+    TASKPULSE_LOG_LEVEL: 'warn',
+  }
+  delete env.TASKPULSE_BACKEND_URL
+  delete env.ELECTRON_RENDERER_URL
+  Object.assign(env, extraEnv)
+  const app = main.bootstrap(electron, { env, platform: 'linux' })
+  electron.app.ready()
+  return { electron, app }
+}
+
+const tray = (e: FakeElectron) => e.trays()[0]
+const publish = (payload: object) => producer.publish('task_status_update', JSON.stringify(payload))
+
+describe('desktop main entry (built, fake electron, real backend and Redis)', () => {
+  it('one failure published to Redis → exactly one notification naming it, tray in failure state', async () => {
+    const { electron, app } = launch()
+    try {
+      await app.started
+      // Window: secure settings, our preload, the app:// page.
+      const win = electron.windows()[0]
+      expect(win?.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false })
+      expect(win?.options.webPreferences?.preload).toBe(join(REPO_ROOT, 'out', 'preload', 'index.cjs'))
+      expect(win?.webContents.url).toBe(APP_PAGE)
+
+      await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'tray idle (backend up, socket connected)', 30_000)
+      expect(electron.forked).toHaveLength(1)
+      const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      expect(conn.ok && conn.value.mode).toBe('embedded')
+      expect(conn.ok && conn.value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+      // The same event twice on the channel and once on the stream: one notification.
+      const failed = { task_id: 'nightly-build', title: 'Nightly build', status: 'failed', error: 'exit code 2', event_id: 'evt-nightly-1' }
+      await publish(failed)
+      await publish(failed)
+      await producer.xadd('task_status_stream', '*', 'data', JSON.stringify(failed))
+      // Barrier: a later event seen by the tray means everything before it was handled.
+      await publish({ task_id: 'barrier', status: 'running', event_id: 'evt-barrier-1' })
+      await waitFor(() => tray(electron)?.toolTip.includes('1 running'), 'tray sees the barrier event', 15_000)
+
+      const notes = electron.notifications()
+      expect(notes).toHaveLength(1)
+      expect(notes[0]?.options.title).toBe('Nightly build failed')
+      expect(notes[0]?.options.body).toContain('exit code 2')
+      expect(tray(electron)?.image.endsWith('tray-failure.png')).toBe(true)
+      expect(tray(electron)?.toolTip).toBe('TaskPulse — 1 running, 1 failed, 1 new')
+      expect(electron.app.badgeCount).toBe(1)
+      expect(findMenuItem(tray(electron)?.menu ?? null, 'task:nightly-build')?.label).toBe('✗ Nightly build — failed')
+
+      // Clicking the notification opens the window on that task.
+      notes[0]?.click()
+      expect(win?.visible).toBe(true)
+      expect(win?.webContents.sent).toContainEqual({ channel: Channel.navigateToTask, args: ['nightly-build'] })
+
+      // Acknowledge from the tray: back to "running".
+      tray(electron)?.clickItem('ack')
+      expect(tray(electron)?.image.endsWith('tray-running.png')).toBe(true)
+      expect(electron.app.badgeCount).toBe(0)
+    } finally {
+      await app.quit()
+    }
+    const child = electron.forked[0]?.child
+    expect(child?.exitCode ?? child?.signalCode).not.toBeNull() // backend stopped with the app
+  })
+
+  it('after a restart with the same userData nothing is notified again', async () => {
+    const { electron, app } = launch()
+    try {
+      await app.started
+      await waitFor(() => tray(electron)?.toolTip.startsWith('TaskPulse — ') && !tray(electron)?.image.includes('disconnected'), 'reconnected', 30_000)
+      // A new event as barrier: the replay (if any) came before it.
+      await publish({ task_id: 'barrier-2', status: 'running', event_id: 'evt-barrier-2' })
+      await waitFor(() => tray(electron)?.toolTip.includes('2 running'), 'tray sees the second barrier', 15_000)
+      expect(electron.notifications()).toHaveLength(0)
+      // A genuinely new failure still notifies, worded as a repeat for the same task.
+      await publish({ task_id: 'nightly-build', title: 'Nightly build', status: 'running', event_id: 'evt-nightly-2' })
+      await publish({ task_id: 'nightly-build', title: 'Nightly build', status: 'failed', event_id: 'evt-nightly-3' })
+      await waitFor(() => electron.notifications().length === 1, 'the new failure notified', 15_000)
+      expect(electron.notifications()[0]?.options.title).toBe('Nightly build still failing')
+    } finally {
+      await app.quit()
+    }
+  })
+
+  it('remote mode (TASKPULSE_BACKEND_URL + TASKPULSE_TOKEN): forks nothing and follows the remote server', async () => {
+    const remote = await startBackend({ token: 'remote-token-123456' })
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-userdata-remote-'))
+    const { electron, app } = launch({ TASKPULSE_BACKEND_URL: remote.url, TASKPULSE_TOKEN: 'remote-token-123456' }, dir)
+    try {
+      await app.started
+      await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'connected to the remote backend', 15_000)
+      expect(electron.forked).toHaveLength(0)
+      const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      expect(conn).toEqual({ ok: true, value: { url: remote.url, wsUrl: `${remote.ws}`, token: 'remote-token-123456', mode: 'remote' } })
+      expect(findMenuItem(tray(electron)?.menu ?? null, 'backend-status')?.label).toBe('Backend (remote): connected')
+      const res = await remote.api('/api/tasks/remote-1', { method: 'PUT', body: JSON.stringify({ status: 'completed', title: 'Remote job' }) })
+      expect(res.status).toBe(201)
+      await waitFor(() => electron.notifications().length === 1, 'completion notified', 15_000)
+      expect(electron.notifications()[0]?.options.title).toBe('Remote job completed')
+    } finally {
+      await app.quit()
+      await remote.stop()
+      removeDir(remote.dataDir)
+      removeDir(dir)
+    }
+  })
+})
