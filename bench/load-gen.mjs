@@ -50,6 +50,7 @@ let delivered = 0
 let deliveredSeen = 0
 let maxLat = 0
 let duplicates = 0
+let outOfOrder = 0
 let disconnects = 0
 let lastReceipt = 0
 let firstMeasuredSend = 0
@@ -66,9 +67,16 @@ function onUpdate(client, data) {
     if (c < 48 || c > 57) break
     n = n * 10 + (c - 48)
   }
-  if (n <= client.lastN) duplicates++
-  client.lastN = n
   if (n >= totalCount) return true
+  const byte = n >> 3
+  const bit = 1 << (n & 7)
+  if (client.seen[byte] & bit) {
+    duplicates++
+    return true
+  }
+  client.seen[byte] |= bit
+  if (n < client.lastN) outOfOrder++
+  else client.lastN = n
   recvCount[n]++
   if (n >= warmupCount) {
     const lat = now - sendAt[n]
@@ -82,7 +90,7 @@ function onUpdate(client, data) {
 
 function connectClient() {
   return new Promise((resolve, reject) => {
-    const client = { ws: null, lastN: -1, ready: false }
+    const client = { ws: null, lastN: -1, ready: false, seen: new Uint8Array((totalCount >> 3) + 1) }
     let settled = false
     const timer = setTimeout(() => finish(new Error('subscribe timeout')), 30_000)
     const finish = (err) => {
@@ -316,6 +324,7 @@ emit({
   delivered,
   undelivered: expected - delivered,
   duplicates,
+  out_of_order: outOfOrder,
   disconnects,
   send_errors: sender.errors,
   p50_ms: round(pct(50)),

@@ -7,7 +7,8 @@
 //   npm run bench                  full matrix + REST rows + knee (≈ 15–25 min)
 //   npm run bench -- --quick       100×100 and 1,000×100 on the PUBLISH path (< 3 min), ends with one JSON line
 //   npm run bench -- --latency-basic   one client, 1,000 sequential updates (REST and PUBLISH → WS)
-// Options: --servers taskpulse,limit  --rows 100x100,1000x100  --duration 10  --warmup 2  --no-knee  --no-rest
+// Options: --servers taskpulse,limit  --rows 100x100,1000x100  --duration 10  --warmup 2  --no-knee  --no-rest  --rest (REST rows for --rows)
+//          --quiet-wait S (wait for an idle machine before each row)  --cpu-prof DIR (profile the servers)
 import { mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
 import { cpus, totalmem, release, tmpdir, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -39,10 +40,13 @@ const { values: opt } = parseArgs({
     drain: { type: 'string', default: '10' },
     'no-knee': { type: 'boolean', default: false },
     'no-rest': { type: 'boolean', default: false },
+    rest: { type: 'boolean', default: false },
     out: { type: 'string' },
     // Before each row, wait up to this many seconds for the machine to go quiet (other engineers'
     // builds and tests share the cores); 0 disables.
     'quiet-wait': { type: 'string' },
+    // Write a V8 CPU profile of every server process into this folder (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
   },
 })
 
@@ -195,7 +199,7 @@ async function runRow(redis, name, path, clients, rate, extra = {}) {
   const started = Date.now()
   let server
   try {
-    server = await startServer(name, redis.url, { logDir })
+    server = await startServer(name, redis.url, { logDir, cpuProfDir: opt['cpu-prof'] ?? null })
     const genCfg = {
       ...server.gen,
       path: name === 'socketio' ? 'emitter' : path,
@@ -298,10 +302,10 @@ const knee = {}
 try {
   for (const [clients, rate] of grid)
     for (const s of servers) rows.push(await runRow(redis, s, 'publish', clients, rate))
-  if (mode === 'full' && !opt.rows && !opt['no-rest'] && servers.includes('taskpulse')) {
-    for (const [clients, rate] of REST_ROWS)
-      rows.push(await runRow(redis, 'taskpulse', 'rest', clients, rate))
-  }
+  // REST rows: the fixed set in the full run; with --rows, the same grid when --rest is given.
+  const restGrid = opt.rows ? (opt.rest ? grid : []) : mode === 'full' && !opt['no-rest'] ? REST_ROWS : []
+  if (servers.includes('taskpulse'))
+    for (const [clients, rate] of restGrid) rows.push(await runRow(redis, 'taskpulse', 'rest', clients, rate))
   if (mode === 'full' && !opt['no-knee']) for (const s of servers) knee[s] = await findKnee(redis, s, rows)
 } finally {
   await redis.close()

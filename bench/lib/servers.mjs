@@ -67,7 +67,7 @@ export function taskpulseBuilt() {
  * Starts one server on a free port against `redisUrl`.
  * @returns {Promise<{ name, pid, ready, gen: object, logFile, stop(): Promise<void> }>}
  */
-export async function startServer(name, redisUrl, { logDir }) {
+export async function startServer(name, redisUrl, { logDir, cpuProfDir = null }) {
   const dataDir = mkdtempSync(join(tmpdir(), `taskpulse-bench-${name}-`))
   const logFile = join(logDir, `${name}-${Date.now()}.log`)
   const token = randomBytes(16).toString('hex')
@@ -92,6 +92,7 @@ export async function startServer(name, redisUrl, { logDir }) {
     args = ['bench/socketio-server.mjs', '--port', '0', '--redis-url', redisUrl]
   } else throw new Error(`unknown server ${name}`)
   // The backend runs with its shipped defaults (log level info, to the log file).
+  if (cpuProfDir) args = ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, ...args]
   const child = spawnNode(args, { stderrFile: logFile })
   const exited = new Promise((r) => child.once('exit', r))
   const stop = async () => {

@@ -16,7 +16,9 @@ export function rowNotes(r) {
   if (r.achieved_rate < r.rate * 0.97) notes.push(`publisher reached ${r.achieved_rate}/s`)
   if (r.undelivered > 0) notes.push(r.still_arriving ? 'backlog' : 'lost')
   if (r.disconnects > 0) notes.push(`${r.disconnects} disconnects`)
-  if (r.duplicates > 0) notes.push(`${r.duplicates} dup/out-of-order`)
+  if (r.duplicates > 0) notes.push(`${r.duplicates} duplicates`)
+  // REST PUTs travel on parallel HTTP connections, so they may commit in another order than sent.
+  if (r.out_of_order > 0) notes.push(`${r.out_of_order} out of send order`)
   if (r.send_errors > 0) notes.push(`${r.send_errors} send errors`)
   return notes
 }
