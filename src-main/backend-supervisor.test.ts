@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { BackendState } from '../src-shared/ipc'
-import { childInvocation, createBackendSupervisor, type BackendProcess, type EmbeddedConfig } from './backend-supervisor'
+import {
+  childInvocation,
+  createBackendSupervisor,
+  type BackendProcess,
+  type EmbeddedConfig,
+} from './backend-supervisor'
 import { manualClock } from './testing/fixtures'
 
 class FakeChild implements BackendProcess {
@@ -34,7 +39,8 @@ class FakeChild implements BackendProcess {
   }
   // test side
   ready(port = 4000) {
-    for (const cb of this.messages) cb({ type: 'ready', url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/ws`, ui: '' })
+    for (const cb of this.messages)
+      cb({ type: 'ready', url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/ws`, ui: '' })
   }
   fail(code: string, message: string) {
     for (const cb of this.messages) cb({ type: 'error', code, message })
@@ -49,7 +55,12 @@ class FakeChild implements BackendProcess {
   }
 }
 
-const config: EmbeddedConfig = { dataDir: '/data', token: 'tok-abcdefgh', redisUrl: 'redis://:pw@r:6379', allowedOrigins: ['app://taskpulse'] }
+const config: EmbeddedConfig = {
+  dataDir: '/data',
+  token: 'tok-abcdefgh',
+  redisUrl: 'redis://:pw@r:6379',
+  allowedOrigins: ['app://taskpulse'],
+}
 const tick = () => new Promise<void>((r) => setImmediate(r))
 const silent = { info() {}, warn() {}, error() {} }
 
@@ -81,7 +92,12 @@ function setup(opts: { readyTimeoutMs?: number } = {}) {
 
 describe('backend supervisor (policy, fake child)', () => {
   it('passes serve flags, keeps secrets in the environment, drops conflicting variables', () => {
-    const { args, env } = childInvocation(config, 0, { PATH: '/bin', PORT: '9', REDIS_URL: 'redis://x', TASKPULSE_TOKEN: 'other' })
+    const { args, env } = childInvocation(config, 0, {
+      PATH: '/bin',
+      PORT: '9',
+      REDIS_URL: 'redis://x',
+      TASKPULSE_TOKEN: 'other',
+    })
     expect(args).toEqual(['--port', '0', '--data-dir', '/data', '--allowed-origins', 'app://taskpulse'])
     expect(args.join(' ')).not.toContain('pw')
     expect(env).toEqual({ PATH: '/bin', TASKPULSE_TOKEN: 'tok-abcdefgh', REDIS_URL: 'redis://:pw@r:6379' })
@@ -92,7 +108,12 @@ describe('backend supervisor (policy, fake child)', () => {
     const started = sup.start(config)
     expect(sup.state()).toEqual({ status: 'starting' })
     last().ready(4100)
-    await expect(started).resolves.toEqual({ url: 'http://127.0.0.1:4100', wsUrl: 'ws://127.0.0.1:4100/ws', token: 'tok-abcdefgh', mode: 'embedded' })
+    await expect(started).resolves.toEqual({
+      url: 'http://127.0.0.1:4100',
+      wsUrl: 'ws://127.0.0.1:4100/ws',
+      token: 'tok-abcdefgh',
+      mode: 'embedded',
+    })
     expect(states.map((s) => s.status)).toEqual(['starting', 'running'])
   })
 
@@ -154,7 +175,10 @@ describe('backend supervisor (policy, fake child)', () => {
       clock.advance(5_000)
     }
     await expect(started).rejects.toThrow(/stopped 5 times within 60 s/)
-    expect(sup.state()).toMatchObject({ status: 'failed', error: expect.stringContaining('database is locked') })
+    expect(sup.state()).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('database is locked'),
+    })
     const before = last()
     const again = sup.retry()
     await tick()
@@ -180,7 +204,10 @@ describe('backend supervisor (policy, fake child)', () => {
     const started = sup.start(config)
     last().fail('invalid_config', '--redis-url: must start with redis://')
     last().exit(2)
-    expect(sup.state()).toMatchObject({ status: 'restarting', lastError: 'invalid_config: --redis-url: must start with redis://' })
+    expect(sup.state()).toMatchObject({
+      status: 'restarting',
+      lastError: 'invalid_config: --redis-url: must start with redis://',
+    })
     void started.catch(() => {})
     await sup.stop()
   })
@@ -206,7 +233,11 @@ describe('backend supervisor (policy, fake child)', () => {
     expect(first.alive).toBe(true)
     clock.advance(1)
     expect(first.killed).toEqual([true])
-    expect(sup.state()).toMatchObject({ status: 'restarting', attempt: 1, lastError: 'the backend did not start within 3 s' })
+    expect(sup.state()).toMatchObject({
+      status: 'restarting',
+      attempt: 1,
+      lastError: 'the backend did not start within 3 s',
+    })
   })
 
   it('stops gracefully with a shutdown message; stop is idempotent', async () => {

@@ -67,18 +67,34 @@ interface ErrorMessage {
   message: string
 }
 const isReady = (m: unknown): m is ReadyMessage =>
-  typeof m === 'object' && m !== null && (m as ReadyMessage).type === 'ready' && typeof (m as ReadyMessage).url === 'string'
+  typeof m === 'object' &&
+  m !== null &&
+  (m as ReadyMessage).type === 'ready' &&
+  typeof (m as ReadyMessage).url === 'string'
 const isError = (m: unknown): m is ErrorMessage =>
   typeof m === 'object' && m !== null && (m as ErrorMessage).type === 'error'
 
 // Variables the child would otherwise read from the parent's environment over ours.
-const CHILD_ENV_DROPPED = ['PORT', 'REDIS_URL', 'TASKPULSE_HOST', 'TASKPULSE_DATA_DIR', 'TASKPULSE_TOKEN', 'TASKPULSE_BACKEND_URL', 'TASKPULSE_REDIS_URL']
+const CHILD_ENV_DROPPED = [
+  'PORT',
+  'REDIS_URL',
+  'TASKPULSE_HOST',
+  'TASKPULSE_DATA_DIR',
+  'TASKPULSE_TOKEN',
+  'TASKPULSE_BACKEND_URL',
+  'TASKPULSE_REDIS_URL',
+]
 
 /** Flags and environment for the child. Secrets (token, Redis URL with its password) go through
  * the environment so they do not show in the OS process list; the rest are `serve` flags. */
-export function childInvocation(config: EmbeddedConfig, port: number, baseEnv: NodeJS.ProcessEnv): { args: string[]; env: Record<string, string> } {
+export function childInvocation(
+  config: EmbeddedConfig,
+  port: number,
+  baseEnv: NodeJS.ProcessEnv,
+): { args: string[]; env: Record<string, string> } {
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined && !CHILD_ENV_DROPPED.includes(k)) env[k] = v
+  for (const [k, v] of Object.entries(baseEnv))
+    if (v !== undefined && !CHILD_ENV_DROPPED.includes(k)) env[k] = v
   env.TASKPULSE_TOKEN = config.token
   if (config.redisUrl) env.REDIS_URL = config.redisUrl
   const args = ['--port', String(port), '--data-dir', config.dataDir]
@@ -143,7 +159,9 @@ export function createBackendSupervisor(deps: {
   }
 
   const waitRunning = (): Promise<Connection> =>
-    state.status === 'running' ? Promise.resolve(state.connection) : new Promise((resolve, reject) => waiters.push({ resolve, reject }))
+    state.status === 'running'
+      ? Promise.resolve(state.connection)
+      : new Promise((resolve, reject) => waiters.push({ resolve, reject }))
 
   const spawn = (): void => {
     if (!config) return
@@ -325,7 +343,11 @@ export function utilityProcessFork(utilityProcess: UtilityProcessStatic): ForkFn
 /** Plain Node: child_process.fork (the child sees process.send); `execPath` picks the Node binary. */
 export function nodeFork(opts: { execPath?: string } = {}): ForkFn {
   return (entry, args, env) => {
-    const child = forkChild(entry, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], ...(opts.execPath ? { execPath: opts.execPath } : {}) })
+    const child = forkChild(entry, args, {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      ...(opts.execPath ? { execPath: opts.execPath } : {}),
+    })
     child.on('error', () => {})
     return {
       get pid() {

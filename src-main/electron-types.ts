@@ -46,7 +46,8 @@ export interface BrowserWindowOptionsLike {
 
 export interface PermissionHandlers {
   setPermissionRequestHandler(
-    handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null,
+    handler:
+      ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null,
   ): void
   setPermissionCheckHandler(handler: ((webContents: unknown, permission: string) => boolean) | null): void
 }
@@ -79,7 +80,10 @@ export interface BrowserWindowLike {
   isDestroyed(): boolean
   getNormalBounds(): Rect
   on(event: 'close', listener: (event: EventLike) => void): unknown
-  on(event: 'closed' | 'focus' | 'blur' | 'resize' | 'move' | 'ready-to-show' | 'maximize' | 'unmaximize', listener: () => void): unknown
+  on(
+    event: 'closed' | 'focus' | 'blur' | 'resize' | 'move' | 'ready-to-show' | 'maximize' | 'unmaximize',
+    listener: () => void,
+  ): unknown
   destroy(): void
 }
 export interface BrowserWindowStatic {
@@ -145,13 +149,20 @@ export interface UtilityProcessStatic {
   fork(
     modulePath: string,
     args?: string[],
-    options?: { env?: Record<string, string | undefined>; stdio?: 'pipe' | 'ignore' | 'inherit'; serviceName?: string },
+    options?: {
+      env?: Record<string, string | undefined>
+      stdio?: 'pipe' | 'ignore' | 'inherit'
+      serviceName?: string
+    },
   ): UtilityProcessLike
 }
 
 export interface ProtocolLike {
   registerSchemesAsPrivileged(
-    schemes: { scheme: string; privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean } }[],
+    schemes: {
+      scheme: string
+      privileges?: { standard?: boolean; secure?: boolean; supportFetchAPI?: boolean }
+    }[],
   ): void
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void
 }

@@ -13,13 +13,29 @@ import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { Channel, type BackendState, type Connection, type PauseChoice } from '../src-shared/ipc'
 import { createBackendClient } from './backend-client'
-import { createBackendSupervisor, nodeFork, utilityProcessFork, type BackendSupervisor, type ForkFn, type Logger } from './backend-supervisor'
+import {
+  createBackendSupervisor,
+  nodeFork,
+  utilityProcessFork,
+  type BackendSupervisor,
+  type ForkFn,
+  type Logger,
+} from './backend-supervisor'
 import type { BrowserWindowLike, ElectronLike, MenuItemOptionsLike } from './electron-types'
 import { createIpcServices } from './ipc-services'
 import { registerIpcHandlers } from './ipc-handlers'
 import { debouncedWriter, keepAside, readJson, writeJsonAtomic } from './json-file'
 import { createNotifier, emptyNotifierState, pauseUntil, type NoteSpec, type NotifierState } from './notifier'
-import { APP_ORIGIN, APP_SCHEME, APP_URL, appUrlMatcher, buildCsp, createAppProtocolHandler, denyAllPermissions, registerAppScheme } from './security'
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  APP_URL,
+  appUrlMatcher,
+  buildCsp,
+  createAppProtocolHandler,
+  denyAllPermissions,
+  registerAppScheme,
+} from './security'
 import { createSettingsStore, type BackendConfig } from './settings'
 import { createTrayService, createNativeNotifications } from './tray-service'
 import { createTrayState, type TrayPersisted } from './tray-state'
@@ -60,7 +76,8 @@ export function defaultPaths(isPackaged: boolean, resourcesPath: string | undefi
     backendEntry: join(here, '..', 'backend', 'child.js'),
     preload: join(here, '..', 'preload', 'index.cjs'),
     rendererDir: join(here, '..', 'renderer'),
-    resourcesDir: isPackaged && resourcesPath ? join(resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
+    resourcesDir:
+      isPackaged && resourcesPath ? join(resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
   }
 }
 
@@ -100,7 +117,10 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
 
   const started = app.whenReady().then(() => {
     const userData = app.getPath('userData')
-    const paths = { ...defaultPaths(app.isPackaged, (process as { resourcesPath?: string }).resourcesPath), ...options.paths }
+    const paths = {
+      ...defaultPaths(app.isPackaged, (process as { resourcesPath?: string }).resourcesPath),
+      ...options.paths,
+    }
     const devServerUrl = !app.isPackaged ? env.ELECTRON_RENDERER_URL : undefined
     const isAppUrl = appUrlMatcher(devServerUrl)
     if (platform === 'win32') app.setAppUserModelId('com.taskpulse.desktop')
@@ -111,16 +131,28 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     const statePath = join(userData, 'state.json')
     const persisted = loadState(statePath, log)
     let saveState: () => void = () => {}
-    const stateWriter = debouncedWriter(() => saveState(), 300, (fn, ms) => {
-      const t = setTimeout(fn, ms)
-      return () => clearTimeout(t)
-    })
+    const stateWriter = debouncedWriter(
+      () => saveState(),
+      300,
+      (fn, ms) => {
+        const t = setTimeout(fn, ms)
+        return () => clearTimeout(t)
+      },
+    )
 
     // ---- security: permissions, the app:// protocol with its CSP
     let connection: Connection | null = null
     denyAllPermissions(electron.session.defaultSession)
-    electron.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: paths.rendererDir, csp: () => buildCsp(connection?.url ?? null) }))
-    electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(appMenuTemplate(platform, !app.isPackaged)))
+    electron.protocol.handle(
+      APP_SCHEME,
+      createAppProtocolHandler({
+        rendererDir: paths.rendererDir,
+        csp: () => buildCsp(connection?.url ?? null),
+      }),
+    )
+    electron.Menu.setApplicationMenu(
+      electron.Menu.buildFromTemplate(appMenuTemplate(platform, !app.isPackaged)),
+    )
     if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: settings.get().app.startAtLogin })
 
     // ---- tray, notifier
@@ -173,7 +205,8 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
         if (note.kind === 'task') showTask(note.taskId)
         else {
           revealWindow(openWindow())
-          const only = note.counts.failed > 0 && note.counts.completed === 0 ? { status: 'failed' as const } : {}
+          const only =
+            note.counts.failed > 0 && note.counts.completed === 0 ? { status: 'failed' as const } : {}
           sendToWindow(Channel.navigateToList, only)
         }
       },
@@ -190,14 +223,19 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       state: persisted.notifier,
       onStateChange: () => stateWriter.schedule(),
     })
-    saveState = () => writeJsonAtomic(statePath, { notifier: notifier.state(), tray: trayState.persisted() } satisfies PersistedState)
+    saveState = () =>
+      writeJsonAtomic(statePath, {
+        notifier: notifier.state(),
+        tray: trayState.persisted(),
+      } satisfies PersistedState)
     const pause = (choice: PauseChoice): void => {
       settings.update({ notifications: { pausedUntil: pauseUntil(choice, Date.now()) } })
     }
     settings.onChange(() => renderTray())
 
     // ---- window
-    const hasTray = platform !== 'linux' || env.XDG_CURRENT_DESKTOP !== undefined || env.TASKPULSE_FORCE_TRAY === '1'
+    const hasTray =
+      platform !== 'linux' || env.XDG_CURRENT_DESKTOP !== undefined || env.TASKPULSE_FORCE_TRAY === '1'
     openWindow = () => {
       if (win && !win.isDestroyed()) return win
       win = createMainWindow({
@@ -246,9 +284,17 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       const before = connection
       connection = next
       client.setConnection(next)
-      if (next && JSON.stringify(next) !== JSON.stringify(before)) sendToWindow(Channel.onConnectionChanged, next)
+      if (next && JSON.stringify(next) !== JSON.stringify(before))
+        sendToWindow(Channel.onConnectionChanged, next)
       // The page's CSP names the backend origin: a new origin needs a fresh page.
-      if (before && next && new URL(before.url).origin !== new URL(next.url).origin && win && !win.isDestroyed()) win.webContents.reload()
+      if (
+        before &&
+        next &&
+        new URL(before.url).origin !== new URL(next.url).origin &&
+        win &&
+        !win.isDestroyed()
+      )
+        win.webContents.reload()
     }
     const publishBackendState = (state: BackendState, mode: 'embedded' | 'remote'): void => {
       backendState = state
@@ -260,7 +306,10 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     // Development (`npm start`): node_modules' native better-sqlite3 is built for the system
     // Node, not Electron's, so the backend runs under `node`. Packaged builds are rebuilt for
     // Electron by electron-builder and use utilityProcess.
-    const fork: ForkFn = runtime === 'utility' ? utilityProcessFork(electron.utilityProcess) : nodeFork({ execPath: env.TASKPULSE_NODE ?? 'node' })
+    const fork: ForkFn =
+      runtime === 'utility'
+        ? utilityProcessFork(electron.utilityProcess)
+        : nodeFork({ execPath: env.TASKPULSE_NODE ?? 'node' })
     const token = randomBytes(24).toString('base64url')
     const embeddedConfig = (cfg: Extract<BackendConfig, { mode: 'embedded' }>) => ({
       dataDir: join(userData, 'backend'),
@@ -276,11 +325,19 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
         await supervisor?.stop()
         supervisor = null
         if (!cfg.url) {
-          publishBackendState({ status: 'failed', error: 'Remote mode: no server URL set (Settings → Backend)' }, 'remote')
+          publishBackendState(
+            { status: 'failed', error: 'Remote mode: no server URL set (Settings → Backend)' },
+            'remote',
+          )
           setConnection(null)
           return
         }
-        const remote: Connection = { url: cfg.url.replace(/\/+$/, ''), wsUrl: wsUrlOf(cfg.url), token: cfg.token, mode: 'remote' }
+        const remote: Connection = {
+          url: cfg.url.replace(/\/+$/, ''),
+          wsUrl: wsUrlOf(cfg.url),
+          token: cfg.token,
+          mode: 'remote',
+        }
         publishBackendState({ status: 'running', connection: remote }, 'remote')
         setConnection(remote)
         return
@@ -293,9 +350,13 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
           publishBackendState(state, 'embedded')
           if (state.status === 'running') setConnection(state.connection)
         })
-        await sup.start(embeddedConfig(cfg)).catch((err: Error) => log.error({ err: err.message }, 'backend did not start'))
+        await sup
+          .start(embeddedConfig(cfg))
+          .catch((err: Error) => log.error({ err: err.message }, 'backend did not start'))
       } else {
-        await supervisor.restart(embeddedConfig(cfg)).catch((err: Error) => log.error({ err: err.message }, 'backend did not restart'))
+        await supervisor
+          .restart(embeddedConfig(cfg))
+          .catch((err: Error) => log.error({ err: err.message }, 'backend did not restart'))
       }
     }
 
@@ -377,7 +438,11 @@ function loadState(path: string, log: Logger): PersistedState {
   if (read.kind === 'missing') return empty()
   const v = read.kind === 'ok' ? (read.value as Partial<PersistedState> | null) : null
   const notifierOk =
-    v && typeof v === 'object' && v.notifier && Array.isArray(v.notifier.seen) && typeof v.notifier.lastOutcome === 'object'
+    v &&
+    typeof v === 'object' &&
+    v.notifier &&
+    Array.isArray(v.notifier.seen) &&
+    typeof v.notifier.lastOutcome === 'object'
   if (!notifierOk) {
     const aside = keepAside(path, Date.now())
     log.warn({ aside }, 'state file unreadable; starting fresh (kept aside)')

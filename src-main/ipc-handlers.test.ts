@@ -27,7 +27,12 @@ beforeEach(() => {
     log: { warn() {} },
     services: createIpcServices({
       settings,
-      getConnection: () => ({ url: 'http://127.0.0.1:5', wsUrl: 'ws://127.0.0.1:5/ws', token: 'tok', mode: 'embedded' }),
+      getConnection: () => ({
+        url: 'http://127.0.0.1:5',
+        wsUrl: 'ws://127.0.0.1:5/ws',
+        token: 'tok',
+        mode: 'embedded',
+      }),
       getBackendState: () => ({ status: 'starting' }),
       onBackendConfigChanged: async () => {
         restarts += 1
@@ -40,7 +45,8 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-const invoke = <T>(channel: string, frame: string | null, ...args: unknown[]) => electron.ipc.invoke(channel, frame, ...args) as Promise<IpcResult<T>>
+const invoke = <T>(channel: string, frame: string | null, ...args: unknown[]) =>
+  electron.ipc.invoke(channel, frame, ...args) as Promise<IpcResult<T>>
 
 describe('IPC handlers (fake electron)', () => {
   it('answer the app’s own page', async () => {
@@ -55,8 +61,16 @@ describe('IPC handlers (fake electron)', () => {
   it('reject a bad sender on every channel', async () => {
     for (const channel of Object.values(Channel)) {
       if (!electron.ipc.handlers.has(channel)) continue
-      for (const frame of ['https://evil.example.com/', 'file:///tmp/x.html', 'app://other/index.html', null]) {
-        await expect(invoke(channel, frame, {})).resolves.toEqual({ ok: false, error: 'forbidden: untrusted sender' })
+      for (const frame of [
+        'https://evil.example.com/',
+        'file:///tmp/x.html',
+        'app://other/index.html',
+        null,
+      ]) {
+        await expect(invoke(channel, frame, {})).resolves.toEqual({
+          ok: false,
+          error: 'forbidden: untrusted sender',
+        })
       }
     }
     expect(restarts).toBe(0)
@@ -85,7 +99,9 @@ describe('IPC handlers (fake electron)', () => {
     const r1 = await invoke<SettingsView>(Channel.setSettings, APP, { notifications: { failuresOnly: true } })
     expect(r1.ok && r1.value.notifications.failuresOnly).toBe(true)
     expect(restarts).toBe(0)
-    const r2 = await invoke<SettingsView>(Channel.setSettings, APP, { backend: { redisUrl: 'redis://:pw@127.0.0.1:6379' } })
+    const r2 = await invoke<SettingsView>(Channel.setSettings, APP, {
+      backend: { redisUrl: 'redis://:pw@127.0.0.1:6379' },
+    })
     expect(r2.ok && r2.value.secrets.redisPasswordSet).toBe(true)
     expect(JSON.stringify(r2)).not.toContain('pw@')
     expect(restarts).toBe(1)
@@ -114,7 +130,8 @@ describe('test connection', () => {
   it('says connected with version, Redis and latency', async () => {
     await start((req, res) => {
       res.setHeader('content-type', 'application/json')
-      if (req.url === '/api/health') return res.end(JSON.stringify({ status: 'ok', redis: 'connected', version: '0.1.0' }))
+      if (req.url === '/api/health')
+        return res.end(JSON.stringify({ status: 'ok', redis: 'connected', version: '0.1.0' }))
       res.statusCode = req.headers.authorization === 'Bearer good' ? 200 : 401
       res.end('{}')
     })

@@ -38,25 +38,35 @@ export function registerIpcHandlers(deps: {
 }): () => void {
   const channels: string[] = []
 
-  function handle<A extends unknown[], T>(channel: string, args: z.ZodType<A>, fn: (...a: A) => T | Promise<T>): void {
+  function handle<A extends unknown[], T>(
+    channel: string,
+    args: z.ZodType<A>,
+    fn: (...a: A) => T | Promise<T>,
+  ): void {
     channels.push(channel)
-    deps.ipcMain.handle(channel, async (event: IpcMainInvokeEventLike, ...raw: unknown[]): Promise<IpcResult<T>> => {
-      const url = event.senderFrame?.url ?? ''
-      if (!deps.isTrustedSender(url)) {
-        deps.log.warn({ channel, url }, 'IPC from an untrusted sender refused')
-        return { ok: false, error: 'forbidden: untrusted sender' }
-      }
-      const parsed = args.safeParse(raw)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        return { ok: false, error: `invalid payload: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'rejected'}` }
-      }
-      try {
-        return { ok: true, value: await fn(...parsed.data) }
-      } catch (err) {
-        return { ok: false, error: (err as Error).message || 'failed' }
-      }
-    })
+    deps.ipcMain.handle(
+      channel,
+      async (event: IpcMainInvokeEventLike, ...raw: unknown[]): Promise<IpcResult<T>> => {
+        const url = event.senderFrame?.url ?? ''
+        if (!deps.isTrustedSender(url)) {
+          deps.log.warn({ channel, url }, 'IPC from an untrusted sender refused')
+          return { ok: false, error: 'forbidden: untrusted sender' }
+        }
+        const parsed = args.safeParse(raw)
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]
+          return {
+            ok: false,
+            error: `invalid payload: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'rejected'}`,
+          }
+        }
+        try {
+          return { ok: true, value: await fn(...parsed.data) }
+        } catch (err) {
+          return { ok: false, error: (err as Error).message || 'failed' }
+        }
+      },
+    )
   }
 
   const s = deps.services
@@ -93,19 +103,35 @@ export async function testRemoteConnection(
   let health: { status?: string; redis?: string; version?: string }
   try {
     const res = await doFetch(`${base}/api/health`, { signal })
-    if (!res.ok) throw new Error(`Reached ${base}, but /api/health answered HTTP ${res.status}: is this a TaskPulse server?`)
+    if (!res.ok)
+      throw new Error(
+        `Reached ${base}, but /api/health answered HTTP ${res.status}: is this a TaskPulse server?`,
+      )
     health = (await res.json()) as typeof health
   } catch (err) {
     const e = err as Error
     if (e.message.startsWith('Reached')) throw e
-    throw new Error(`Cannot reach ${base}: ${e.name === 'TimeoutError' ? 'no answer within 5 s' : (e.cause as Error | undefined)?.message ?? e.message}`)
+    throw new Error(
+      `Cannot reach ${base}: ${e.name === 'TimeoutError' ? 'no answer within 5 s' : ((e.cause as Error | undefined)?.message ?? e.message)}`,
+      {
+        cause: err,
+      },
+    )
   }
   if (health.status !== 'ok') throw new Error(`${base} answered, but not like a TaskPulse server`)
   const latencyMs = now() - started
-  const auth = await doFetch(`${base}/api/tasks?limit=1`, { headers: { Authorization: `Bearer ${request.token ?? ''}` }, signal })
+  const auth = await doFetch(`${base}/api/tasks?limit=1`, {
+    headers: { Authorization: `Bearer ${request.token ?? ''}` },
+    signal,
+  })
   if (auth.status === 401) throw new Error('Connected, but the token was refused (401): check the token')
   if (!auth.ok) throw new Error(`Connected, but an authenticated request failed with HTTP ${auth.status}`)
   const version = health.version ?? 'unknown'
   const redis = health.redis ?? 'unknown'
-  return { message: `Connected: TaskPulse ${version}, Redis ${redis}, ${latencyMs} ms`, version, redis, latencyMs }
+  return {
+    message: `Connected: TaskPulse ${version}, Redis ${redis}, ${latencyMs} ms`,
+    version,
+    redis,
+    latencyMs,
+  }
 }

@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-export type JsonRead = { kind: 'ok'; value: unknown } | { kind: 'missing' } | { kind: 'corrupt'; reason: string }
+export type JsonRead =
+  { kind: 'ok'; value: unknown } | { kind: 'missing' } | { kind: 'corrupt'; reason: string }
 
 export function readJson(path: string): JsonRead {
   let text: string

@@ -36,12 +36,24 @@ describe('notifier', () => {
     it('notifies when a task enters failed, naming it and its error', () => {
       const { notifier, shown } = setup()
       const r = notifier.handle(
-        makeUpdate({ task_id: 't1', title: 'Nightly build', status: 'failed', error: 'exit 2\nstack…', assignee: 'bot', project_id: 'p9' }),
+        makeUpdate({
+          task_id: 't1',
+          title: 'Nightly build',
+          status: 'failed',
+          error: 'exit 2\nstack…',
+          assignee: 'bot',
+          project_id: 'p9',
+        }),
         EPOCH,
       )
       expect(r).toBe('shown')
       expect(shown).toEqual([
-        expect.objectContaining({ kind: 'task', taskId: 't1', transition: 'failed', title: 'Nightly build failed' }),
+        expect.objectContaining({
+          kind: 'task',
+          taskId: 't1',
+          transition: 'failed',
+          title: 'Nightly build failed',
+        }),
       ])
       expect(shown[0]?.body).toContain('agent bot')
       expect(shown[0]?.body).toContain('project p9')
@@ -67,21 +79,34 @@ describe('notifier', () => {
         notifier.handle(makeUpdate({ task_id: id, status, previous_status: 'running' }), EPOCH)
         clock.advance(10_000)
       }
-      expect(shown.map((n) => n.kind === 'task' && n.transition)).toEqual(['failed', 'still failing', 'fixed', 'completed'])
+      expect(shown.map((n) => n.kind === 'task' && n.transition)).toEqual([
+        'failed',
+        'still failing',
+        'fixed',
+        'completed',
+      ])
     })
 
     it('ignores updates that do not enter failed or completed', () => {
       const { notifier, shown } = setup()
-      expect(notifier.handle(makeUpdate({ task_id: 'a', status: 'running', previous_status: 'pending' }), EPOCH)).toBe('ignored')
-      expect(notifier.handle(makeUpdate({ task_id: 'a', status: 'pending', previous_status: null }), EPOCH)).toBe('ignored')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'a', status: 'running', previous_status: 'pending' }), EPOCH),
+      ).toBe('ignored')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'a', status: 'pending', previous_status: null }), EPOCH),
+      ).toBe('ignored')
       // failed → failed (say, the error text changed) is not a new failure
-      expect(notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', previous_status: 'failed' }), EPOCH)).toBe('ignored')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', previous_status: 'failed' }), EPOCH),
+      ).toBe('ignored')
       expect(shown).toEqual([])
     })
 
     it('treats a new task that arrives already failed as entering failed', () => {
       const { notifier, shown } = setup()
-      expect(notifier.handle(makeUpdate({ task_id: 'n', status: 'failed', previous_status: null }), EPOCH)).toBe('shown')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'n', status: 'failed', previous_status: null }), EPOCH),
+      ).toBe('shown')
       expect(shown).toHaveLength(1)
     })
   })
@@ -102,9 +127,13 @@ describe('notifier', () => {
       notifier.handle(first, EPOCH)
       notifier.setCursor(EPOCH, 12)
       // A different event id but a seq the client already passed: a replay from the server.
-      expect(notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', seq: 11, event_id: 'x' }), EPOCH)).toBe('duplicate')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', seq: 11, event_id: 'x' }), EPOCH),
+      ).toBe('duplicate')
       clock.advance(10_000)
-      expect(notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', seq: 13, event_id: 'y' }), EPOCH)).toBe('shown')
+      expect(
+        notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', seq: 13, event_id: 'y' }), EPOCH),
+      ).toBe('shown')
       expect(shown.map((n) => (n.kind === 'task' ? n.taskId : ''))).toEqual(['a', 'b'])
     })
 
@@ -123,7 +152,11 @@ describe('notifier', () => {
 
     it('a snapshot notifies nothing but sets the cursor and the outcomes', () => {
       const { notifier, shown } = setup()
-      notifier.noteSnapshot([makeTask({ task_id: 'a', status: 'failed' }), makeTask({ task_id: 'b', status: 'running' })], EPOCH, 40)
+      notifier.noteSnapshot(
+        [makeTask({ task_id: 'a', status: 'failed' }), makeTask({ task_id: 'b', status: 'running' })],
+        EPOCH,
+        40,
+      )
       expect(shown).toEqual([])
       expect(notifier.cursor()).toEqual({ epoch: EPOCH, seq: 40 })
       notifier.handle(makeUpdate({ task_id: 'a', status: 'completed', seq: 41 }), EPOCH)
@@ -168,10 +201,24 @@ describe('notifier', () => {
       const { notifier } = setup({
         prefs: { projects: { mode: 'only', names: ['web'] }, agents: { mode: 'except', names: ['noisy'] } },
       })
-      expect(notifier.handle(makeUpdate({ task_id: 'a', status: 'failed', project_id: 'api' }), EPOCH)).toBe('filtered')
-      expect(notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', project_id: null }), EPOCH)).toBe('filtered')
-      expect(notifier.handle(makeUpdate({ task_id: 'c', status: 'failed', project_id: 'web', assignee: 'noisy' }), EPOCH)).toBe('filtered')
-      expect(notifier.handle(makeUpdate({ task_id: 'd', status: 'failed', project_id: 'web', assignee: 'calm' }), EPOCH)).toBe('shown')
+      expect(notifier.handle(makeUpdate({ task_id: 'a', status: 'failed', project_id: 'api' }), EPOCH)).toBe(
+        'filtered',
+      )
+      expect(notifier.handle(makeUpdate({ task_id: 'b', status: 'failed', project_id: null }), EPOCH)).toBe(
+        'filtered',
+      )
+      expect(
+        notifier.handle(
+          makeUpdate({ task_id: 'c', status: 'failed', project_id: 'web', assignee: 'noisy' }),
+          EPOCH,
+        ),
+      ).toBe('filtered')
+      expect(
+        notifier.handle(
+          makeUpdate({ task_id: 'd', status: 'failed', project_id: 'web', assignee: 'calm' }),
+          EPOCH,
+        ),
+      ).toBe('shown')
     })
 
     it('the master switch turns everything off', () => {
@@ -226,7 +273,9 @@ describe('notifier', () => {
       const { notifier, shown, clock } = setup()
       const results: string[] = []
       for (let i = 0; i < 12; i++) {
-        results.push(notifier.handle(makeUpdate({ task_id: `t${i}`, status: i < 9 ? 'failed' : 'completed' }), EPOCH))
+        results.push(
+          notifier.handle(makeUpdate({ task_id: `t${i}`, status: i < 9 ? 'failed' : 'completed' }), EPOCH),
+        )
         clock.advance(100)
       }
       expect(results.filter((r) => r === 'shown')).toHaveLength(2)
@@ -264,7 +313,8 @@ describe('notifier', () => {
 
     it('dispose cancels a pending summary', () => {
       const { notifier, shown, clock } = setup()
-      for (const id of ['a', 'b', 'c', 'd']) notifier.handle(makeUpdate({ task_id: id, status: 'failed' }), EPOCH)
+      for (const id of ['a', 'b', 'c', 'd'])
+        notifier.handle(makeUpdate({ task_id: id, status: 'failed' }), EPOCH)
       notifier.dispose()
       clock.advance(60_000)
       expect(shown).toHaveLength(2)
@@ -274,9 +324,15 @@ describe('notifier', () => {
     it('property: any 5 s holds at most 2 individual notifications plus the summary, and every event is told once', () => {
       fc.assert(
         fc.property(
-          fc.array(fc.record({ gap: fc.integer({ min: 0, max: 4_000 }), status: fc.constantFrom('failed', 'completed') as fc.Arbitrary<'failed' | 'completed'> }), {
-            maxLength: 60,
-          }),
+          fc.array(
+            fc.record({
+              gap: fc.integer({ min: 0, max: 4_000 }),
+              status: fc.constantFrom('failed', 'completed') as fc.Arbitrary<'failed' | 'completed'>,
+            }),
+            {
+              maxLength: 60,
+            },
+          ),
           (events) => {
             const clock = manualClock()
             const log: { at: number; note: NoteSpec }[] = []
@@ -292,7 +348,10 @@ describe('notifier', () => {
               n.handle(makeUpdate({ task_id: `t${i}`, status: e.status }), EPOCH)
             })
             clock.advance(10_000)
-            const told = log.reduce((sum, l) => sum + (l.note.kind === 'task' ? 1 : l.note.counts.failed + l.note.counts.completed), 0)
+            const told = log.reduce(
+              (sum, l) => sum + (l.note.kind === 'task' ? 1 : l.note.counts.failed + l.note.counts.completed),
+              0,
+            )
             expect(told).toBe(events.length)
             // Per 5 s window: at most 2 individual notifications plus the one summing up the rest.
             for (const a of log) {

@@ -44,14 +44,7 @@ export interface NotifierState {
 }
 
 export type HandleResult =
-  | 'shown'
-  | 'queued'
-  | 'duplicate'
-  | 'ignored'
-  | 'filtered'
-  | 'paused'
-  | 'focused'
-  | 'disabled'
+  'shown' | 'queued' | 'duplicate' | 'ignored' | 'filtered' | 'paused' | 'focused' | 'disabled'
 
 export interface NotifierDeps {
   show: (note: NoteSpec) => void
@@ -109,7 +102,10 @@ export const taskLabel = (task: { title: string | null; task_id: string }): stri
 
 export function describeTask(update: TaskStatusUpdateMessage, transition: Transition): TaskNote {
   const label = taskLabel(update)
-  const who = [update.assignee ? `agent ${update.assignee}` : '', update.project_id ? `project ${update.project_id}` : '']
+  const who = [
+    update.assignee ? `agent ${update.assignee}` : '',
+    update.project_id ? `project ${update.project_id}` : '',
+  ]
     .filter(Boolean)
     .join(' · ')
   const detail = update.status === 'failed' ? firstLine(update.error) : firstLine(update.output)
@@ -219,7 +215,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     handle(update, epoch) {
       if (seen.has(update.event_id) || isReplay(epoch, update.seq)) return 'duplicate'
       remember(update.event_id)
-      cursor = { epoch, seq: cursor && cursor.epoch === epoch ? Math.max(cursor.seq, update.seq) : update.seq }
+      cursor = {
+        epoch,
+        seq: cursor && cursor.epoch === epoch ? Math.max(cursor.seq, update.seq) : update.seq,
+      }
 
       const status: TaskStatus = update.status
       const entering = (status === 'failed' || status === 'completed') && update.previous_status !== status
@@ -239,7 +238,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (!prefs.enabled) return 'disabled'
         const wanted = u.status === 'failed' ? prefs.onFailed : prefs.onCompleted && !prefs.failuresOnly
         if (!wanted) return 'filtered'
-        if (!passesFilter(prefs.projects, u.project_id) || !passesFilter(prefs.agents, u.assignee)) return 'filtered'
+        if (!passesFilter(prefs.projects, u.project_id) || !passesFilter(prefs.agents, u.assignee))
+          return 'filtered'
         if (prefs.pausedUntil !== null && prefs.pausedUntil > deps.now()) return 'paused'
         if (prefs.onlyWhenUnfocused && deps.isFocused()) return 'focused'
         return deliver(describeTask(u, transition))

@@ -41,7 +41,9 @@ export function buildCsp(backendUrl: string | null): string {
 
 /** Must run before app `ready`: makes app:// a standard, secure origin that may use fetch. */
 export function registerAppScheme(protocol: ProtocolLike): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ])
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -63,7 +65,10 @@ const CONTENT_TYPES: Record<string, string> = {
  * the current backend. Unknown paths without an extension get index.html (client-side routes);
  * anything resolving outside the folder is 404.
  */
-export function createAppProtocolHandler(opts: { rendererDir: string; csp: () => string }): (request: Request) => Promise<Response> {
+export function createAppProtocolHandler(opts: {
+  rendererDir: string
+  csp: () => string
+}): (request: Request) => Promise<Response> {
   const root = normalize(opts.rendererDir)
   return async (request) => {
     const url = new URL(request.url)
@@ -76,15 +81,23 @@ export function createAppProtocolHandler(opts: { rendererDir: string; csp: () =>
     let rel = decodeURIComponent(url.pathname)
     if (rel === '/' || rel === '') rel = '/index.html'
     const file = normalize(join(root, rel))
-    if (file !== root && !file.startsWith(root + sep)) return new Response('not found', { status: 404, headers })
+    if (file !== root && !file.startsWith(root + sep))
+      return new Response('not found', { status: 404, headers })
     const type = CONTENT_TYPES[extname(file).toLowerCase()]
     try {
       const body = await readFile(file)
-      return new Response(body, { status: 200, headers: { ...headers, 'Content-Type': type ?? 'application/octet-stream' } })
+      return new Response(body, {
+        status: 200,
+        headers: { ...headers, 'Content-Type': type ?? 'application/octet-stream' },
+      })
     } catch {
       if (extname(rel) === '') {
         const index = await readFile(join(root, 'index.html')).catch(() => null)
-        if (index) return new Response(index, { status: 200, headers: { ...headers, 'Content-Type': CONTENT_TYPES['.html'] as string } })
+        if (index)
+          return new Response(index, {
+            status: 200,
+            headers: { ...headers, 'Content-Type': CONTENT_TYPES['.html'] as string },
+          })
       }
       return new Response('not found', { status: 404, headers })
     }
@@ -106,7 +119,11 @@ const isWebLink = (url: string): boolean => {
  */
 export function hardenWindow(
   win: BrowserWindowLike,
-  deps: { openExternal: (url: string) => Promise<void>; isAppUrl: (url: string) => boolean; onBlocked?: (what: string, url: string) => void },
+  deps: {
+    openExternal: (url: string) => Promise<void>
+    isAppUrl: (url: string) => boolean
+    onBlocked?: (what: string, url: string) => void
+  },
 ): void {
   const external = (url: string): void => {
     if (isWebLink(url)) void deps.openExternal(url).catch(() => {})

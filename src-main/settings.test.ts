@@ -26,9 +26,16 @@ describe('settings store', () => {
   })
 
   it('saves a patch and reads it back on the next launch', () => {
-    store().update({ notifications: { failuresOnly: true, projects: { mode: 'only', names: ['web'] } }, app: { startAtLogin: true } })
+    store().update({
+      notifications: { failuresOnly: true, projects: { mode: 'only', names: ['web'] } },
+      app: { startAtLogin: true },
+    })
     const again = store()
-    expect(again.get().notifications).toMatchObject({ failuresOnly: true, onFailed: true, projects: { mode: 'only', names: ['web'] } })
+    expect(again.get().notifications).toMatchObject({
+      failuresOnly: true,
+      onFailed: true,
+      projects: { mode: 'only', names: ['web'] },
+    })
     expect(again.get().app).toEqual({ closeToTray: true, startAtLogin: true })
   })
 
@@ -60,11 +67,18 @@ describe('settings store', () => {
 
   it('encrypts secrets with safeStorage and never shows them in the view or the file in clear', () => {
     const s = store()
-    const { view } = s.update({ backend: { mode: 'remote', remoteUrl: 'https://tp.example.com' }, secrets: { remoteToken: 's3cret-token' } })
+    const { view } = s.update({
+      backend: { mode: 'remote', remoteUrl: 'https://tp.example.com' },
+      secrets: { remoteToken: 's3cret-token' },
+    })
     expect(view.secrets).toEqual({ redisPasswordSet: false, remoteTokenSet: true })
     expect(JSON.stringify(view)).not.toContain('s3cret')
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('s3cret')
-    expect(store().backendConfig()).toEqual({ mode: 'remote', url: 'https://tp.example.com', token: 's3cret-token' })
+    expect(store().backendConfig()).toEqual({
+      mode: 'remote',
+      url: 'https://tp.example.com',
+      token: 's3cret-token',
+    })
   })
 
   it('moves a password out of the Redis URL into the secret store', () => {
@@ -73,7 +87,10 @@ describe('settings store', () => {
     expect((onDisk().backend as { redisUrl: string }).redisUrl).toBe('redis://redis.local:6380/2')
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).not.toContain('p%40ss')
     expect(s.view().secrets.redisPasswordSet).toBe(true)
-    expect(store().backendConfig()).toEqual({ mode: 'embedded', redisUrl: 'redis://:p%40ss@redis.local:6380/2' })
+    expect(store().backendConfig()).toEqual({
+      mode: 'embedded',
+      redisUrl: 'redis://:p%40ss@redis.local:6380/2',
+    })
   })
 
   it('without an OS secret store: stores base64 only and warns', () => {
@@ -92,9 +109,15 @@ describe('settings store', () => {
   })
 
   it('a secret that cannot be decrypted any more is treated as unset with a warning', () => {
-    store().update({ backend: { mode: 'remote', remoteUrl: 'http://h:1' }, secrets: { remoteToken: 'abcdefgh' } })
+    store().update({
+      backend: { mode: 'remote', remoteUrl: 'http://h:1' },
+      secrets: { remoteToken: 'abcdefgh' },
+    })
     const raw = onDisk()
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ ...raw, secrets: { remoteToken: Buffer.from('garbage').toString('base64') } }))
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({ ...raw, secrets: { remoteToken: Buffer.from('garbage').toString('base64') } }),
+    )
     const s = store()
     expect(s.backendConfig()).toEqual({ mode: 'remote', url: 'http://h:1', token: '' })
     expect(s.warnings().join()).toMatch(/could not be decrypted/)

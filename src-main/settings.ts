@@ -24,8 +24,7 @@ export interface SafeStorageLike {
 }
 
 export type BackendConfig =
-  | { mode: 'embedded'; redisUrl: string | null }
-  | { mode: 'remote'; url: string; token: string }
+  { mode: 'embedded'; redisUrl: string | null } | { mode: 'remote'; url: string; token: string }
 
 export interface LaunchEnv {
   TASKPULSE_REDIS_URL?: string | undefined
@@ -65,7 +64,9 @@ export function createSettingsStore(deps: {
       const parsed = settingsSchema.safeParse(read.value)
       if (parsed.success) return parsed.data
       const aside = keepAside(path, now())
-      warnings.push(`Settings file was invalid (${parsed.error.issues[0]?.message ?? 'schema'}); defaults used, old file kept as ${aside}`)
+      warnings.push(
+        `Settings file was invalid (${parsed.error.issues[0]?.message ?? 'schema'}); defaults used, old file kept as ${aside}`,
+      )
       return settingsSchema.parse({})
     }
     const aside = keepAside(path, now())
@@ -80,7 +81,8 @@ export function createSettingsStore(deps: {
   }
 
   const seal = (clear: string): { value: string; plain: boolean } => {
-    if (storageKind() === 'unavailable') return { value: Buffer.from(clear, 'utf8').toString('base64'), plain: true }
+    if (storageKind() === 'unavailable')
+      return { value: Buffer.from(clear, 'utf8').toString('base64'), plain: true }
     return { value: deps.safeStorage.encryptString(clear).toString('base64'), plain: false }
   }
   const unseal = (stored: string | undefined, name: string): string => {
@@ -103,9 +105,14 @@ export function createSettingsStore(deps: {
 
   const backendConfig = (): BackendConfig => {
     const env = deps.env
-    if (env.TASKPULSE_BACKEND_URL) return { mode: 'remote', url: env.TASKPULSE_BACKEND_URL, token: env.TASKPULSE_TOKEN ?? '' }
+    if (env.TASKPULSE_BACKEND_URL)
+      return { mode: 'remote', url: env.TASKPULSE_BACKEND_URL, token: env.TASKPULSE_TOKEN ?? '' }
     if (settings.backend.mode === 'remote') {
-      return { mode: 'remote', url: settings.backend.remoteUrl, token: unseal(settings.secrets.remoteToken, 'remote token') }
+      return {
+        mode: 'remote',
+        url: settings.backend.remoteUrl,
+        token: unseal(settings.secrets.remoteToken, 'remote token'),
+      }
     }
     if (env.TASKPULSE_REDIS_URL) return { mode: 'embedded', redisUrl: env.TASKPULSE_REDIS_URL }
     if (!settings.backend.redisUrl) return { mode: 'embedded', redisUrl: null }
@@ -120,9 +127,15 @@ export function createSettingsStore(deps: {
     backend: { ...settings.backend },
     notifications: structuredClone(settings.notifications),
     app: { ...settings.app },
-    secrets: { redisPasswordSet: Boolean(settings.secrets.redisPassword), remoteTokenSet: Boolean(settings.secrets.remoteToken) },
+    secrets: {
+      redisPasswordSet: Boolean(settings.secrets.redisPassword),
+      remoteTokenSet: Boolean(settings.secrets.remoteToken),
+    },
     secretStorage: storageKind(),
-    overrides: { redisUrl: Boolean(deps.env.TASKPULSE_REDIS_URL), remote: Boolean(deps.env.TASKPULSE_BACKEND_URL) },
+    overrides: {
+      redisUrl: Boolean(deps.env.TASKPULSE_REDIS_URL),
+      remote: Boolean(deps.env.TASKPULSE_BACKEND_URL),
+    },
   })
 
   return {
@@ -138,7 +151,8 @@ export function createSettingsStore(deps: {
       if (patch.secrets) {
         // Re-seal the other secret too when the storage kind changes, so `plain` stays true for both.
         const clear = {
-          redisPassword: patch.secrets.redisPassword ?? unseal(settings.secrets.redisPassword, 'Redis password'),
+          redisPassword:
+            patch.secrets.redisPassword ?? unseal(settings.secrets.redisPassword, 'Redis password'),
           remoteToken: patch.secrets.remoteToken ?? unseal(settings.secrets.remoteToken, 'remote token'),
         }
         const secrets: Settings['secrets'] = { plain: storageKind() === 'unavailable' }
@@ -154,7 +168,11 @@ export function createSettingsStore(deps: {
           const password = decodeURIComponent(url.password)
           url.password = ''
           next.backend.redisUrl = url.toString()
-          next.secrets = { ...next.secrets, redisPassword: seal(password).value, plain: storageKind() === 'unavailable' }
+          next.secrets = {
+            ...next.secrets,
+            redisPassword: seal(password).value,
+            plain: storageKind() === 'unavailable',
+          }
         }
       }
       settings = settingsSchema.parse(next)
@@ -169,8 +187,13 @@ export function createSettingsStore(deps: {
     },
     warnings: () => {
       const list = [...warnings]
-      if (storageKind() === 'unavailable' && (settings.secrets.redisPassword || settings.secrets.remoteToken)) {
-        list.push('This system offers no secret store: the Redis password and remote token are saved unencrypted')
+      if (
+        storageKind() === 'unavailable' &&
+        (settings.secrets.redisPassword || settings.secrets.remoteToken)
+      ) {
+        list.push(
+          'This system offers no secret store: the Redis password and remote token are saved unencrypted',
+        )
       }
       return list
     },

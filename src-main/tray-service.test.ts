@@ -17,7 +17,12 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-const connection = { url: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', token: 't', mode: 'embedded' as const }
+const connection = {
+  url: 'http://127.0.0.1:1',
+  wsUrl: 'ws://127.0.0.1:1/ws',
+  token: 't',
+  mode: 'embedded' as const,
+}
 
 function setup(platform: NodeJS.Platform = 'linux') {
   const actions: string[] = []
@@ -70,7 +75,10 @@ describe('tray service (fake electron)', () => {
     state.setBackend({ status: 'failed', error: 'gave up' }, 'embedded')
     render()
     const menu = tray()?.menu ?? null
-    expect(findMenuItem(menu, 'backend-status')).toMatchObject({ label: 'Backend (embedded): stopped — gave up', enabled: false })
+    expect(findMenuItem(menu, 'backend-status')).toMatchObject({
+      label: 'Backend (embedded): stopped — gave up',
+      enabled: false,
+    })
     for (const id of ['open', 'pause:1h', 'pause:tomorrow', 'retry', 'quit']) tray()?.clickItem(id)
     expect(actions).toEqual(['open', 'pause:1h', 'pause:tomorrow', 'retry', 'quit'])
     expect(() => tray()?.clickItem('pause:off')).toThrow(/disabled/)
@@ -102,7 +110,11 @@ describe('tray service (fake electron)', () => {
 describe('native notifications (fake electron)', () => {
   it('raises notifier output through Electron’s Notification API, clicks route back', () => {
     const clicked: NoteSpec[] = []
-    const native = createNativeNotifications({ Notification: electron.Notification, iconPath: '/res/icon.png', onClick: (n) => clicked.push(n) })
+    const native = createNativeNotifications({
+      Notification: electron.Notification,
+      iconPath: '/res/icon.png',
+      onClick: (n) => clicked.push(n),
+    })
     const clock = manualClock()
     const notifier = createNotifier({
       show: (n) => native.show(n),
@@ -111,10 +123,17 @@ describe('native notifications (fake electron)', () => {
       prefs: defaultNotificationPrefs,
       isFocused: () => false,
     })
-    notifier.handle(makeUpdate({ task_id: 'deploy', title: 'Deploy prod', status: 'failed', error: 'timeout' }), 'e')
+    notifier.handle(
+      makeUpdate({ task_id: 'deploy', title: 'Deploy prod', status: 'failed', error: 'timeout' }),
+      'e',
+    )
     const shown = electron.notifications()
     expect(shown).toHaveLength(1)
-    expect(shown[0]?.options).toEqual({ title: 'Deploy prod failed', body: '#deploy\ntimeout', icon: '/res/icon.png' })
+    expect(shown[0]?.options).toEqual({
+      title: 'Deploy prod failed',
+      body: '#deploy\ntimeout',
+      icon: '/res/icon.png',
+    })
     shown[0]?.click()
     expect(clicked[0]).toMatchObject({ kind: 'task', taskId: 'deploy' })
   })
@@ -122,12 +141,19 @@ describe('native notifications (fake electron)', () => {
   it('shows a summary as one notification', () => {
     const native = createNativeNotifications({ Notification: electron.Notification, onClick: () => {} })
     native.show(describeSummary({ failed: 7, completed: 3 }))
-    expect(electron.notifications()[0]?.options).toEqual({ title: '10 more task updates', body: '7 failed, 3 completed' })
+    expect(electron.notifications()[0]?.options).toEqual({
+      title: '10 more task updates',
+      body: '7 failed, 3 completed',
+    })
   })
 
   it('does nothing (and warns once) where notifications are unsupported', () => {
     const warnings: unknown[] = []
-    const native = createNativeNotifications({ Notification: electron.Notification, onClick: () => {}, log: { warn: (o) => warnings.push(o) } })
+    const native = createNativeNotifications({
+      Notification: electron.Notification,
+      onClick: () => {},
+      log: { warn: (o) => warnings.push(o) },
+    })
     ;(electron.Notification as unknown as { supported: boolean }).supported = false
     native.show(describeSummary({ failed: 1, completed: 1 }))
     native.show(describeSummary({ failed: 1, completed: 1 }))

@@ -3,13 +3,22 @@
 // notification sink for the notifier.
 import { join } from 'node:path'
 import type { NoteSpec } from './notifier'
-import type { AppLike, MenuItemOptionsLike, MenuStatic, NotificationLike, NotificationStatic, TrayLike, TrayStatic } from './electron-types'
+import type {
+  AppLike,
+  MenuItemOptionsLike,
+  MenuStatic,
+  NotificationLike,
+  NotificationStatic,
+  TrayLike,
+  TrayStatic,
+} from './electron-types'
 import type { MenuItemSpec, OverallState, TrayModel } from './tray-state'
 
 /** Icon file for a state: macOS gets template images (monochrome, follow the menu bar), except
  * the failure icon, which stays red so it is noticed. */
 export function trayIconPath(resourcesDir: string, state: OverallState, platform: NodeJS.Platform): string {
-  if (platform === 'darwin' && state !== 'failure') return join(resourcesDir, 'tray', `tray-${state}Template.png`)
+  if (platform === 'darwin' && state !== 'failure')
+    return join(resourcesDir, 'tray', `tray-${state}Template.png`)
   return join(resourcesDir, 'tray', `tray-${state}.png`)
 }
 
@@ -17,7 +26,12 @@ export function toMenuTemplate(items: MenuItemSpec[], onAction: (id: string) => 
   return items.map((item): MenuItemOptionsLike => {
     if (item.type === 'separator') return { id: item.id, type: 'separator' }
     if (item.type === 'submenu') {
-      return { id: item.id, label: item.label, type: 'submenu', submenu: toMenuTemplate(item.submenu ?? [], onAction) }
+      return {
+        id: item.id,
+        label: item.label,
+        type: 'submenu',
+        submenu: toMenuTemplate(item.submenu ?? [], onAction),
+      }
     }
     return {
       id: item.id,
@@ -59,7 +73,8 @@ export function createTrayService(deps: {
         tray.setImage(icon)
       }
       if (last?.tooltip !== model.tooltip) tray.setToolTip(model.tooltip)
-      if (last?.menu !== menuKey) tray.setContextMenu(deps.Menu.buildFromTemplate(toMenuTemplate(model.menu, deps.onAction)))
+      if (last?.menu !== menuKey)
+        tray.setContextMenu(deps.Menu.buildFromTemplate(toMenuTemplate(model.menu, deps.onAction)))
       if (last?.badge !== model.badgeCount) deps.app.setBadgeCount(model.badgeCount)
       last = { icon, tooltip: model.tooltip, menu: menuKey, badge: model.badgeCount }
     },
@@ -90,7 +105,11 @@ export function createNativeNotifications(deps: {
         warned = true
         return
       }
-      const n = new deps.Notification({ title: note.title, body: note.body, ...(deps.iconPath ? { icon: deps.iconPath } : {}) })
+      const n = new deps.Notification({
+        title: note.title,
+        body: note.body,
+        ...(deps.iconPath ? { icon: deps.iconPath } : {}),
+      })
       n.on('click', () => deps.onClick(note))
       n.on('close', () => {
         const i = alive.indexOf(n)

@@ -3,7 +3,12 @@ import { createTrayState, type MenuItemSpec } from './tray-state'
 import { makeTask, makeUpdate } from './testing/fixtures'
 
 const NOW = Date.UTC(2026, 0, 1, 12)
-const connection = { url: 'http://127.0.0.1:1', wsUrl: 'ws://127.0.0.1:1/ws', token: 't', mode: 'embedded' as const }
+const connection = {
+  url: 'http://127.0.0.1:1',
+  wsUrl: 'ws://127.0.0.1:1/ws',
+  token: 't',
+  mode: 'embedded' as const,
+}
 
 function connected() {
   const tray = createTrayState()
@@ -39,7 +44,10 @@ describe('tray state', () => {
   it('acknowledge clears the failure state and the badge, not the counts', () => {
     const tray = connected()
     tray.applyUpdate(makeUpdate({ task_id: 'b', status: 'failed' }))
-    expect(item(tray.model(NOW).menu, 'ack')).toMatchObject({ label: 'Acknowledge failures (1)', enabled: true })
+    expect(item(tray.model(NOW).menu, 'ack')).toMatchObject({
+      label: 'Acknowledge failures (1)',
+      enabled: true,
+    })
     expect(tray.acknowledge()).toBe(true)
     const m = tray.model(NOW)
     expect(m.overall).toBe('idle')
@@ -58,9 +66,15 @@ describe('tray state', () => {
 
   it('lists the last 5 events, newest first, one line per task', () => {
     const tray = connected()
-    for (let i = 0; i < 7; i++) tray.applyUpdate(makeUpdate({ task_id: `t${i}`, title: `Task ${i}`, status: 'completed' }))
-    tray.applyUpdate(makeUpdate({ task_id: 't5', title: 'Task 5', status: 'failed', previous_status: 'completed' }))
-    const ids = tray.model(NOW).menu.filter((m) => m.id.startsWith('task:')).map((m) => m.id)
+    for (let i = 0; i < 7; i++)
+      tray.applyUpdate(makeUpdate({ task_id: `t${i}`, title: `Task ${i}`, status: 'completed' }))
+    tray.applyUpdate(
+      makeUpdate({ task_id: 't5', title: 'Task 5', status: 'failed', previous_status: 'completed' }),
+    )
+    const ids = tray
+      .model(NOW)
+      .menu.filter((m) => m.id.startsWith('task:'))
+      .map((m) => m.id)
     expect(ids).toEqual(['task:t5', 'task:t6', 'task:t4', 'task:t3', 'task:t2'])
     expect(item(tray.model(NOW).menu, 'task:t5')?.label).toBe('✗ Task 5 — failed')
   })
@@ -69,7 +83,9 @@ describe('tray state', () => {
     const ids = connected()
       .model(NOW)
       .menu.map((m) => m.id)
-    expect(ids).toEqual(expect.arrayContaining(['backend-status', 'open', 'pause', 'ack', 'quit', 'recent:none']))
+    expect(ids).toEqual(
+      expect.arrayContaining(['backend-status', 'open', 'pause', 'ack', 'quit', 'recent:none']),
+    )
   })
 
   it('shows the backend status and a retry action when the supervisor gave up', () => {
@@ -77,7 +93,9 @@ describe('tray state', () => {
     tray.setBackend({ status: 'failed', error: 'crashed 5 times in 60 s' }, 'embedded')
     tray.setLink('disconnected')
     const m = tray.model(NOW)
-    expect(item(m.menu, 'backend-status')?.label).toBe('Backend (embedded): stopped — crashed 5 times in 60 s')
+    expect(item(m.menu, 'backend-status')?.label).toBe(
+      'Backend (embedded): stopped — crashed 5 times in 60 s',
+    )
     expect(item(m.menu, 'retry')).toBeDefined()
     expect(m.overall).toBe('disconnected')
   })
@@ -98,8 +116,15 @@ describe('tray state', () => {
     const tray = connected()
     tray.applyUpdate(makeUpdate({ task_id: 'a', status: 'failed' }))
     tray.applyUpdate(makeUpdate({ task_id: 'b', status: 'failed' }))
-    tray.applySnapshot([makeTask({ task_id: 'a', status: 'completed' }), makeTask({ task_id: 'b', status: 'failed' }), makeTask({ task_id: 'c', status: 'running' })])
-    expect(tray.model(NOW)).toMatchObject({ badgeCount: 1, tooltip: 'TaskPulse — 1 running, 1 failed, 1 new' })
+    tray.applySnapshot([
+      makeTask({ task_id: 'a', status: 'completed' }),
+      makeTask({ task_id: 'b', status: 'failed' }),
+      makeTask({ task_id: 'c', status: 'running' }),
+    ])
+    expect(tray.model(NOW)).toMatchObject({
+      badgeCount: 1,
+      tooltip: 'TaskPulse — 1 running, 1 failed, 1 new',
+    })
   })
 
   it('survives a restart through its persisted form', () => {

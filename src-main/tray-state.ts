@@ -105,10 +105,10 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
         changed = true
       }
       if (update.previous_status !== update.status) {
-        recent = [{ taskId: update.task_id, label, status: update.status }, ...recent.filter((r) => r.taskId !== update.task_id)].slice(
-          0,
-          RECENT_MAX,
-        )
+        recent = [
+          { taskId: update.task_id, label, status: update.status },
+          ...recent.filter((r) => r.taskId !== update.task_id),
+        ].slice(0, RECENT_MAX)
       }
       return changed
     },
@@ -144,17 +144,29 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
       const c = counts()
       const paused = pausedUntil !== null && pausedUntil > now
       const overall: OverallState =
-        link !== 'connected' ? 'disconnected' : unacknowledged.size > 0 ? 'failure' : c.running > 0 ? 'running' : 'idle'
+        link !== 'connected'
+          ? 'disconnected'
+          : unacknowledged.size > 0
+            ? 'failure'
+            : c.running > 0
+              ? 'running'
+              : 'idle'
       const parts = [`${c.running} running`, `${c.failed} failed`]
       if (unacknowledged.size > 0) parts.push(`${unacknowledged.size} new`)
       if (c.pending > 0) parts.push(`${c.pending} pending`)
-      let tooltip = overall === 'disconnected' ? `TaskPulse — ${backendLabel().replace(/^Backend/, 'backend')}` : `TaskPulse — ${parts.join(', ')}`
+      let tooltip =
+        overall === 'disconnected'
+          ? `TaskPulse — ${backendLabel().replace(/^Backend/, 'backend')}`
+          : `TaskPulse — ${parts.join(', ')}`
       if (paused) tooltip += ' · notifications paused'
 
       const recentItems: MenuItemSpec[] =
         recent.length === 0
           ? [{ id: 'recent:none', label: 'No recent events', enabled: false }]
-          : recent.map((r) => ({ id: `task:${r.taskId}`, label: `${STATUS_MARK[r.status]} ${truncate(r.label, 48)} — ${r.status}` }))
+          : recent.map((r) => ({
+              id: `task:${r.taskId}`,
+              label: `${STATUS_MARK[r.status]} ${truncate(r.label, 48)} — ${r.status}`,
+            }))
       const menu: MenuItemSpec[] = [
         { id: 'backend-status', label: backendLabel(), enabled: false },
         ...(backend.status === 'failed' ? [{ id: 'retry', label: 'Retry backend' }] : []),
@@ -164,7 +176,9 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
         { id: 'open', label: 'Open TaskPulse' },
         {
           id: 'pause',
-          label: paused ? `Notifications paused until ${formatClock(pausedUntil ?? now)}` : 'Pause notifications',
+          label: paused
+            ? `Notifications paused until ${formatClock(pausedUntil ?? now)}`
+            : 'Pause notifications',
           type: 'submenu',
           submenu: [
             { id: 'pause:1h', label: 'For 1 hour' },
@@ -174,7 +188,10 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
         },
         {
           id: 'ack',
-          label: unacknowledged.size > 0 ? `Acknowledge failures (${unacknowledged.size})` : 'Acknowledge failures',
+          label:
+            unacknowledged.size > 0
+              ? `Acknowledge failures (${unacknowledged.size})`
+              : 'Acknowledge failures',
           enabled: unacknowledged.size > 0,
         },
         { id: 'sep-3', label: '', type: 'separator' },
@@ -182,7 +199,11 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
       ]
       return { overall, tooltip, badgeCount: unacknowledged.size, menu }
     },
-    persisted: () => ({ open: Object.fromEntries(open), unacknowledged: [...unacknowledged], recent: [...recent] }),
+    persisted: () => ({
+      open: Object.fromEntries(open),
+      unacknowledged: [...unacknowledged],
+      recent: [...recent],
+    }),
   }
 }
 

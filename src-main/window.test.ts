@@ -3,8 +3,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { WindowBounds } from '../src-shared/ipc'
-import { APP_URL, appUrlMatcher, buildCsp, createAppProtocolHandler, denyAllPermissions, registerAppScheme } from './security'
-import { createFakeElectron, fakeEvent, FakeBrowserWindow, type FakeElectron } from './testing/fake-electron'
+import {
+  APP_URL,
+  appUrlMatcher,
+  buildCsp,
+  createAppProtocolHandler,
+  denyAllPermissions,
+  registerAppScheme,
+} from './security'
+import {
+  createFakeElectron,
+  fakeEvent,
+  type FakeBrowserWindow,
+  type FakeElectron,
+} from './testing/fake-electron'
 import { manualClock } from './testing/fixtures'
 import { createMainWindow, visibleBounds } from './window'
 
@@ -72,9 +84,13 @@ describe('main window', () => {
 
   it('denies window.open, sending http(s) to the OS browser and nothing else', () => {
     const { win } = open()
-    expect(win.webContents.windowOpenHandler?.({ url: 'https://docs.example.com/x' })).toEqual({ action: 'deny' })
+    expect(win.webContents.windowOpenHandler?.({ url: 'https://docs.example.com/x' })).toEqual({
+      action: 'deny',
+    })
     expect(win.webContents.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' })
-    expect(win.webContents.windowOpenHandler?.({ url: 'app://taskpulse/index.html' })).toEqual({ action: 'deny' })
+    expect(win.webContents.windowOpenHandler?.({ url: 'app://taskpulse/index.html' })).toEqual({
+      action: 'deny',
+    })
     expect(electron.openedExternal).toEqual(['https://docs.example.com/x'])
   })
 
@@ -88,7 +104,8 @@ describe('main window', () => {
   it('denies every permission request and check', () => {
     denyAllPermissions(electron.defaultSession)
     const answers: boolean[] = []
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read']) electron.defaultSession.requestHandler?.({}, p, (g) => answers.push(g))
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read'])
+      electron.defaultSession.requestHandler?.({}, p, (g) => answers.push(g))
     expect(answers).toEqual([false, false, false, false])
     expect(electron.defaultSession.checkHandler?.({}, 'media')).toBe(false)
   })
@@ -149,7 +166,9 @@ describe('app:// protocol and CSP', () => {
     expect(csp).toContain("connect-src 'self' http://127.0.0.1:43123 ws://127.0.0.1:43123")
     expect(csp).toContain("object-src 'none'")
     expect(csp).not.toMatch(/unsafe-eval|\*/)
-    expect(buildCsp('https://tp.example.com')).toContain("connect-src 'self' https://tp.example.com wss://tp.example.com")
+    expect(buildCsp('https://tp.example.com')).toContain(
+      "connect-src 'self' https://tp.example.com wss://tp.example.com",
+    )
     expect(buildCsp(null)).toContain("connect-src 'self';")
   })
 
@@ -159,7 +178,10 @@ describe('app:// protocol and CSP', () => {
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>TaskPulse</title>')
     writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)')
     writeFileSync(join(dir, 'secret.txt'), 'no')
-    const handler = createAppProtocolHandler({ rendererDir: root, csp: () => buildCsp('http://127.0.0.1:5000') })
+    const handler = createAppProtocolHandler({
+      rendererDir: root,
+      csp: () => buildCsp('http://127.0.0.1:5000'),
+    })
     const index = await handler(new Request('app://taskpulse/'))
     expect(index.status).toBe(200)
     expect(index.headers.get('content-type')).toContain('text/html')

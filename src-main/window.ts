@@ -1,7 +1,13 @@
 // The main window: secure web preferences, hardened navigation, remembered size and position,
 // close-to-tray. Electron parts come in as parameters (tests pass the fake).
 import type { WindowBounds } from '../src-shared/ipc'
-import type { BrowserWindowLike, BrowserWindowOptionsLike, BrowserWindowStatic, Rect, WebPreferencesLike } from './electron-types'
+import type {
+  BrowserWindowLike,
+  BrowserWindowOptionsLike,
+  BrowserWindowStatic,
+  Rect,
+  WebPreferencesLike,
+} from './electron-types'
 import { hardenWindow } from './security'
 
 export const DEFAULT_SIZE = { width: 1280, height: 820 }
@@ -23,7 +29,10 @@ export function secureWebPreferences(preload: string): WebPreferencesLike {
 }
 
 /** Saved bounds are used only when at least 100×50 px of the title area lands on a display. */
-export function visibleBounds(saved: WindowBounds | null, displays: { workArea: Rect }[]): WindowBounds | null {
+export function visibleBounds(
+  saved: WindowBounds | null,
+  displays: { workArea: Rect }[],
+): WindowBounds | null {
   if (!saved) return null
   const onScreen = displays.some(({ workArea: a }) => {
     const w = Math.min(saved.x + saved.width, a.x + a.width) - Math.max(saved.x, a.x)
@@ -64,7 +73,11 @@ export function createMainWindow(deps: MainWindowDeps): BrowserWindowLike {
   }
   const win = new deps.BrowserWindow(options)
   if (bounds?.maximized) win.maximize()
-  hardenWindow(win, { openExternal: deps.openExternal, isAppUrl: deps.isAppUrl, ...(deps.onBlocked ? { onBlocked: deps.onBlocked } : {}) })
+  hardenWindow(win, {
+    openExternal: deps.openExternal,
+    isAppUrl: deps.isAppUrl,
+    ...(deps.onBlocked ? { onBlocked: deps.onBlocked } : {}),
+  })
 
   const setTimer =
     deps.setTimer ??

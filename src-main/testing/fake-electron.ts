@@ -3,7 +3,7 @@
 // notifications shown, IPC handlers, protocol handlers, external links — and lets a test act as
 // the user or the OS (click a menu item or a notification, focus a window, invoke an IPC channel).
 // utilityProcess.fork is backed by a real child_process.fork, so the real backend runs.
-import { fork as forkChild } from 'node:child_process'
+import { fork as forkChild, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { PassThrough } from 'node:stream'
 import type {
@@ -92,7 +92,12 @@ export class FakeBrowserWindow extends EventEmitter implements BrowserWindowLike
     super()
     this.webContents = new FakeWebContents(session)
     this.visible = options.show !== false
-    this.bounds = { x: options.x ?? 0, y: options.y ?? 0, width: options.width ?? 800, height: options.height ?? 600 }
+    this.bounds = {
+      x: options.x ?? 0,
+      y: options.y ?? 0,
+      width: options.width ?? 800,
+      height: options.height ?? 600,
+    }
     FakeBrowserWindow.instances.push(this)
   }
   async loadURL(url: string): Promise<void> {
@@ -225,18 +230,19 @@ export class FakeNotification extends EventEmitter implements NotificationLike {
 
 export interface FakeChildProcess extends UtilityProcessLike {
   /** The real child, for tests that kill it behind the app's back. */
-  readonly child: import('node:child_process').ChildProcess
+  readonly child: ChildProcess
 }
 
 export interface FakeElectron extends ElectronLike {
-  app: AppLike & EventEmitter & {
-    quitCalls: number
-    badgeCount: number
-    loginItem: { openAtLogin?: boolean }
-    singleInstance: boolean
-    /** Resolves whenReady(). */
-    ready(): void
-  }
+  app: AppLike &
+    EventEmitter & {
+      quitCalls: number
+      badgeCount: number
+      loginItem: { openAtLogin?: boolean }
+      singleInstance: boolean
+      /** Resolves whenReady(). */
+      ready(): void
+    }
   ipc: {
     handlers: Map<string, (event: IpcMainInvokeEventLike, ...args: unknown[]) => unknown>
     /** Calls a handler as a renderer frame at `frameUrl` would. */
@@ -261,13 +267,17 @@ export function fakeSafeStorage(opts: { available?: boolean; backend?: string } 
     encryptString: (s: string) => Buffer.from(`enc:${Buffer.from(s, 'utf8').toString('hex')}`, 'utf8'),
     decryptString: (b: Buffer) => {
       const text = b.toString('utf8')
-      if (!text.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
+      if (!text.startsWith('enc:'))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.')
       return Buffer.from(text.slice(4), 'hex').toString('utf8')
     },
   }
 }
 
-export function createFakeElectron(opts: { userData: string; safeStorage?: ReturnType<typeof fakeSafeStorage> }): FakeElectron {
+export function createFakeElectron(opts: {
+  userData: string
+  safeStorage?: ReturnType<typeof fakeSafeStorage>
+}): FakeElectron {
   FakeBrowserWindow.instances = []
   FakeTray.instances = []
   FakeNotification.shown = []

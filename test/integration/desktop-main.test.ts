@@ -24,7 +24,11 @@ let producer: Redis
 let userData: string
 
 beforeAll(async () => {
-  for (const f of [MAIN, join(REPO_ROOT, 'out', 'backend', 'child.js'), join(REPO_ROOT, 'out', 'preload', 'index.cjs')]) {
+  for (const f of [
+    MAIN,
+    join(REPO_ROOT, 'out', 'backend', 'child.js'),
+    join(REPO_ROOT, 'out', 'preload', 'index.cjs'),
+  ]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`)
   }
   main = (await import(pathToFileURL(MAIN).href)) as typeof MainModule
@@ -38,7 +42,10 @@ afterAll(async () => {
   if (userData) rmSync(userData, { recursive: true, force: true })
 })
 
-function launch(extraEnv: NodeJS.ProcessEnv = {}, dir = userData): { electron: FakeElectron; app: MainModule.DesktopApp } {
+function launch(
+  extraEnv: NodeJS.ProcessEnv = {},
+  dir = userData,
+): { electron: FakeElectron; app: MainModule.DesktopApp } {
   const electron = createFakeElectron({ userData: dir })
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -65,24 +72,42 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       await app.started
       // Window: secure settings, our preload, the app:// page.
       const win = electron.windows()[0]
-      expect(win?.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false })
+      expect(win?.options.webPreferences).toMatchObject({
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+      })
       expect(win?.options.webPreferences?.preload).toBe(join(REPO_ROOT, 'out', 'preload', 'index.cjs'))
       expect(win?.webContents.url).toBe(APP_PAGE)
 
-      await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'tray idle (backend up, socket connected)', 30_000)
+      await waitFor(
+        () => tray(electron)?.image.endsWith('tray-idle.png'),
+        'tray idle (backend up, socket connected)',
+        30_000,
+      )
       expect(electron.forked).toHaveLength(1)
       const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
       expect(conn.ok && conn.value.mode).toBe('embedded')
       expect(conn.ok && conn.value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
       // The same event twice on the channel and once on the stream: one notification.
-      const failed = { task_id: 'nightly-build', title: 'Nightly build', status: 'failed', error: 'exit code 2', event_id: 'evt-nightly-1' }
+      const failed = {
+        task_id: 'nightly-build',
+        title: 'Nightly build',
+        status: 'failed',
+        error: 'exit code 2',
+        event_id: 'evt-nightly-1',
+      }
       await publish(failed)
       await publish(failed)
       await producer.xadd('task_status_stream', '*', 'data', JSON.stringify(failed))
       // Barrier: a later event seen by the tray means everything before it was handled.
       await publish({ task_id: 'barrier', status: 'running', event_id: 'evt-barrier-1' })
-      await waitFor(() => tray(electron)?.toolTip.includes('1 running'), 'tray sees the barrier event', 15_000)
+      await waitFor(
+        () => tray(electron)?.toolTip.includes('1 running'),
+        'tray sees the barrier event',
+        15_000,
+      )
 
       const notes = electron.notifications()
       expect(notes).toHaveLength(1)
@@ -91,12 +116,17 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       expect(tray(electron)?.image.endsWith('tray-failure.png')).toBe(true)
       expect(tray(electron)?.toolTip).toBe('TaskPulse — 1 running, 1 failed, 1 new')
       expect(electron.app.badgeCount).toBe(1)
-      expect(findMenuItem(tray(electron)?.menu ?? null, 'task:nightly-build')?.label).toBe('✗ Nightly build — failed')
+      expect(findMenuItem(tray(electron)?.menu ?? null, 'task:nightly-build')?.label).toBe(
+        '✗ Nightly build — failed',
+      )
 
       // Clicking the notification opens the window on that task.
       notes[0]?.click()
       expect(win?.visible).toBe(true)
-      expect(win?.webContents.sent).toContainEqual({ channel: Channel.navigateToTask, args: ['nightly-build'] })
+      expect(win?.webContents.sent).toContainEqual({
+        channel: Channel.navigateToTask,
+        args: ['nightly-build'],
+      })
 
       // Acknowledge from the tray: back to "running".
       tray(electron)?.clickItem('ack')
@@ -113,14 +143,34 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
     const { electron, app } = launch()
     try {
       await app.started
-      await waitFor(() => tray(electron)?.toolTip.startsWith('TaskPulse — ') && !tray(electron)?.image.includes('disconnected'), 'reconnected', 30_000)
+      await waitFor(
+        () =>
+          tray(electron)?.toolTip.startsWith('TaskPulse — ') &&
+          !tray(electron)?.image.includes('disconnected'),
+        'reconnected',
+        30_000,
+      )
       // A new event as barrier: the replay (if any) came before it.
       await publish({ task_id: 'barrier-2', status: 'running', event_id: 'evt-barrier-2' })
-      await waitFor(() => tray(electron)?.toolTip.includes('2 running'), 'tray sees the second barrier', 15_000)
+      await waitFor(
+        () => tray(electron)?.toolTip.includes('2 running'),
+        'tray sees the second barrier',
+        15_000,
+      )
       expect(electron.notifications()).toHaveLength(0)
       // A genuinely new failure still notifies, worded as a repeat for the same task.
-      await publish({ task_id: 'nightly-build', title: 'Nightly build', status: 'running', event_id: 'evt-nightly-2' })
-      await publish({ task_id: 'nightly-build', title: 'Nightly build', status: 'failed', event_id: 'evt-nightly-3' })
+      await publish({
+        task_id: 'nightly-build',
+        title: 'Nightly build',
+        status: 'running',
+        event_id: 'evt-nightly-2',
+      })
+      await publish({
+        task_id: 'nightly-build',
+        title: 'Nightly build',
+        status: 'failed',
+        event_id: 'evt-nightly-3',
+      })
       await waitFor(() => electron.notifications().length === 1, 'the new failure notified', 15_000)
       expect(electron.notifications()[0]?.options.title).toBe('Nightly build still failing')
     } finally {
@@ -131,15 +181,30 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
   it('remote mode (TASKPULSE_BACKEND_URL + TASKPULSE_TOKEN): forks nothing and follows the remote server', async () => {
     const remote = await startBackend({ token: 'remote-token-123456' })
     const dir = mkdtempSync(join(tmpdir(), 'taskpulse-userdata-remote-'))
-    const { electron, app } = launch({ TASKPULSE_BACKEND_URL: remote.url, TASKPULSE_TOKEN: 'remote-token-123456' }, dir)
+    const { electron, app } = launch(
+      { TASKPULSE_BACKEND_URL: remote.url, TASKPULSE_TOKEN: 'remote-token-123456' },
+      dir,
+    )
     try {
       await app.started
-      await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'connected to the remote backend', 15_000)
+      await waitFor(
+        () => tray(electron)?.image.endsWith('tray-idle.png'),
+        'connected to the remote backend',
+        15_000,
+      )
       expect(electron.forked).toHaveLength(0)
       const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
-      expect(conn).toEqual({ ok: true, value: { url: remote.url, wsUrl: `${remote.ws}`, token: 'remote-token-123456', mode: 'remote' } })
-      expect(findMenuItem(tray(electron)?.menu ?? null, 'backend-status')?.label).toBe('Backend (remote): connected')
-      const res = await remote.api('/api/tasks/remote-1', { method: 'PUT', body: JSON.stringify({ status: 'completed', title: 'Remote job' }) })
+      expect(conn).toEqual({
+        ok: true,
+        value: { url: remote.url, wsUrl: `${remote.ws}`, token: 'remote-token-123456', mode: 'remote' },
+      })
+      expect(findMenuItem(tray(electron)?.menu ?? null, 'backend-status')?.label).toBe(
+        'Backend (remote): connected',
+      )
+      const res = await remote.api('/api/tasks/remote-1', {
+        method: 'PUT',
+        body: JSON.stringify({ status: 'completed', title: 'Remote job' }),
+      })
       expect(res.status).toBe(201)
       await waitFor(() => electron.notifications().length === 1, 'completion notified', 15_000)
       expect(electron.notifications()[0]?.options.title).toBe('Remote job completed')

@@ -7,7 +7,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { Task, TaskStatusUpdateMessage } from '../../src-shared/protocol'
 import { createBackendClient, type BackendClient } from '../../src-main/backend-client'
-import { createBackendSupervisor, nodeFork, type BackendSupervisor, type EmbeddedConfig } from '../../src-main/backend-supervisor'
+import {
+  createBackendSupervisor,
+  nodeFork,
+  type BackendSupervisor,
+  type EmbeddedConfig,
+} from '../../src-main/backend-supervisor'
 import type { Cursor } from '../../src-main/notifier'
 import { REPO_ROOT, removeDir, tempDir, waitFor } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
@@ -25,7 +30,13 @@ afterEach(async () => {
 })
 
 function supervisor(opts: Partial<Parameters<typeof createBackendSupervisor>[0]> = {}): BackendSupervisor {
-  const sup = createBackendSupervisor({ fork: nodeFork(), entry: ENTRY, log: quiet, backoff: { initialMs: 100, maxMs: 1_000 }, ...opts })
+  const sup = createBackendSupervisor({
+    fork: nodeFork(),
+    entry: ENTRY,
+    log: quiet,
+    backoff: { initialMs: 100, maxMs: 1_000 },
+    ...opts,
+  })
   cleanups.push(() => sup.stop())
   return sup
 }
@@ -35,7 +46,12 @@ function embedded(dataDir: string, redisUrl: string | null = null): EmbeddedConf
 }
 
 /** Main's ws client with an in-memory cursor, recording what it gets. */
-function recordingClient(): { client: BackendClient; updates: TaskStatusUpdateMessage[]; snapshots: Task[][]; cursor: () => Cursor | null } {
+function recordingClient(): {
+  client: BackendClient
+  updates: TaskStatusUpdateMessage[]
+  snapshots: Task[][]
+  cursor: () => Cursor | null
+} {
   let cursor: Cursor | null = null
   const updates: TaskStatusUpdateMessage[] = []
   const snapshots: Task[][] = []
@@ -88,7 +104,12 @@ describe('desktop backend supervisor (real child)', () => {
     const producer = new Redis(redis.url)
     cleanups.push(() => void producer.disconnect())
     const xadd = (task_id: string, status: string) =>
-      producer.xadd('task_status_stream', '*', 'data', JSON.stringify({ task_id, status, event_id: `${task_id}-${status}` }))
+      producer.xadd(
+        'task_status_stream',
+        '*',
+        'data',
+        JSON.stringify({ task_id, status, event_id: `${task_id}-${status}` }),
+      )
 
     await xadd('t1', 'running')
     await xadd('t1', 'failed')
@@ -102,14 +123,24 @@ describe('desktop backend supervisor (real child)', () => {
     await xadd('t2', 'completed')
     await xadd('t3', 'failed')
 
-    const after = await waitFor(() => (sup.state().status === 'running' ? sup.state() : null), 'backend running again', 20_000)
+    const after = await waitFor(
+      () => (sup.state().status === 'running' ? sup.state() : null),
+      'backend running again',
+      20_000,
+    )
     expect(sup.pid()).not.toBe(firstPid)
     expect(after.status === 'running' && after.connection.url).toBe(conn.url) // same port: the window's origin stays valid
     await waitFor(() => updates.length >= 4, 'updates after the restart', 20_000)
     await xadd('t4', 'completed')
     await waitFor(() => updates.length >= 5, 'live after resume')
 
-    expect(updates.map((u) => u.event_id)).toEqual(['t1-running', 't1-failed', 't2-completed', 't3-failed', 't4-completed'])
+    expect(updates.map((u) => u.event_id)).toEqual([
+      't1-running',
+      't1-failed',
+      't2-completed',
+      't3-failed',
+      't4-completed',
+    ])
     expect(snapshots).toHaveLength(1) // resumed, not re-snapshotted
     expect(states).toEqual(['starting', 'running', 'restarting', 'running'])
   })
@@ -117,7 +148,10 @@ describe('desktop backend supervisor (real child)', () => {
   it('gives up on a crash loop with an error state, and recovers with a good config', async () => {
     const dir = tempDir('taskpulse-desktop-')
     cleanups.push(() => removeDir(dir))
-    const sup = supervisor({ crashLimit: { count: 3, windowMs: 60_000 }, backoff: { initialMs: 50, maxMs: 200 } })
+    const sup = supervisor({
+      crashLimit: { count: 3, windowMs: 60_000 },
+      backoff: { initialMs: 50, maxMs: 200 },
+    })
     // The child refuses this URL at start (invalid_config) and exits non-zero, every time.
     const bad = { ...embedded(dir), redisUrl: 'http://not-redis:1' }
     await expect(sup.start(bad)).rejects.toThrow(/stopped 3 times/)
