@@ -9,9 +9,11 @@ import {
   cleanupStack,
   health,
   putTask,
+  resumeClient,
   sqliteIntegrity,
   streamDataById,
   streamEventIdCounts,
+  updateIds,
   waitForHealth,
 } from './resilience-helpers'
 
@@ -83,6 +85,77 @@ describe('backend SIGKILLed under write load', () => {
 
     // And the restarted process is healthy: it takes a new update.
     expect((await putTask(backend, 'crash-task-0', { status: 'completed', event_id: 'after-crashes' })).status).toBe(200)
+  })
+})
+
+describe('resume across a SIGKILL', () => {
+  it('a client that resumes from its last seq gets every change committed after it, once, and nothing it had', async () => {
+    const dataDir = cleanup.dir(tempDir())
+    const backend = cleanup.backend(await startBackend({ dataDir }))
+    const before = cleanup.client(await connectClient(backend.ws, backend.token))
+    const accepted = await writeUntilKilled(backend, 0, 4, 300)
+    await before.closed
+    const epoch = (await before.hello).epoch
+    const seenBefore = before.updates()
+    const lastSeq = seenBefore.at(-1)?.seq ?? 0
+
+    const again = cleanup.backend(await startBackend({ dataDir }))
+    const after = cleanup.client(await resumeClient(again.ws, again.token, epoch, lastSeq))
+    expect(after.messages.some((m) => m.type === 'snapshot')).toBe(false)
+    expect((await putTask(again, 'crash-task-0', { status: 'completed', event_id: 'after-resume' })).status).toBe(200)
+    await waitFor(() => updateIds(after).includes('after-resume'), 'the resumed client is live')
+
+    // Both sockets together: every change the database holds, each once, in seq order.
+    const stored = (await Promise.all([...accepted.keys()].map((t) => allEventsOf(again, t)))).flat()
+    const changed = stored.filter((e) => e.changed).sort((x, y) => x.seq - y.seq)
+    const delivered = [...seenBefore, ...after.updates()]
+    expect(delivered.map((u) => u.seq)).toEqual(changed.map((e) => e.seq))
+    expect(delivered.map((u) => u.event_id)).toEqual(changed.map((e) => e.event_id))
+    // Each writer owns its task, so each of its accepted updates is a change and was delivered.
+    const deliveredIds = new Set(delivered.map((u) => u.event_id))
+    expect([...accepted.values()].flat().filter((id) => !deliveredIds.has(id))).toEqual([])
+  })
+})
+
+describe('SIGTERM under write load', () => {
+  it('exits 0 having stored every 2xx update and relayed it to Redis', async () => {
+    const redis = await startRedis()
+    cleanup.add(() => redis.close())
+    const dataDir = cleanup.dir(tempDir())
+    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
+
+    const accepted: string[] = []
+    const refusals = new Map<number, number>()
+    let stopping: Promise<number | null> | null = null
+    const loop = async (w: number) => {
+      for (let i = 0; ; i++) {
+        const eventId = `term-load-w${w}-${i}`
+        const res = await putTask(backend, `term-load-${w}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        if (res.status === 200 || res.status === 201) {
+          accepted.push(eventId)
+          if (accepted.length === 300) stopping = backend.stop('SIGTERM')
+          continue
+        }
+        refusals.set(res.status, (refusals.get(res.status) ?? 0) + 1)
+        if (res.status === 0) return
+      }
+    }
+    await Promise.all([0, 1, 2, 3, 4, 5].map(loop))
+    expect(await stopping).toBe(0)
+    // Refused only as "shutting down" (503) or by the closed socket (0), never a 500.
+    expect([...refusals.keys()].filter((s) => s !== 503 && s !== 0)).toEqual([])
+
+    // The shutdown drained the outbox: everything accepted is on the stream already.
+    const onStream = await streamEventIdCounts(redis.url)
+    expect(accepted.filter((id) => !onStream.has(id))).toEqual([])
+    expect(sqliteIntegrity(dataDir).integrity).toBe('ok')
+
+    const again = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    const stored = new Set<string>()
+    for (let w = 0; w < 6; w++) for (const e of await allEventsOf(again, `term-load-${w}`)) stored.add(e.event_id)
+    expect(accepted.filter((id) => !stored.has(id))).toEqual([])
+    expect((await health(again)).outbox_pending).toBe(0)
   })
 })
 
