@@ -302,14 +302,14 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       sendToWindow(Channel.onBackendStatus, state)
     }
 
-    const runtime = env.TASKPULSE_BACKEND_RUNTIME ?? (app.isPackaged ? 'utility' : 'node')
-    // Development (`npm start`): node_modules' native better-sqlite3 is built for the system
-    // Node, not Electron's, so the backend runs under `node`. Packaged builds are rebuilt for
-    // Electron by electron-builder and use utilityProcess.
+    // utilityProcess (Electron's Node) by default: better-sqlite3 ships N-API prebuilds, which
+    // load there as well as under the system Node. TASKPULSE_BACKEND_RUNTIME=node runs the
+    // backend under a system `node` (TASKPULSE_NODE) instead, for debugging.
+    const runtime = env.TASKPULSE_BACKEND_RUNTIME ?? 'utility'
     const fork: ForkFn =
-      runtime === 'utility'
-        ? utilityProcessFork(electron.utilityProcess)
-        : nodeFork({ execPath: env.TASKPULSE_NODE ?? 'node' })
+      runtime === 'node'
+        ? nodeFork({ execPath: env.TASKPULSE_NODE ?? 'node' })
+        : utilityProcessFork(electron.utilityProcess)
     const token = randomBytes(24).toString('base64url')
     const embeddedConfig = (cfg: Extract<BackendConfig, { mode: 'embedded' }>) => ({
       dataDir: join(userData, 'backend'),
