@@ -103,7 +103,8 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
 
   // Keep the view in the address so a reload or a shared link opens it.
   const offUi = ui.subscribe((s, prev) => {
-    if (s.view !== prev.view && viewFromHash(win.location.hash) !== s.view) win.history.pushState(win.history.state, '', `#/${s.view}`)
+    if (s.view !== prev.view && viewFromHash(win.location.hash) !== s.view)
+      win.history.pushState(win.history.state, '', `#/${s.view}`)
   })
 
   const bridge = (

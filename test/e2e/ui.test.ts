@@ -73,19 +73,33 @@ describe('live monitor in Chromium', () => {
 
   it('a failure published to Redis shows in the failure colour in the agent monitor and the calendar within a second', async () => {
     // Something to look at first, so the agent row exists as running.
-    await pub.publish('task_status_update', JSON.stringify({ task_id: 'e2e-1', status: 'running', assignee: 'e2e-agent', title: 'Crunch numbers' }))
+    await pub.publish(
+      'task_status_update',
+      JSON.stringify({ task_id: 'e2e-1', status: 'running', assignee: 'e2e-agent', title: 'Crunch numbers' }),
+    )
     const monitor = await openUi()
     await monitor.waitForSelector('[data-agent="e2e-agent"][data-status="running"]')
     const calendar = await openUi('Calendar')
     await calendar.waitForSelector('.rbc-event [data-task-id="e2e-1"]')
 
     const sentAt = Date.now()
-    await pub.publish('task_status_update', JSON.stringify({ task_id: 'e2e-1', status: 'failed', assignee: 'e2e-agent', title: 'Crunch numbers', error: 'OOM killed' }))
+    await pub.publish(
+      'task_status_update',
+      JSON.stringify({
+        task_id: 'e2e-1',
+        status: 'failed',
+        assignee: 'e2e-agent',
+        title: 'Crunch numbers',
+        error: 'OOM killed',
+      }),
+    )
     await Promise.all([
       monitor.waitForFunction(
         (rgb) => {
           const row = document.querySelector('[data-agent="e2e-agent"]')
-          return row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === rgb
+          return (
+            row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === rgb
+          )
         },
         FAILED_RGB,
         { polling: 'raf', timeout: 1000 },
@@ -116,8 +130,18 @@ describe('live monitor in Chromium', () => {
     const producer = (async () => {
       while (producing) {
         const i = n++
-        const msg = JSON.stringify({ task_id: `r-${i % 30}`, status: statuses[i % 4], assignee: `restart-agent-${i % 3}`, title: `Restart ${i % 30}`, event_id: `ev-${i}` })
-        await pub.multi().xadd('task_status_stream', '*', 'data', msg).publish('task_status_update', msg).exec()
+        const msg = JSON.stringify({
+          task_id: `r-${i % 30}`,
+          status: statuses[i % 4],
+          assignee: `restart-agent-${i % 3}`,
+          title: `Restart ${i % 30}`,
+          event_id: `ev-${i}`,
+        })
+        await pub
+          .multi()
+          .xadd('task_status_stream', '*', 'data', msg)
+          .publish('task_status_update', msg)
+          .exec()
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
@@ -138,12 +162,18 @@ describe('live monitor in Chromium', () => {
     for (;;) {
       expected = Object.fromEntries((await allTasks(be)).map((t) => [t.task_id, t.status]))
       shown = await uiTaskStatuses(page)
-      if (JSON.stringify(Object.entries(shown).sort()) === JSON.stringify(Object.entries(expected).sort()) || Date.now() > deadline) break
+      if (
+        JSON.stringify(Object.entries(shown).sort()) === JSON.stringify(Object.entries(expected).sort()) ||
+        Date.now() > deadline
+      )
+        break
       await new Promise((r) => setTimeout(r, 100))
     }
     expect(Object.keys(expected).length).toBeGreaterThanOrEqual(31)
     expect(shown).toEqual(expected)
-    await expect(page.locator('.statusbar').textContent()).resolves.toContain(`${Object.keys(expected).length} tasks`)
+    await expect(page.locator('.statusbar').textContent()).resolves.toContain(
+      `${Object.keys(expected).length} tasks`,
+    )
     await page.close()
   })
 

@@ -1,7 +1,15 @@
 // Copies text to the clipboard and says so.
 import { useState } from 'react'
 
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+export function CopyButton({
+  text,
+  label = 'Copy',
+  ariaLabel,
+}: {
+  text: string
+  label?: string
+  ariaLabel?: string
+}) {
   const [done, setDone] = useState<'idle' | 'ok' | 'fail'>('idle')
   const copy = () => {
     const p = navigator.clipboard?.writeText(text)
@@ -13,7 +21,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     setTimeout(() => setDone('idle'), 1500)
   }
   return (
-    <button type="button" className="btn btn-small" onClick={copy} aria-label={label}>
+    <button type="button" className="btn btn-small" onClick={copy} aria-label={ariaLabel ?? label}>
       {done === 'ok' ? 'Copied' : done === 'fail' ? 'Copy failed' : label}
     </button>
   )

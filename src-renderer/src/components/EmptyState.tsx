@@ -32,7 +32,7 @@ export function EmptyState({ what = 'tasks' }: { what?: string }) {
           <li key={l.label}>
             <div className="empty-cmd-head">
               <span>{l.label}</span>
-              <CopyButton text={l.cmd} label={`Copy ${l.label} command`} />
+              <CopyButton text={l.cmd} ariaLabel={`Copy ${l.label} command`} />
             </div>
             <pre className="mono">
               {l.label.startsWith('Keep') ? `export TASKPULSE_TOKEN='${'•'.repeat(12)}'` : l.cmd}

@@ -1,13 +1,14 @@
 // Month, week, day and agenda views (react-big-calendar, MIT, date-fns localizer). Tasks are
 // placed by schedule or run window (stores/placement.ts), coloured by status with icon and text,
 // recoloured live; a crowded month day collapses into "+N more".
-import { memo, useCallback, useMemo, useState } from 'react'
+import { createContext, memo, useCallback, useContext, useMemo, useState } from 'react'
 import {
   Calendar as BigCalendar,
   dateFnsLocalizer,
   Views,
   type View,
   type EventProps,
+  type DateHeaderProps,
 } from 'react-big-calendar'
 import {
   format,
@@ -26,6 +27,8 @@ import 'react-big-calendar/lib/css/react-big-calendar.css'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { useNow, useParts, useTasks } from '../../stores/context'
 import { eventsInRange, EVENT_TEXT, type CalendarEvent } from './calendar-events'
+import { localDayKey } from '../../stores/placement'
+import { StatusBadge } from '../../components/StatusBadge'
 
 const localizer = dateFnsLocalizer({ format, parse, startOfWeek, getDay, locales: { 'en-US': enUS } })
 const AGENDA_DAYS = 30
@@ -57,6 +60,35 @@ const EventBody = memo(function EventBody({ event }: EventProps<CalendarEvent>) 
   )
 })
 
+/** Failed tasks per local day of the visible range, for the month view's day headers. */
+const FailedByDay = createContext<ReadonlyMap<string, number>>(new Map())
+
+/** Month day header: the date, and how many tasks failed that day (they may hide in "+N more"). */
+function DayHeader({ date, label, onDrillDown }: DateHeaderProps) {
+  const failed = useContext(FailedByDay).get(localDayKey(date.getTime())) ?? 0
+  return (
+    <span className="cal-day-head">
+      {failed > 0 ? (
+        <span className="cal-day-failed" title={`${failed} failed`} aria-label={`${failed} failed`}>
+          ✕ {failed}
+        </span>
+      ) : null}
+      <button type="button" className="rbc-button-link" onClick={onDrillDown}>
+        {label}
+      </button>
+    </span>
+  )
+}
+
+/** Agenda rows stay neutral; the status shows as a badge beside the title. */
+const AgendaEvent = memo(function AgendaEvent({ event }: EventProps<CalendarEvent>) {
+  return (
+    <span className="cal-agenda-ev" data-task-id={event.id} data-status={event.status}>
+      <StatusBadge status={event.status} /> {event.title.slice(2)}
+    </span>
+  )
+})
+
 export function CalendarView() {
   const { tasks, ui } = useParts()
   const [view, setView] = useState<View>(Views.MONTH)
@@ -82,7 +114,17 @@ export function CalendarView() {
     }),
     [],
   )
-  const components = useMemo(() => ({ event: EventBody }), [])
+  const components = useMemo(
+    () => ({ event: EventBody, month: { dateHeader: DayHeader }, agenda: { event: AgendaEvent } }),
+    [],
+  )
+  const failedByDay = useMemo(() => {
+    const m = new Map<string, number>()
+    for (const e of events)
+      if (e.status === 'failed')
+        m.set(localDayKey(e.start.getTime()), (m.get(localDayKey(e.start.getTime())) ?? 0) + 1)
+    return m
+  }, [events])
   return (
     <section className="calendar-view" aria-label="Calendar">
       <div className="cal-legend" aria-label="Status colours">
@@ -96,25 +138,28 @@ export function CalendarView() {
           Placed by schedule (scheduled/due), else by run window, else by creation.
         </span>
       </div>
-      <div className="cal-wrap" data-testid="calendar">
-        <BigCalendar<CalendarEvent>
-          localizer={localizer}
-          events={events}
-          view={view}
-          views={[Views.MONTH, Views.WEEK, Views.DAY, Views.AGENDA]}
-          onView={setView}
-          date={date}
-          onNavigate={setDate}
-          length={AGENDA_DAYS}
-          popup
-          showMultiDayTimes
-          eventPropGetter={eventPropGetter}
-          components={components}
-          onSelectEvent={(e) => ui.getState().openTask(e.id)}
-          tooltipAccessor={null}
-          scrollToTime={new Date(1970, 0, 1, 7)}
-        />
-      </div>
+      <FailedByDay.Provider value={failedByDay}>
+        <div className={`cal-wrap cal-${view}`} data-testid="calendar">
+          <BigCalendar<CalendarEvent>
+            localizer={localizer}
+            events={events}
+            view={view}
+            views={[Views.MONTH, Views.WEEK, Views.DAY, Views.AGENDA]}
+            onView={setView}
+            date={date}
+            onNavigate={setDate}
+            length={AGENDA_DAYS}
+            popup
+            showMultiDayTimes
+            eventPropGetter={eventPropGetter}
+            components={components}
+            onSelectEvent={(e) => ui.getState().openTask(e.id)}
+            tooltipAccessor={null}
+            scrollToTime={new Date(1970, 0, 1, 7)}
+            dayLayoutAlgorithm="no-overlap"
+          />
+        </div>
+      </FailedByDay.Provider>
     </section>
   )
 }
