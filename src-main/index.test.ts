@@ -1,0 +1,113 @@
+// The composition root from source with the fake electron, in remote mode against an address
+// nobody listens on (no backend needed): lifecycle rules — single instance, second launch,
+// close to tray, quit — and the IPC wiring.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
+import { bootstrap, type DesktopApp } from './index'
+import { createFakeElectron, type FakeElectron } from './testing/fake-electron'
+
+let dir: string
+let electron: FakeElectron
+let app: DesktopApp | null
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'taskpulse-main-'))
+  electron = createFakeElectron({ userData: dir })
+  app = null
+})
+afterEach(async () => {
+  await app?.quit()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const env = {
+  PATH: process.env.PATH,
+  TASKPULSE_BACKEND_URL: 'http://127.0.0.1:9',
+  TASKPULSE_TOKEN: 'tok',
+  TASKPULSE_LOG_LEVEL: 'silent',
+  XDG_CURRENT_DESKTOP: 'test',
+}
+async function start(platform: NodeJS.Platform = 'linux') {
+  app = bootstrap(electron, { env, platform, paths: { rendererDir: join(dir, 'r'), resourcesDir: '/res' } })
+  electron.app.ready()
+  await app.started
+  return electron.windows()[0]
+}
+
+describe('composition root (fake electron)', () => {
+  it('a second instance quits at once, without a window', async () => {
+    electron.app.singleInstance = false
+    app = bootstrap(electron, { env })
+    expect(electron.app.quitCalls).toBe(1)
+    electron.app.ready()
+    await app.started
+    expect(electron.windows()).toHaveLength(0)
+    app = null
+  })
+
+  it('a second launch brings the window to the front', async () => {
+    const win = await start()
+    win?.hide()
+    electron.app.emit('second-instance')
+    expect(win?.visible).toBe(true)
+    expect(win?.focused).toBe(true)
+  })
+
+  it('boots in order: app:// registered before ready, permissions denied, menu, tray, window', async () => {
+    const win = await start()
+    expect(electron.privilegedSchemes).toEqual(['app'])
+    expect(electron.protocolHandlers.has('app')).toBe(true)
+    expect(electron.defaultSession.requestHandler).not.toBeNull()
+    expect(electron.applicationMenu).not.toBeNull()
+    expect(electron.trays()).toHaveLength(1)
+    expect(win?.webContents.url).toBe('app://taskpulse/index.html')
+    expect(electron.forked).toHaveLength(0) // remote mode
+  })
+
+  it('closing the window hides it to the tray; quitting really closes and stops everything', async () => {
+    const win = await start()
+    expect(win?.userClose()).toBe(true)
+    expect(win?.visible).toBe(false)
+    await app?.quit()
+    app = null
+    expect(win?.userClose()).toBe(false)
+    expect(electron.trays()[0]?.destroyed).toBe(true)
+  })
+
+  it('close to tray can be turned off in settings', async () => {
+    const win = await start()
+    const r = (await electron.ipc.invoke(Channel.setSettings, 'app://taskpulse/index.html', {
+      app: { closeToTray: false },
+    })) as IpcResult<SettingsView>
+    expect(r.ok).toBe(true)
+    expect(win?.userClose()).toBe(false)
+  })
+
+  it('tray "pause for 1 hour" sets do-not-disturb in the settings and the tooltip', async () => {
+    await start()
+    electron.trays()[0]?.clickItem('pause:1h')
+    const s = (await electron.ipc.invoke(
+      Channel.getSettings,
+      'app://taskpulse/index.html',
+    )) as IpcResult<SettingsView>
+    expect(s.ok && s.value.notifications.pausedUntil).toBeGreaterThan(Date.now() + 59 * 60_000)
+    expect(electron.trays()[0]?.toolTip).toContain('notifications paused')
+  })
+
+  it('the remote connection comes from the environment and is shown as such', async () => {
+    await start()
+    const c = await electron.ipc.invoke(Channel.getConnection, 'app://taskpulse/index.html')
+    expect(c).toEqual({
+      ok: true,
+      value: { url: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', token: 'tok', mode: 'remote' },
+    })
+    const s = (await electron.ipc.invoke(
+      Channel.getSettings,
+      'app://taskpulse/index.html',
+    )) as IpcResult<SettingsView>
+    expect(s.ok && s.value.overrides).toEqual({ redisUrl: false, remote: true })
+    expect(electron.trays()[0]?.image).toBe('/res/tray/tray-disconnected.png')
+  })
+})
