@@ -15,6 +15,8 @@ import {
   repeated,
   resumeClient,
   updateIds,
+  STREAM,
+  rawRedis,
   waitForHealth,
   xadd,
 } from './resilience-helpers'
@@ -95,5 +97,37 @@ describe('stream catch-up across a backend restart', () => {
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
     await redisBarrier(redis.url, [client])
     expect(updateIds(client).filter((id) => !isBarrier(id))).toEqual(ids)
+  })
+
+  it('catches up a backlog of 5,000 entries XADDed while it was stopped, in order, each once', async () => {
+    const redis = await redisForTest()
+    const dataDir = cleanup.dir(tempDir())
+    const first = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    await waitForHealth(first, (h) => h.redis === 'connected', 'redis connected')
+    const { epoch, seq } = await health(first)
+    expect(await first.stop('SIGTERM')).toBe(0)
+
+    const N = 5000
+    const ids = Array.from({ length: N }, (_, i) => `backlog-${String(i).padStart(5, '0')}`)
+    const producer = rawRedis(redis.url)
+    try {
+      const pipeline = producer.pipeline()
+      for (const [i, id] of ids.entries()) {
+        // One task per entry: each is a change, so each is broadcast.
+        pipeline.xadd(STREAM, '*', 'data', JSON.stringify({ task_id: `backlog-task-${i}`, status: 'completed', event_id: id }))
+      }
+      await pipeline.exec()
+    } finally {
+      producer.disconnect()
+    }
+
+    const second = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    const resumed = cleanup.client(await resumeClient(second.ws, second.token, epoch, seq))
+    await waitFor(() => updateIds(resumed).length >= N, 'the whole backlog on the resumed client', 30_000)
+    await waitForHealth(second, (h) => h.redis === 'connected', 'redis connected')
+    await redisBarrier(redis.url, [resumed])
+    expect(updateIds(resumed).filter((id) => !isBarrier(id))).toEqual(ids)
+    const seqs = resumed.updates().map((u) => u.seq)
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
   })
 })
