@@ -3,7 +3,7 @@
 import type { DesktopApi } from '../../src-shared/ipc'
 import { createApi } from './net/api'
 import { createConnectionSource } from './net/connection'
-import { animationFrameSchedule, createFrameBatcher, type Schedule } from './net/frame-batcher'
+import { createFrameBatcher, frameThrottleSchedule, type Schedule } from './net/frame-batcher'
 import { createSocketClient } from './net/socket-client'
 import type { AppParts } from './stores/context'
 import { createClockStore, createStatusStore } from './stores/status-store'
@@ -34,7 +34,7 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
   const api = createApi(() => connection.current(), opts.fetchImpl)
   const batcher = createFrameBatcher<Incoming>(
     (items) => tasks.getState().applyBatch(items),
-    opts.schedule ?? animationFrameSchedule(),
+    opts.schedule ?? frameThrottleSchedule(),
   )
   const socket = createSocketClient({
     url: async () => {

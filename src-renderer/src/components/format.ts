@@ -9,22 +9,26 @@ export function formatAgo(deltaMs: number): string {
   return `${Math.floor(h / 24)}d ago`
 }
 
+// Intl formatters are expensive to create (toLocaleString builds one per call); make them once.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+})
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+
 export function formatDateTime(iso: string | null): string {
   if (!iso) return '—'
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return iso
-  return d.toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
+  return DATE_TIME.format(d)
 }
 
 export function formatClock(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  return CLOCK.format(ms)
 }
 
 /** First line-ish of a long text, for one-line excerpts. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createFrameBatcher } from './frame-batcher'
+import { createFrameBatcher, frameThrottleSchedule } from './frame-batcher'
 import { createTaskStore, type Incoming } from '../stores/task-store'
 import { makeTask, updateMsg } from '../test-utils/fake-socket'
 
@@ -47,5 +47,31 @@ describe('frame batcher', () => {
     expect(notified).toBe(1)
     expect(store.getState().tasks.size).toBe(50)
     expect(store.getState().seq).toBe(200)
+  })
+})
+
+describe('frame throttle schedule', () => {
+  const nextTask = () => new Promise((r) => setTimeout(r, 0))
+
+  it('runs at once after a quiet frame, and waits for the next frame within one', async () => {
+    let t = 1000
+    const frames = manualFrames()
+    const schedule = frameThrottleSchedule({ now: () => t, frame: frames.schedule })
+    const ran: string[] = []
+    schedule(() => ran.push('first'))
+    await nextTask()
+    expect(ran).toEqual(['first'])
+    t += 5
+    schedule(() => ran.push('second'))
+    await nextTask()
+    expect(ran).toEqual(['first'])
+    expect(frames.scheduled()).toBe(1)
+    t += 12
+    frames.frame()
+    expect(ran).toEqual(['first', 'second'])
+    t += 40
+    schedule(() => ran.push('third'))
+    await nextTask()
+    expect(ran).toEqual(['first', 'second', 'third'])
   })
 })

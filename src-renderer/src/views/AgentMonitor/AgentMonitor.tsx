@@ -1,8 +1,8 @@
 // The agent monitor: one row per agent (assignee; unassigned tasks get their own row) and, beside
 // it, every task by last update. Both lists are virtualised, so 10,000 tasks cost the DOM of the
 // rows on screen.
-import { useMemo, useRef } from 'react'
-import { useVirtualizer } from '@tanstack/react-virtual'
+import { useMemo, useRef, type ReactNode } from 'react'
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
 import type { TaskStatus } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { STATUSES } from '../../stores/statuses'
@@ -12,6 +12,40 @@ import { EmptyState } from '../../components/EmptyState'
 import { selectAgentRows, selectTaskRows } from './agent-rows'
 import { AgentRow } from './AgentRow'
 import { TaskRow } from './TaskRow'
+
+/** Row heights, fixed so the virtualiser never measures (a forced layout per row per frame). */
+const AGENT_ROW_PX = 132
+const TASK_ROW_PX = 40
+
+/**
+ * The visible window of a virtual list, laid out in normal flow between two paddings: a task
+ * moving to the top inserts one node and the browser shifts the rest, instead of React rewriting
+ * a transform on every visible row each frame.
+ */
+function VirtualRows({
+  v,
+  keyOf,
+  className,
+  children,
+}: {
+  v: Virtualizer<HTMLDivElement, Element>
+  keyOf: (index: number) => string
+  className: string
+  children: (index: number) => ReactNode
+}) {
+  const items = v.getVirtualItems()
+  const top = items[0]?.start ?? 0
+  const bottom = Math.max(0, v.getTotalSize() - (items.at(-1)?.end ?? 0))
+  return (
+    <div style={{ paddingTop: top, paddingBottom: bottom }}>
+      {items.map((item) => (
+        <div key={keyOf(item.index)} className={className}>
+          {children(item.index)}
+        </div>
+      ))}
+    </div>
+  )
+}
 
 export function AgentMonitor() {
   const synced = useTasks((s) => s.synced)
@@ -104,9 +138,9 @@ function AgentList() {
   const v = useVirtualizer({
     count: keys.length,
     getScrollElement: () => parentRef.current,
-    estimateSize: () => 132,
+    // Fixed row height (CSS .agent-slot): measuring rows would force a layout per row per frame.
+    estimateSize: () => AGENT_ROW_PX,
     overscan: 4,
-    getItemKey: (i) => keys[i] ?? i,
   })
   return (
     <section className="pane agents-pane" aria-label="Agents">
@@ -115,19 +149,9 @@ function AgentList() {
       </h2>
       <div ref={parentRef} className="scroller" data-testid="agent-list">
         {keys.length === 0 ? <p className="muted pad">No agent matches the filters.</p> : null}
-        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-          {v.getVirtualItems().map((item) => (
-            <div
-              key={item.key}
-              data-index={item.index}
-              ref={v.measureElement}
-              className="vrow"
-              style={{ transform: `translateY(${item.start}px)` }}
-            >
-              <AgentRow agentKey={keys[item.index]!} />
-            </div>
-          ))}
-        </div>
+        <VirtualRows v={v} keyOf={(i) => keys[i]!} className="agent-slot">
+          {(i) => <AgentRow agentKey={keys[i]!} />}
+        </VirtualRows>
       </div>
     </section>
   )
@@ -148,7 +172,7 @@ function TaskList() {
   const v = useVirtualizer({
     count: ids.rows.length,
     getScrollElement: () => parentRef.current,
-    estimateSize: () => 40,
+    estimateSize: () => TASK_ROW_PX,
     overscan: 8,
   })
   return (
@@ -158,16 +182,9 @@ function TaskList() {
       </h2>
       <div ref={parentRef} className="scroller" data-testid="task-list">
         {ids.rows.length === 0 ? <p className="muted pad">No task matches the filters.</p> : null}
-        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-          {v.getVirtualItems().map((item) => {
-            const id = ids.rows[item.index]!
-            return (
-              <div key={id} className="vrow" style={{ height: 40, transform: `translateY(${item.start}px)` }}>
-                <TaskRow id={id} />
-              </div>
-            )
-          })}
-        </div>
+        <VirtualRows v={v} keyOf={(i) => ids.rows[i]!} className="task-slot">
+          {(i) => <TaskRow id={ids.rows[i]!} />}
+        </VirtualRows>
       </div>
     </section>
   )

@@ -16,6 +16,7 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
       className={`task-row task-${t.status}`}
       data-task-id={t.task_id}
       data-status={t.status}
+      data-event-id={t.last_event_id}
       onClick={() => ui.getState().openTask(t.task_id)}
       aria-label={`Task ${t.title || t.task_id}, ${t.status}`}
     >
