@@ -110,4 +110,18 @@ describe('slow consumer', () => {
     expect(fast.ws.readyState).toBe(fast.ws.OPEN)
     expect((await health(backend)).clients).toBe(1)
   })
+
+  it('SIGTERM with a stalled client connected still closes the others with 1001 and exits 0', async () => {
+    const backend = cleanup.backend(await startBackend({ dataDir: cleanup.dir(tempDir()) }))
+    const fast = cleanup.client(await connectClient(backend.ws, backend.token))
+    const slow = await stalledClient(backend)
+    cleanup.add(() => slow.socket.destroy())
+    // Enough queued for the stalled one that its close handshake cannot complete.
+    for (let i = 0; i < 40; i++) {
+      expect((await putTask(backend, 'stall-task', { status: 'running', output: `${i}:`.padEnd(64 * 1024, 'y') })).status).toBeLessThan(300)
+    }
+    expect(await backend.stop('SIGTERM')).toBe(0)
+    expect(await fast.closed).toEqual({ code: 1001 })
+    await slow.drainUntilClosed()
+  })
 })
