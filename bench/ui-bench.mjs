@@ -27,6 +27,8 @@ const { values: opt } = parseArgs({
     chromium: { type: 'string', default: process.env.TASKPULSE_CHROMIUM ?? '/usr/bin/chromium' },
     // Print the renderer's top functions by self time during the update phase (to stderr).
     profile: { type: 'boolean', default: false },
+    // Summarise what the main thread did inside tasks over 50 ms (Chrome trace), to stderr.
+    trace: { type: 'boolean', default: false },
     // Wait up to this many seconds for the 1-minute load average to drop below the core count
     // (the machine is shared; other benchmarks skew frame times). 0 disables.
     'quiet-wait': { type: 'string', default: '60' },
@@ -156,6 +158,53 @@ function printProfile(profile) {
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`)
 }
 
+async function summariseTrace(session) {
+  const done = new Promise((r) => session.once('Tracing.tracingComplete', r))
+  await session.send('Tracing.end')
+  const { stream } = await done
+  let text = ''
+  for (;;) {
+    const chunk = await session.send('IO.read', { handle: stream, size: 1 << 20 })
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data
+    if (chunk.eof) break
+  }
+  await session.send('IO.close', { handle: stream })
+  const parsed = JSON.parse(text)
+  const events = (Array.isArray(parsed) ? parsed : parsed.traceEvents).filter((e) => e.ph === 'X' && typeof e.dur === 'number')
+  const byThread = new Map()
+  for (const e of events) {
+    const k = `${e.pid}:${e.tid}`
+    if (!byThread.has(k)) byThread.set(k, [])
+    byThread.get(k).push(e)
+  }
+  // The renderer main thread: the one with the most FunctionCall events.
+  let main = null
+  let best = -1
+  for (const [k, list] of byThread) {
+    const n = list.filter((e) => e.name === 'FunctionCall').length
+    if (n > best) [best, main] = [n, k]
+  }
+  const list = byThread.get(main).sort((a, b) => a.ts - b.ts)
+  const tasks = list.filter((e) => e.name === 'RunTask')
+  const total = new Map()
+  const inLong = new Map()
+  let longCount = 0
+  for (const t of tasks) {
+    const kids = list.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask')
+    const long = t.dur > 50_000
+    if (long) longCount++
+    for (const e of kids) {
+      total.set(e.name, (total.get(e.name) ?? 0) + e.dur / 1000)
+      if (long) inLong.set(e.name, (inLong.get(e.name) ?? 0) + e.dur / 1000)
+    }
+  }
+  const busy = tasks.reduce((a, t) => a + t.dur / 1000, 0)
+  log(`trace: ${tasks.length} tasks, ${busy.toFixed(0)} ms busy, ${longCount} over 50 ms`)
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(0)}ms`).join(', ')
+  log(`  all (nested, overlapping): ${top(total)}`)
+  log(`  inside long tasks: ${top(inLong)}`)
+}
+
 function pct(sorted, p) {
   if (sorted.length === 0) return null
   return +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(2)
@@ -209,6 +258,11 @@ try {
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
     await cdp.send('Profiler.start')
   }
+  let tracer = null
+  if (opt.trace) {
+    tracer = await context.newCDPSession(page)
+    await tracer.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReturnAsStream' })
+  }
   log(`updating ${RATE}/s for ${SECONDS} s…`)
   const total = RATE * SECONDS
   let sent = 0
@@ -235,6 +289,7 @@ try {
   const sendSeconds = (performance.now() - t0) / 1000
   await page.waitForTimeout(1000)
   if (cdp) printProfile((await cdp.send('Profiler.stop')).profile)
+  if (tracer) await summariseTrace(tracer)
 
   const r = await page.evaluate((after) => {
     const p = window.__uiBench
