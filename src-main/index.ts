@@ -180,6 +180,15 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       onAction: onTrayAction,
     })
     let cancelPauseTimer: (() => void) | null = null
+    // Coalesced: a flood of updates redraws the tray at most every 100 ms.
+    let renderQueued: NodeJS.Timeout | null = null
+    const scheduleTrayRender = (): void => {
+      if (renderQueued) return
+      renderQueued = setTimeout(() => {
+        renderQueued = null
+        renderTray()
+      }, 100)
+    }
     const renderTray = (): void => {
       const pausedUntil = settings.get().notifications.pausedUntil
       trayState.setPausedUntil(pausedUntil)
@@ -263,7 +272,7 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
         cursor: () => notifier.cursor(),
         onUpdate: (update, epoch) => {
           if (notifier.handle(update, epoch) === 'duplicate') return
-          if (trayState.applyUpdate(update)) renderTray()
+          if (trayState.applyUpdate(update)) scheduleTrayRender()
           stateWriter.schedule()
         },
         onSnapshot: (tasks, epoch, seq) => {
@@ -378,6 +387,7 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     registerIpcHandlers({ ipcMain: electron.ipcMain, isTrustedSender: isAppUrl, services, log })
 
     shutdown = async () => {
+      if (renderQueued) clearTimeout(renderQueued)
       client.close()
       notifier.dispose()
       cancelPauseTimer?.()

@@ -19,7 +19,7 @@ function setup(opts: { prefs?: Partial<NotificationPrefs>; focused?: boolean; st
     prefs: () => prefs,
     isFocused: () => focused,
     state: opts.state ?? null,
-    onStateChange: (s) => states.push(s),
+    onStateChange: () => states.push(notifier.state()),
   })
   return {
     clock,
@@ -174,7 +174,7 @@ describe('notifier', () => {
         isFocused: () => false,
         maxSeen: 10,
         maxOutcomes: 5,
-        onStateChange: (s) => states.push(s),
+        onStateChange: () => states.push(n.state()),
       })
       for (let i = 0; i < 50; i++) n.handle(makeUpdate({ task_id: `t${i}`, status: 'failed' }), EPOCH)
       expect(n.state().seen).toHaveLength(10)

@@ -54,8 +54,9 @@ export interface NotifierDeps {
   prefs: () => NotificationPrefs
   isFocused: () => boolean
   state?: NotifierState | null
-  /** Called after every change of the persisted state (the caller debounces the write). */
-  onStateChange?: (state: NotifierState) => void
+  /** Called after every change of the persisted state; the caller debounces the write and
+   * reads `state()` then (building it per event would cost O(remembered) each time). */
+  onStateChange?: () => void
   windowMs?: number
   maxPerWindow?: number
   maxSeen?: number
@@ -155,7 +156,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     seen: [...seen],
     lastOutcome: Object.fromEntries(lastOutcome),
   })
-  const changed = (): void => deps.onStateChange?.(snapshotState())
+  const changed = (): void => deps.onStateChange?.()
 
   const remember = (eventId: string): void => {
     seen.add(eventId)

@@ -156,7 +156,9 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         () => tray(electron)?.toolTip.includes('2 running'),
         'tray sees the second barrier',
         15_000,
-      )
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; tooltip: ${tray(electron)?.toolTip}`)
+      })
       expect(electron.notifications()).toHaveLength(0)
       // A genuinely new failure still notifies, worded as a repeat for the same task.
       await publish({
@@ -213,6 +215,56 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       await remote.stop()
       removeDir(remote.dataDir)
       removeDir(dir)
+    }
+  })
+
+  it('a burst of 500 failures: 2 individual notifications, then one summary of the rest', async () => {
+    // Its own Redis: earlier tests' stream entries would be caught up on by the fresh database.
+    const burstRedis = await startRedis()
+    const burstProducer = new Redis(burstRedis.url)
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-userdata-burst-'))
+    const { electron, app } = launch({ TASKPULSE_REDIS_URL: burstRedis.url }, dir)
+    try {
+      await app.started
+      await waitFor(
+        () =>
+          tray(electron)?.image.endsWith('tray-idle.png') ||
+          tray(electron)?.image.endsWith('tray-running.png'),
+        'connected',
+        30_000,
+      )
+      const t0 = performance.now()
+      const pipeline = burstProducer.pipeline()
+      for (let i = 0; i < 500; i++) {
+        pipeline.publish(
+          'task_status_update',
+          JSON.stringify({
+            task_id: `burst-${i}`,
+            status: i % 10 < 7 ? 'failed' : 'completed',
+            event_id: `evt-burst-${i}`,
+          }),
+        )
+      }
+      await pipeline.exec()
+      const burstFailed = () => Number(/(\d+) failed/.exec(tray(electron)?.toolTip ?? '')?.[1] ?? 0)
+      await waitFor(() => burstFailed() === 350, 'tray counted the burst', 30_000).catch((e: Error) => {
+        throw new Error(`${e.message}; tooltip: ${tray(electron)?.toolTip}`)
+      })
+      const trayMs = performance.now() - t0
+      await waitFor(() => electron.notifications().length === 3, 'the summary after the 5 s window', 15_000)
+      const notes = electron.notifications().map((n) => n.options)
+      expect(notes.slice(0, 2).every((n) => n.title.endsWith(' failed'))).toBe(true)
+      expect(notes[2]).toEqual({
+        title: '498 more task updates',
+        body: '348 failed, 150 completed',
+        icon: expect.any(String),
+      })
+      console.log(`burst of 500 through backend + main: tray updated after ${Math.round(trayMs)} ms`)
+    } finally {
+      await app.quit()
+      removeDir(dir)
+      burstProducer.disconnect()
+      await burstRedis.close()
     }
   })
 })
