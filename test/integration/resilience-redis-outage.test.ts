@@ -216,3 +216,50 @@ describe('two backends across a Redis outage', () => {
     expect(await allTasks(b, 'q=two-')).toEqual(await allTasks(a, 'q=two-'))
   })
 })
+
+describe('redis flapping', () => {
+  it('three SIGKILL/restart cycles in quick succession under REST load: nothing lost, nothing doubled', async () => {
+    const redis = await startRedis()
+    cleanup.add(() => redis.close())
+    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
+    const client = cleanup.client(await connectClient(backend.ws, backend.token))
+
+    const accepted: string[] = []
+    let writing = true
+    const writer = async (w: number) => {
+      for (let i = 0; writing; i++) {
+        const eventId = `flap-w${w}-${String(i).padStart(4, '0')}`
+        const res = await putTask(backend, `flap-w${w}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        expect(res.status).toBeLessThan(300)
+        accepted.push(eventId)
+        await sleep(2)
+      }
+    }
+    const writers = Promise.all([writer(0), writer(1)])
+    const waitAccepted = (n: number) => waitFor(() => accepted.length >= n, `${n} accepted updates`, 20_000)
+    try {
+      for (let cycle = 0; cycle < 3; cycle++) {
+        await waitAccepted(accepted.length + 30)
+        await redis.stop({ hard: true })
+        await waitAccepted(accepted.length + 30)
+        await redis.start()
+        // The next kill may come before the backend has fully reconnected.
+      }
+      await waitAccepted(accepted.length + 30)
+    } finally {
+      writing = false
+      await writers
+    }
+    await waitForHealth(backend, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'reconnected and drained', 30_000)
+
+    const data = await streamDataById(redis.url)
+    expect(accepted.filter((id) => !data.has(id))).toEqual([])
+    expect(accepted.filter((id) => data.get(id)?.output !== id)).toEqual([])
+    await waitFor(() => accepted.every((id) => updateIds(client).includes(id)), 'every update on the client')
+    await redisBarrier(redis.url, [client])
+    const seen = updateIds(client).filter((id) => !isBarrier(id))
+    expect(repeated(seen)).toEqual([])
+    expect([...seen].sort()).toEqual([...accepted].sort())
+  })
+})
