@@ -64,6 +64,9 @@ function launch(
 
 const tray = (e: FakeElectron) => e.trays()[0]
 const publish = (payload: object) => producer.publish('task_status_update', JSON.stringify(payload))
+// Durable: the backend's ready message does not wait for its Redis subscription, so a PUBLISH
+// right after start could be missed (at-most-once); the stream is caught up on.
+const xadd = (payload: object) => producer.xadd('task_status_stream', '*', 'data', JSON.stringify(payload))
 
 describe('desktop main entry (built, fake electron, real backend and Redis)', () => {
   it('one failure published to Redis → exactly one notification naming it, tray in failure state', async () => {
@@ -102,7 +105,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       await publish(failed)
       await producer.xadd('task_status_stream', '*', 'data', JSON.stringify(failed))
       // Barrier: a later event seen by the tray means everything before it was handled.
-      await publish({ task_id: 'barrier', status: 'running', event_id: 'evt-barrier-1' })
+      await xadd({ task_id: 'barrier', status: 'running', event_id: 'evt-barrier-1' })
       await waitFor(
         () => tray(electron)?.toolTip.includes('1 running'),
         'tray sees the barrier event',
@@ -151,7 +154,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         30_000,
       )
       // A new event as barrier: the replay (if any) came before it.
-      await publish({ task_id: 'barrier-2', status: 'running', event_id: 'evt-barrier-2' })
+      await xadd({ task_id: 'barrier-2', status: 'running', event_id: 'evt-barrier-2' })
       await waitFor(
         () => tray(electron)?.toolTip.includes('2 running'),
         'tray sees the second barrier',
@@ -161,13 +164,13 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       })
       expect(electron.notifications()).toHaveLength(0)
       // A genuinely new failure still notifies, worded as a repeat for the same task.
-      await publish({
+      await xadd({
         task_id: 'nightly-build',
         title: 'Nightly build',
         status: 'running',
         event_id: 'evt-nightly-2',
       })
-      await publish({
+      await xadd({
         task_id: 'nightly-build',
         title: 'Nightly build',
         status: 'failed',
@@ -236,8 +239,10 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       const t0 = performance.now()
       const pipeline = burstProducer.pipeline()
       for (let i = 0; i < 500; i++) {
-        pipeline.publish(
-          'task_status_update',
+        pipeline.xadd(
+          'task_status_stream',
+          '*',
+          'data',
           JSON.stringify({
             task_id: `burst-${i}`,
             status: i % 10 < 7 ? 'failed' : 'completed',
