@@ -90,6 +90,38 @@ describe('socket client', () => {
     await vi.waitFor(() => expect(conn.some((e) => e.type === 'auth_rejected')).toBe(true))
   })
 
+  it('connects again on request after the token was rejected (new token pasted)', async () => {
+    let release!: () => void
+    auth = 'rejected'
+    const gate = new Promise<void>((r) => (release = r))
+    client.stop()
+    client = createSocketClient({
+      url: async () => 'ws://backend.test/ws?token=t',
+      onIncoming: (i) => incoming.push(i),
+      onConn: (e) => conn.push(e),
+      // The verdict arrives while the next attempt is already waiting out its backoff.
+      checkAuth: async () => {
+        await gate
+        return auth
+      },
+      WebSocketImpl: FakeSocket,
+      minReconnectDelayMs: 1,
+      maxReconnectDelayMs: 2,
+    })
+    FakeSocket.reset()
+    client.start()
+    ;(await nextSocket(1)).serverRefuse()
+    release()
+    await vi.waitFor(() => expect(conn.some((e) => e.type === 'auth_rejected')).toBe(true))
+    const before = FakeSocket.instances.length
+    auth = 'ok'
+    client.reconnect()
+    const ws = await nextSocket(before + 1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 0 })
+    expect(ws.sent).toEqual([{ type: 'resume', epoch: 'none', seq: 0 }])
+  })
+
   it('keeps retrying when the backend is unreachable', async () => {
     auth = 'unreachable'
     ;(await nextSocket(1)).serverRefuse()

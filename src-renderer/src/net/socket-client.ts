@@ -166,46 +166,61 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
     send({ type: 'ping', t })
   }
 
+  /** A fresh reconnecting socket; events of an older one are ignored. */
+  function open(): void {
+    const own = new ReconnectingWebSocket(
+      async () => {
+        const u = await deps.url().catch(() => null)
+        // reconnecting-websocket stalls forever if the provider rejects; give it a URL that
+        // fails fast instead and let the backoff run.
+        return u ?? 'ws://127.0.0.1:9/ws'
+      },
+      [],
+      {
+        WebSocket: deps.WebSocketImpl,
+        minReconnectionDelay: deps.minReconnectDelayMs ?? 250,
+        maxReconnectionDelay: deps.maxReconnectDelayMs ?? 5000,
+        reconnectionDelayGrowFactor: 1.8,
+        connectionTimeout: 5000,
+        minUptime: 2000,
+        maxEnqueuedMessages: 0,
+      },
+    )
+    rws = own
+    helloSeen = false
+    own.addEventListener('open', () => {
+      if (rws === own) lastMessageAt = now()
+    })
+    own.addEventListener('message', ((ev: MessageEvent) => {
+      if (rws === own) onMessage(ev)
+    }) as (e: MessageEvent) => void)
+    own.addEventListener('close', () => {
+      if (rws === own) onClose()
+    })
+  }
+
   return {
     start() {
       if (rws) return
       stopped = false
-      rws = new ReconnectingWebSocket(
-        async () => {
-          const u = await deps.url().catch(() => null)
-          // reconnecting-websocket stalls forever if the provider rejects; give it a URL that
-          // fails fast instead and let the backoff run.
-          return u ?? 'ws://127.0.0.1:9/ws'
-        },
-        [],
-        {
-          WebSocket: deps.WebSocketImpl,
-          minReconnectionDelay: deps.minReconnectDelayMs ?? 250,
-          maxReconnectionDelay: deps.maxReconnectDelayMs ?? 5000,
-          reconnectionDelayGrowFactor: 1.8,
-          connectionTimeout: 5000,
-          minUptime: 2000,
-          maxEnqueuedMessages: 0,
-        },
-      )
-      rws.addEventListener('open', () => {
-        lastMessageAt = now()
-      })
-      rws.addEventListener('message', onMessage as (e: MessageEvent) => void)
-      rws.addEventListener('close', onClose)
+      open()
       timer = setInterval(tick, pingEvery)
     },
     stop() {
       stopped = true
       if (timer) clearInterval(timer)
       timer = null
-      rws?.close()
+      const old = rws
       rws = null
+      old?.close()
     },
     reconnect() {
       if (!rws) return
-      helloSeen = false
-      rws.reconnect()
+      // A new instance rather than rws.reconnect(): after close() (token rejected) a connect
+      // attempt that was waiting out its backoff leaves reconnecting-websocket locked for good.
+      const old = rws
+      open()
+      old.close()
     },
     cursor: () => ({ epoch, seq }),
     sample() {
