@@ -272,4 +272,41 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       await burstRedis.close()
     }
   })
+
+  it('a backend setting changed through IPC restarts the embedded backend with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-userdata-settings-'))
+    const { electron, app } = launch({ TASKPULSE_REDIS_URL: '' }, dir)
+    try {
+      await app.started
+      await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'connected', 30_000)
+      const before = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      if (!before.ok) throw new Error(before.error)
+      const health = async (url: string) =>
+        ((await (await fetch(`${url}/api/health`)).json()) as { redis: string }).redis
+      expect(await health(before.value.url)).toBe('disabled')
+
+      const set = (await electron.ipc.invoke(Channel.setSettings, APP_PAGE, {
+        backend: { redisUrl: redis.url },
+      })) as IpcResult<unknown>
+      expect(set.ok).toBe(true)
+      await waitFor(
+        () => electron.forked.length === 2 && app.backendState().status === 'running',
+        'restarted',
+        30_000,
+      )
+      expect(electron.forked[0]?.child.exitCode).toBe(0) // the old one stopped gracefully
+      const after = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      expect(after.ok && after.value.url).toBe(before.value.url) // same port
+      await waitFor(
+        async () => (await health(before.value.url)) === 'connected',
+        'new backend on Redis',
+        15_000,
+      )
+      const win = electron.windows()[0]
+      expect(win?.webContents.sent.some((m) => m.channel === Channel.onBackendStatus)).toBe(true)
+    } finally {
+      await app.quit()
+      removeDir(dir)
+    }
+  })
 })
