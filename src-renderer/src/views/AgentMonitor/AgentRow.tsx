@@ -66,7 +66,9 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
           {failed && latest !== current ? `${latest.title || latest.task_id}: ` : ''}
           {excerpt(text, 180)}
         </div>
-      ) : null}
+      ) : (
+        <div className="agent-excerpt agent-excerpt-none">no output yet</div>
+      )}
     </article>
   )
 })
