@@ -79,6 +79,8 @@ export interface BrowserWindowLike {
   isMaximized(): boolean
   isDestroyed(): boolean
   getNormalBounds(): Rect
+  /** Windows taskbar overlay (the badge Windows has). */
+  setOverlayIcon(overlay: RealElectron.NativeImage | null, description: string): void
   on(event: 'close', listener: (event: EventLike) => void): unknown
   on(
     event: 'closed' | 'focus' | 'blur' | 'resize' | 'move' | 'ready-to-show' | 'maximize' | 'unmaximize',
@@ -200,6 +202,7 @@ export interface ElectronLike {
   screen: { getAllDisplays(): { workArea: Rect }[] }
   utilityProcess: UtilityProcessStatic
   protocol: ProtocolLike
+  nativeImage: { createFromPath(path: string): RealElectron.NativeImage }
 }
 
 // Compile-time proof that the real module fits the narrow types (never called).

@@ -178,6 +178,22 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       resourcesDir: paths.resourcesDir,
       platform,
       onAction: onTrayAction,
+      // Windows has no app badge: a red overlay on the taskbar button instead.
+      ...(platform === 'win32'
+        ? {
+            setOverlay: (count: number) => {
+              if (!win || win.isDestroyed()) return
+              const image =
+                count > 0
+                  ? electron.nativeImage.createFromPath(join(paths.resourcesDir, 'tray', 'tray-failure.png'))
+                  : null
+              win.setOverlayIcon(
+                image,
+                count > 0 ? `${count} unacknowledged failure${count === 1 ? '' : 's'}` : '',
+              )
+            },
+          }
+        : {}),
     })
     let cancelPauseTimer: (() => void) | null = null
     // Coalesced: a flood of updates redraws the tray at most every 100 ms.

@@ -91,6 +91,29 @@ describe('tray service (fake electron)', () => {
     expect(linux.actions).toEqual(['open'])
   })
 
+  it('passes the failure count to a taskbar overlay where the OS has no badge (Windows)', () => {
+    const overlays: number[] = []
+    const state = createTrayState()
+    const service = createTrayService({
+      Tray: electron.Tray,
+      Menu: electron.Menu,
+      app: electron.app,
+      resourcesDir: '/res',
+      platform: 'win32',
+      onAction: () => {},
+      setOverlay: (n) => overlays.push(n),
+    })
+    state.setBackend({ status: 'running', connection }, 'embedded')
+    state.setLink('connected')
+    service.render(state.model(0))
+    state.applyUpdate(makeUpdate({ task_id: 'x', status: 'failed' }))
+    service.render(state.model(0))
+    service.render(state.model(0))
+    state.acknowledge()
+    service.render(state.model(0))
+    expect(overlays).toEqual([0, 1, 0])
+  })
+
   it('uses template images on macOS except for failures', () => {
     expect(trayIconPath('/r', 'idle', 'darwin')).toBe('/r/tray/tray-idleTemplate.png')
     expect(trayIconPath('/r', 'failure', 'darwin')).toBe('/r/tray/tray-failure.png')

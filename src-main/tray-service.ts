@@ -55,6 +55,8 @@ export function createTrayService(deps: {
   resourcesDir: string
   platform: NodeJS.Platform
   onAction: (id: string) => void
+  /** Where the OS has no app badge API (Windows): show the count another way. */
+  setOverlay?: (count: number) => void
 }): TrayService {
   let tray: TrayLike | null = null
   let last: { icon: string; tooltip: string; menu: string; badge: number } | null = null
@@ -75,7 +77,10 @@ export function createTrayService(deps: {
       if (last?.tooltip !== model.tooltip) tray.setToolTip(model.tooltip)
       if (last?.menu !== menuKey)
         tray.setContextMenu(deps.Menu.buildFromTemplate(toMenuTemplate(model.menu, deps.onAction)))
-      if (last?.badge !== model.badgeCount) deps.app.setBadgeCount(model.badgeCount)
+      if (last?.badge !== model.badgeCount) {
+        deps.app.setBadgeCount(model.badgeCount)
+        deps.setOverlay?.(model.badgeCount)
+      }
       last = { icon, tooltip: model.tooltip, menu: menuKey, badge: model.badgeCount }
     },
     destroy() {

@@ -6,6 +6,7 @@
 import { fork as forkChild, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { PassThrough } from 'node:stream'
+import type { NativeImage } from 'electron'
 import type {
   AppLike,
   BrowserWindowLike,
@@ -136,6 +137,10 @@ export class FakeBrowserWindow extends EventEmitter implements BrowserWindowLike
   }
   getNormalBounds(): Rect {
     return { ...this.bounds }
+  }
+  overlay: { image: string | null; description: string } = { image: null, description: '' }
+  setOverlayIcon(overlay: NativeImage | null, description: string): void {
+    this.overlay = { image: overlay ? (overlay as unknown as { path: string }).path : null, description }
   }
   destroy(): void {
     this.destroyed = true
@@ -394,6 +399,10 @@ export function createFakeElectron(opts: {
         forked.push(proc as unknown as FakeChildProcess)
         return proc as unknown as FakeChildProcess
       },
+    },
+    nativeImage: {
+      // A stand-in carrying its path: enough for tests to see which image was used.
+      createFromPath: (path: string) => ({ path, isEmpty: () => false }) as unknown as NativeImage,
     },
     protocol: {
       registerSchemesAsPrivileged(schemes) {

@@ -1,0 +1,157 @@
+// Main's socket client against a small real WebSocket server (port 0) that speaks the protocol's
+// opening: what the client asks for on first run and with a stored cursor, reconnecting, moving to
+// a new connection, and the heartbeat cutting a server that stopped answering.
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { Connection } from '../src-shared/ipc'
+import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
+import type { Cursor } from './notifier'
+import { makeUpdate } from './testing/fixtures'
+
+interface FakeServer {
+  wss: WebSocketServer
+  connection: Connection
+  received: unknown[]
+  sockets: WebSocket[]
+  authHeaders: (string | undefined)[]
+}
+
+const servers: WebSocketServer[] = []
+const clients: BackendClient[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  for (const s of servers.splice(0)) {
+    for (const ws of s.clients) ws.terminate()
+    await new Promise<void>((r) => s.close(() => r()))
+  }
+})
+
+async function server(opts: { epoch?: string; autoPong?: boolean } = {}): Promise<FakeServer> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: opts.autoPong ?? true })
+  servers.push(wss)
+  await once(wss, 'listening')
+  const port = (wss.address() as AddressInfo).port
+  const received: unknown[] = []
+  const sockets: WebSocket[] = []
+  const authHeaders: (string | undefined)[] = []
+  wss.on('connection', (ws, req) => {
+    sockets.push(ws)
+    authHeaders.push(req.headers.authorization)
+    ws.send(JSON.stringify({ type: 'hello', epoch: opts.epoch ?? 'E1', seq: 10 }))
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { type: string; epoch?: string; seq?: number }
+      received.push(msg)
+      if (msg.type !== 'resume') return
+      if (msg.epoch === (opts.epoch ?? 'E1')) {
+        ws.send(JSON.stringify(makeUpdate({ task_id: 'replayed', status: 'failed', seq: 9 })))
+        ws.send(JSON.stringify({ type: 'resumed', seq: 10 }))
+      } else {
+        ws.send(JSON.stringify({ type: 'snapshot', seq: 10, tasks: [] }))
+      }
+    })
+  })
+  const url = `http://127.0.0.1:${port}`
+  return {
+    wss,
+    received,
+    sockets,
+    authHeaders,
+    connection: { url, wsUrl: `ws://127.0.0.1:${port}/ws`, token: 'tok', mode: 'embedded' },
+  }
+}
+
+function client(cursor: Cursor | null, heartbeatMs = 15_000) {
+  const links: LinkState[] = []
+  const events: string[] = []
+  const c = createBackendClient(
+    {
+      cursor: () => cursor,
+      onUpdate: (u, epoch) => events.push(`update ${u.task_id} ${epoch}`),
+      onSnapshot: (tasks, epoch, seq) => events.push(`snapshot ${tasks.length} ${epoch} ${seq}`),
+      onSynced: (epoch, seq) => events.push(`synced ${epoch} ${seq}`),
+      onLink: (l) => links.push(l),
+    },
+    { log: { info() {}, warn() {}, error() {} }, heartbeatMs, reconnect: { initialMs: 20, maxMs: 100 } },
+  )
+  clients.push(c)
+  return { c, links, events }
+}
+
+const until = async (check: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10))
+  if (!check()) throw new Error(`never: ${what}`)
+}
+
+describe('backend client', () => {
+  it('first run: asks for a snapshot (an epoch no database has) with the bearer token', async () => {
+    const s = await server()
+    const { c, events, links } = client(null)
+    c.setConnection(s.connection)
+    await until(() => events.length === 1, 'snapshot')
+    expect(s.received).toEqual([{ type: 'resume', epoch: 'taskpulse-desktop-first-run', seq: 0 }])
+    expect(s.authHeaders).toEqual(['Bearer tok'])
+    expect(events).toEqual(['snapshot 0 E1 10'])
+    expect(links).toEqual(['connecting', 'connected'])
+  })
+
+  it('with a cursor of the same epoch: resumes from it and gets the replay', async () => {
+    const s = await server()
+    const { c, events } = client({ epoch: 'E1', seq: 8 })
+    c.setConnection(s.connection)
+    await until(() => events.length === 2, 'replay + resumed')
+    expect(s.received).toEqual([{ type: 'resume', epoch: 'E1', seq: 8 }])
+    expect(events).toEqual(['update replayed E1', 'synced E1 10'])
+  })
+
+  it('with a cursor of another database: gets a snapshot', async () => {
+    const s = await server({ epoch: 'E2' })
+    const { c, events } = client({ epoch: 'E1', seq: 8 })
+    c.setConnection(s.connection)
+    await until(() => events.length === 1, 'snapshot')
+    expect(s.received).toEqual([{ type: 'resume', epoch: 'E1', seq: 0 }])
+    expect(events).toEqual(['snapshot 0 E2 10'])
+  })
+
+  it('reconnects when the server drops the socket', async () => {
+    const s = await server()
+    const { c, links } = client(null)
+    c.setConnection(s.connection)
+    await until(() => s.sockets.length === 1 && c.link() === 'connected', 'connected')
+    s.sockets[0]?.terminate()
+    await until(() => s.sockets.length === 2 && c.link() === 'connected', 'reconnected')
+    expect(links).toEqual(['connecting', 'connected', 'disconnected', 'connecting', 'connected'])
+  })
+
+  it('moves to a new connection at once and leaves the old one', async () => {
+    const a = await server()
+    const b = await server()
+    const { c } = client(null)
+    c.setConnection(a.connection)
+    await until(() => c.link() === 'connected', 'on a')
+    c.setConnection(b.connection)
+    await until(() => b.sockets.length === 1 && c.link() === 'connected', 'on b')
+    await until(() => a.wss.clients.size === 0, 'a released')
+  })
+
+  it('the heartbeat cuts a server that stopped answering pings', async () => {
+    const s = await server({ autoPong: false })
+    const { c, links } = client(null, 50)
+    c.setConnection(s.connection)
+    await until(() => links.includes('disconnected'), 'heartbeat loss')
+    expect(links.slice(0, 3)).toEqual(['connecting', 'connected', 'disconnected'])
+  })
+
+  it('close() stops reconnecting', async () => {
+    const s = await server()
+    const { c } = client(null)
+    c.setConnection(s.connection)
+    await until(() => c.link() === 'connected', 'connected')
+    c.close()
+    s.sockets[0]?.terminate()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(s.sockets).toHaveLength(1)
+    expect(c.link()).toBe('disconnected')
+  })
+})
