@@ -166,6 +166,20 @@ describe('screenshots of each view, light and dark', () => {
     it(`${scheme}: agents, calendar (month, week, agenda), projects, task detail, settings`, async () => {
       const page = await open(be, scheme)
       await page.waitForSelector('[data-agent="test-runner"]')
+      // A little live traffic so the pipeline readout has something to say.
+      for (let i = 0; i < 6; i++) {
+        await be.api('/api/tasks/task-2002', {
+          method: 'PUT',
+          body: JSON.stringify({ status: 'running', output: `batch ${7 + i}/12: ${8114 + i * 977} rows` }),
+        })
+        await page.waitForTimeout(120)
+      }
+      await page.waitForFunction(
+        () =>
+          /events\/s/.test(document.querySelector('.statusbar')?.textContent ?? '') &&
+          !/RTT: —/.test(document.querySelector('.statusbar')!.textContent!),
+      )
+      await page.waitForTimeout(1100)
       await shoot(page, `agent-monitor-${scheme}`)
 
       await page.getByRole('button', { name: 'Calendar', exact: true }).click()

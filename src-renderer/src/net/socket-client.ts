@@ -96,6 +96,7 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
         replaying = false
         deps.onIncoming({ kind: 'snapshot', seq: msg.seq, tasks: msg.tasks })
         deps.onConn({ type: 'synced', at: now() })
+        send({ type: 'ping', t: now() }) // a first round trip for the readout
         return
       case 'resumed':
       case 'subscribed':
@@ -104,6 +105,7 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
         replaying = false
         deps.onIncoming({ kind: 'synced', seq: msg.seq })
         deps.onConn({ type: 'synced', at: now() })
+        send({ type: 'ping', t: now() })
         return
       case 'task_status_update': {
         if (msg.seq <= seq) return
