@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import WebSocket from 'ws'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { Task, TaskStatusUpdateMessage } from '../../src-shared/protocol'
@@ -175,6 +176,41 @@ describe('desktop backend supervisor (real child)', () => {
     expect(sup.pid()).not.toBe(pid)
     await waitFor(async () => (await health(second)).redis === 'connected', 'backend connected to Redis')
     expect((await health(second)).epoch).toBe(before.epoch) // same database
+  })
+
+  it('the backend it starts lets the window origin (app://taskpulse) in, and no other', async () => {
+    const dir = tempDir('taskpulse-desktop-')
+    cleanups.push(() => removeDir(dir))
+    const sup = supervisor()
+    const conn = await sup.start(embedded(dir))
+    const preflight = await fetch(`${conn.url}/api/tasks`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'app://taskpulse',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization',
+      },
+    })
+    expect(preflight.ok).toBe(true)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('app://taskpulse')
+    const list = await fetch(`${conn.url}/api/tasks`, {
+      headers: { Origin: 'app://taskpulse', Authorization: `Bearer ${conn.token}` },
+    })
+    expect(list.status).toBe(200)
+    const foreign = await fetch(`${conn.url}/api/tasks`, {
+      headers: { Origin: 'https://evil.example.com', Authorization: `Bearer ${conn.token}` },
+    })
+    expect(foreign.status).toBe(403)
+    // The socket too: the window's origin is accepted.
+    const ws = new WebSocket(`${conn.wsUrl}?token=${encodeURIComponent(conn.token)}`, {
+      headers: { Origin: 'app://taskpulse' },
+    })
+    const hello = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (d) => resolve(String(d)))
+      ws.once('error', reject)
+    })
+    ws.close()
+    expect(JSON.parse(hello)).toMatchObject({ type: 'hello' })
   })
 
   it('stops the child cleanly', async () => {
