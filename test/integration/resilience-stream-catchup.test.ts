@@ -130,4 +130,29 @@ describe('stream catch-up across a backend restart', () => {
     const seqs = resumed.updates().map((u) => u.seq)
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
   })
+
+  it('broadcasts the entries to a client that subscribed before the backend could reach Redis', async () => {
+    const redis = await redisForTest()
+    const dataDir = cleanup.dir(tempDir())
+    const first = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    await waitForHealth(first, (h) => h.redis === 'connected', 'redis connected')
+    expect(await first.stop('SIGTERM')).toBe(0)
+
+    await xadd(redis.url, { task_id: 'subscribed-catchup', status: 'failed', error: 'while away', event_id: 'sub-while-down' })
+    // Redis goes away too (its AOF keeps the entry), so the new process cannot catch up before
+    // the client has subscribed: the catch-up then has to reach it as a live change.
+    await redis.stop()
+    const second = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
+    expect((await health(second)).redis).toBe('disconnected')
+    const client = cleanup.client(await connectClient(second.ws, second.token))
+    await redis.start()
+    await waitFor(() => updateIds(client).includes('sub-while-down'), 'the caught-up entry on the subscribed client', 20_000)
+    expect(client.updates().find((u) => u.event_id === 'sub-while-down')).toMatchObject({
+      task_id: 'subscribed-catchup',
+      status: 'failed',
+      error: 'while away',
+      previous_status: null,
+    })
+    expect(await getJson<Task>(second, '/api/tasks/subscribed-catchup')).toMatchObject({ status: 'failed', last_event_id: 'sub-while-down' })
+  })
 })
