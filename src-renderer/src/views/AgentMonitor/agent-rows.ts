@@ -59,18 +59,20 @@ export function selectAgentRows(
       : a.entry.lastUpdatedAt > b.entry.lastUpdatedAt
         ? -1
         : 1
-  if (sort === 'name')
-    rows.sort((a, b) =>
-      a.key === b.key ? 0 : a.key === '' ? 1 : b.key === '' ? -1 : a.key.localeCompare(b.key),
-    )
+  // Unassigned last; plain code-unit order (localeCompare is slow and varies by locale).
+  const byName = (a: (typeof rows)[number], b: (typeof rows)[number]) =>
+    a.key === b.key ? 0 : a.key === '' ? 1 : b.key === '' ? -1 : a.key < b.key ? -1 : 1
+  if (sort === 'name') rows.sort(byName)
   else if (sort === 'recent') rows.sort(byRecent)
   else
     rows.sort((a, b) => {
-      // Attention: an agent whose latest task failed first, then running, pending, completed.
+      // Attention: an agent whose latest task failed first, then running, pending, completed;
+      // by name within a group, so rows stay put while updates stream in (ordering by recency
+      // would reshuffle them every frame).
       const d =
         ATTENTION[a.latest.status === 'failed' ? 'failed' : a.current.status] -
         ATTENTION[b.latest.status === 'failed' ? 'failed' : b.current.status]
-      return d !== 0 ? d : byRecent(a, b)
+      return d !== 0 ? d : byName(a, b)
     })
   return rows.map((r) => r.key)
 }

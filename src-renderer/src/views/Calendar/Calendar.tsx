@@ -32,6 +32,7 @@ import { StatusBadge } from '../../components/StatusBadge'
 
 const localizer = dateFnsLocalizer({ format, parse, startOfWeek, getDay, locales: { 'en-US': enUS } })
 const AGENDA_DAYS = 30
+const MESSAGES = { previous: 'Previous', next: 'Next', today: 'Today', showMore: (n: number) => `+${n} more` }
 
 export function visibleRange(view: View, date: Date): { from: Date; to: Date } {
   switch (view) {
@@ -149,6 +150,7 @@ export function CalendarView() {
             date={date}
             onNavigate={setDate}
             length={AGENDA_DAYS}
+            messages={MESSAGES}
             popup
             showMultiDayTimes
             eventPropGetter={eventPropGetter}
