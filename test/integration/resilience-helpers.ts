@@ -92,7 +92,10 @@ export async function streamEventIdCounts(url: string, stream = STREAM): Promise
 }
 
 /** event_id → the `data` of its first stream entry (what other backends will apply). */
-export async function streamDataById(url: string, stream = STREAM): Promise<Map<string, Record<string, unknown>>> {
+export async function streamDataById(
+  url: string,
+  stream = STREAM,
+): Promise<Map<string, Record<string, unknown>>> {
   const byId = new Map<string, Record<string, unknown>>()
   for (const e of await readStream(url, stream)) {
     const id = e.data?.event_id
@@ -134,7 +137,10 @@ export interface PutResult {
 /** PUT /api/tasks/:id; network errors become status 0 (a killed backend). */
 export async function putTask(b: Backend, taskId: string, body: Record<string, unknown>): Promise<PutResult> {
   try {
-    const res = await b.api(`/api/tasks/${encodeURIComponent(taskId)}`, { method: 'PUT', body: JSON.stringify(body) })
+    const res = await b.api(`/api/tasks/${encodeURIComponent(taskId)}`, {
+      method: 'PUT',
+      body: JSON.stringify(body),
+    })
     const text = await res.text()
     let parsed: unknown = text
     try {
@@ -160,7 +166,10 @@ export async function allEventsOf(b: Backend, taskId: string): Promise<StoredEve
   let cursor: string | null = null
   do {
     const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
-    const page: EventList = await getJson<EventList>(b, `/api/tasks/${encodeURIComponent(taskId)}/events?limit=1000${q}`)
+    const page: EventList = await getJson<EventList>(
+      b,
+      `/api/tasks/${encodeURIComponent(taskId)}/events?limit=1000${q}`,
+    )
     out.push(...page.events)
     cursor = page.next_cursor
   } while (cursor)
@@ -194,7 +203,12 @@ export function updateIds(c: TestClient): string[] {
 }
 
 /** A client that sends `resume` and resolves once the server answered it (resumed or snapshot). */
-export async function resumeClient(wsUrl: string, token: string, epoch: string, seq: number): Promise<TestClient> {
+export async function resumeClient(
+  wsUrl: string,
+  token: string,
+  epoch: string,
+  seq: number,
+): Promise<TestClient> {
   const c = await connectClient(wsUrl, token, { subscribe: false })
   c.send({ type: 'resume', epoch, seq })
   await waitFor(() => c.messages.some((m) => m.type === 'resumed' || m.type === 'snapshot'), 'resume answer')
@@ -207,7 +221,9 @@ export function sqliteIntegrity(dataDir: string): { integrity: string; events: n
   if (!existsSync(file)) throw new Error(`no database at ${file}`)
   const db = new Database(file, { fileMustExist: true })
   try {
-    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ')
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ')
     const events = (db.prepare('SELECT count(*) AS n FROM task_events').get() as { n: number }).n
     const tasks = (db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }).n
     return { integrity, events, tasks }
@@ -217,11 +233,20 @@ export function sqliteIntegrity(dataDir: string): { integrity: string; events: n
 }
 
 /** Resolves once `b`'s health satisfies `check`, polling. */
-export function waitForHealth(b: Backend, check: (h: Health) => boolean, what: string, ms = 20_000): Promise<Health> {
-  return waitFor(async () => {
-    const h = await tryHealth(b)
-    return h && check(h) ? h : null
-  }, what, ms)
+export function waitForHealth(
+  b: Backend,
+  check: (h: Health) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<Health> {
+  return waitFor(
+    async () => {
+      const h = await tryHealth(b)
+      return h && check(h) ? h : null
+    },
+    what,
+    ms,
+  )
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -236,8 +261,18 @@ let barrierCount = 0
 export async function redisBarrier(url: string, clients: readonly TestClient[], ms = 20_000): Promise<void> {
   const n = ++barrierCount
   const now = new Date().toISOString()
-  const viaChannel = { task_id: `barrier-${n}-channel`, status: 'completed', event_id: `barrier-${n}-channel-${process.pid}`, updated_at: now }
-  const viaStream = { task_id: `barrier-${n}-stream`, status: 'completed', event_id: `barrier-${n}-stream-${process.pid}`, updated_at: now }
+  const viaChannel = {
+    task_id: `barrier-${n}-channel`,
+    status: 'completed',
+    event_id: `barrier-${n}-channel-${process.pid}`,
+    updated_at: now,
+  }
+  const viaStream = {
+    task_id: `barrier-${n}-stream`,
+    status: 'completed',
+    event_id: `barrier-${n}-stream-${process.pid}`,
+    updated_at: now,
+  }
   const client = rawRedis(url)
   try {
     await client.publish(CHANNEL, JSON.stringify(viaChannel))
@@ -246,10 +281,14 @@ export async function redisBarrier(url: string, clients: readonly TestClient[], 
     client.disconnect()
   }
   for (const c of clients) {
-    await waitFor(() => {
-      const ids = updateIds(c)
-      return ids.includes(viaChannel.event_id) && ids.includes(viaStream.event_id)
-    }, `barrier ${n} markers on a client`, ms)
+    await waitFor(
+      () => {
+        const ids = updateIds(c)
+        return ids.includes(viaChannel.event_id) && ids.includes(viaStream.event_id)
+      },
+      `barrier ${n} markers on a client`,
+      ms,
+    )
   }
 }
 

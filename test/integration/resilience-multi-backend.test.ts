@@ -48,7 +48,11 @@ describe('two backends on one Redis', () => {
       const ids: string[] = []
       for (let i = 0; i < N; i++) {
         const eventId = `${name}-${String(i).padStart(3, '0')}`
-        const res = await putTask(x, `${name}-task-${i % 4}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        const res = await putTask(x, `${name}-task-${i % 4}`, {
+          status: STATUSES[i % 4],
+          output: eventId,
+          event_id: eventId,
+        })
         expect(res.status).toBeLessThan(300)
         ids.push(eventId)
       }
@@ -58,9 +62,16 @@ describe('two backends on one Redis', () => {
     const all = [...fromA!, ...fromB!]
 
     for (const [k, c] of clients.entries()) {
-      await waitFor(() => all.every((id) => updateIds(c).includes(id)), 'every change on every client', 10_000).catch((err: unknown) => {
+      await waitFor(
+        () => all.every((id) => updateIds(c).includes(id)),
+        'every change on every client',
+        10_000,
+      ).catch((err: unknown) => {
         const missing = all.filter((id) => !updateIds(c).includes(id))
-        throw new Error(`client ${k} (of ${k < 2 ? 'a' : 'b'}) misses ${missing.length}: ${missing.join(' ')}`, { cause: err })
+        throw new Error(
+          `client ${k} (of ${k < 2 ? 'a' : 'b'}) misses ${missing.length}: ${missing.join(' ')}`,
+          { cause: err },
+        )
       })
     }
     for (const x of [a, b]) await waitForHealth(x, (h) => h.outbox_pending === 0, 'outbox drained')
@@ -72,7 +83,8 @@ describe('two backends on one Redis', () => {
       expect(repeated(seen)).toEqual([])
       expect([...seen].sort()).toEqual([...all].sort())
       // Per task, changes arrive in the order they were made.
-      for (const name of ['via-a', 'via-b']) expect(seen.filter((id) => id.startsWith(name))).toEqual(name === 'via-a' ? fromA : fromB)
+      for (const name of ['via-a', 'via-b'])
+        expect(seen.filter((id) => id.startsWith(name))).toEqual(name === 'via-a' ? fromA : fromB)
     }
     // And both hold the same tasks.
     expect(await allTasks(b, 'q=via-')).toEqual(await allTasks(a, 'q=via-'))
@@ -92,7 +104,7 @@ interface GenEvent {
 }
 type Route = 'channel' | 'stream' | 'both'
 
-const fieldArb = <T,>(values: T[]) => fc.option(fc.constantFrom<T | null>(...values, null), { nil: undefined })
+const fieldArb = <T>(values: T[]) => fc.option(fc.constantFrom<T | null>(...values, null), { nil: undefined })
 
 const eventArb = fc.record({
   task: fc.nat(2),
@@ -104,22 +116,23 @@ const eventArb = fc.record({
   assignee: fieldArb(['agent-x', 'agent-y']),
 })
 
-const scenarioArb = fc
-  .array(eventArb, { minLength: 1, maxLength: 20 })
-  .chain((events) => {
-    const n = events.length
-    return fc.record({
-      events: fc.constant(events),
-      // Event id suffixes in an order unrelated to the times.
-      idKeys: fc.uniqueArray(fc.integer({ min: 100, max: 999 }), { minLength: n, maxLength: n }),
-      duplicates: fc.array(fc.nat(n - 1), { maxLength: 6 }),
-      perm1: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
-      perm2: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
-      perm3: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
-      perm4: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
-      routes: fc.array(fc.constantFrom<Route>('channel', 'stream', 'both'), { minLength: n + 6, maxLength: n + 6 }),
-    })
+const scenarioArb = fc.array(eventArb, { minLength: 1, maxLength: 20 }).chain((events) => {
+  const n = events.length
+  return fc.record({
+    events: fc.constant(events),
+    // Event id suffixes in an order unrelated to the times.
+    idKeys: fc.uniqueArray(fc.integer({ min: 100, max: 999 }), { minLength: n, maxLength: n }),
+    duplicates: fc.array(fc.nat(n - 1), { maxLength: 6 }),
+    perm1: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
+    perm2: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
+    perm3: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
+    perm4: fc.array(fc.double({ noNaN: true }), { minLength: n + 6, maxLength: n + 6 }),
+    routes: fc.array(fc.constantFrom<Route>('channel', 'stream', 'both'), {
+      minLength: n + 6,
+      maxLength: n + 6,
+    }),
   })
+})
 
 /** Orders `items` by the given random keys (a permutation chosen by fast-check). */
 function permute<T>(items: readonly T[], keys: readonly number[]): T[] {
@@ -152,7 +165,8 @@ describe('convergence (fast-check, end to end)', () => {
       startBackend({ redisUrl: redis.url, dataDir: shared.dir(tempDir()), extraArgs: pairNames }),
     ])
     for (const x of [viaRest1, viaRest2, viaRedis, relayer, follower]) shared.backend(x)
-    for (const x of [viaRedis, relayer, follower]) await waitForHealth(x, (h) => h.redis === 'connected', 'redis connected')
+    for (const x of [viaRedis, relayer, follower])
+      await waitForHealth(x, (h) => h.redis === 'connected', 'redis connected')
   })
   afterAll(() => shared.run())
 
@@ -179,7 +193,8 @@ describe('convergence (fast-check, end to end)', () => {
           for (const { task_id, ...body } of order) {
             const res = await putTask(x, task_id, body)
             // 409: that event_id was applied before (a duplicate).
-            if (![200, 201, 409].includes(res.status)) throw new Error(`PUT answered ${res.status}: ${JSON.stringify(res.body)}`)
+            if (![200, 201, 409].includes(res.status))
+              throw new Error(`PUT answered ${res.status}: ${JSON.stringify(res.body)}`)
           }
         }
         const redisSend = async (order: GenEvent[]) => {
@@ -205,14 +220,21 @@ describe('convergence (fast-check, end to end)', () => {
         // Settled when the Redis backend holds every distinct event in its history.
         const expectedByTask = new Map<string, number>()
         for (const ev of events) expectedByTask.set(ev.task_id, (expectedByTask.get(ev.task_id) ?? 0) + 1)
-        for (const [x, name] of [[viaRedis, 'the raw-Redis backend'], [follower, 'the follower']] as const) {
-          await waitFor(async () => {
-            for (const [taskId, n] of expectedByTask) {
-              const stored = await allEventsOf(x, taskId).catch(() => [])
-              if (stored.length < n) return false
-            }
-            return true
-          }, `${run}: every event applied on ${name}`, 10_000)
+        for (const [x, name] of [
+          [viaRedis, 'the raw-Redis backend'],
+          [follower, 'the follower'],
+        ] as const) {
+          await waitFor(
+            async () => {
+              for (const [taskId, n] of expectedByTask) {
+                const stored = await allEventsOf(x, taskId).catch(() => [])
+                if (stored.length < n) return false
+              }
+              return true
+            },
+            `${run}: every event applied on ${name}`,
+            10_000,
+          )
         }
 
         const all = [viaRest1, viaRest2, viaRedis, relayer, follower]

@@ -27,7 +27,12 @@ const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
  * Kills the backend with SIGKILL once `killAfter` updates were accepted, while requests are in
  * flight. Returns the event ids that got a 2xx, by task.
  */
-async function writeUntilKilled(backend: Backend, round: number, writers: number, killAfter: number): Promise<Map<string, string[]>> {
+async function writeUntilKilled(
+  backend: Backend,
+  round: number,
+  writers: number,
+  killAfter: number,
+): Promise<Map<string, string[]>> {
   const accepted = new Map<string, string[]>()
   let total = 0
   let killing: Promise<number | null> | null = null
@@ -37,7 +42,11 @@ async function writeUntilKilled(backend: Backend, round: number, writers: number
     accepted.set(taskId, ids)
     for (let i = 0; ; i++) {
       const eventId = `crash-r${round}-w${w}-${i}`
-      const res = await putTask(backend, taskId, { status: STATUSES[i % 4], output: `round ${round} #${i}`, event_id: eventId })
+      const res = await putTask(backend, taskId, {
+        status: STATUSES[i % 4],
+        output: `round ${round} #${i}`,
+        event_id: eventId,
+      })
       if (res.status === 200 || res.status === 201) {
         ids.push(eventId)
         if (++total === killAfter) killing = backend.stop('SIGKILL')
@@ -75,16 +84,26 @@ describe('backend SIGKILLed under write load', () => {
     expect(acceptedCount).toBeGreaterThanOrEqual(800)
     for (const [taskId, ids] of acceptedAll) {
       const stored = new Set((await allEventsOf(backend, taskId)).map((e) => e.event_id))
-      expect(ids.filter((id) => !stored.has(id)), `updates of ${taskId} lost`).toEqual([])
+      expect(
+        ids.filter((id) => !stored.has(id)),
+        `updates of ${taskId} lost`,
+      ).toEqual([])
     }
 
     // Whatever the outbox held at the kills goes out now.
-    await waitForHealth(backend, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'outbox drained after the restart', 30_000)
+    await waitForHealth(
+      backend,
+      (h) => h.redis === 'connected' && h.outbox_pending === 0,
+      'outbox drained after the restart',
+      30_000,
+    )
     const onStream = await streamEventIdCounts(redis.url)
     expect([...acceptedAll.values()].flat().filter((id) => !onStream.has(id))).toEqual([])
 
     // And the restarted process is healthy: it takes a new update.
-    expect((await putTask(backend, 'crash-task-0', { status: 'completed', event_id: 'after-crashes' })).status).toBe(200)
+    expect(
+      (await putTask(backend, 'crash-task-0', { status: 'completed', event_id: 'after-crashes' })).status,
+    ).toBe(200)
   })
 })
 
@@ -102,7 +121,9 @@ describe('resume across a SIGKILL', () => {
     const again = cleanup.backend(await startBackend({ dataDir }))
     const after = cleanup.client(await resumeClient(again.ws, again.token, epoch, lastSeq))
     expect(after.messages.some((m) => m.type === 'snapshot')).toBe(false)
-    expect((await putTask(again, 'crash-task-0', { status: 'completed', event_id: 'after-resume' })).status).toBe(200)
+    expect(
+      (await putTask(again, 'crash-task-0', { status: 'completed', event_id: 'after-resume' })).status,
+    ).toBe(200)
     await waitFor(() => updateIds(after).includes('after-resume'), 'the resumed client is live')
 
     // Both sockets together: every change the database holds, each once, in seq order.
@@ -131,7 +152,11 @@ describe('SIGTERM under write load', () => {
     const loop = async (w: number) => {
       for (let i = 0; ; i++) {
         const eventId = `term-load-w${w}-${i}`
-        const res = await putTask(backend, `term-load-${w}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        const res = await putTask(backend, `term-load-${w}`, {
+          status: STATUSES[i % 4],
+          output: eventId,
+          event_id: eventId,
+        })
         if (res.status === 200 || res.status === 201) {
           accepted.push(eventId)
           if (accepted.length === 300) stopping = backend.stop('SIGTERM')
@@ -153,7 +178,8 @@ describe('SIGTERM under write load', () => {
 
     const again = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
     const stored = new Set<string>()
-    for (let w = 0; w < 6; w++) for (const e of await allEventsOf(again, `term-load-${w}`)) stored.add(e.event_id)
+    for (let w = 0; w < 6; w++)
+      for (const e of await allEventsOf(again, `term-load-${w}`)) stored.add(e.event_id)
     expect(accepted.filter((id) => !stored.has(id))).toEqual([])
     expect((await health(again)).outbox_pending).toBe(0)
   })
@@ -183,18 +209,28 @@ describe('graceful shutdown', () => {
   it('SIGTERM with Redis connected: 1001, exit 0, the outbox drained to the stream first', async () => {
     const redis = await startRedis()
     cleanup.add(() => redis.close())
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
     const ids = Array.from({ length: 50 }, (_, i) => `term-${i}`)
-    await Promise.all(ids.map((id, i) => putTask(backend, `term-task-${i % 5}`, { status: STATUSES[i % 4], output: id, event_id: id })))
+    await Promise.all(
+      ids.map((id, i) =>
+        putTask(backend, `term-task-${i % 5}`, { status: STATUSES[i % 4], output: id, event_id: id }),
+      ),
+    )
 
     expect(await backend.stop('SIGTERM')).toBe(0)
     expect(await client.closed).toEqual({ code: 1001 })
     const onStream = await streamDataById(redis.url)
     expect(ids.filter((id) => !onStream.has(id))).toEqual([])
     for (const [i, id] of ids.entries()) {
-      expect(onStream.get(id)).toMatchObject({ task_id: `term-task-${i % 5}`, status: STATUSES[i % 4], output: id })
+      expect(onStream.get(id)).toMatchObject({
+        task_id: `term-task-${i % 5}`,
+        status: STATUSES[i % 4],
+        output: id,
+      })
     }
   })
 
@@ -208,7 +244,10 @@ describe('graceful shutdown', () => {
     await waitForHealth(backend, (h) => h.redis === 'disconnected', 'redis disconnected')
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
     const ids = Array.from({ length: 10 }, (_, i) => `kept-${i}`)
-    for (const id of ids) expect((await putTask(backend, 'kept-task', { status: 'running', output: id, event_id: id })).status).toBeLessThan(300)
+    for (const id of ids)
+      expect(
+        (await putTask(backend, 'kept-task', { status: 'running', output: id, event_id: id })).status,
+      ).toBeLessThan(300)
     expect((await health(backend)).outbox_pending).toBe(ids.length)
 
     expect(await backend.stop('SIGTERM')).toBe(0)
@@ -216,7 +255,12 @@ describe('graceful shutdown', () => {
 
     await redis.start()
     const again = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
-    await waitForHealth(again, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'outbox relayed after restart', 30_000)
+    await waitForHealth(
+      again,
+      (h) => h.redis === 'connected' && h.outbox_pending === 0,
+      'outbox relayed after restart',
+      30_000,
+    )
     const onStream = await streamEventIdCounts(redis.url)
     expect(ids.filter((id) => !onStream.has(id))).toEqual([])
   })

@@ -45,14 +45,20 @@ describe('redis frozen (SIGSTOP) and resumed', () => {
     cleanup.add(() => {
       if (frozen) process.kill(pid, 'SIGCONT')
     })
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
 
     const accepted: string[] = []
     const put = async (i: number) => {
       const eventId = `freeze-${String(i).padStart(3, '0')}`
-      const res = await putTask(backend, `freeze-task-${i % 3}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+      const res = await putTask(backend, `freeze-task-${i % 3}`, {
+        status: STATUSES[i % 4],
+        output: eventId,
+        event_id: eventId,
+      })
       expect(res.status).toBeLessThan(300)
       accepted.push(eventId)
     }
@@ -68,12 +74,20 @@ describe('redis frozen (SIGSTOP) and resumed', () => {
     for (; i < 60; i++) await put(i)
     expect((await health(backend)).outbox_pending).toBeGreaterThan(0)
     // Clients were served live throughout.
-    await waitFor(() => accepted.every((id) => updateIds(client).includes(id)), 'live updates while Redis is frozen')
+    await waitFor(
+      () => accepted.every((id) => updateIds(client).includes(id)),
+      'live updates while Redis is frozen',
+    )
 
     process.kill(pid, 'SIGCONT')
     frozen = false
     for (; i < 80; i++) await put(i)
-    await waitForHealth(backend, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'recovered and drained', 30_000)
+    await waitForHealth(
+      backend,
+      (h) => h.redis === 'connected' && h.outbox_pending === 0,
+      'recovered and drained',
+      30_000,
+    )
 
     const onStream = await streamEventIdCounts(redis.url)
     expect(accepted.filter((id) => !onStream.has(id))).toEqual([])

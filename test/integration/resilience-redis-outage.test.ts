@@ -27,14 +27,18 @@ afterEach(() => cleanup.run())
 
 const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
 
-const expectMatch = (actual: Record<string, unknown> | undefined, expected: Record<string, unknown>): boolean =>
-  actual !== undefined && Object.entries(expected).every(([k, v]) => actual[k] === v)
+const expectMatch = (
+  actual: Record<string, unknown> | undefined,
+  expected: Record<string, unknown>,
+): boolean => actual !== undefined && Object.entries(expected).every(([k, v]) => actual[k] === v)
 
 describe('redis outage while REST updates continue', () => {
   it('relays every 2xx update to the stream after a SIGKILL + restart of Redis, and no client sees one twice', async () => {
     const redis = await startRedis()
     cleanup.add(() => redis.close())
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected at start')
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
 
@@ -73,13 +77,25 @@ describe('redis outage while REST updates continue', () => {
         if (i === RESTART_AT) {
           // Restart only once the backend has noticed; the updates in between went in during the outage.
           await killed
-          await waitForHealth(backend, (h) => h.redis === 'disconnected', 'health disconnected after the kill')
+          await waitForHealth(
+            backend,
+            (h) => h.redis === 'disconnected',
+            'health disconnected after the kill',
+          )
           restarted = redis.start()
         }
         const eventId = `outage-${String(i).padStart(4, '0')}`
-        const update = { task_id: `outage-w${w}-task-${i % 3}`, status: STATUSES[i % 4]!, output: `update ${i}` }
+        const update = {
+          task_id: `outage-w${w}-task-${i % 3}`,
+          status: STATUSES[i % 4]!,
+          output: `update ${i}`,
+        }
         sent.set(eventId, update)
-        const res = await putTask(backend, update.task_id, { status: update.status, output: update.output, event_id: eventId })
+        const res = await putTask(backend, update.task_id, {
+          status: update.status,
+          output: update.output,
+          event_id: eventId,
+        })
         if (res.status === 200 || res.status === 201) accepted.push(eventId)
         else refused.push({ i, status: res.status })
         await sleep(5)
@@ -88,7 +104,12 @@ describe('redis outage while REST updates continue', () => {
     try {
       await Promise.all([writer(0), writer(1)])
       await restarted
-      await waitForHealth(backend, (h) => h.redis === 'connected', 'health connected after the restart', 30_000)
+      await waitForHealth(
+        backend,
+        (h) => h.redis === 'connected',
+        'health connected after the restart',
+        30_000,
+      )
       await waitForHealth(backend, (h) => h.outbox_pending === 0, 'outbox drained', 30_000)
     } finally {
       polling = false
@@ -112,7 +133,10 @@ describe('redis outage while REST updates continue', () => {
 
     // Each update changed its task, so the client gets each exactly once, even though the backend
     // also receives its own events back from the channel and the stream.
-    await waitFor(() => updateIds(client).filter((id) => id.startsWith('outage-')).length >= TOTAL, 'client got every update')
+    await waitFor(
+      () => updateIds(client).filter((id) => id.startsWith('outage-')).length >= TOTAL,
+      'client got every update',
+    )
     await redisBarrier(redis.url, [client]) // every echo from Redis has been processed by now
     const seen = updateIds(client).filter((id) => !isBarrier(id))
     expect(repeated(seen)).toEqual([])
@@ -136,16 +160,25 @@ describe('backend started while Redis is down', () => {
     cleanup.add(() => redis.close())
     await redis.stop({ hard: true }) // its port stays reserved for the later start()
 
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
     expect((await health(backend)).redis).toBe('disconnected')
 
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
     const ids = ['down-1', 'down-2', 'down-3'].map((id, i) => ({ id, eventId: `down-ev-${i}` }))
     for (const [i, { id, eventId }] of ids.entries()) {
-      const res = await putTask(backend, id, { status: STATUSES[i % 4], title: `while down ${i}`, event_id: eventId })
+      const res = await putTask(backend, id, {
+        status: STATUSES[i % 4],
+        title: `while down ${i}`,
+        event_id: eventId,
+      })
       expect(res.status).toBe(201)
     }
-    await waitFor(() => updateIds(client).length >= ids.length, 'client got the updates made while Redis is down')
+    await waitFor(
+      () => updateIds(client).length >= ids.length,
+      'client got the updates made while Redis is down',
+    )
     expect(updateIds(client)).toEqual(ids.map((x) => x.eventId))
     const h = await health(backend)
     expect(h.redis).toBe('disconnected')
@@ -157,16 +190,26 @@ describe('backend started while Redis is down', () => {
     const onStream = await streamDataById(redis.url)
     expect(ids.filter(({ eventId }) => !onStream.has(eventId))).toEqual([])
     for (const [i, { id, eventId }] of ids.entries()) {
-      expect(onStream.get(eventId)).toMatchObject({ task_id: id, status: STATUSES[i % 4], title: `while down ${i}` })
+      expect(onStream.get(eventId)).toMatchObject({
+        task_id: id,
+        status: STATUSES[i % 4],
+        title: `while down ${i}`,
+      })
     }
 
     // Our own events coming back from Redis are not broadcast again; a new change still is.
     const res = await putTask(backend, 'down-1', { status: 'completed', event_id: 'down-ev-after' })
     expect(res.status).toBe(200)
-    await waitFor(() => updateIds(client).includes('down-ev-after'), 'client got the update made after recovery')
+    await waitFor(
+      () => updateIds(client).includes('down-ev-after'),
+      'client got the update made after recovery',
+    )
     await waitForHealth(backend, (x) => x.outbox_pending === 0, 'outbox drained again', 30_000)
     await redisBarrier(redis.url, [client])
-    expect(updateIds(client).filter((id) => !isBarrier(id))).toEqual([...ids.map((x) => x.eventId), 'down-ev-after'])
+    expect(updateIds(client).filter((id) => !isBarrier(id))).toEqual([
+      ...ids.map((x) => x.eventId),
+      'down-ev-after',
+    ])
   })
 })
 
@@ -177,14 +220,21 @@ describe('two backends across a Redis outage', () => {
     const a = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
     const b = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
     for (const x of [a, b]) await waitForHealth(x, (h) => h.redis === 'connected', 'redis connected')
-    const clients = [cleanup.client(await connectClient(a.ws, a.token)), cleanup.client(await connectClient(b.ws, b.token))]
+    const clients = [
+      cleanup.client(await connectClient(a.ws, a.token)),
+      cleanup.client(await connectClient(b.ws, b.token)),
+    ]
 
     // Sequential per backend (each backend its own tasks), so every update changes its task everywhere.
     const made: string[] = []
     const write = async (x: Backend, name: string, from: number, count: number) => {
       for (let i = from; i < from + count; i++) {
         const eventId = `${name}-${String(i).padStart(3, '0')}`
-        const res = await putTask(x, `${name}-task-${i % 3}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        const res = await putTask(x, `${name}-task-${i % 3}`, {
+          status: STATUSES[i % 4],
+          output: eventId,
+          event_id: eventId,
+        })
         expect(res.status).toBeLessThan(300)
         made.push(eventId)
       }
@@ -196,16 +246,26 @@ describe('two backends across a Redis outage', () => {
     await redis.start()
     await Promise.all([write(a, 'two-a', 30, 10), write(b, 'two-b', 30, 10)])
     for (const x of [a, b]) {
-      await waitForHealth(x, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'reconnected and drained', 30_000)
+      await waitForHealth(
+        x,
+        (h) => h.redis === 'connected' && h.outbox_pending === 0,
+        'reconnected and drained',
+        30_000,
+      )
     }
 
     for (const [k, c] of clients.entries()) {
-      await waitFor(() => made.every((id) => updateIds(c).includes(id)), `client of ${k ? 'b' : 'a'} got every update`, 15_000).catch(
-        (err: unknown) => {
-          const missing = made.filter((id) => !updateIds(c).includes(id))
-          throw new Error(`client of ${k ? 'b' : 'a'} misses ${missing.length}: ${missing.slice(0, 10).join(' ')}…`, { cause: err })
-        },
-      )
+      await waitFor(
+        () => made.every((id) => updateIds(c).includes(id)),
+        `client of ${k ? 'b' : 'a'} got every update`,
+        15_000,
+      ).catch((err: unknown) => {
+        const missing = made.filter((id) => !updateIds(c).includes(id))
+        throw new Error(
+          `client of ${k ? 'b' : 'a'} misses ${missing.length}: ${missing.slice(0, 10).join(' ')}…`,
+          { cause: err },
+        )
+      })
     }
     await redisBarrier(redis.url, clients)
     for (const c of clients) {
@@ -221,7 +281,9 @@ describe('redis flapping', () => {
   it('three SIGKILL/restart cycles in quick succession under REST load: nothing lost, nothing doubled', async () => {
     const redis = await startRedis()
     cleanup.add(() => redis.close())
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
 
@@ -230,7 +292,11 @@ describe('redis flapping', () => {
     const writer = async (w: number) => {
       for (let i = 0; writing; i++) {
         const eventId = `flap-w${w}-${String(i).padStart(4, '0')}`
-        const res = await putTask(backend, `flap-w${w}`, { status: STATUSES[i % 4], output: eventId, event_id: eventId })
+        const res = await putTask(backend, `flap-w${w}`, {
+          status: STATUSES[i % 4],
+          output: eventId,
+          event_id: eventId,
+        })
         expect(res.status).toBeLessThan(300)
         accepted.push(eventId)
         await sleep(2)
@@ -251,7 +317,12 @@ describe('redis flapping', () => {
       writing = false
       await writers
     }
-    await waitForHealth(backend, (h) => h.redis === 'connected' && h.outbox_pending === 0, 'reconnected and drained', 30_000)
+    await waitForHealth(
+      backend,
+      (h) => h.redis === 'connected' && h.outbox_pending === 0,
+      'reconnected and drained',
+      30_000,
+    )
 
     const data = await streamDataById(redis.url)
     expect(accepted.filter((id) => !data.has(id))).toEqual([])

@@ -86,14 +86,21 @@ describe('slow consumer', () => {
         const i = next++
         if (i >= MAX_UPDATES) return
         const eventId = `big-${String(i).padStart(5, '0')}`
-        const res = await putTask(backend, `big-task-${w}`, { status: 'running', output: output(i), event_id: eventId })
+        const res = await putTask(backend, `big-task-${w}`, {
+          status: 'running',
+          output: output(i),
+          event_id: eventId,
+        })
         expect(res.status).toBeLessThan(300)
         sent.push(eventId)
         if (cutAt < 0 && i % 10 === 0 && (await health(backend)).clients === 1) cutAt = i
       }
     }
     await Promise.all([writer(0), writer(1), writer(2)])
-    expect(cutAt, `the stalled client was not cut off after ${MAX_UPDATES} updates of 64 KiB`).toBeGreaterThan(0)
+    expect(
+      cutAt,
+      `the stalled client was not cut off after ${MAX_UPDATES} updates of 64 KiB`,
+    ).toBeGreaterThan(0)
 
     // The stalled socket was closed by the server: reading again reaches the end.
     const bytesAfterResume = await slow.drainUntilClosed()
@@ -118,7 +125,10 @@ describe('slow consumer', () => {
     cleanup.add(() => slow.socket.destroy())
     // Enough queued for the stalled one that its close handshake cannot complete.
     for (let i = 0; i < 40; i++) {
-      expect((await putTask(backend, 'stall-task', { status: 'running', output: `${i}:`.padEnd(64 * 1024, 'y') })).status).toBeLessThan(300)
+      expect(
+        (await putTask(backend, 'stall-task', { status: 'running', output: `${i}:`.padEnd(64 * 1024, 'y') }))
+          .status,
+      ).toBeLessThan(300)
     }
     expect(await backend.stop('SIGTERM')).toBe(0)
     expect(await fast.closed).toEqual({ code: 1001 })

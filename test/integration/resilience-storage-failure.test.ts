@@ -9,7 +9,16 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Task } from '../../src-shared/protocol'
 import { connectClient, startBackend, tempDir, waitFor } from '../helpers/backend-process'
 import { startRedis } from '../helpers/redis-server'
-import { allEventsOf, cleanupStack, getJson, health, putTask, updateIds, waitForHealth, xadd } from './resilience-helpers'
+import {
+  allEventsOf,
+  cleanupStack,
+  getJson,
+  health,
+  putTask,
+  updateIds,
+  waitForHealth,
+  xadd,
+} from './resilience-helpers'
 
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
@@ -35,7 +44,9 @@ describe('storage locked by another process', () => {
     const dataDir = cleanup.dir(tempDir())
     const backend = cleanup.backend(await startBackend({ dataDir }))
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
-    expect((await putTask(backend, 'locked-task', { status: 'running', event_id: 'before-lock' })).status).toBe(201)
+    expect(
+      (await putTask(backend, 'locked-task', { status: 'running', event_id: 'before-lock' })).status,
+    ).toBe(201)
 
     const lock = lockDatabase(dataDir)
     const refused = await putTask(backend, 'locked-task', { status: 'failed', event_id: 'rest-during-lock' })
@@ -43,13 +54,20 @@ describe('storage locked by another process', () => {
     expect(refused.body).toMatchObject({ error: { code: 'storage_failed' } })
     lock.release()
 
-    expect((await putTask(backend, 'locked-task', { status: 'completed', event_id: 'after-lock' })).status).toBe(200)
-    expect((await allEventsOf(backend, 'locked-task')).map((e) => e.event_id)).toEqual(['before-lock', 'after-lock'])
+    expect(
+      (await putTask(backend, 'locked-task', { status: 'completed', event_id: 'after-lock' })).status,
+    ).toBe(200)
+    expect((await allEventsOf(backend, 'locked-task')).map((e) => e.event_id)).toEqual([
+      'before-lock',
+      'after-lock',
+    ])
     await waitFor(() => updateIds(client).includes('after-lock'), 'the update after the lock on the client')
     expect(updateIds(client)).toEqual(['before-lock', 'after-lock'])
     expect((await health(backend)).status).toBe('ok')
     // The refused event id was not burnt: a retry of the same update is accepted.
-    expect((await putTask(backend, 'locked-task', { status: 'failed', event_id: 'rest-during-lock' })).status).toBe(200)
+    expect(
+      (await putTask(backend, 'locked-task', { status: 'failed', event_id: 'rest-during-lock' })).status,
+    ).toBe(200)
   })
 
   it('applies a stream entry that arrived while the database was locked, once the lock is gone (no restart)', async () => {
@@ -61,8 +79,17 @@ describe('storage locked by another process', () => {
     const client = cleanup.client(await connectClient(backend.ws, backend.token))
 
     const lock = lockDatabase(dataDir)
-    await xadd(redis.url, { task_id: 'locked-stream', status: 'completed', event_id: 'stream-during-lock', updated_at: '2026-02-02T00:00:00Z' })
-    await waitFor(() => backend.stderr().includes('could not store a batch'), 'the backend hit the lock', 20_000)
+    await xadd(redis.url, {
+      task_id: 'locked-stream',
+      status: 'completed',
+      event_id: 'stream-during-lock',
+      updated_at: '2026-02-02T00:00:00Z',
+    })
+    await waitFor(
+      () => backend.stderr().includes('could not store a batch'),
+      'the backend hit the lock',
+      20_000,
+    )
     lock.release()
 
     // The entry is durable in Redis: one failed commit must not make the backend skip it.
@@ -71,7 +98,10 @@ describe('storage locked by another process', () => {
       'the stream entry that arrived during the lock to be applied after it',
       15_000,
     )
-    expect(await getJson<Task>(backend, '/api/tasks/locked-stream')).toMatchObject({ status: 'completed', last_event_id: 'stream-during-lock' })
+    expect(await getJson<Task>(backend, '/api/tasks/locked-stream')).toMatchObject({
+      status: 'completed',
+      last_event_id: 'stream-during-lock',
+    })
     await waitFor(() => updateIds(client).includes('stream-during-lock'), 'and broadcast')
   })
 })

@@ -40,7 +40,13 @@ describe('stream catch-up across a backend restart', () => {
       const live = cleanup.client(await connectClient(first.ws, first.token))
 
       // Applied live before the stop: must not come back after the restart.
-      const before = { task_id: 'catchup-1', status: 'running', title: 'before the stop', event_id: `${how}-before`, updated_at: '2026-01-01T10:00:00Z' }
+      const before = {
+        task_id: 'catchup-1',
+        status: 'running',
+        title: 'before the stop',
+        event_id: `${how}-before`,
+        updated_at: '2026-01-01T10:00:00Z',
+      }
       await xadd(redis.url, before)
       await waitFor(() => updateIds(live).includes(before.event_id), 'the live XADD reached the client')
       await redisBarrier(redis.url, [live])
@@ -50,16 +56,27 @@ describe('stream catch-up across a backend restart', () => {
       expect(code).toBe(how === 'SIGTERM' ? 0 : null)
 
       // Written while no backend runs: one with full identity, one without event_id/updated_at.
-      const whileDown = { task_id: 'catchup-1', status: 'failed', error: 'boom', event_id: `${how}-while-down`, updated_at: '2026-01-01T10:05:00Z' }
+      const whileDown = {
+        task_id: 'catchup-1',
+        status: 'failed',
+        error: 'boom',
+        event_id: `${how}-while-down`,
+        updated_at: '2026-01-01T10:05:00Z',
+      }
       await xadd(redis.url, whileDown)
-      const anonymousEntryId = await xadd(redis.url, { task_id: 'catchup-2', status: 'completed', output: 'done' })
+      const anonymousEntryId = await xadd(redis.url, {
+        task_id: 'catchup-2',
+        status: 'completed',
+        output: 'done',
+      })
 
       const second = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir }))
       expect((await health(second)).epoch).toBe(epoch)
       const resumed = cleanup.client(await resumeClient(second.ws, second.token, epoch, seq))
       expect(resumed.messages.some((m) => m.type === 'snapshot')).toBe(false)
       await waitFor(
-        () => updateIds(resumed).includes(whileDown.event_id) && updateIds(resumed).includes(anonymousEntryId),
+        () =>
+          updateIds(resumed).includes(whileDown.event_id) && updateIds(resumed).includes(anonymousEntryId),
         'the resumed client got what was XADDed while the backend was down',
         20_000,
       )
@@ -67,12 +84,20 @@ describe('stream catch-up across a backend restart', () => {
       await redisBarrier(redis.url, [resumed])
 
       // Exactly the two new changes, in stream order; the one applied before the stop is not resent.
-      expect(updateIds(resumed).filter((id) => !isBarrier(id))).toEqual([whileDown.event_id, anonymousEntryId])
+      expect(updateIds(resumed).filter((id) => !isBarrier(id))).toEqual([
+        whileDown.event_id,
+        anonymousEntryId,
+      ])
       expect(repeated(updateIds(resumed))).toEqual([])
 
       // Stored: the task state and the history (the first event once, not twice).
       const task1 = await getJson<Task>(second, '/api/tasks/catchup-1')
-      expect(task1).toMatchObject({ status: 'failed', error: 'boom', title: 'before the stop', last_event_id: whileDown.event_id })
+      expect(task1).toMatchObject({
+        status: 'failed',
+        error: 'boom',
+        title: 'before the stop',
+        last_event_id: whileDown.event_id,
+      })
       const history1 = await allEventsOf(second, 'catchup-1')
       expect(history1.map((e) => e.event_id)).toEqual([before.event_id, whileDown.event_id])
 
@@ -89,11 +114,24 @@ describe('stream catch-up across a backend restart', () => {
     const ids: string[] = []
     for (let i = 0; i < 5; i++) {
       ids.push(`fresh-${i}`)
-      await xadd(redis.url, { task_id: `fresh-task-${i % 2}`, status: i % 2 ? 'running' : 'pending', event_id: `fresh-${i}`, updated_at: `2026-01-01T00:00:0${i}Z` })
+      await xadd(redis.url, {
+        task_id: `fresh-task-${i % 2}`,
+        status: i % 2 ? 'running' : 'pending',
+        event_id: `fresh-${i}`,
+        updated_at: `2026-01-01T00:00:0${i}Z`,
+      })
     }
-    const backend = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
-    const client = cleanup.client(await resumeClient(backend.ws, backend.token, (await health(backend)).epoch, 0))
-    await waitFor(() => ids.every((id) => updateIds(client).includes(id)), 'every retained entry applied', 20_000)
+    const backend = cleanup.backend(
+      await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }),
+    )
+    const client = cleanup.client(
+      await resumeClient(backend.ws, backend.token, (await health(backend)).epoch, 0),
+    )
+    await waitFor(
+      () => ids.every((id) => updateIds(client).includes(id)),
+      'every retained entry applied',
+      20_000,
+    )
     await waitForHealth(backend, (h) => h.redis === 'connected', 'redis connected')
     await redisBarrier(redis.url, [client])
     expect(updateIds(client).filter((id) => !isBarrier(id))).toEqual(ids)
@@ -114,7 +152,12 @@ describe('stream catch-up across a backend restart', () => {
       const pipeline = producer.pipeline()
       for (const [i, id] of ids.entries()) {
         // One task per entry: each is a change, so each is broadcast.
-        pipeline.xadd(STREAM, '*', 'data', JSON.stringify({ task_id: `backlog-task-${i}`, status: 'completed', event_id: id }))
+        pipeline.xadd(
+          STREAM,
+          '*',
+          'data',
+          JSON.stringify({ task_id: `backlog-task-${i}`, status: 'completed', event_id: id }),
+        )
       }
       await pipeline.exec()
     } finally {
@@ -138,7 +181,12 @@ describe('stream catch-up across a backend restart', () => {
     await waitForHealth(first, (h) => h.redis === 'connected', 'redis connected')
     expect(await first.stop('SIGTERM')).toBe(0)
 
-    await xadd(redis.url, { task_id: 'subscribed-catchup', status: 'failed', error: 'while away', event_id: 'sub-while-down' })
+    await xadd(redis.url, {
+      task_id: 'subscribed-catchup',
+      status: 'failed',
+      error: 'while away',
+      event_id: 'sub-while-down',
+    })
     // Redis goes away too (its AOF keeps the entry), so the new process cannot catch up before
     // the client has subscribed: the catch-up then has to reach it as a live change.
     await redis.stop()
@@ -146,13 +194,20 @@ describe('stream catch-up across a backend restart', () => {
     expect((await health(second)).redis).toBe('disconnected')
     const client = cleanup.client(await connectClient(second.ws, second.token))
     await redis.start()
-    await waitFor(() => updateIds(client).includes('sub-while-down'), 'the caught-up entry on the subscribed client', 20_000)
+    await waitFor(
+      () => updateIds(client).includes('sub-while-down'),
+      'the caught-up entry on the subscribed client',
+      20_000,
+    )
     expect(client.updates().find((u) => u.event_id === 'sub-while-down')).toMatchObject({
       task_id: 'subscribed-catchup',
       status: 'failed',
       error: 'while away',
       previous_status: null,
     })
-    expect(await getJson<Task>(second, '/api/tasks/subscribed-catchup')).toMatchObject({ status: 'failed', last_event_id: 'sub-while-down' })
+    expect(await getJson<Task>(second, '/api/tasks/subscribed-catchup')).toMatchObject({
+      status: 'failed',
+      last_event_id: 'sub-while-down',
+    })
   })
 })
