@@ -224,6 +224,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'taskpulse-uibench-'))
 const userDataDir = mkdtempSync(join(tmpdir(), 'taskpulse-uibench-chromium-'))
 let be
 let context
+// Ctrl-C: stop the backend we started and remove the temporary folders, then exit.
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, () => {
+    be?.proc.kill('SIGTERM')
+    void context?.close().catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(userDataDir, { recursive: true, force: true })
+    process.exit(130)
+  })
 try {
   be = await startBackend(dataDir)
   log(`backend ${be.url}; seeding ${TASKS} tasks…`)
