@@ -44,6 +44,7 @@ describe('settings store', () => {
     const s = store()
     expect(s.get().backend.mode).toBe('embedded')
     expect(s.warnings()[0]).toMatch(/unreadable.*kept as/)
+    expect(s.view().warnings).toEqual(s.warnings())
     const aside = readdirSync(dir).filter((f) => f.startsWith('settings.json.corrupt-'))
     expect(aside).toHaveLength(1)
     expect(readFileSync(join(dir, aside[0] ?? ''), 'utf8')).toContain('"embe')

@@ -123,6 +123,16 @@ export function createSettingsStore(deps: {
     return { mode: 'embedded', redisUrl: url.toString() }
   }
 
+  const currentWarnings = (): string[] => {
+    const list = [...warnings]
+    if (storageKind() === 'unavailable' && (settings.secrets.redisPassword || settings.secrets.remoteToken)) {
+      list.push(
+        'This system offers no secret store: the Redis password and remote token are saved unencrypted',
+      )
+    }
+    return list
+  }
+
   const view = (): SettingsView => ({
     backend: { ...settings.backend },
     notifications: structuredClone(settings.notifications),
@@ -136,6 +146,7 @@ export function createSettingsStore(deps: {
       redisUrl: Boolean(deps.env.TASKPULSE_REDIS_URL),
       remote: Boolean(deps.env.TASKPULSE_BACKEND_URL),
     },
+    warnings: currentWarnings(),
   })
 
   return {
@@ -185,18 +196,7 @@ export function createSettingsStore(deps: {
       settings = { ...settings, window: bounds }
       save()
     },
-    warnings: () => {
-      const list = [...warnings]
-      if (
-        storageKind() === 'unavailable' &&
-        (settings.secrets.redisPassword || settings.secrets.remoteToken)
-      ) {
-        list.push(
-          'This system offers no secret store: the Redis password and remote token are saved unencrypted',
-        )
-      }
-      return list
-    },
+    warnings: currentWarnings,
     onChange(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

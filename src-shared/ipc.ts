@@ -153,6 +153,9 @@ export interface SettingsView {
   secretStorage: SecretStorageKind
   /** Launch-time environment overrides in force (TASKPULSE_REDIS_URL, TASKPULSE_BACKEND_URL). */
   overrides: { redisUrl: boolean; remote: boolean }
+  /** Things to tell the user: a corrupt settings file kept aside, a secret that no longer decrypts,
+   * secrets saved without an OS secret store. */
+  warnings: string[]
 }
 
 /** What `setSettings()` accepts: any subset; secrets as clear text ('' clears one). */
