@@ -175,9 +175,7 @@ describe('screenshots of each view, light and dark', () => {
         await page.waitForTimeout(120)
       }
       await page.waitForFunction(
-        () =>
-          /events\/s/.test(document.querySelector('.statusbar')?.textContent ?? '') &&
-          !/RTT: —/.test(document.querySelector('.statusbar')!.textContent!),
+        `(() => { const t = document.querySelector('.statusbar')?.textContent ?? ''; return /events\\/s/.test(t) && !/RTT: —/.test(t) })()`,
       )
       await page.waitForTimeout(1100)
       await shoot(page, `agent-monitor-${scheme}`)

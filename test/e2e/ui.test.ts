@@ -94,22 +94,21 @@ describe('live monitor in Chromium', () => {
       }),
     )
     await Promise.all([
+      // Page-side predicates as strings: this project type-checks under Node's lib, not the DOM's.
       monitor.waitForFunction(
-        (rgb) => {
+        `(() => {
           const row = document.querySelector('[data-agent="e2e-agent"]')
-          return (
-            row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === rgb
-          )
-        },
-        FAILED_RGB,
+          return row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === '${FAILED_RGB}'
+        })()`,
+        undefined,
         { polling: 'raf', timeout: 1000 },
       ),
       calendar.waitForFunction(
-        (rgb) => {
+        `(() => {
           const ev = document.querySelector('[data-task-id="e2e-1"]')?.closest('.rbc-event')
-          return !!ev && getComputedStyle(ev).backgroundColor === rgb
-        },
-        FAILED_RGB,
+          return !!ev && getComputedStyle(ev).backgroundColor === '${FAILED_RGB}'
+        })()`,
+        undefined,
         { polling: 'raf', timeout: 1000 },
       ),
     ])
