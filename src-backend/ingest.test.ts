@@ -74,3 +74,26 @@ describe('uuidv7', () => {
     expect(a < b).toBe(true)
   })
 })
+
+describe('ingest', () => {
+  it('keeps Redis events whose commit failed and applies them, with their stream cursor, on retry', async () => {
+    const { createIngest } = await import('./ingest')
+    const { pino } = await import('pino')
+    const applied: { ids: string[]; cursor: string | undefined }[] = []
+    let failNext = 1
+    const store = {
+      apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
+        if (failNext-- > 0) throw new Error('database is locked')
+        applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
+        return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
+      },
+    }
+    const ingest = createIngest({ store: store as never, log: pino({ level: 'silent' }), onChanges: () => {} })
+    ingest.submitInbound([{ source: 'stream', streamId: '5-0', payload: '{"task_id":"a","status":"running","event_id":"s1"}' }])
+    const rest = ingest.submitLocal({ event_id: 'r1', task_id: 'b', updated_at: now.toISOString(), received_at: now.toISOString(), source: 'rest', fields: { status: 'running' } })
+    await expect(rest).rejects.toMatchObject({ code: 'storage_failed' })
+    await expect.poll(() => applied.length, { timeout: 2000 }).toBe(1)
+    expect(applied[0]).toEqual({ ids: ['s1'], cursor: '5-0' })
+    ingest.stop()
+  })
+})

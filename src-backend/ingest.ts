@@ -49,6 +49,9 @@ export function uuidv7(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+/** Inbound events held while storage fails; beyond this the oldest go (a stream re-reads them at restart). */
+const MAX_HELD_INBOUND = 100_000
+
 const TRUNCATION_MARK = (omitted: number) => `\n…[truncated by TaskPulse: ${omitted} bytes omitted]`
 
 /** Cuts text to MAX_TEXT_FIELD_BYTES of UTF-8 on a character boundary and marks the cut. */
@@ -131,6 +134,8 @@ export function createIngest(deps: IngestDeps) {
   const now = deps.now ?? (() => new Date())
   let queue: Pending[] = []
   let scheduled: NodeJS.Immediate | null = null
+  let retryTimer: NodeJS.Timeout | null = null
+  let commitFailures = 0
   let stopped = false
   const loggedReasons = new Set<string>()
   let dropped = 0
@@ -139,7 +144,7 @@ export function createIngest(deps: IngestDeps) {
   let pendingStreamCursor: string | undefined
 
   function schedule(): void {
-    if (!scheduled) scheduled = setImmediate(flush)
+    if (!scheduled && !retryTimer) scheduled = setImmediate(flush)
   }
 
   function flush(): void {
@@ -155,10 +160,25 @@ export function createIngest(deps: IngestDeps) {
         batch.map((p) => p.event),
         streamCursor ? { streamCursor } : {},
       )
+      commitFailures = 0
     } catch (err) {
-      deps.log.error({ err, events: batch.length }, 'could not store a batch of events')
+      commitFailures++
+      deps.log.error({ err, events: batch.length, attempt: commitFailures }, 'could not store a batch of events')
+      // REST/CLI callers get the failure (503) and may retry. Events from Redis have no caller to
+      // retry them and the bus has already read past them: keep them, with their stream cursor,
+      // and try again after a pause (they are idempotent by event_id).
       const failure = Object.assign(new Error('storage failed; the update was not accepted'), { code: 'storage_failed' })
       for (const p of batch) p.reject?.(failure)
+      const inbound = batch.filter((p) => !p.reject)
+      queue = [...inbound, ...queue].slice(-MAX_HELD_INBOUND)
+      pendingStreamCursor ??= streamCursor
+      retryTimer ??= setTimeout(
+        () => {
+          retryTimer = null
+          schedule()
+        },
+        Math.min(50 * 2 ** commitFailures, 5000),
+      )
       return
     }
     const changes: AppliedChange[] = []
@@ -212,7 +232,9 @@ export function createIngest(deps: IngestDeps) {
     /** Applies what is queued and stops accepting. Idempotent. */
     stop(): void {
       if (scheduled) clearImmediate(scheduled)
+      if (retryTimer) clearTimeout(retryTimer)
       scheduled = null
+      retryTimer = null
       flush()
       stopped = true
     },

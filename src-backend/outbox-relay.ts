@@ -27,8 +27,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     while (!stopped) {
       const batch = deps.store.pendingOutbox(batchSize)
       if (batch.length === 0) return
-      const events = batch.map((e) => JSON.parse(e.wire) as Parameters<Bus['publish']>[0][number])
-      await deps.bus.publish(events)
+      await deps.bus.publish(batch.map((e) => e.wire))
       deps.store.ackOutbox(batch.map((e) => e.seq))
     }
   }

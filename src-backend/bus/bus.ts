@@ -29,11 +29,12 @@ export interface Bus {
   /** Starts connecting; resolves at once, without waiting for Redis (which may be down). */
   start(handlers: BusHandlers): Promise<void>
   /**
-   * Publishes locally accepted events: PUBLISH on the channel and XADD (approximate MAXLEN) on the
-   * stream, for each. Resolves once Redis accepted every command; rejects at once when not
-   * connected (the outbox keeps the events and retries).
+   * Publishes locally accepted events, given as their wire JSON (`eventToWire`, as the outbox
+   * stores it): PUBLISH on the channel and XADD (approximate MAXLEN) on the stream, for each.
+   * Resolves once Redis accepted every command; rejects at once when not connected (the outbox
+   * keeps the events and retries).
    */
-  publish(events: readonly TaskEvent[]): Promise<void>
+  publish(payloads: readonly string[]): Promise<void>
   state(): BusState
   /** Idempotent. */
   stop(): Promise<void>

@@ -17,8 +17,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
-import type { TaskEvent } from '../../src-shared/protocol'
-import { eventToWire, type Bus, type BusHandlers, type BusState, type InboundMessage } from './bus'
+import { type Bus, type BusHandlers, type BusState, type InboundMessage } from './bus'
 import { isTlsRedisUrl, redactRedisUrl } from './redis-url'
 
 export interface RedisBusDeps {
@@ -407,16 +406,15 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       })
     },
 
-    async publish(events: readonly TaskEvent[]): Promise<void> {
+    async publish(payloads: readonly string[]): Promise<void> {
       if (stopped) throw new BusError('BUS_STOPPED', 'redis bus was stopped')
-      if (events.length === 0) return
+      if (payloads.length === 0) return
       // Gated on the whole bus, like the outbox relay that retries on 'connected'.
       if (current !== 'connected' || publisher.status !== 'ready') {
         throw new BusError('BUS_DISCONNECTED', `redis is not connected (${safeUrl})`)
       }
       const pipeline = publisher.pipeline()
-      for (const event of events) {
-        const wire = eventToWire(event)
+      for (const wire of payloads) {
         pipeline.publish(channel, wire)
         pipeline.xadd(streamKey, 'MAXLEN', '~', maxLen, '*', 'data', wire)
       }

@@ -138,7 +138,7 @@ describe('redis bus', () => {
       expect(r.states).toEqual(['connected'])
 
       const events = [event('a'), event('b'), event('c')]
-      await bus.publish(events)
+      await publishEvents(bus, events)
       await waitFor(() => seen.length === 3, 'three messages on the channel')
       expect(seen).toEqual(events.map(eventToWire))
 
@@ -157,7 +157,7 @@ describe('redis bus', () => {
       const { bus } = makeBus(redis.url, { ...n, maxLen: 10 })
       await bus.start(recorder())
       await waitFor(() => bus.state() === 'connected', 'bus connected')
-      for (let i = 0; i < 5; i++) await bus.publish(Array.from({ length: 100 }, () => event('trim')))
+      for (let i = 0; i < 5; i++) await publishEvents(bus, Array.from({ length: 100 }, () => event('trim')))
       const raw = track(rawClient(redis.url))
       const len = await raw.xlen(n.stream)
       // Approximate trimming drops whole radix-tree nodes (100 entries each by default).
@@ -168,10 +168,10 @@ describe('redis bus', () => {
 
     it('resolves at once for an empty list and rejects with BUS_DISCONNECTED before start', async () => {
       const { bus } = makeBus(redis.url, names())
-      await expect(bus.publish([event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
+      await expect(publishEvents(bus, [event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
       await bus.start(recorder())
       await waitFor(() => bus.state() === 'connected', 'bus connected')
-      await expect(bus.publish([])).resolves.toBeUndefined()
+      await expect(publishEvents(bus, [])).resolves.toBeUndefined()
     })
   })
 
@@ -267,7 +267,7 @@ describe('redis bus', () => {
       const { bus, lines } = makeBus(redis.url, n)
       await bus.start(r)
       await waitFor(() => bus.state() === 'connected', 'bus connected')
-      await bus.publish([event('before')])
+      await publishEvents(bus, [event('before')])
       await waitFor(() => fromStream(r).length === 1, 'own event read back')
       // The durable cursor stays at '0' here (as if the store had not yet saved it): the reconnect
       // must re-read it and replay from there, so 'before' comes again (the store dedupes it).
@@ -280,7 +280,7 @@ describe('redis bus', () => {
       await waitFor(() => bus.state() === 'disconnected', 'bus disconnected')
       expect(r.states).toEqual(['connected', 'disconnected'])
       const t0 = Date.now()
-      const err = await bus.publish([event('during')]).catch((e: unknown) => e)
+      const err = await publishEvents(bus, [event('during')]).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(BusError)
       expect((err as BusError).code).toBe('BUS_DISCONNECTED')
       expect(Date.now() - t0).toBeLessThan(500)
@@ -304,7 +304,7 @@ describe('redis bus', () => {
 
       await raw.publish(n.channel, 'after-restart')
       await waitFor(() => fromChannel(r).some((m) => m.payload === 'after-restart'), 'resubscribed')
-      await bus.publish([event('after')])
+      await publishEvents(bus, [event('after')])
 
       // One state line each way, however many reconnect attempts failed in between.
       const text = lines.join('')
@@ -324,10 +324,10 @@ describe('redis bus', () => {
       await bus.start(r)
       await sleep(300) // let a few reconnect attempts fail (nothing asserted on time)
       expect(bus.state()).toBe('disconnected')
-      await expect(bus.publish([event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
+      await expect(publishEvents(bus, [event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
       await local.start()
       await waitFor(() => bus.state() === 'connected', 'connected after Redis came up')
-      await bus.publish([event()])
+      await publishEvents(bus, [event()])
       expect(r.states).toEqual(['connected'])
     })
 
@@ -342,7 +342,7 @@ describe('redis bus', () => {
 
       proxy.freeze()
       await waitFor(() => bus.state() === 'disconnected', 'half-open connection detected', 6_000)
-      await expect(bus.publish([event()])).rejects.toBeInstanceOf(BusError)
+      await expect(publishEvents(bus, [event()])).rejects.toBeInstanceOf(BusError)
 
       if (process.env.DUMP_LOGS) console.log(lines.join(''))
       proxy.thaw()
@@ -364,7 +364,7 @@ describe('redis bus', () => {
       await bus.stop()
       expect(bus.state()).toBe('disconnected')
       expect(r.states).toEqual(['connected', 'disconnected'])
-      await expect(bus.publish([event()])).rejects.toMatchObject({ code: 'BUS_STOPPED' })
+      await expect(publishEvents(bus, [event()])).rejects.toMatchObject({ code: 'BUS_STOPPED' })
     })
 
     it('stops cleanly without ever being started', async () => {
@@ -400,7 +400,7 @@ describe('redis bus', () => {
       const { bus, lines } = makeBus(url, names())
       await bus.start(r)
       await waitFor(() => bus.state() === 'connected', 'connected with the password')
-      await bus.publish([event()])
+      await publishEvents(bus, [event()])
       const text = lines.join('')
       expect(text).not.toContain(password)
       expect(text).toContain(`redis://:***@127.0.0.1:${secured.port}`)
@@ -419,7 +419,7 @@ describe('redis bus', () => {
       await sleep(500) // several reconnect attempts (nothing asserted on time)
       expect(bus.state()).toBe('disconnected')
       expect(r.states).toEqual([])
-      await expect(bus.publish([event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
+      await expect(publishEvents(bus, [event()])).rejects.toMatchObject({ code: 'BUS_DISCONNECTED' })
       const text = lines.join('')
       if (process.env.DUMP_LOGS) console.log(lines.join(''))
       expect(text).not.toContain(wrong)
@@ -437,7 +437,7 @@ describe('redis bus', () => {
       await bus.start(r)
       await waitFor(() => bus.state() === 'connected', 'connected over TLS')
       const e = event('tls')
-      await bus.publish([e])
+      await publishEvents(bus, [e])
       await waitFor(
         () => fromStream(r).length === 1 && fromChannel(r).length === 1,
         'own event back over TLS',
@@ -581,4 +581,9 @@ async function startTlsRedis(): Promise<{ port: number; ca: Buffer; close(): Pro
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** The bus publishes wire JSON, as the outbox stores it. */
+function publishEvents(bus: Bus, events: readonly TaskEvent[]): Promise<void> {
+  return bus.publish(events.map(eventToWire))
 }
