@@ -4,6 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, startBackend, type Backend } from '../helpers/backend-process'
 import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
 
+// Page-side code (page.evaluate / waitForFunction) runs in Chromium; the node tsconfig has no DOM
+// lib, and the served CSP forbids evaluating strings, so declare the little of the DOM it uses.
+interface PageElement {
+  textContent: string | null
+}
+declare const document: { querySelector(selector: string): PageElement | null }
+
 const AGENTS = ['claude-refactor', 'gpt-reviewer', 'etl-nightly', 'scraper-03', 'docs-writer', 'test-runner']
 const PROJECTS = ['checkout-web', 'data-pipeline', 'infra', 'docs']
 const TITLES = [
@@ -153,7 +160,7 @@ describe('screenshots of each view, light and dark', () => {
   async function open(b: Backend, scheme: 'light' | 'dark'): Promise<Page> {
     const page = await browser.newPage({ colorScheme: scheme })
     await page.goto(b.ui)
-    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.waitForSelector('.conn-live', { timeout: 20_000 })
     await page.waitForSelector('[data-redis]')
     return page
   }
@@ -174,9 +181,10 @@ describe('screenshots of each view, light and dark', () => {
         })
         await page.waitForTimeout(120)
       }
-      await page.waitForFunction(
-        `(() => { const t = document.querySelector('.statusbar')?.textContent ?? ''; return /events\\/s/.test(t) && !/RTT: —/.test(t) })()`,
-      )
+      await page.waitForFunction(() => {
+        const t = document.querySelector('.statusbar')?.textContent ?? ''
+        return /events\/s/.test(t) && !/RTT: —/.test(t)
+      })
       await page.waitForTimeout(1100)
       await shoot(page, `agent-monitor-${scheme}`)
 
@@ -216,7 +224,7 @@ describe('screenshots of each view, light and dark', () => {
       await page.close()
       const bad = await browser.newPage({ colorScheme: scheme })
       await bad.goto(`${be.url}/#token=wrong-token`)
-      await bad.getByRole('alert').waitFor({ timeout: 10_000 })
+      await bad.getByRole('alert').waitFor({ timeout: 20_000 })
       await shoot(bad, `bad-token-${scheme}`)
       await bad.close()
     })

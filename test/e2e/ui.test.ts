@@ -8,6 +8,16 @@ import { removeDir, startBackend, type Backend } from '../helpers/backend-proces
 import { launchBrowser, type E2EBrowser, type Page } from './browser'
 import type { Task } from '../../src-shared/protocol'
 
+// Page-side code (page.evaluate / waitForFunction) runs in Chromium; the node tsconfig has no DOM
+// lib, and the served CSP forbids evaluating strings, so declare the little of the DOM it uses.
+interface PageElement {
+  getAttribute(name: string): string | null
+  closest(selector: string): PageElement | null
+  textContent: string | null
+}
+declare const document: { querySelector(selector: string): PageElement | null }
+declare function getComputedStyle(el: PageElement): { borderLeftColor: string; backgroundColor: string }
+
 const FAILED_RGB = 'rgb(239, 68, 68)'
 
 async function allTasks(be: Backend): Promise<Task[]> {
@@ -53,7 +63,7 @@ describe('live monitor in Chromium', () => {
     const page = await browser.newPage()
     page.on('pageerror', (e) => pageErrors.push(e.message))
     await page.goto(be.ui)
-    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.waitForSelector('.conn-live', { timeout: 20_000 })
     if (view !== 'Agents') await page.getByRole('button', { name: view, exact: true }).click()
     return page
   }
@@ -61,13 +71,13 @@ describe('live monitor in Chromium', () => {
   it('opens the ui URL with its token, forgets the token from the address, goes live', async () => {
     const page = await browser.newPage()
     await page.goto(be.ui)
-    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.waitForSelector('.conn-live', { timeout: 20_000 })
     expect(page.url()).not.toContain('token=')
     expect(await page.evaluate(() => sessionStorage.getItem('taskpulse.token'))).toBe(be.token)
     await page.waitForSelector('[data-redis="connected"]')
     // A reload keeps working from sessionStorage.
     await page.reload()
-    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.waitForSelector('.conn-live', { timeout: 20_000 })
     await page.close()
   })
 
@@ -94,21 +104,24 @@ describe('live monitor in Chromium', () => {
       }),
     )
     await Promise.all([
-      // Page-side predicates as strings: this project type-checks under Node's lib, not the DOM's.
       monitor.waitForFunction(
-        `(() => {
+        (rgb) => {
           const row = document.querySelector('[data-agent="e2e-agent"]')
-          return row?.getAttribute('data-status') === 'failed' && getComputedStyle(row).borderLeftColor === '${FAILED_RGB}'
-        })()`,
-        undefined,
+          return (
+            !!row &&
+            row.getAttribute('data-status') === 'failed' &&
+            getComputedStyle(row).borderLeftColor === rgb
+          )
+        },
+        FAILED_RGB,
         { polling: 'raf', timeout: 1000 },
       ),
       calendar.waitForFunction(
-        `(() => {
+        (rgb) => {
           const ev = document.querySelector('[data-task-id="e2e-1"]')?.closest('.rbc-event')
-          return !!ev && getComputedStyle(ev).backgroundColor === '${FAILED_RGB}'
-        })()`,
-        undefined,
+          return !!ev && getComputedStyle(ev).backgroundColor === rgb
+        },
+        FAILED_RGB,
         { polling: 'raf', timeout: 1000 },
       ),
     ])
@@ -147,7 +160,7 @@ describe('live monitor in Chromium', () => {
     await page.waitForSelector('[data-task-id="r-29"]')
     const { port, dataDir, token } = be
     await be.stop('SIGTERM')
-    await page.waitForSelector('.conn-reconnecting', { timeout: 10_000 })
+    await page.waitForSelector('.conn-reconnecting', { timeout: 20_000 })
     await new Promise((r) => setTimeout(r, 500))
     be = await startBackend({ redisUrl: redis.url, port, dataDir, token })
     await page.waitForSelector('.conn-live', { timeout: 15_000 })
@@ -155,8 +168,8 @@ describe('live monitor in Chromium', () => {
     producing = false
     await producer
     // Converged: every task the backend holds, with its status, and nothing else.
-    let expected: Record<string, string> = {}
-    let shown: Record<string, string> = {}
+    let expected: Record<string, string>
+    let shown: Record<string, string>
     const deadline = Date.now() + 10_000
     for (;;) {
       expected = Object.fromEntries((await allTasks(be)).map((t) => [t.task_id, t.status]))
@@ -180,13 +193,13 @@ describe('live monitor in Chromium', () => {
     const page = await browser.newPage()
     await page.goto(`${be.url}/#token=not-the-token`)
     const alert = page.getByRole('alert')
-    await alert.waitFor({ timeout: 10_000 })
+    await alert.waitFor({ timeout: 20_000 })
     await expect(alert.textContent()).resolves.toContain('The backend rejected the token')
     await expect(page.locator('.conn-unauthorized').count()).resolves.toBe(1)
     // And a way out: paste the right token.
     await page.locator('input[aria-label="Token"]').fill(be.token)
     await page.getByRole('button', { name: 'Connect' }).click()
-    await page.waitForSelector('.conn-live', { timeout: 10_000 })
+    await page.waitForSelector('.conn-live', { timeout: 20_000 })
     await page.close()
   })
 
