@@ -70,7 +70,7 @@ export function frameOf(json: string): Buffer {
 export function createWsHub(deps: WsHubDeps) {
   const { store, log } = deps
   const maxBuffered = deps.maxBufferedBytes ?? 8 * 1024 * 1024
-  const pageSize = deps.replayPageSize ?? 1000
+  const pageSize = deps.replayPageSize ?? 500
   const maxInvalid = deps.maxInvalidFrames ?? 20
   const clients = new Set<Client>()
   const live = new Set<Client>()
@@ -140,11 +140,15 @@ export function createWsHub(deps: WsHubDeps) {
     c.state = 'catching_up'
     for (;;) {
       if ((c.state as ClientState) === 'closed') return
-      const rows = store.messagesAfter(c.lastSentSeq, pageSize)
+      let rows = store.messagesAfter(c.lastSentSeq, pageSize)
       if (rows.length === 0) {
         goLive(c, 'resumed') // same synchronous step as the empty read: nothing can slip between
         return
       }
+      // A page is bounded in bytes too: history with large outputs must not pile up per client.
+      let bytes = 0
+      const fit = rows.findIndex((r) => (bytes += r.message.length) > maxBuffered / 4)
+      if (fit >= 0) rows = rows.slice(0, Math.max(fit, 1))
       writeRaw(c, Buffer.concat(rows.map((r) => frameOf(r.message))))
       c.lastSentSeq = rows.at(-1)!.seq
       if (c.socket.writableLength > maxBuffered / 2) {
