@@ -51,6 +51,7 @@ let deliveredSeen = 0
 let maxLat = 0
 let duplicates = 0
 let outOfOrder = 0
+let sampleFrameBytes = 0
 let disconnects = 0
 let lastReceipt = 0
 let firstMeasuredSend = 0
@@ -68,6 +69,7 @@ function onUpdate(client, data) {
     n = n * 10 + (c - 48)
   }
   if (n >= totalCount) return true
+  if (sampleFrameBytes === 0) sampleFrameBytes = data.length
   const byte = n >> 3
   const bit = 1 << (n & 7)
   if (client.seen[byte] & bit) {
@@ -312,7 +314,8 @@ const stillArriving = delivered < expected && performance.now() - lastReceipt < 
 const lat = latencies.subarray(0, latN).sort()
 const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : null)
 const round = (x) => (x === null ? null : Math.round(x * 100) / 100)
-const deliveryWindowMs = Math.max(lastReceipt, measureEnd) - firstMeasuredSend
+// The measured updates span measuredCount intervals; a backlog stretches the window to the last receipt.
+const deliveryWindowMs = Math.max((measuredCount * 1000) / cfg.rate, lastReceipt - firstMeasuredSend)
 emit({
   event: 'result',
   clients: clients.length,
@@ -334,6 +337,7 @@ emit({
   mean_ms: round(lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : null),
   deliveries_per_s: Math.round((delivered / deliveryWindowMs) * 1000),
   generator_cpu_pct: round(cpuPct),
+  message_bytes: sampleFrameBytes,
   connect_ms: Math.round(connectMs),
   drain_ms: Math.round(drainMs),
   still_arriving: stillArriving,

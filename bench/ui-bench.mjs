@@ -51,9 +51,24 @@ if (!existsSync(opt.chromium)) {
 
 function startBackend(dataDir) {
   const token = 'bench-' + Math.random().toString(36).slice(2)
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/taskpulse.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--token', token, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const proc = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/taskpulse.js'),
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--token',
+      token,
+      '--log-level',
+      'warn',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   return new Promise((res, rej) => {
     const rl = createInterface({ input: proc.stdout })
     rl.once('line', (line) => res({ ...JSON.parse(line), token, proc }))
@@ -62,7 +77,16 @@ function startBackend(dataDir) {
 }
 
 const STATUSES = ['pending', 'running', 'completed', 'failed']
-const PROJECTS = ['checkout-web', 'data-pipeline', 'infra', 'docs', 'ml-training', 'billing', 'search', 'mobile']
+const PROJECTS = [
+  'checkout-web',
+  'data-pipeline',
+  'infra',
+  'docs',
+  'ml-training',
+  'billing',
+  'search',
+  'mobile',
+]
 
 async function put(be, id, body, agent) {
   const res = await fetch(`${be.url}/api/tasks/${id}`, {
@@ -155,7 +179,8 @@ function printProfile(profile) {
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0)
   log(`profile: ${total.toFixed(0)} ms sampled`)
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`)
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`)
 }
 
 async function summariseTrace(session) {
@@ -170,7 +195,9 @@ async function summariseTrace(session) {
   }
   await session.send('IO.close', { handle: stream })
   const parsed = JSON.parse(text)
-  const events = (Array.isArray(parsed) ? parsed : parsed.traceEvents).filter((e) => e.ph === 'X' && typeof e.dur === 'number')
+  const events = (Array.isArray(parsed) ? parsed : parsed.traceEvents).filter(
+    (e) => e.ph === 'X' && typeof e.dur === 'number',
+  )
   const byThread = new Map()
   for (const e of events) {
     const k = `${e.pid}:${e.tid}`
@@ -190,7 +217,9 @@ async function summariseTrace(session) {
   const inLong = new Map()
   let longCount = 0
   for (const t of tasks) {
-    const kids = list.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask')
+    const kids = list.filter(
+      (e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask',
+    )
     const long = t.dur > 50_000
     if (long) longCount++
     for (const e of kids) {
@@ -200,7 +229,12 @@ async function summariseTrace(session) {
   }
   const busy = tasks.reduce((a, t) => a + t.dur / 1000, 0)
   log(`trace: ${tasks.length} tasks, ${busy.toFixed(0)} ms busy, ${longCount} over 50 ms`)
-  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(0)}ms`).join(', ')
+  const top = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}ms`)
+      .join(', ')
   log(`  all (nested, overlapping): ${top(total)}`)
   log(`  inside long tasks: ${top(inLong)}`)
 }
@@ -214,7 +248,8 @@ async function quietWait(maxS) {
   const limit = cpus().length * 0.75
   const t0 = Date.now()
   while (loadavg()[0] > limit && Date.now() - t0 < maxS * 1000) {
-    if (Date.now() - t0 < 1000) log(`waiting up to ${maxS} s for load < ${limit} (now ${loadavg()[0].toFixed(2)})`)
+    if (Date.now() - t0 < 1000)
+      log(`waiting up to ${maxS} s for load < ${limit} (now ${loadavg()[0].toFixed(2)})`)
     await new Promise((r) => setTimeout(r, 2000))
   }
   return +loadavg()[0].toFixed(2)
@@ -243,19 +278,37 @@ try {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: opt.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1600, height: 1000 },
   })
   const page = await context.newPage()
   await page.addInitScript(PROBE)
   const navStart = Date.now()
   await page.goto(be.ui)
-  await page.waitForFunction(() => window.__uiBench.renderedAt !== null, null, { timeout: 60_000, polling: 50 })
+  await page.waitForFunction(() => window.__uiBench.renderedAt !== null, null, {
+    timeout: 60_000,
+    polling: 50,
+  })
   const initial = await page.evaluate(() => {
     const p = window.__uiBench
-    return { snapshotToRenderMs: p.renderedAt - p.snapshotAt, loadToRenderMs: p.renderedAt, snapshotAt: p.snapshotAt }
+    return {
+      snapshotToRenderMs: p.renderedAt - p.snapshotAt,
+      loadToRenderMs: p.renderedAt,
+      snapshotAt: p.snapshotAt,
+    }
   })
-  log(`initial render ${initial.snapshotToRenderMs.toFixed(0)} ms after the snapshot (page load → rendered ${initial.loadToRenderMs.toFixed(0)} ms, wall ${Date.now() - navStart} ms)`)
+  log(
+    `initial render ${initial.snapshotToRenderMs.toFixed(0)} ms after the snapshot (page load → rendered ${initial.loadToRenderMs.toFixed(0)} ms, wall ${Date.now() - navStart} ms)`,
+  )
   // Let the initial load settle, then mark where "after the initial load" begins.
   await page.waitForTimeout(1000)
   const loadDoneAt = await page.evaluate(() => performance.now())
@@ -270,7 +323,10 @@ try {
   let tracer = null
   if (opt.trace) {
     tracer = await context.newCDPSession(page)
-    await tracer.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReturnAsStream' })
+    await tracer.send('Tracing.start', {
+      categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
+      transferMode: 'ReturnAsStream',
+    })
   }
   log(`updating ${RATE}/s for ${SECONDS} s…`)
   const total = RATE * SECONDS
@@ -321,11 +377,23 @@ try {
     send_seconds: +sendSeconds.toFixed(2),
     updates_measured: sorted.length,
     updates_not_seen_in_dom: r.pendingUnseen,
-    latency_ms: { p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: sorted.length ? +sorted.at(-1).toFixed(2) : null },
+    latency_ms: {
+      p50: pct(sorted, 50),
+      p95: pct(sorted, 95),
+      p99: pct(sorted, 99),
+      max: sorted.length ? +sorted.at(-1).toFixed(2) : null,
+    },
     initial_render_ms: +initial.snapshotToRenderMs.toFixed(1),
     page_load_to_render_ms: +initial.loadToRenderMs.toFixed(1),
-    long_tasks_initial: { count: r.longInitial.length, max_ms: r.longInitial.length ? Math.max(...r.longInitial) : 0 },
-    long_tasks_after_load: { count: r.longAfter.length, max_ms: r.longAfter.length ? Math.max(...r.longAfter) : 0, durations_ms: r.longAfter },
+    long_tasks_initial: {
+      count: r.longInitial.length,
+      max_ms: r.longInitial.length ? Math.max(...r.longInitial) : 0,
+    },
+    long_tasks_after_load: {
+      count: r.longAfter.length,
+      max_ms: r.longAfter.length ? Math.max(...r.longAfter) : 0,
+      durations_ms: r.longAfter,
+    },
     seed_seconds: +seedS.toFixed(1),
     load_avg_1m: { start: loadAtStart, end: +loadavg()[0].toFixed(2) },
     cores: cpus().length,
