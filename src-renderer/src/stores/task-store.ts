@@ -11,7 +11,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { StatusCounts, Task, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
 import { addToBucket, type BucketCounts } from './time-buckets'
-import { placementDayKey } from './placement'
+import { localDayKey, placeTask, placementDayKey } from './placement'
 import { emptyCounts } from './statuses'
 
 /** Key of tasks without an assignee or without a project. */
@@ -58,6 +58,10 @@ export interface TaskStoreState {
   projectKeys: readonly string[]
   /** Local day (YYYY-MM-DD) of each task's calendar placement → task ids. Mutated; see daysRev. */
   days: ReadonlyMap<string, ReadonlySet<string>>
+  /** Ids of tasks whose placement may reach past the end of the day they are indexed under
+   * (a running run window ends "now"; a multi-day run or schedule): the calendar adds them to a
+   * range that starts after their day. Mutated with `days`; see daysRev. */
+  spanning: ReadonlySet<string>
   daysRev: number
   /** Last applied change cursor; updates at or below it are duplicates and ignored. */
   seq: number
@@ -118,6 +122,7 @@ export function createTaskStore(): TaskStore {
   let projects = new Map<string, ProjectEntry>()
   let projectFailed = new Map<string, Set<string>>()
   let days = new Map<string, Set<string>>()
+  let spanning = new Set<string>()
 
   // Per batch bookkeeping.
   let dirtyAgents = new Set<string>()
@@ -161,6 +166,7 @@ export function createTaskStore(): TaskStore {
     projectFailed.get(p)?.delete(t.task_id)
     dirtyProjects.add(p)
     const dk = placementDayKey(t)
+    spanning.delete(t.task_id)
     const day = days.get(dk)
     if (day) {
       day.delete(t.task_id)
@@ -216,7 +222,13 @@ export function createTaskStore(): TaskStore {
     if (t.status === 'failed') projectFailed.get(p)!.add(t.task_id)
     dirtyProjects.add(p)
 
-    const dk = placementDayKey(t)
+    const placed = placeTask(t, 0)
+    const dk = localDayKey(placed.startMs)
+    if (
+      (placed.basis === 'run' && t.status === 'running' && !t.finished_at) ||
+      localDayKey(placed.endMs - 1) !== dk
+    )
+      spanning.add(t.task_id)
     let day = days.get(dk)
     if (!day) {
       day = new Set()
@@ -302,6 +314,7 @@ export function createTaskStore(): TaskStore {
     projects = new Map()
     projectFailed = new Map()
     days = new Map()
+    spanning = new Set()
   }
 
   function loadSnapshot(list: readonly Task[]): void {
@@ -327,6 +340,7 @@ export function createTaskStore(): TaskStore {
     projects,
     projectKeys: [],
     days,
+    spanning,
     daysRev: 0,
     seq: 0,
     synced: false,
@@ -376,6 +390,7 @@ export function createTaskStore(): TaskStore {
         projects,
         projectKeys: membershipChanged ? sortKeys(projects) : s.projectKeys,
         days,
+        spanning,
         daysRev: daysChanged ? s.daysRev + 1 : s.daysRev,
         seq,
         synced,
@@ -394,6 +409,7 @@ export function createTaskStore(): TaskStore {
         projects,
         projectKeys: [],
         days,
+        spanning,
         daysRev: 0,
         seq: 0,
         synced: false,

@@ -100,7 +100,7 @@ export function CalendarView() {
   const range = useMemo(() => visibleRange(view, date), [view, date])
   const events = useMemo(() => {
     const s = tasks.getState()
-    return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now)
+    return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now, s.spanning)
     // The revision numbers are the triggers: the store mutates its maps in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [daysRev, version, range, now, tasks])

@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest'
-import { render } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { cleanup, render } from '@testing-library/react'
 import { eventsInRange, EVENT_TEXT } from './calendar-events'
 import { createTaskStore } from '../../stores/task-store'
-import { makeTask } from '../../test-utils/fake-socket'
+import { makeTask, updateMsg } from '../../test-utils/fake-socket'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { StatusBadge } from '../../components/StatusBadge'
+import { makeParts, withParts } from '../../test-utils/parts'
+import { CalendarView } from './Calendar'
 
 describe('calendar events', () => {
   it('collects the tasks placed in the visible range, with status and icon', () => {
@@ -42,6 +44,127 @@ describe('calendar events', () => {
     const deploy = ev.find((e) => e.id === 'in')!
     expect(deploy).toMatchObject({ title: '✕ Deploy', status: 'failed', basis: 'scheduled' })
     expect(ev.find((e) => e.id === 'run')!.basis).toBe('run')
+  })
+})
+
+describe('multi-day runs that began before the visible range', () => {
+  afterEach(() => {
+    cleanup()
+    vi.useRealTimers()
+  })
+  const at = (...a: [number, number, number, number?]) => new Date(a[0], a[1], a[2], a[3] ?? 0).getTime()
+  const iso = (ms: number) => new Date(ms).toISOString()
+  // The week of Sunday 1 – Saturday 7 November 2026 (local time).
+  const from = at(2026, 10, 1)
+  const to = at(2026, 10, 7, 23) + 59 * 60_000
+  /** Does the event cover some part of local day `d` (its [00:00, 24:00))? */
+  const onDay = (e: { start: Date; end: Date }, day: number) =>
+    e.start.getTime() < at(2026, 10, day + 1) && e.end.getTime() > at(2026, 10, day)
+
+  function storeWith(tasks: ReturnType<typeof makeTask>[]) {
+    const store = createTaskStore()
+    store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    return store
+  }
+
+  it('shows a run that started before the range, clipped, in every visible day it spans', () => {
+    const store = storeWith([
+      makeTask({
+        task_id: 'long',
+        status: 'completed',
+        started_at: iso(at(2026, 9, 29, 20)),
+        finished_at: iso(at(2026, 10, 3, 10)),
+        updated_at: iso(at(2026, 10, 3, 10)),
+      }),
+      // Ended before the range: not shown.
+      makeTask({
+        task_id: 'before',
+        status: 'failed',
+        started_at: iso(at(2026, 9, 28, 20)),
+        finished_at: iso(at(2026, 9, 30, 10)),
+        updated_at: iso(at(2026, 9, 30, 10)),
+      }),
+      // Still running since last month: reaches "now" (5 November, noon).
+      makeTask({
+        task_id: 'stuck',
+        status: 'running',
+        started_at: iso(at(2026, 9, 20, 8)),
+        updated_at: iso(at(2026, 9, 20, 8)),
+      }),
+      // A schedule across the range start.
+      makeTask({
+        task_id: 'sched',
+        scheduled_at: iso(at(2026, 9, 31, 22)),
+        due_at: iso(at(2026, 10, 1, 6)),
+      }),
+    ])
+    const s = store.getState()
+    const ev = eventsInRange(s.days, s.tasks, from, to, at(2026, 10, 5, 12), s.spanning)
+    const byId = new Map(ev.map((e) => [e.id, e]))
+    expect([...byId.keys()].sort()).toEqual(['long', 'sched', 'stuck'])
+    expect(ev).toHaveLength(3)
+
+    const long = byId.get('long')!
+    expect(long.start.getTime()).toBe(from)
+    expect(long.end.getTime()).toBe(at(2026, 10, 3, 10))
+    expect([1, 2, 3, 4, 5, 6, 7].filter((d) => onDay(long, d))).toEqual([1, 2, 3])
+    expect(long).toMatchObject({ status: 'completed', basis: 'run' })
+
+    const stuck = byId.get('stuck')!
+    expect(stuck.start.getTime()).toBe(from)
+    expect([1, 2, 3, 4, 5, 6, 7].filter((d) => onDay(stuck, d))).toEqual([1, 2, 3, 4, 5])
+
+    expect([1, 2, 3].filter((d) => onDay(byId.get('sched')!, d))).toEqual([1])
+    expect(byId.get('sched')!.basis).toBe('scheduled')
+  })
+
+  it('keeps the spanning index current: a run that finishes the day it started leaves it', () => {
+    const store = storeWith([
+      makeTask({
+        task_id: 'r',
+        status: 'running',
+        started_at: iso(at(2026, 9, 31, 9)),
+        updated_at: iso(at(2026, 9, 31, 9)),
+      }),
+    ])
+    expect([...store.getState().spanning]).toEqual(['r'])
+    const done = makeTask({
+      task_id: 'r',
+      status: 'completed',
+      started_at: iso(at(2026, 9, 31, 9)),
+      finished_at: iso(at(2026, 9, 31, 11)),
+      updated_at: iso(at(2026, 9, 31, 11)),
+    })
+    store.getState().applyBatch([{ kind: 'update', msg: updateMsg(done, 2, 'running') }])
+    const s = store.getState()
+    expect(s.spanning.size).toBe(0)
+    expect(eventsInRange(s.days, s.tasks, from, to, at(2026, 10, 5), s.spanning)).toEqual([])
+  })
+
+  it('the calendar view draws it in the visible week', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date(2026, 10, 4, 12))
+    const parts = makeParts()
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [
+          makeTask({
+            task_id: 'stuck',
+            title: 'Long migration',
+            status: 'running',
+            started_at: iso(at(2026, 9, 20, 8)),
+            updated_at: iso(at(2026, 9, 20, 8)),
+          }),
+        ],
+      },
+    ])
+    const { container, findByRole } = render(withParts(parts, <CalendarView />))
+    ;(await findByRole('button', { name: 'Week' })).click()
+    await vi.waitFor(() =>
+      expect(container.querySelectorAll('[data-task-id="stuck"]').length).toBeGreaterThan(0),
+    )
   })
 })
 
