@@ -111,4 +111,96 @@ describe('agent monitor', () => {
     fireEvent.click(document.querySelector('[data-task-id="t1"]')!)
     expect(parts.ui.getState().selectedTaskId).toBe('t1')
   })
+
+  describe('task list scroll position', () => {
+    const newer = (i: number) =>
+      makeTask({
+        task_id: `new${i}`,
+        title: `New ${i}`,
+        assignee: 'agent-0',
+        status: 'running',
+        updated_at: new Date(Date.now() + 60_000 + i).toISOString(),
+      })
+    function scrollTo(el: HTMLElement, top: number) {
+      el.scrollTop = top
+      fireEvent.scroll(el)
+    }
+    const firstShown = (el: HTMLElement) => Math.floor(el.scrollTop / 40)
+
+    it('stays on the rows the user is reading when new rows land above them', () => {
+      const { parts } = setup(100)
+      const list = screen.getByTestId('task-list')
+      scrollTo(list, 2000)
+      const order = () => parts.tasks.getState().order
+      const reading = order()[firstShown(list)]
+      expect(reading).toBe('t50')
+      act(() => {
+        parts.tasks
+          .getState()
+          .applyBatch([1, 2, 3].map((i) => ({ kind: 'update', msg: updateMsg(newer(i), 10 + i) })))
+      })
+      expect(list.scrollTop).toBe(2000 + 3 * 40)
+      expect(order()[firstShown(list)]).toBe('t50')
+      // An update that moves a row from below the screen to the top shifts the rows on screen too.
+      act(() => {
+        parts.tasks.getState().applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              {
+                ...parts.tasks.getState().tasks.get('t90')!,
+                updated_at: new Date(Date.now() + 120_000).toISOString(),
+              },
+              20,
+            ),
+          },
+        ])
+      })
+      expect(list.scrollTop).toBe(2000 + 4 * 40)
+      expect(order()[firstShown(list)]).toBe('t50')
+      // The row being read is itself updated and moves to the top: the next one holds still.
+      const next = order()[firstShown(list) + 1]
+      act(() => {
+        parts.tasks.getState().applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              {
+                ...parts.tasks.getState().tasks.get('t50')!,
+                status: 'failed',
+                updated_at: new Date(Date.now() + 180_000).toISOString(),
+              },
+              21,
+            ),
+          },
+        ])
+      })
+      expect(order()[firstShown(list) + 1]).toBe(next)
+    })
+
+    it('follows the newest rows when at the top', () => {
+      const { parts } = setup(100)
+      const list = screen.getByTestId('task-list')
+      scrollTo(list, 0)
+      act(() => {
+        parts.tasks
+          .getState()
+          .applyBatch([1, 2].map((i) => ({ kind: 'update', msg: updateMsg(newer(i), 10 + i) })))
+      })
+      expect(list.scrollTop).toBe(0)
+      expect(
+        document.querySelector('[data-testid="task-list"] [data-task-id]')!.getAttribute('data-task-id'),
+      ).toBe('new2')
+    })
+
+    it('does not hold a position across a filter change', () => {
+      const { parts } = setup(100)
+      const list = screen.getByTestId('task-list')
+      scrollTo(list, 2000)
+      act(() => {
+        parts.ui.getState().setSearch('Task 9')
+      })
+      expect(list.scrollTop).toBe(2000)
+    })
+  })
 })

@@ -1,9 +1,9 @@
 // The agent monitor: one row per agent (assignee; unassigned tasks get their own row) and, beside
 // it, every task by last update. Both lists are virtualised, so 10,000 tasks cost the DOM of the
 // rows on screen.
-import { useMemo, useRef, type ReactNode } from 'react'
+import { useCallback, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
-import type { TaskStatus } from '../../../../src-shared/protocol'
+import type { Task, TaskStatus } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { STATUSES } from '../../stores/statuses'
 import { useParts, useTasks, useUi } from '../../stores/context'
@@ -157,6 +157,23 @@ function AgentList() {
   )
 }
 
+/** Where the user is in the task list: the rows on screen (and the task each showed), so rows
+ * inserted or removed above them can be compensated. Null when at the top (follow new rows). */
+interface ScrollAnchor {
+  scrollTop: number
+  filter: object
+  rows: { id: string; index: number; task: Task | undefined }[]
+}
+
+/** Index of `id` in `rows`, searched outward from where it was (it moves by a few rows a frame). */
+export function findNear(rows: readonly string[], id: string, hint: number, reach = 64): number {
+  for (let d = 0; d <= reach; d++) {
+    if (rows[hint + d] === id) return hint + d
+    if (d > 0 && rows[hint - d] === id) return hint - d
+  }
+  return rows.indexOf(id)
+}
+
 function TaskList() {
   const { tasks } = useParts()
   const f = useFilter()
@@ -175,12 +192,59 @@ function TaskList() {
     estimateSize: () => TASK_ROW_PX,
     overscan: 8,
   })
+
+  // Newest first means new rows land above the ones a scrolled-down reader is looking at. Keep
+  // those rows where they are on screen (move scrollTop by the rows inserted or removed above);
+  // at the top, follow the newest instead. The browser's own scroll anchoring is off for this
+  // list (overflow-anchor) so the two never fight.
+  const anchor = useRef<ScrollAnchor | null>(null)
+  const current = useRef({ rows: ids.rows, f })
+  current.current = { rows: ids.rows, f }
+  const record = useCallback(() => {
+    const el = parentRef.current
+    if (!el) return
+    const top = el.scrollTop
+    if (top <= 0) {
+      anchor.current = null
+      return
+    }
+    const { rows, f: filter } = current.current
+    const first = Math.floor(top / TASK_ROW_PX)
+    const last = Math.min(rows.length, first + Math.ceil(el.clientHeight / TASK_ROW_PX) + 1)
+    const byId = tasks.getState().tasks
+    const onScreen: ScrollAnchor['rows'] = []
+    for (let i = first; i < last; i++) onScreen.push({ id: rows[i]!, index: i, task: byId.get(rows[i]!) })
+    anchor.current = { scrollTop: top, filter, rows: onScreen }
+  }, [tasks])
+  useLayoutEffect(() => {
+    const el = parentRef.current
+    const a = anchor.current
+    if (el && a && a.filter === f && el.scrollTop === a.scrollTop) {
+      const byId = tasks.getState().tasks
+      for (const r of a.rows) {
+        // A row whose task changed has moved to the top itself: anchor on one that did not.
+        if (byId.get(r.id) !== r.task) continue
+        const now = findNear(ids.rows, r.id, r.index)
+        if (now < 0) continue
+        if (now !== r.index) el.scrollTop = Math.max(0, a.scrollTop + (now - r.index) * TASK_ROW_PX)
+        break
+      }
+    }
+    record()
+  }, [ids, f, tasks, record])
+
   return (
     <section className="pane tasks-pane" aria-label="Tasks">
       <h2 className="pane-title">
         Tasks <span className="pane-count">{ids.rows.length.toLocaleString()}</span>
       </h2>
-      <div ref={parentRef} className="scroller" data-testid="task-list">
+      <div
+        ref={parentRef}
+        className="scroller"
+        data-testid="task-list"
+        style={{ overflowAnchor: 'none' }}
+        onScroll={record}
+      >
         {ids.rows.length === 0 ? <p className="muted pad">No task matches the filters.</p> : null}
         <VirtualRows v={v} keyOf={(i) => ids.rows[i]!} className="task-slot">
           {(i) => <TaskRow id={ids.rows[i]!} />}
