@@ -1,15 +1,27 @@
-// Settings placeholder: shows where the UI is connected. Desktop settings (backend mode, Redis,
-// notifications) are edited in the desktop shell; in a browser a new token can be pasted here.
-import { useState } from 'react'
+// Settings. In the desktop app (window.desktop present) it edits everything the shell exposes:
+// backend mode, Redis, remote server, notification rules, do-not-disturb, tray and login, with the
+// backend's status (DesktopSettings). Everywhere it shows where the UI is connected; in a plain
+// browser a new token can be pasted here.
+import { useMemo, useState } from 'react'
 import { useParts, useStatus } from '../../stores/context'
+import { DesktopSettings } from './DesktopSettings'
+import { desktopApi } from './settings-form'
+import './Settings.css'
 
 export function Settings() {
   const { connection } = useParts()
   const health = useStatus((s) => s.health)
   const c = connection.current()
   const [token, setToken] = useState('')
+  const desktop = useMemo(() => desktopApi(), [])
   return (
-    <section className="settings" aria-label="Settings">
+    <section className={`settings${desktop ? ' settings-desktop' : ''}`} aria-label="Settings">
+      {desktop ? (
+        <>
+          <h1 className="settings-title">Settings</h1>
+          <DesktopSettings api={desktop} />
+        </>
+      ) : null}
       <h2>Connection</h2>
       <dl className="fields">
         <dt>Backend</dt>
@@ -49,7 +61,7 @@ export function Settings() {
             Connect
           </button>
         </form>
-      ) : (
+      ) : desktop ? null : (
         <p className="muted">
           Backend mode, Redis URL and notification rules are set in the desktop app's settings.
         </p>
