@@ -7,6 +7,7 @@
 // Prints JSON lines on stdout: connected, measure-start, measure-end, result. Each update carries
 // its sequence number in `event_id` ("bq" + 9 digits) and its send time in `output`; a client finds
 // the number with one Buffer.indexOf, without parsing the JSON, so the generator stays cheap.
+import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -52,6 +53,9 @@ let maxLat = 0
 let duplicates = 0
 let outOfOrder = 0
 let sampleFrameBytes = 0
+// cfg.traceFile: every measured latency of the first client, [n, send ms, latency ms], for finding spikes.
+const trace = cfg.traceFile ? [] : null
+let traceClient = null
 let disconnects = 0
 let lastReceipt = 0
 let firstMeasuredSend = 0
@@ -82,6 +86,7 @@ function onUpdate(client, data) {
   recvCount[n]++
   if (n >= warmupCount) {
     const lat = now - sendAt[n]
+    if (trace && client === traceClient) trace.push([n, Math.round(sendAt[n]), Math.round(lat * 1000) / 1000])
     delivered++
     lastReceipt = now
     if (lat > maxLat) maxLat = lat
@@ -283,6 +288,7 @@ try {
   process.exit(2)
 }
 const connectMs = performance.now() - tConnect
+traceClient = clients[0]
 emit({ event: 'connected', clients: clients.length, ms: Math.round(connectMs) })
 await sleep(200)
 
@@ -342,6 +348,7 @@ emit({
   drain_ms: Math.round(drainMs),
   still_arriving: stillArriving,
 })
+if (trace) writeFileSync(cfg.traceFile, JSON.stringify(trace))
 for (const c of clients) c.ws?.close()
 await sender.close().catch(() => {})
 process.exit(0)

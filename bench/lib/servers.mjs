@@ -59,8 +59,11 @@ export function readReadyLine(child, timeoutMs, what) {
   })
 }
 
+/** The taskpulse entry under test; TASKPULSE_BENCH_BIN points at another build (before/after comparisons). */
+const TASKPULSE_BIN = process.env.TASKPULSE_BENCH_BIN ?? 'bin/taskpulse.js'
+
 export function taskpulseBuilt() {
-  return existsSync(join(ROOT, 'out', 'backend', 'cli.js'))
+  return process.env.TASKPULSE_BENCH_BIN ? existsSync(TASKPULSE_BIN) : existsSync(join(ROOT, 'out', 'backend', 'cli.js'))
 }
 
 /**
@@ -75,7 +78,7 @@ export async function startServer(name, redisUrl, { logDir, cpuProfDir = null })
   if (name === 'taskpulse') {
     if (!taskpulseBuilt()) throw new Error('taskpulse is not built: run `npm run build` first')
     args = [
-      'bin/taskpulse.js',
+      TASKPULSE_BIN,
       'serve',
       '--port',
       '0',
