@@ -32,7 +32,7 @@ function isTyping(el: Element | null): boolean {
 }
 
 export function App() {
-  const { ui } = useParts()
+  const { ui, connection } = useParts()
   const view = useUi((s) => s.view)
   const conn = useStatus((s) => s.conn.status)
   const searchRef = useRef<HTMLInputElement>(null)
@@ -65,7 +65,9 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey)
   }, [ui])
 
-  const gated = conn === 'unauthorized' || conn === 'no-token'
+  // In the desktop app the way out of a refused token is the Settings view: keep it reachable.
+  const gated =
+    (conn === 'unauthorized' || conn === 'no-token') && !(connection.isDesktop && view === 'settings')
   return (
     <div className="app">
       <header className="topbar">
@@ -131,7 +133,7 @@ function SearchBox({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | 
 
 /** Instead of a blank page: says why there is no connection and how to get one. */
 function AuthGate() {
-  const { connection } = useParts()
+  const { connection, ui } = useParts()
   const conn = useStatus((s) => s.conn)
   const [token, setToken] = useState('')
   const rejected = conn.status === 'unauthorized'
@@ -143,12 +145,21 @@ function AuthGate() {
           ? `${connection.current()?.url ?? 'The backend'} answered 401 Unauthorized: the token this page holds is not the backend's token.`
           : 'This page was opened without a token, so it cannot read tasks from the backend.'}
       </p>
-      <p>
-        Open the <code>ui</code> URL that <code>taskpulse serve</code> prints in its ready line (it ends in{' '}
-        <code>#token=…</code>), or paste the token (the <code>--token</code> value or{' '}
-        <code>TASKPULSE_TOKEN</code>):
-      </p>
       {connection.isDesktop ? null : (
+        <p>
+          Open the <code>ui</code> URL that <code>taskpulse serve</code> prints in its ready line (it ends in{' '}
+          <code>#token=…</code>), or paste the token (the <code>--token</code> value or{' '}
+          <code>TASKPULSE_TOKEN</code>):
+        </p>
+      )}
+      {connection.isDesktop ? (
+        <p>
+          <button type="button" className="btn" onClick={() => ui.getState().setView('settings')}>
+            Open Settings
+          </button>{' '}
+          to change the backend: mode, remote server and token.
+        </p>
+      ) : (
         <form
           className="token-form"
           onSubmit={(e) => {

@@ -677,12 +677,12 @@ function DoNotDisturb({
       <p className="ds-dnd-state" role="status" aria-live="polite" data-paused={paused ? 'yes' : 'no'}>
         {paused ? (
           <>
-            <span aria-hidden="true">⏸ </span>
+            <span aria-hidden="true">‖ </span>
             {paused}
           </>
         ) : (
           <>
-            <span aria-hidden="true">🔔 </span>Notifications are on
+            <span aria-hidden="true">✓ </span>Notifications are on
           </>
         )}
       </p>

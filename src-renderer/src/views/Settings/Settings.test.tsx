@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { Settings } from './Settings'
+import { App } from '../../App'
 import { makeParts, withParts } from '../../test-utils/parts'
 import { createFakeDesktop, defaultView, type FakeDesktop } from './fake-desktop'
 import { draftFrom, parseNames, patchFrom, tokenForTest, validate } from './settings-form'
@@ -277,6 +278,24 @@ describe('desktop settings view', () => {
       (await screen.findByText(/Could not read the desktop settings/)).closest('[role="alert"]'),
     ).toBeTruthy()
     expect(screen.getByText(/sender not allowed/)).toBeTruthy()
+  })
+
+  it('in the desktop app a refused token leads to Settings instead of a dead end', async () => {
+    const fake = createFakeDesktop(
+      defaultView({ backend: { mode: 'remote', redisUrl: '', remoteUrl: 'https://pulse.example.com' } }),
+    )
+    w.desktop = fake
+    const parts = makeParts()
+    parts.connection.isDesktop = true
+    act(() => parts.status.getState().dispatch({ type: 'auth_rejected', at: Date.now(), message: '401' }))
+    render(withParts(parts, <App />))
+    expect(screen.getByRole('heading', { name: 'The backend rejected the token' })).toBeTruthy()
+    fireEvent.click(screen.getByRole('button', { name: 'Open Settings' }))
+    await screen.findByRole('form', { name: 'Desktop settings' })
+    type('Token', 'fixed-token')
+    save()
+    await screen.findByText(/^Saved/)
+    expect(fake.patches).toEqual([{ secrets: { remoteToken: 'fixed-token' } }])
   })
 
   it('in a plain browser keeps the token form and shows no desktop settings', async () => {
