@@ -17,6 +17,7 @@ interface PageWindow {
   __emitBackend?: (s: unknown) => void
 }
 declare const window: PageWindow
+declare const document: { activeElement: { textContent: string | null } | null }
 
 interface FakeInit {
   url: string
