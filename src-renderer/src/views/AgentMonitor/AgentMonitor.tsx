@@ -198,8 +198,8 @@ function TaskList() {
   // at the top, follow the newest instead. The browser's own scroll anchoring is off for this
   // list (overflow-anchor) so the two never fight.
   const anchor = useRef<ScrollAnchor | null>(null)
+  /** What the DOM shows since the last commit (the scroll handler reads it). */
   const current = useRef({ rows: ids.rows, f })
-  current.current = { rows: ids.rows, f }
   const record = useCallback(() => {
     const el = parentRef.current
     if (!el) return
@@ -230,6 +230,7 @@ function TaskList() {
         break
       }
     }
+    current.current = { rows: ids.rows, f }
     record()
   }, [ids, f, tasks, record])
 

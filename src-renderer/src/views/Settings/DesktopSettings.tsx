@@ -46,22 +46,27 @@ export function DesktopSettings({ api }: { api: DesktopApi }) {
   const dirtyRef = useRef(false)
 
   const load = useCallback(
-    async (resetDraft: boolean) => {
-      const r = await call(() => api.getSettings())
-      if (!r.ok) {
-        setLoadError(r.error)
-        return
-      }
-      setLoadError(null)
-      setView(r.value)
-      if (resetDraft) setDraft(draftFrom(r.value))
-    },
+    (resetDraft: boolean) =>
+      call(() => api.getSettings()).then((r) => {
+        if (!r.ok) {
+          setLoadError(r.error)
+          return
+        }
+        setLoadError(null)
+        setView(r.value)
+        if (resetDraft) setDraft(draftFrom(r.value))
+      }),
     [api],
   )
 
   useEffect(() => {
-    void load(true)
     let alive = true
+    void call(() => api.getSettings()).then((r) => {
+      if (!alive) return
+      if (!r.ok) return setLoadError(r.error)
+      setView(r.value)
+      setDraft(draftFrom(r.value))
+    })
     void call(() => api.getBackendStatus()).then((r) => {
       if (alive && r.ok) setBackend(r.value)
     })
@@ -79,7 +84,9 @@ export function DesktopSettings({ api }: { api: DesktopApi }) {
   const patch = useMemo(() => (view && draft ? patchFrom(view, draft) : {}), [view, draft])
   const errors = useMemo(() => (draft ? validate(draft) : {}), [draft])
   const dirty = !isEmptyPatch(patch)
-  dirtyRef.current = dirty
+  useEffect(() => {
+    dirtyRef.current = dirty
+  }, [dirty])
   const invalid = Object.keys(errors).length > 0
 
   const edit = useCallback(<K extends keyof Draft>(k: K, value: Draft[K]) => {
@@ -480,17 +487,24 @@ function SecretRow({
 
 function TestConnection({ api, draft, tokenSet }: { api: DesktopApi; draft: Draft; tokenSet: boolean }) {
   const { connection } = useParts()
-  const [result, setResult] = useState<Outcome>({ kind: 'idle' })
+  const [tested, setTested] = useState<{ key: string; outcome: Outcome }>({
+    key: '',
+    outcome: { kind: 'idle' },
+  })
   const url = draft.remoteUrl.trim()
   const urlOk = url !== '' && !validate({ ...draft, mode: 'remote' }).remoteUrl
   const token = tokenForTest(draft.remoteToken, url, connection.current())
+  // A result belongs to the URL and token it was made with: edit either and it is gone.
+  const key = `${url}\n${draft.remoteToken}`
+  const result: Outcome = tested.key === key ? tested.outcome : { kind: 'idle' }
   const run = async () => {
-    setResult({ kind: 'busy' })
+    setTested({ key, outcome: { kind: 'busy' } })
     const r = await call(() => api.testConnection(token === undefined ? { url } : { url, token }))
-    setResult(r.ok ? { kind: 'ok', message: r.value.message } : { kind: 'error', message: r.error })
+    setTested({
+      key,
+      outcome: r.ok ? { kind: 'ok', message: r.value.message } : { kind: 'error', message: r.error },
+    })
   }
-  // A result belongs to the URL and token it was made with.
-  useEffect(() => setResult({ kind: 'idle' }), [url, draft.remoteToken])
   return (
     <div className="ds-test">
       <button
