@@ -63,7 +63,9 @@ export function readReadyLine(child, timeoutMs, what) {
 const TASKPULSE_BIN = process.env.TASKPULSE_BENCH_BIN ?? 'bin/taskpulse.js'
 
 export function taskpulseBuilt() {
-  return process.env.TASKPULSE_BENCH_BIN ? existsSync(TASKPULSE_BIN) : existsSync(join(ROOT, 'out', 'backend', 'cli.js'))
+  return process.env.TASKPULSE_BENCH_BIN
+    ? existsSync(TASKPULSE_BIN)
+    : existsSync(join(ROOT, 'out', 'backend', 'cli.js'))
 }
 
 /**
