@@ -76,7 +76,9 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
       at: Date.now(),
       message: 'This page was opened without a token.',
     })
-  void pollHealth()
+  // In the desktop app the connection arrives asynchronously over the bridge: check health as
+  // soon as it is known rather than at the next 5 s poll.
+  void connection.resolve().then(() => pollHealth())
 
   const second = setInterval(() => {
     const now = Date.now()
