@@ -125,6 +125,16 @@ function machineCpuSeconds() {
   return { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: (steal ?? 0) / CLK_TCK }
 }
 
+/** Microseconds some task on the machine spent waiting for I/O so far (PSI), or null without PSI. */
+function ioStallUs() {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/io', 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
+}
+
 /** Samples the machine for up to `maxS` seconds until one second passes with < QUIET_BUSY_PCT busy. */
 async function waitQuiet(maxS) {
   const deadline = performance.now() + maxS * 1000
@@ -151,6 +161,7 @@ async function runGenerator(server, genCfg, redisPid) {
   let cpu0 = 0
   let redis0 = 0
   let mach0 = null
+  let io0 = null
   let t0 = 0
   let maxRss = 0
   let sampler = null
@@ -170,6 +181,7 @@ async function runGenerator(server, genCfg, redisPid) {
     } else if (msg.event === 'measure-start') {
       t0 = performance.now()
       mach0 = machineCpuSeconds()
+      io0 = ioStallUs()
       cpu0 = cpuSeconds(server.pid)
       redis0 = cpuSeconds(redisPid)
       maxRss = rssMb(server.pid)
@@ -181,6 +193,9 @@ async function runGenerator(server, genCfg, redisPid) {
       const mach = machineCpuSeconds()
       measured.machine_busy_pct = Math.round(((mach.busy - mach0.busy) / wall) * 1000) / 10
       measured.machine_steal_pct = Math.round(((mach.steal - mach0.steal) / wall) * 1000) / 10
+      const io = ioStallUs()
+      // Time some task waited on the disk during the row: fsync stalls (other work, or the server's own).
+      measured.io_pressure_ms = io === null || io0 === null ? null : Math.round((io - io0) / 1000)
       measured.load_avg_1m = Math.round(loadavg()[0] * 100) / 100
       clearInterval(sampler)
       measured.server_rss_mb = Math.max(maxRss, rssMb(server.pid))

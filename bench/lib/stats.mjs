@@ -12,6 +12,7 @@ export function rowNotes(r) {
   // CPU the machine spent on work other than this row's server, generator and Redis.
   const other = r.machine_busy_pct - r.server_cpu_pct - r.generator_cpu_pct - (r.redis_cpu_pct ?? 0)
   if (other >= 25) notes.push(`other load ${Math.round(other)}%`)
+  if (r.io_pressure_ms >= 100) notes.push(`io wait ${r.io_pressure_ms} ms`)
   if (r.machine_steal_pct >= 10) notes.push(`steal ${Math.round(r.machine_steal_pct)}%`)
   if (r.achieved_rate < r.rate * 0.97) notes.push(`publisher reached ${r.achieved_rate}/s`)
   if (r.undelivered > 0) notes.push(r.still_arriving ? 'backlog' : 'lost')
