@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { startRedis } from './lib/redis-server.mjs'
-import { ROOT, startServer, taskpulseBuilt } from './lib/servers.mjs'
+import { ROOT, cleanUpOnSignal, startServer, taskpulseBuilt } from './lib/servers.mjs'
 import { openRawWebSocket } from './lib/raw-ws-client.mjs'
 
 const { values: opt } = parseArgs({
@@ -31,6 +31,7 @@ if (!taskpulseBuilt()) {
 const logDir = join(tmpdir(), `taskpulse-bench-logs-${Date.now()}`)
 mkdirSync(logDir, { recursive: true })
 const redis = await startRedis()
+cleanUpOnSignal(() => redis.close())
 let server
 let ws
 const waiting = new Map() // n → resolve(receipt time)

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { startRedis } from './lib/redis-server.mjs'
 import {
+  cleanUpOnSignal,
   ROOT,
   SERVERS,
   CLK_TCK,
@@ -345,6 +346,7 @@ log(
   `taskpulse bench (${mode}): ${info.cpu}, ${info.cores} cores, node ${info.node}, load ${info.load_at_start.join(' ')}; server logs in ${logDir}`,
 )
 const redis = await startRedis()
+cleanUpOnSignal(() => redis.close())
 const rows = []
 const allRounds = []
 const knee = {}

@@ -11,6 +11,23 @@ import { randomBytes } from 'node:crypto'
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SERVERS = ['taskpulse', 'limit', 'socketio']
 
+/** Child processes still running, so an interrupted run can take them down with it. */
+const liveChildren = new Set()
+
+/**
+ * On SIGINT/SIGTERM: kill every child still running, run `cleanup` (e.g. stop Redis), exit 130.
+ * Without it a signal to the runner alone would orphan servers and Redis.
+ */
+export function cleanUpOnSignal(cleanup = async () => {}) {
+  const handler = async () => {
+    for (const c of liveChildren) c.kill('SIGKILL')
+    await cleanup().catch(() => {})
+    process.exit(130)
+  }
+  process.once('SIGINT', handler)
+  process.once('SIGTERM', handler)
+}
+
 /** Spawns `node ...args` under `sh` after raising `ulimit -n` (10,000 sockets need the room). */
 export function spawnNode(args, { stdout = 'pipe', stderrFile = null, env = process.env } = {}) {
   const stderr = stderrFile ? openSync(stderrFile, 'a') : 'ignore'
@@ -26,6 +43,8 @@ export function spawnNode(args, { stdout = 'pipe', stderrFile = null, env = proc
     { cwd: ROOT, stdio: ['ignore', stdout, stderr], env },
   )
   if (typeof stderr === 'number') closeSync(stderr)
+  liveChildren.add(child)
+  child.once('exit', () => liveChildren.delete(child))
   return child
 }
 
