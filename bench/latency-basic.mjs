@@ -5,7 +5,7 @@
 //
 //   npm run build && node bench/latency-basic.mjs [--count 1000]     (or: npm run bench -- --latency-basic)
 // Prints p50/p99 per path and ends with one JSON line; writes bench/results/latency-basic-<time>.json.
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
+import { mkdirSync, writeFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir, cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -174,5 +174,6 @@ try {
   ws?.close()
   await server?.stop()
   await redis.close()
+  if (exit === 0) rmSync(logDir, { recursive: true, force: true })
 }
 process.exitCode = exit

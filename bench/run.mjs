@@ -9,7 +9,7 @@
 //   npm run bench -- --latency-basic   one client, 1,000 sequential updates (REST and PUBLISH → WS)
 // Options: --servers taskpulse,limit  --rows 100x100,1000x100  --duration 10  --warmup 2  --no-knee  --no-rest  --rest (REST rows for --rows)
 //          --repeat N (best p99 of N rounds)  --quiet-wait S (wait for an idle machine before each row)  --cpu-prof DIR (profile the servers)
-import { mkdirSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
 import { cpus, totalmem, release, tmpdir, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -455,4 +455,6 @@ if (Object.keys(knee).length) {
 }
 process.stdout.write(`\nresults: ${outFile} (${result.wall_s} s)\n`)
 process.stdout.write(JSON.stringify({ rows: summary.rows, ratios: summary.ratios }) + '\n')
+// Server logs are kept only when something failed (their path is on stderr).
 if (rows.some((r) => r.error)) process.exitCode = 1
+else rmSync(logDir, { recursive: true, force: true })
