@@ -49,6 +49,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     outbox: Boolean(config.redisUrl) || Boolean(deps.bus && deps.bus.kind === 'redis'),
     eventRetention: config.eventRetention,
     synchronous: config.synchronous,
+    onCheckpointError: (err) => log.warn({ err: err.message }, 'WAL checkpoint worker failed; SQLite checkpoints inline'),
   })
 
   const registry = new Registry()

@@ -233,3 +233,35 @@ describe('task store', () => {
     expect(again.integrityCheck()).toBe('ok')
   })
 })
+
+describe('WAL checkpoints', () => {
+  it('run in a worker: autocheckpoint is off while it runs and the WAL is folded back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-store-'))
+    dirs.push(dir)
+    const file = join(dir, 'db.sqlite')
+    const store = openTaskStore({ file, outbox: false })
+    stores.push(store)
+    const Database = (await import('better-sqlite3')).default
+    // A read-only connection cannot checkpoint (SQLite answers with an I/O error while frames are
+    // pending), so when the probe sees every frame checkpointed, the worker did it.
+    const probe = new Database(file, { readonly: true })
+    try {
+      await expect.poll(() => store.walAutocheckpoint(), { timeout: 5000 }).toBe(0)
+      for (let i = 0; i < 300; i++) store.apply([ev('w', { output: 'x'.repeat(2000) }, t(i % 60), `w${i}`)])
+      // the worker checkpoints every 500 ms; a checkpoint moves every WAL frame into the database
+      await expect
+        .poll(() => {
+          try {
+            const [r] = probe.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
+            return r!.log === r!.checkpointed
+          } catch {
+            return false
+          }
+        }, { timeout: 5000 })
+        .toBe(true)
+      expect(store.integrityCheck()).toBe('ok')
+    } finally {
+      probe.close()
+    }
+  })
+})

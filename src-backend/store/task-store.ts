@@ -24,6 +24,7 @@ import {
 } from '../../src-shared/protocol'
 import { eventToWire } from '../bus/bus'
 import { migrate } from './migrations'
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer'
 
 type Version = readonly [updatedAt: string, eventId: string]
 type Versions = Partial<Record<SettableField, Version>>
@@ -72,6 +73,10 @@ export interface TaskStoreOptions {
   eventRetention?: number
   /** 'normal' survives a process crash; 'full' also an OS crash or power loss, at a cost per commit. */
   synchronous?: 'normal' | 'full'
+  /** Checkpoint the WAL from a worker thread instead of inside commits (default: true for files). */
+  checkpointInWorker?: boolean
+  /** Told when the checkpoint worker fails (the store then falls back to SQLite's own checkpoints). */
+  onCheckpointError?: (err: Error) => void
 }
 
 export class InvalidCursorError extends Error {
@@ -129,7 +134,22 @@ export function openTaskStore(options: TaskStoreOptions) {
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   db.pragma('busy_timeout = 5000')
+  // Without this a WAL that grew under a burst stays at its largest size forever.
+  db.pragma('journal_size_limit = 67108864')
   migrate(db)
+
+  let checkpointer: WalCheckpointer | null = null
+  if (options.file !== ':memory:' && options.checkpointInWorker !== false) {
+    checkpointer = startWalCheckpointer({
+      file: options.file,
+      onError: options.onCheckpointError,
+      // Autocheckpoint is off only while the worker runs; if it dies SQLite checkpoints inside
+      // commits again, slower but safe.
+      onRunning: (running) => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${running ? 0 : 1000}`)
+      },
+    })
+  }
 
   const metaGet = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?')
   const metaSet = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)')
@@ -486,9 +506,13 @@ export function openTaskStore(options: TaskStoreOptions) {
     outboxCount: (): number => stmts.countOutbox.get()?.n ?? 0,
 
     integrityCheck: (): string => String(db.pragma('integrity_check', { simple: true })),
+    /** 0 while the checkpoint worker runs (diagnostics and tests). */
+    walAutocheckpoint: (): number => Number(db.pragma('wal_autocheckpoint', { simple: true })),
 
-    /** Idempotent. */
+    /** Idempotent. The checkpoint worker finishes with a last checkpoint on its own connection. */
     close(): void {
+      void checkpointer?.stop()
+      checkpointer = null
       if (db.open) db.close()
     },
   }
