@@ -68,21 +68,18 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
   return {
     /** Call after a commit that wrote to the outbox, and when the bus (re)connects. */
     kick,
-    /** Tries to empty the outbox within `ms` (used on shutdown). Resolves true when empty. */
+    /**
+     * Tries to empty the outbox within `ms` (used on shutdown); resolves true when empty. It only
+     * kicks and watches the relay's own run, so a batch is never published twice concurrently,
+     * and it returns at the deadline even if a publish is still waiting for Redis.
+     */
     async flush(ms: number): Promise<boolean> {
       if (deps.bus.kind === 'local') return true
       const deadline = Date.now() + ms
+      kick()
       while (Date.now() < deadline) {
-        if (deps.store.outboxCount() === 0) return true
-        if (deps.bus.state() === 'connected') {
-          try {
-            await drain()
-            continue
-          } catch {
-            // fall through to wait
-          }
-        }
-        await new Promise((r) => setTimeout(r, 50))
+        if (!running && deps.store.outboxCount() === 0) return true
+        await new Promise((r) => setTimeout(r, 20))
       }
       return deps.store.outboxCount() === 0
     },

@@ -7,6 +7,7 @@
 //   http (guard, REST, UI, /ws upgrade)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Registry } from 'prom-client'
@@ -91,8 +92,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   new Gauge({ name: 'taskpulse_seq', help: 'Latest applied event seq', registers: [registry], collect() { this.set(store.currentSeq()) } })
 
   let port = 0
+  const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host
   const guard = createGuard({
     loopback: isLoopbackHost(config.host),
+    bindHost: hostForUrl,
     port: () => port,
     allowedHosts: config.allowedHosts ?? [],
     allowedOrigins: config.allowedOrigins ?? [],
@@ -148,12 +151,21 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   })
   relay.kick() // anything left in the outbox by a previous run
 
+  // Prunes in bounded chunks, yielding between them, until history is back under the retention:
+  // one fixed chunk per minute would fall behind a sustained rate.
+  let pruning = false
   const pruneTimer = setInterval(() => {
-    try {
-      store.pruneHistory()
-    } catch (err) {
-      log.warn({ err }, 'pruning event history failed')
-    }
+    if (pruning) return
+    pruning = true
+    void (async () => {
+      try {
+        while (store.pruneHistory(5000) === 5000) await setImmediatePromise()
+      } catch (err) {
+        log.warn({ err }, 'pruning event history failed')
+      } finally {
+        pruning = false
+      }
+    })()
   }, 60_000)
   pruneTimer.unref()
 
@@ -172,7 +184,6 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     throw err
   }
   port = (server.address() as AddressInfo).port
-  const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host
   const url = `http://${hostForUrl}:${port}`
 
   let closing: Promise<void> | null = null

@@ -126,6 +126,9 @@ export function createApi(deps: ApiDeps): express.Express {
 
   const json = express.json({ limit: MAX_MESSAGE_BYTES, strict: true, type: () => true })
   const requireJson = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.headers['content-type'] && !Number(req.headers['content-length'] ?? 0) && !req.headers['transfer-encoding']) {
+      return next(new HttpError(400, 'invalid_request', 'a JSON body is required'))
+    }
     if (!req.is('application/json')) {
       return next(new HttpError(415, 'unsupported_media_type', 'send the body as application/json'))
     }
@@ -147,7 +150,10 @@ export function createApi(deps: ApiDeps): express.Express {
     }
     const event = toTaskEvent({ task_id: taskId, fields, updated_at, event_id, source, received_at: new Date() })
     const outcome = await deps.submitLocal(event)
-    if (!outcome.task) throw new HttpError(409, 'duplicate_event', `event ${event.event_id} was applied before`)
+    if (outcome.kind === 'duplicate' && (outcome.conflict || !outcome.task)) {
+      throw new HttpError(409, 'event_id_conflict', `event_id ${event.event_id} was already used for another task`)
+    }
+    if (!outcome.task) throw new HttpError(500, 'internal', 'no task after apply')
     res.status(outcome.created ? 201 : 200).json(outcome.task)
   }
 

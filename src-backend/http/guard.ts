@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http'
 export interface GuardOptions {
   /** True when bound to a loopback address: only loopback Host values are served. */
   loopback: boolean
+  /** The bound address as it appears in a Host header (e.g. 127.0.0.2, [::1]): served too. */
+  bindHost?: string
   /** Filled once listening (the port is known then). */
   port: () => number
   /** Host header values served on a non-loopback bind; empty: any. */
@@ -25,7 +27,12 @@ export function createGuard(opts: GuardOptions) {
     const h = host.toLowerCase()
     if (opts.loopback) {
       const port = opts.port()
-      return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`
+      return (
+        h === `127.0.0.1:${port}` ||
+        h === `localhost:${port}` ||
+        h === `[::1]:${port}` ||
+        (opts.bindHost !== undefined && h === `${opts.bindHost.toLowerCase()}:${port}`)
+      )
     }
     if (opts.allowedHosts.length === 0) return true
     return opts.allowedHosts.some((a) => a.toLowerCase() === h || a.toLowerCase() === h.replace(/:\d+$/, ''))
@@ -65,8 +72,9 @@ export function createGuard(opts: GuardOptions) {
 
     /** The token of a request: `Authorization: Bearer T`, or `?token=T` (WebSocket upgrades only). */
     tokenOf(req: IncomingMessage, allowQuery: boolean): string | null {
-      const auth = req.headers.authorization
-      if (auth?.startsWith('Bearer ')) return auth.slice(7).trim()
+      // The auth scheme is case-insensitive (RFC 7235).
+      const auth = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
+      if (auth) return auth[1]!.trim()
       if (allowQuery && req.url) {
         const t = new URL(req.url, 'http://x').searchParams.get('token')
         if (t) return t

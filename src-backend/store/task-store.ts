@@ -38,8 +38,8 @@ export type ApplyOutcome =
   | { kind: 'changed'; seq: number; message: string; task: Task; created: boolean }
   /** Stored in history, but older than every field it sets: nothing to broadcast. */
   | { kind: 'unchanged'; seq: number; task: Task; created: false }
-  /** This event_id was applied before: not stored again. */
-  | { kind: 'duplicate'; task: Task | null; created: false }
+  /** This event_id was applied before: not stored again. `conflict`: it was another task's. */
+  | { kind: 'duplicate'; task: Task | null; created: false; conflict: boolean }
 
 export interface ApplyOptions {
   /** Stream cursor to store in the same transaction (the last stream entry id of this batch). */
@@ -169,7 +169,7 @@ export function openTaskStore(options: TaskStoreOptions) {
 
   const stmts = {
     getTask: db.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE task_id = ?`),
-    eventExists: db.prepare<[string], { seq: number }>('SELECT seq FROM task_events WHERE event_id = ?'),
+    eventExists: db.prepare<[string], { task_id: string }>('SELECT task_id FROM task_events WHERE event_id = ?'),
     upsertTask: db.prepare(`
       INSERT INTO tasks (${TASK_COLUMNS}, versions)
       VALUES (@task_id, @status, @title, @description, @assignee, @project_id, @output, @error, @scheduled_at,
@@ -215,10 +215,13 @@ export function openTaskStore(options: TaskStoreOptions) {
 
   /** Applies one event inside the caller's transaction. */
   function applyOne(event: TaskEvent): ApplyOutcome {
-    const existingRow = stmts.getTask.get(event.task_id)
-    if (stmts.eventExists.get(event.event_id)) {
-      return { kind: 'duplicate', task: existingRow ? rowToTask(existingRow) : null, created: false }
+    // Checked first: with Redis every local event comes back twice (PUBLISH and XADD).
+    const seen = stmts.eventExists.get(event.event_id)
+    if (seen) {
+      const row = stmts.getTask.get(event.task_id)
+      return { kind: 'duplicate', task: row ? rowToTask(row) : null, created: false, conflict: seen.task_id !== event.task_id }
     }
+    const existingRow = stmts.getTask.get(event.task_id)
     const version: Version = [event.updated_at, event.event_id]
     const versions: Versions = existingRow ? (JSON.parse(existingRow.versions) as Versions) : {}
     const before: Task | null = existingRow ? rowToTask(existingRow) : null

@@ -48,23 +48,38 @@ interface Client {
  * (untyped) Sender so one prepared buffer can be written to many sockets.
  */
 export function frameOf(json: string): Buffer {
-  const payload = Buffer.from(json)
-  const n = payload.length
-  let header: Buffer
+  const n = Buffer.byteLength(json)
+  const frame = Buffer.allocUnsafe(headerLength(n) + n)
+  frame.write(json, writeHeader(frame, n)) // one copy: the string straight into the frame
+  return frame
+}
+
+/** The same, for a payload given in pieces (joined into the frame without an intermediate string). */
+export function frameOfParts(parts: readonly Buffer[]): Buffer {
+  let n = 0
+  for (const p of parts) n += p.length
+  const header = Buffer.allocUnsafe(headerLength(n))
+  writeHeader(header, n)
+  return Buffer.concat([header, ...parts], header.length + n)
+}
+
+const headerLength = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10)
+
+/** Writes the header for a payload of n bytes at the start of `buf`; returns its length. */
+function writeHeader(buf: Buffer, n: number): number {
+  buf[0] = 0x81 // FIN + opcode 1 (text)
   if (n < 126) {
-    header = Buffer.allocUnsafe(2)
-    header[1] = n
-  } else if (n < 65536) {
-    header = Buffer.allocUnsafe(4)
-    header[1] = 126
-    header.writeUInt16BE(n, 2)
-  } else {
-    header = Buffer.allocUnsafe(10)
-    header[1] = 127
-    header.writeBigUInt64BE(BigInt(n), 2)
+    buf[1] = n
+    return 2
   }
-  header[0] = 0x81 // FIN + opcode 1 (text)
-  return Buffer.concat([header, payload])
+  if (n < 65536) {
+    buf[1] = 126
+    buf.writeUInt16BE(n, 2)
+    return 4
+  }
+  buf[1] = 127
+  buf.writeBigUInt64BE(BigInt(n), 2)
+  return 10
 }
 
 export function createWsHub(deps: WsHubDeps) {
@@ -126,8 +141,12 @@ export function createWsHub(deps: WsHubDeps) {
 
   function sendSnapshot(c: Client): void {
     const seq = store.currentSeq()
-    const tasks = store.allTasks()
-    const frame = frameOf(JSON.stringify({ type: 'snapshot', seq, tasks } satisfies ServerMessage))
+    // Built from one JSON string per task rather than one stringify of everything: a snapshot of
+    // many tasks with large outputs can pass V8's maximum string length, a Buffer list cannot.
+    const parts: Buffer[] = [Buffer.from(`{"type":"snapshot","seq":${seq},"tasks":[`)]
+    store.allTasks().forEach((task, i) => parts.push(Buffer.from((i ? ',' : '') + JSON.stringify(task))))
+    parts.push(Buffer.from(']}'))
+    const frame = frameOfParts(parts)
     c.bulkAllowance = frame.length
     c.socket.once('drain', () => (c.bulkAllowance = 0))
     writeRaw(c, frame)
@@ -211,7 +230,15 @@ export function createWsHub(deps: WsHubDeps) {
         const c: Client = { ws, socket, state: 'awaiting', lastSentSeq: 0, invalidFrames: 0, alive: true, bulkAllowance: 0 }
         clients.add(c)
         ws.on('pong', () => (c.alive = true))
-        ws.on('message', (data, isBinary) => onMessage(c, data, isBinary))
+        ws.on('message', (data, isBinary) => {
+          // An exception here would escape ws's listener and end the process: contain it to the socket.
+          try {
+            onMessage(c, data, isBinary)
+          } catch (err) {
+            log.error({ err }, 'failed to answer a websocket message')
+            c.ws.close(1011, 'internal error')
+          }
+        })
         ws.on('error', (err) => log.debug({ err }, 'websocket client error'))
         ws.on('close', () => {
           c.state = 'closed'

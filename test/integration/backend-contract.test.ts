@@ -119,6 +119,29 @@ describe('REST', () => {
     expect((await fetch(`${backend.url}/api/health`)).status).toBe(200)
   })
 
+  it('answers an empty PUT with 400, and an event_id reused for another task with 409', async () => {
+    const empty = await fetch(`${backend.url}/api/tasks/empty-body`, { method: 'PUT', headers: { authorization: `Bearer ${backend.token}` } })
+    expect(empty.status).toBe(400)
+    expect((await put('owner-a', { status: 'running', event_id: 'shared-id-1' })).status).toBe(201)
+    const reused = await put('owner-b', { status: 'failed', event_id: 'shared-id-1' })
+    expect(reused.status).toBe(409)
+    expect(((await reused.json()) as { error: { code: string } }).error.code).toBe('event_id_conflict')
+    expect((await backend.api('/api/tasks/owner-b')).status).toBe(404)
+  })
+
+  it('sends a snapshot of many large tasks whole', async () => {
+    for (let i = 0; i < 40; i++) await put(`big-${i}`, { status: 'completed', output: `${i}:`.padEnd(60_000, 'z') })
+    const c = await connectClient(backend.ws, backend.token, { subscribe: false })
+    c.ws.on('message', () => {})
+    c.send({ type: 'resume', epoch: 'elsewhere', seq: 0 })
+    await waitFor(() => c.messages.some((m) => m.type === 'snapshot'), 'snapshot')
+    const snap = c.messages.find((m) => m.type === 'snapshot')
+    const big = snap?.type === 'snapshot' ? snap.tasks.filter((t) => t.task_id.startsWith('big-')) : []
+    expect(big).toHaveLength(40)
+    expect(big.every((t) => t.output!.length === 60_000)).toBe(true)
+    c.close()
+  })
+
   it('stores over-long output cut and marked', async () => {
     const res = await put('long-output', { status: 'completed', output: 'y'.repeat(200_000) })
     const task = (await res.json()) as Task
@@ -136,6 +159,21 @@ describe('auth and guard', () => {
     const noToken = new WebSocket(backend.ws)
     const status = await new Promise<number>((r) => noToken.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))
     expect(status).toBe(401)
+  })
+
+  it('accepts the bearer scheme in any case', async () => {
+    expect((await fetch(`${backend.url}/api/tasks`, { headers: { authorization: `bearer ${backend.token}` } })).status).toBe(200)
+  })
+
+  it('serves its own address when bound to another loopback address', async () => {
+    const other = await startBackend({ extraArgs: ['--host', '127.0.0.2'] })
+    try {
+      expect(other.url).toMatch(/^http:\/\/127\.0\.0\.2:/)
+      expect((await fetch(`${other.url}/api/health`)).status).toBe(200)
+    } finally {
+      await other.stop()
+      removeDir(other.dataDir)
+    }
   })
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
