@@ -1,11 +1,14 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { BackendState } from '../src-shared/ipc'
 import {
   childInvocation,
   createBackendSupervisor,
+  utilityProcessFork,
   type BackendProcess,
   type EmbeddedConfig,
 } from './backend-supervisor'
+import { createFakeElectron } from './testing/fake-electron'
 import { manualClock } from './testing/fixtures'
 
 class FakeChild implements BackendProcess {
@@ -16,6 +19,9 @@ class FakeChild implements BackendProcess {
   received: unknown[] = []
   killed: boolean[] = []
   alive = true
+  /** A stuck child: ignores the shutdown message / a kill (a test ends it with exit()). */
+  ignoresShutdown = false
+  ignoresKill = false
   constructor(
     readonly args: string[],
     readonly env: Record<string, string>,
@@ -31,11 +37,11 @@ class FakeChild implements BackendProcess {
   }
   send(m: unknown) {
     this.received.push(m)
-    if ((m as { type: string }).type === 'shutdown') this.exit(0)
+    if ((m as { type: string }).type === 'shutdown' && !this.ignoresShutdown) this.exit(0)
   }
   kill(hard?: boolean) {
     this.killed.push(Boolean(hard))
-    this.exit(null)
+    if (!this.ignoresKill) this.exit(null)
   }
   // test side
   ready(port = 4000) {
@@ -64,13 +70,15 @@ const config: EmbeddedConfig = {
 const tick = () => new Promise<void>((r) => setImmediate(r))
 const silent = { info() {}, warn() {}, error() {} }
 
-function setup(opts: { readyTimeoutMs?: number } = {}) {
+function setup(opts: { readyTimeoutMs?: number; stuck?: { shutdown?: boolean; kill?: boolean } } = {}) {
   const clock = manualClock()
   const children: FakeChild[] = []
   const states: BackendState[] = []
   const sup = createBackendSupervisor({
     fork: (_entry, args, env) => {
       const c = new FakeChild(args, env)
+      c.ignoresShutdown = opts.stuck?.shutdown ?? false
+      c.ignoresKill = opts.stuck?.kill ?? false
       children.push(c)
       return c
     },
@@ -82,6 +90,7 @@ function setup(opts: { readyTimeoutMs?: number } = {}) {
     random: () => 1, // no jitter reduction: delays are the full step
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
     stopTimeoutMs: 2_000,
+    killTimeoutMs: 1_000,
     backoff: { initialMs: 500, maxMs: 4_000 },
     crashLimit: { count: 5, windowMs: 60_000 },
   })
@@ -225,7 +234,7 @@ describe('backend supervisor (policy, fake child)', () => {
     expect(last().args[1]).toBe('0')
   })
 
-  it('kills a child that never reports ready, and counts it as a crash', () => {
+  it('kills a child that never reports ready, and counts it as a crash', async () => {
     const { sup, last, clock } = setup({ readyTimeoutMs: 3_000 })
     void sup.start(config).catch(() => {})
     const first = last()
@@ -233,6 +242,7 @@ describe('backend supervisor (policy, fake child)', () => {
     expect(first.alive).toBe(true)
     clock.advance(1)
     expect(first.killed).toEqual([true])
+    await tick()
     expect(sup.state()).toMatchObject({
       status: 'restarting',
       attempt: 1,
@@ -263,4 +273,91 @@ describe('backend supervisor (policy, fake child)', () => {
     last().ready(4400)
     await expect(restarted).resolves.toMatchObject({ url: 'http://127.0.0.1:4400' })
   })
+
+  it('two overlapping restarts fork one backend at a time; stop leaves none alive', async () => {
+    const { sup, last, children } = setup()
+    void sup.start(config)
+    last().ready(4400)
+    const a = sup.restart({ ...config, redisUrl: 'redis://a' })
+    const b = sup.restart({ ...config, redisUrl: 'redis://b' })
+    const c = sup.retry()
+    for (let i = 0; i < 10; i += 1) await tick()
+    expect(children.filter((ch) => ch.alive)).toHaveLength(1)
+    expect(last().env.REDIS_URL).toBe('redis://b')
+    last().ready(4400)
+    await Promise.all([a, b, c])
+    await sup.stop()
+    expect(children.filter((ch) => ch.alive)).toHaveLength(0)
+    expect(sup.state()).toEqual({ status: 'stopped' })
+  })
+
+  it('a restart asked for while a slow stop is pending does not fork until the old child is gone', async () => {
+    const { sup, last, children, clock } = setup({ stuck: { shutdown: true } })
+    void sup.start(config)
+    last().ready(4400)
+    const stopping = sup.stop()
+    const restarted = sup.restart(config).catch(() => {})
+    await tick()
+    expect(children).toHaveLength(1) // still waiting for the first one to exit
+    clock.advance(2_000) // stop timeout: hard kill
+    await stopping
+    for (let i = 0; i < 5; i += 1) await tick()
+    expect(children[0]?.killed).toEqual([true])
+    expect(children.filter((ch) => ch.alive)).toHaveLength(1)
+    last().ready(4400)
+    await restarted
+    await sup.settled()
+  })
+
+  it('stop gives up on a child that survives even the hard kill (quit never hangs)', async () => {
+    const { sup, last, clock } = setup({ stuck: { shutdown: true, kill: true } })
+    void sup.start(config)
+    const child = last()
+    child.ready()
+    let stopped = false
+    const stopping = sup.stop().then(() => (stopped = true))
+    await tick()
+    clock.advance(2_000) // stop timeout → SIGKILL
+    await tick()
+    expect(child.killed).toEqual([true])
+    expect(stopped).toBe(false)
+    clock.advance(1_000) // kill timeout → give up on it
+    await stopping
+    expect(sup.state()).toEqual({ status: 'stopped' })
+  })
+
+  it('after a ready timeout the replacement is forked only once the stuck child has exited', async () => {
+    const { sup, children, clock } = setup({ readyTimeoutMs: 3_000, stuck: { kill: true } })
+    void sup.start(config).catch(() => {})
+    clock.advance(3_000)
+    await tick()
+    expect(children[0]?.killed).toEqual([true])
+    clock.advance(10_000) // way past the backoff step
+    await tick()
+    expect(children).toHaveLength(1)
+    children[0]?.exit(null)
+    await tick()
+    clock.advance(500)
+    expect(children).toHaveLength(2)
+  })
+})
+
+describe('utilityProcess adapter (real child that ignores SIGTERM)', () => {
+  it('a hard kill is SIGKILL: a stuck backend is stopped and stop() returns', async () => {
+    const electron = createFakeElectron({ userData: '/nonexistent' })
+    const sup = createBackendSupervisor({
+      fork: utilityProcessFork(electron.utilityProcess),
+      entry: fileURLToPath(new URL('./testing/stuck-backend.mjs', import.meta.url)),
+      log: silent,
+      baseEnv: { PATH: process.env.PATH },
+      stopTimeoutMs: 300,
+      killTimeoutMs: 10_000,
+    })
+    await sup.start(config)
+    const child = electron.forked[0]?.child
+    expect(child?.exitCode).toBe(null)
+    await sup.stop()
+    // Exited by SIGKILL, not by the timeout giving up on it.
+    expect(child?.signalCode).toBe('SIGKILL')
+  }, 20_000)
 })

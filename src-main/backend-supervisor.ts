@@ -49,6 +49,9 @@ export interface BackendSupervisor {
   retry(): Promise<Connection>
   /** Graceful stop; idempotent. */
   stop(): Promise<void>
+  /** Resolves once every start/restart/retry/stop asked for so far has stopped and spawned what
+   * it had to (not when the backend is ready). Operations run one at a time, in call order. */
+  settled(): Promise<void>
   state(): BackendState
   onState(listener: (state: BackendState) => void): () => void
   /** The current child, for tests and diagnostics. */
@@ -112,6 +115,8 @@ export function createBackendSupervisor(deps: {
   random?: () => number
   readyTimeoutMs?: number
   stopTimeoutMs?: number
+  /** After a hard kill, how long to wait for the exit before giving up on the child. */
+  killTimeoutMs?: number
   backoff?: { initialMs: number; maxMs: number }
   crashLimit?: { count: number; windowMs: number }
 }): BackendSupervisor {
@@ -125,6 +130,7 @@ export function createBackendSupervisor(deps: {
   const random = deps.random ?? Math.random
   const readyTimeoutMs = deps.readyTimeoutMs ?? 20_000
   const stopTimeoutMs = deps.stopTimeoutMs ?? 5_000
+  const killTimeoutMs = deps.killTimeoutMs ?? 3_000
   const backoff = deps.backoff ?? { initialMs: 500, maxMs: 30_000 }
   const crashLimit = deps.crashLimit ?? { count: 5, windowMs: 60_000 }
 
@@ -182,12 +188,16 @@ export function createBackendSupervisor(deps: {
     let resolveExit: () => void = () => {}
     childExited = new Promise<void>((r) => (resolveExit = r))
 
+    const exited = childExited
     const cancelReadyTimeout = setTimer(() => {
       if (ready || settled || gen !== generation) return
       settled = true
       deps.log.error({ timeoutMs: readyTimeoutMs }, 'backend did not report ready in time')
-      proc.kill(true)
-      onDeath(gen, `the backend did not start within ${Math.round(readyTimeoutMs / 1000)} s`, false)
+      // Never run two backends at once: the replacement is scheduled only once this one is gone
+      // (or could not be killed within the kill timeout, which is logged).
+      void killAndWait(proc, exited).then(() =>
+        onDeath(gen, `the backend did not start within ${Math.round(readyTimeoutMs / 1000)} s`, false),
+      )
     }, readyTimeoutMs)
 
     proc.onLog((line) => {
@@ -250,23 +260,66 @@ export function createBackendSupervisor(deps: {
     }, delay)
   }
 
-  const stopChild = async (): Promise<void> => {
+  /** Resolves when `exited` does, or after `ms` (false). */
+  const within = (exited: Promise<void>, ms: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const cancel = setTimer(() => resolve(false), ms)
+      void exited.then(() => {
+        cancel()
+        resolve(true)
+      })
+    })
+
+  /** Hard kill, then wait for the exit at most `killTimeoutMs`. */
+  const killAndWait = async (proc: BackendProcess, exited: Promise<void>): Promise<void> => {
+    proc.kill(true)
+    if (!(await within(exited, killTimeoutMs)))
+      deps.log.error({ pid: proc.pid }, 'backend did not exit after a hard kill; giving up on it')
+  }
+
+  /** Stops the current child (shutdown message, hard kill after `stopTimeoutMs`, never waits
+   * forever). Returns the generation it started, so a caller can tell it was superseded. */
+  /** Invalidates the current child's callbacks and any pending restart timer. */
+  const nextGeneration = (): number => {
     generation += 1
     cancelTimer?.()
     cancelTimer = null
+    return generation
+  }
+
+  const stopChild = async (): Promise<number> => {
+    const gen = nextGeneration()
     const proc = child
     child = null
-    if (!proc) return
+    if (!proc) return gen
     const exited = childExited
     proc.send({ type: 'shutdown' })
-    let timedOut = false
-    const cancel = setTimer(() => {
-      timedOut = true
-      proc.kill(true)
-    }, stopTimeoutMs)
-    await exited
-    cancel()
-    if (timedOut) deps.log.warn({ pid: proc.pid }, 'backend did not stop in time; killed')
+    if (!(await within(exited, stopTimeoutMs))) {
+      deps.log.warn({ pid: proc.pid }, 'backend did not stop in time; killing it')
+      await killAndWait(proc, exited)
+    }
+    return gen
+  }
+
+  // start / restart / retry / stop run one at a time, in call order: two overlapping restarts
+  // would otherwise both fork, and only the last child would be known (and stopped).
+  // When nothing is queued an operation starts at once (synchronously up to its first await).
+  let queue: Promise<void> = Promise.resolve()
+  let pending = 0
+  const serial = <T>(op: () => Promise<T>): Promise<T> => {
+    pending += 1
+    const run = pending === 1 ? op() : queue.then(op)
+    queue = run.then(
+      () => void (pending -= 1),
+      () => void (pending -= 1),
+    )
+    return run
+  }
+  /** Stops what runs, then starts with the current config unless another stop came meanwhile. */
+  const stopThenBegin = async (): Promise<{ running: Promise<Connection> }> => {
+    const gen = child ? await stopChild() : nextGeneration()
+    if (gen !== generation) return { running: waitRunning() }
+    return { running: begin() }
   }
 
   const begin = (): Promise<Connection> => {
@@ -280,24 +333,33 @@ export function createBackendSupervisor(deps: {
 
   return {
     start(next) {
-      if (config && ['starting', 'running', 'restarting'].includes(state.status)) return waitRunning()
-      config = next
-      return begin()
+      // The ready wait is outside the queue: only stopping and forking are serialised.
+      return serial(async () => {
+        if (config && ['starting', 'running', 'restarting'].includes(state.status))
+          return { running: waitRunning() }
+        config = next
+        return stopThenBegin()
+      }).then((r) => r.running)
     },
-    async restart(next) {
-      config = next
-      await stopChild()
-      return begin()
+    restart(next) {
+      return serial(async () => {
+        config = next
+        return stopThenBegin()
+      }).then((r) => r.running)
     },
-    async retry() {
-      if (!config) throw new Error('backend was never started')
-      await stopChild()
-      return begin()
+    retry() {
+      return serial(async () => {
+        if (!config) throw new Error('backend was never started')
+        return stopThenBegin()
+      }).then((r) => r.running)
     },
-    async stop() {
-      await stopChild()
-      if (state.status !== 'stopped') setState({ status: 'stopped' })
+    stop() {
+      return serial(async () => {
+        await stopChild()
+        if (state.status !== 'stopped') setState({ status: 'stopped' })
+      })
     },
+    settled: () => queue,
     state: () => state,
     onState(listener) {
       listeners.add(listener)
@@ -333,8 +395,19 @@ export function utilityProcessFork(utilityProcess: UtilityProcessStatic): ForkFn
       send: (m) => {
         if (!exited) proc.postMessage(m)
       },
-      kill: () => {
-        if (!exited) proc.kill()
+      kill: (hard) => {
+        if (exited) return
+        // utilityProcess.kill() is SIGTERM, which a stuck backend never acts on: a hard stop
+        // needs SIGKILL (TerminateProcess on Windows).
+        if (hard && proc.pid !== undefined) {
+          try {
+            process.kill(proc.pid, 'SIGKILL')
+            return
+          } catch {
+            // already gone, or not ours any more: fall back to Electron's own kill
+          }
+        }
+        proc.kill()
       },
     }
   }
