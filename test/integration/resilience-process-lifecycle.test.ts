@@ -16,11 +16,11 @@ import {
   updateIds,
   waitForHealth,
 } from './resilience-helpers'
+import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
 
 /**
  * `writers` concurrent loops of PUTs, each on its own task, until the backend stops answering.

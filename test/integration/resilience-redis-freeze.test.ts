@@ -18,11 +18,11 @@ import {
   updateIds,
   waitForHealth,
 } from './resilience-helpers'
+import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
 
 async function redisPid(url: string): Promise<number> {
   const client = rawRedis(url)

@@ -21,11 +21,11 @@ import {
   updateIds,
   waitForHealth,
 } from './resilience-helpers'
+import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-const STATUSES = ['pending', 'running', 'completed', 'failed'] as const
 
 const expectMatch = (
   actual: Record<string, unknown> | undefined,

@@ -331,7 +331,8 @@ export function createTaskStore(): TaskStore {
     scanAgents = new Set(agents.keys())
   }
 
-  return createStore<TaskStoreState>()((set, get) => ({
+  // The data part of the state, shared by creation and reset (the maps are cleared, not replaced).
+  const initialData = () => ({
     tasks,
     order,
     orderRev: 0,
@@ -345,6 +346,10 @@ export function createTaskStore(): TaskStore {
     seq: 0,
     synced: false,
     version: 0,
+  })
+
+  return createStore<TaskStoreState>()((set, get) => ({
+    ...initialData(),
 
     applyBatch(items) {
       const s = get()
@@ -400,21 +405,7 @@ export function createTaskStore(): TaskStore {
 
     reset() {
       clearAll()
-      set({
-        tasks,
-        order,
-        orderRev: 0,
-        agents,
-        agentKeys: [],
-        projects,
-        projectKeys: [],
-        days,
-        spanning,
-        daysRev: 0,
-        seq: 0,
-        synced: false,
-        version: 0,
-      })
+      set(initialData())
     },
   }))
 }
