@@ -26,7 +26,6 @@ import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-
 describe('two backends on one Redis', () => {
   it('a change through either backend reaches every client of both exactly once', async () => {
     const redis = await startRedis()

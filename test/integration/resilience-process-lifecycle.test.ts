@@ -21,7 +21,6 @@ import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-
 /**
  * `writers` concurrent loops of PUTs, each on its own task, until the backend stops answering.
  * Kills the backend with SIGKILL once `killAfter` updates were accepted, while requests are in

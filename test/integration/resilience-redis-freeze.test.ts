@@ -23,7 +23,6 @@ import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-
 async function redisPid(url: string): Promise<number> {
   const client = rawRedis(url)
   try {

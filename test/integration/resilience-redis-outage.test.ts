@@ -26,7 +26,6 @@ import { TASK_STATUSES as STATUSES } from '../../src-shared/protocol'
 const cleanup = cleanupStack()
 afterEach(() => cleanup.run())
 
-
 const expectMatch = (
   actual: Record<string, unknown> | undefined,
   expected: Record<string, unknown>,
