@@ -6,10 +6,35 @@ import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
 
 // Bare module names go in `paths` (a pattern like 'net' would also match a local ./net folder).
-const nodeModules = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'stream', 'url', 'util', 'electron']
+const nodeModules = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'crypto',
+  'stream',
+  'url',
+  'util',
+  'electron',
+]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'release/**', 'bench/results/**', '**/*.mjs', '**/*.js', '**/*.cjs'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'release/**',
+      'bench/results/**',
+      '**/*.mjs',
+      '**/*.js',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -33,7 +58,12 @@ export default tseslint.config(
         'error',
         {
           paths: nodeModules.map((name) => ({ name, message: 'The renderer runs in a browser sandbox.' })),
-          patterns: [{ group: ['node:*', '**/src-backend/**', '**/src-main/**'], message: 'The renderer runs in a browser sandbox: no node, electron, backend or main imports.' }],
+          patterns: [
+            {
+              group: ['node:*', '**/src-backend/**', '**/src-main/**'],
+              message: 'The renderer runs in a browser sandbox: no node, electron, backend or main imports.',
+            },
+          ],
         },
       ],
     },
@@ -44,8 +74,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeModules.map((name) => ({ name, message: 'src-shared is pure TypeScript shared by every process.' })),
-          patterns: [{ group: ['node:*', '**/src-backend/**', '**/src-main/**', '**/src-renderer/**'], message: 'src-shared is pure TypeScript shared by every process.' }],
+          paths: nodeModules.map((name) => ({
+            name,
+            message: 'src-shared is pure TypeScript shared by every process.',
+          })),
+          patterns: [
+            {
+              group: ['node:*', '**/src-backend/**', '**/src-main/**', '**/src-renderer/**'],
+              message: 'src-shared is pure TypeScript shared by every process.',
+            },
+          ],
         },
       ],
     },
@@ -53,10 +91,18 @@ export default tseslint.config(
   {
     files: ['src-backend/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      'no-restricted-imports': [
+        'error',
+        {
           paths: [{ name: 'electron', message: 'The backend runs under plain Node too.' }],
-          patterns: [{ group: ['**/src-main/**', '**/src-renderer/**'], message: 'The backend runs under plain Node too: no electron or UI imports.' }],
-        }],
+          patterns: [
+            {
+              group: ['**/src-main/**', '**/src-renderer/**'],
+              message: 'The backend runs under plain Node too: no electron or UI imports.',
+            },
+          ],
+        },
+      ],
     },
   },
 )

@@ -6,8 +6,7 @@ import { createLogger } from './logger'
 import { startServer, type RunningServer } from './server'
 
 export type ChildToParent =
-  | { type: 'ready'; url: string; ws: string; ui: string }
-  | { type: 'error'; code: string; message: string }
+  { type: 'ready'; url: string; ws: string; ui: string } | { type: 'error'; code: string; message: string }
 export type ParentToChild = { type: 'shutdown' }
 
 interface ParentPort {

@@ -84,8 +84,13 @@ async function serve(argv: readonly string[]): Promise<number> {
     log.flush()
     return 1
   }
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, ws: server.wsUrl, ui: server.uiUrl })}\n`)
-  log.info({ url: server.url, redis: config.redisUrl ? 'configured' : 'disabled', dataDir: config.dataDir }, 'listening')
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', url: server.url, ws: server.wsUrl, ui: server.uiUrl })}\n`,
+  )
+  log.info(
+    { url: server.url, redis: config.redisUrl ? 'configured' : 'disabled', dataDir: config.dataDir },
+    'listening',
+  )
 
   return new Promise<number>((resolve) => {
     let stopping = false
@@ -131,7 +136,12 @@ async function emit(argv: readonly string[]): Promise<number> {
   }
   let values
   try {
-    values = parseArgs({ args: [...argv], options: EMIT_OPTIONS, strict: true, allowPositionals: false }).values
+    values = parseArgs({
+      args: [...argv],
+      options: EMIT_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }).values
   } catch (err) {
     return fail(`${(err as Error).message}\n${EMIT_USAGE}`)
   }
@@ -164,7 +174,14 @@ async function emit(argv: readonly string[]): Promise<number> {
   }
   // Identity and time are stamped here so that a retry of the same command is recognised.
   const { task_id, updated_at, event_id, ...fields } = parsed.data
-  const event = toTaskEvent({ task_id, fields, updated_at, event_id: event_id ?? uuidv7(), source: 'cli', received_at: new Date() })
+  const event = toTaskEvent({
+    task_id,
+    fields,
+    updated_at,
+    event_id: event_id ?? uuidv7(),
+    source: 'cli',
+    received_at: new Date(),
+  })
 
   if (server) {
     const token = values.token ?? process.env.TASKPULSE_TOKEN
@@ -173,7 +190,11 @@ async function emit(argv: readonly string[]): Promise<number> {
     try {
       res = await fetch(new URL(`/api/tasks/${encodeURIComponent(task_id)}`, server), {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-taskpulse-source': 'cli' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-taskpulse-source': 'cli',
+        },
         body: JSON.stringify({ ...event.fields, updated_at: event.updated_at, event_id: event.event_id }),
         signal: AbortSignal.timeout(10_000),
       })
@@ -195,7 +216,12 @@ async function emit(argv: readonly string[]): Promise<number> {
     return 0
   }
 
-  const redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: () => null })
+  const redis = new Redis(redisUrl!, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    retryStrategy: () => null,
+  })
   redis.on('error', () => {})
   try {
     await redis.connect()

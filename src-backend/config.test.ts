@@ -3,16 +3,30 @@ import { ConfigError, parseServeArgs } from './config'
 
 describe('serve config', () => {
   it('takes flags over environment over defaults', () => {
-    const c = parseServeArgs(['--port', '0', '--data-dir', '/tmp/x'], { PORT: '9999', REDIS_URL: 'redis://h:1', TASKPULSE_TOKEN: 'envtoken123' })
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 0, dataDir: '/tmp/x', redisUrl: 'redis://h:1', token: 'envtoken123' })
+    const c = parseServeArgs(['--port', '0', '--data-dir', '/tmp/x'], {
+      PORT: '9999',
+      REDIS_URL: 'redis://h:1',
+      TASKPULSE_TOKEN: 'envtoken123',
+    })
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: '/tmp/x',
+      redisUrl: 'redis://h:1',
+      token: 'envtoken123',
+    })
   })
   it('makes a random token when none is given', () => {
     const c = parseServeArgs(['--data-dir', '/tmp/x'], {})
     expect(c !== 'help' && c.token.length).toBeGreaterThanOrEqual(20)
   })
   it('refuses a non-loopback bind without an explicit token', () => {
-    expect(() => parseServeArgs(['--host', '0.0.0.0', '--data-dir', '/tmp/x'], {})).toThrow(/explicit --token/)
-    expect(parseServeArgs(['--host', '0.0.0.0', '--token', 'long-enough', '--data-dir', '/tmp/x'], {})).toMatchObject({ host: '0.0.0.0' })
+    expect(() => parseServeArgs(['--host', '0.0.0.0', '--data-dir', '/tmp/x'], {})).toThrow(
+      /explicit --token/,
+    )
+    expect(
+      parseServeArgs(['--host', '0.0.0.0', '--token', 'long-enough', '--data-dir', '/tmp/x'], {}),
+    ).toMatchObject({ host: '0.0.0.0' })
   })
   it('explains bad values and unknown flags', () => {
     expect(() => parseServeArgs(['--port', 'abc'], {})).toThrow(ConfigError)

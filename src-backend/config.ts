@@ -11,7 +11,12 @@ export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host
 
 const list = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .optional()
 
 export const serverConfigSchema = z
@@ -104,10 +109,20 @@ export const SERVE_USAGE = `Usage: taskpulse serve [options]
 `
 
 /** Parses `serve` flags over the environment. Throws ConfigError with a readable message. */
-export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig | 'help' {
-  let values: ReturnType<typeof parseArgs<{ options: typeof SERVE_OPTIONS; args: string[]; strict: true }>>['values']
+export function parseServeArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig | 'help' {
+  let values: ReturnType<
+    typeof parseArgs<{ options: typeof SERVE_OPTIONS; args: string[]; strict: true }>
+  >['values']
   try {
-    values = parseArgs({ args: [...argv], options: SERVE_OPTIONS, strict: true, allowPositionals: false }).values
+    values = parseArgs({
+      args: [...argv],
+      options: SERVE_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }).values
   } catch (err) {
     throw new ConfigError((err as Error).message)
   }

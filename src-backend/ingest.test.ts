@@ -21,18 +21,38 @@ describe('normalizeTimestamp', () => {
 
 describe('parseInbound', () => {
   it('accepts the reference message and fills identity and time from receipt', () => {
-    const r = parseInbound({ source: 'redis', payload: JSON.stringify({ task_id: 123, status: 'failed', error: 'x', project_id: 456 }) }, now)
+    const r = parseInbound(
+      {
+        source: 'redis',
+        payload: JSON.stringify({ task_id: 123, status: 'failed', error: 'x', project_id: 456 }),
+      },
+      now,
+    )
     expect(r.ok).toBe(true)
     if (!r.ok) return
-    expect(r.event).toMatchObject({ task_id: '123', updated_at: now.toISOString(), source: 'redis', fields: { status: 'failed', error: 'x', project_id: '456' } })
+    expect(r.event).toMatchObject({
+      task_id: '123',
+      updated_at: now.toISOString(),
+      source: 'redis',
+      fields: { status: 'failed', error: 'x', project_id: '456' },
+    })
     expect(r.event.event_id).toMatch(/^[0-9a-f-]{36}$/)
   })
   it('takes identity and time from a stream entry id when the producer gave none', () => {
-    const r = parseInbound({ source: 'stream', payload: '{"task_id":"a","status":"running"}', streamId: '1700000000123-4' }, now)
-    expect(r.ok && r.event).toMatchObject({ event_id: '1700000000123-4', updated_at: '2023-11-14T22:13:20.123Z' })
+    const r = parseInbound(
+      { source: 'stream', payload: '{"task_id":"a","status":"running"}', streamId: '1700000000123-4' },
+      now,
+    )
+    expect(r.ok && r.event).toMatchObject({
+      event_id: '1700000000123-4',
+      updated_at: '2023-11-14T22:13:20.123Z',
+    })
   })
   it('strips unknown keys instead of dropping the update', () => {
-    const r = parseInbound({ source: 'redis', payload: '{"task_id":"a","status":"running","worker_pid":42}' }, now)
+    const r = parseInbound(
+      { source: 'redis', payload: '{"task_id":"a","status":"running","worker_pid":42}' },
+      now,
+    )
     expect(r.ok && r.event.fields).toEqual({ status: 'running' })
   })
   it.each([
@@ -50,8 +70,14 @@ describe('parseInbound', () => {
   })
   it('drops an oversized payload and a stream entry without data', () => {
     const big = JSON.stringify({ task_id: 'a', status: 'running', output: 'x'.repeat(1024 * 1024) })
-    expect(parseInbound({ source: 'redis', payload: big }, now)).toMatchObject({ ok: false, reason: 'too_large' })
-    expect(parseInbound({ source: 'stream', payload: null, streamId: '1-0' }, now)).toMatchObject({ ok: false, reason: 'no_data_field' })
+    expect(parseInbound({ source: 'redis', payload: big }, now)).toMatchObject({
+      ok: false,
+      reason: 'too_large',
+    })
+    expect(parseInbound({ source: 'stream', payload: null, streamId: '1-0' }, now)).toMatchObject({
+      ok: false,
+      reason: 'no_data_field',
+    })
   })
 })
 
@@ -88,9 +114,22 @@ describe('ingest', () => {
         return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
       },
     }
-    const ingest = createIngest({ store: store as never, log: pino({ level: 'silent' }), onChanges: () => {} })
-    ingest.submitInbound([{ source: 'stream', streamId: '5-0', payload: '{"task_id":"a","status":"running","event_id":"s1"}' }])
-    const rest = ingest.submitLocal({ event_id: 'r1', task_id: 'b', updated_at: now.toISOString(), received_at: now.toISOString(), source: 'rest', fields: { status: 'running' } })
+    const ingest = createIngest({
+      store: store as never,
+      log: pino({ level: 'silent' }),
+      onChanges: () => {},
+    })
+    ingest.submitInbound([
+      { source: 'stream', streamId: '5-0', payload: '{"task_id":"a","status":"running","event_id":"s1"}' },
+    ])
+    const rest = ingest.submitLocal({
+      event_id: 'r1',
+      task_id: 'b',
+      updated_at: now.toISOString(),
+      received_at: now.toISOString(),
+      source: 'rest',
+      fields: { status: 'running' },
+    })
     await expect(rest).rejects.toMatchObject({ code: 'storage_failed' })
     await expect.poll(() => applied.length, { timeout: 2000 }).toBe(1)
     expect(applied[0]).toEqual({ ids: ['s1'], cursor: '5-0' })

@@ -96,7 +96,8 @@ export type ParseResult = { ok: true; event: TaskEvent } | { ok: false; reason: 
 
 /** Parses one Redis payload (channel message or stream `data`) into an event. */
 export function parseInbound(msg: InboundMessage, now: Date): ParseResult {
-  if (msg.payload === null) return { ok: false, reason: 'no_data_field', detail: 'stream entry has no `data` field' }
+  if (msg.payload === null)
+    return { ok: false, reason: 'no_data_field', detail: 'stream entry has no `data` field' }
   if (Buffer.byteLength(msg.payload) > MAX_MESSAGE_BYTES) {
     return { ok: false, reason: 'too_large', detail: `payload over ${MAX_MESSAGE_BYTES} bytes` }
   }
@@ -163,11 +164,16 @@ export function createIngest(deps: IngestDeps) {
       commitFailures = 0
     } catch (err) {
       commitFailures++
-      deps.log.error({ err, events: batch.length, attempt: commitFailures }, 'could not store a batch of events')
+      deps.log.error(
+        { err, events: batch.length, attempt: commitFailures },
+        'could not store a batch of events',
+      )
       // REST/CLI callers get the failure (503) and may retry. Events from Redis have no caller to
       // retry them and the bus has already read past them: keep them, with their stream cursor,
       // and try again after a pause (they are idempotent by event_id).
-      const failure = Object.assign(new Error('storage failed; the update was not accepted'), { code: 'storage_failed' })
+      const failure = Object.assign(new Error('storage failed; the update was not accepted'), {
+        code: 'storage_failed',
+      })
       for (const p of batch) p.reject?.(failure)
       const inbound = batch.filter((p) => !p.reject)
       queue = [...inbound, ...queue].slice(-MAX_HELD_INBOUND)
@@ -187,7 +193,8 @@ export function createIngest(deps: IngestDeps) {
       const outcome = outcomes[i]!
       const p = batch[i]!
       if (outcome.kind === 'changed') changes.push({ seq: outcome.seq, message: outcome.message })
-      if (outcome.kind !== 'duplicate' && (p.event.source === 'rest' || p.event.source === 'cli')) local = true
+      if (outcome.kind !== 'duplicate' && (p.event.source === 'rest' || p.event.source === 'cli'))
+        local = true
       p.resolve?.(outcome)
     }
     if (changes.length > 0) deps.onChanges(changes)
@@ -200,7 +207,10 @@ export function createIngest(deps: IngestDeps) {
     // Logged once per reason: a producer stuck in a bad loop must not flood the log.
     if (!loggedReasons.has(reason)) {
       loggedReasons.add(reason)
-      deps.log.warn({ reason, detail }, 'dropped a malformed message (further drops of this kind are only counted)')
+      deps.log.warn(
+        { reason, detail },
+        'dropped a malformed message (further drops of this kind are only counted)',
+      )
     }
   }
 
@@ -220,7 +230,8 @@ export function createIngest(deps: IngestDeps) {
 
     /** From REST/CLI: resolves once the event is committed (the caller then answers 2xx). */
     submitLocal(event: TaskEvent): Promise<ApplyOutcome> {
-      if (stopped) return Promise.reject(Object.assign(new Error('server is shutting down'), { code: 'shutting_down' }))
+      if (stopped)
+        return Promise.reject(Object.assign(new Error('server is shutting down'), { code: 'shutting_down' }))
       return new Promise((resolve, reject) => {
         queue.push({ event, resolve, reject })
         schedule()

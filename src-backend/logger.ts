@@ -7,7 +7,17 @@ export function createLogger(level: string = 'info'): Logger {
     {
       level,
       base: { pid: process.pid },
-      redact: { paths: ['token', '*.token', 'password', '*.password', 'headers.authorization', 'req.headers.authorization'], censor: '***' },
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'password',
+          '*.password',
+          'headers.authorization',
+          'req.headers.authorization',
+        ],
+        censor: '***',
+      },
     },
     pino.destination({ dest: 2, sync: false }),
   )

@@ -55,8 +55,22 @@ describe('outbox relay', () => {
     const relay = createOutboxRelay({ store: s, bus, log })
     expect(await relay.flush(1000)).toBe(true)
     expect(published.map((p) => JSON.parse(p))).toEqual([
-      { task_id: 'a', status: 'failed', output: 'log line', assignee: 'agent-1', updated_at: '2026-01-01T00:00:00.000Z', event_id: 'e1' },
-      { task_id: 'b', status: 'failed', output: 'log line', assignee: 'agent-1', updated_at: '2026-01-01T00:00:00.000Z', event_id: 'e2' },
+      {
+        task_id: 'a',
+        status: 'failed',
+        output: 'log line',
+        assignee: 'agent-1',
+        updated_at: '2026-01-01T00:00:00.000Z',
+        event_id: 'e1',
+      },
+      {
+        task_id: 'b',
+        status: 'failed',
+        output: 'log line',
+        assignee: 'agent-1',
+        updated_at: '2026-01-01T00:00:00.000Z',
+        event_id: 'e2',
+      },
     ])
     expect(s.outboxCount()).toBe(0)
     relay.stop()

@@ -46,7 +46,10 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     } catch (err) {
       if (Date.now() - lastFailureLogged > 30_000) {
         lastFailureLogged = Date.now()
-        deps.log.warn({ err: (err as Error).message, pending: deps.store.outboxCount() }, 'outbox relay waiting for Redis')
+        deps.log.warn(
+          { err: (err as Error).message, pending: deps.store.outboxCount() },
+          'outbox relay waiting for Redis',
+        )
       }
       if (!stopped && !retryTimer) {
         retryTimer = setTimeout(() => {

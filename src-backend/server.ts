@@ -50,11 +50,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     outbox: Boolean(config.redisUrl) || Boolean(deps.bus && deps.bus.kind === 'redis'),
     eventRetention: config.eventRetention,
     synchronous: config.synchronous,
-    onCheckpointError: (err) => log.warn({ err: err.message }, 'WAL checkpoint worker failed; SQLite checkpoints inline'),
+    onCheckpointError: (err) =>
+      log.warn({ err: err.message }, 'WAL checkpoint worker failed; SQLite checkpoints inline'),
   })
 
   const registry = new Registry()
-  const appliedTotal = new Counter({ name: 'taskpulse_changes_total', help: 'Changes applied and broadcast', registers: [registry] })
+  const appliedTotal = new Counter({
+    name: 'taskpulse_changes_total',
+    help: 'Changes applied and broadcast',
+    registers: [registry],
+  })
   const droppedTotal = new Counter({
     name: 'taskpulse_dropped_messages_total',
     help: 'Inbound Redis messages dropped as malformed',
@@ -86,13 +91,42 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     onDrop: (reason) => droppedTotal.inc({ reason }),
   })
 
-  new Gauge({ name: 'taskpulse_ws_clients', help: 'Connected WebSocket clients', registers: [registry], collect() { this.set(hub.clientCount()) } })
-  new Gauge({ name: 'taskpulse_outbox_pending', help: 'Local events not yet confirmed by Redis', registers: [registry], collect() { this.set(store.outboxCount()) } })
-  new Gauge({ name: 'taskpulse_redis_connected', help: '1 when Redis is connected', registers: [registry], collect() { this.set(bus.state() === 'connected' ? 1 : 0) } })
-  new Gauge({ name: 'taskpulse_seq', help: 'Latest applied event seq', registers: [registry], collect() { this.set(store.currentSeq()) } })
+  new Gauge({
+    name: 'taskpulse_ws_clients',
+    help: 'Connected WebSocket clients',
+    registers: [registry],
+    collect() {
+      this.set(hub.clientCount())
+    },
+  })
+  new Gauge({
+    name: 'taskpulse_outbox_pending',
+    help: 'Local events not yet confirmed by Redis',
+    registers: [registry],
+    collect() {
+      this.set(store.outboxCount())
+    },
+  })
+  new Gauge({
+    name: 'taskpulse_redis_connected',
+    help: '1 when Redis is connected',
+    registers: [registry],
+    collect() {
+      this.set(bus.state() === 'connected' ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'taskpulse_seq',
+    help: 'Latest applied event seq',
+    registers: [registry],
+    collect() {
+      this.set(store.currentSeq())
+    },
+  })
 
   let port = 0
-  const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host
+  const hostForUrl =
+    config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host
   const guard = createGuard({
     loopback: isLoopbackHost(config.host),
     bindHost: hostForUrl,
@@ -199,7 +233,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         const httpClosed = new Promise<void>((r) => server.close(() => r()))
         ingest.stop() // commits what is queued, refuses the rest
         const drained = await relay.flush(2000)
-        if (!drained) log.warn({ pending: store.outboxCount() }, 'outbox not empty at shutdown; relayed on next start')
+        if (!drained)
+          log.warn({ pending: store.outboxCount() }, 'outbox not empty at shutdown; relayed on next start')
         relay.stop()
         await hub.close()
         server.closeAllConnections()

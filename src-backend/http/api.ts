@@ -53,7 +53,8 @@ function zodDetails(error: z.ZodError): unknown[] {
 
 function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(value)
-  if (!parsed.success) throw new HttpError(400, 'invalid_request', `invalid ${what}`, zodDetails(parsed.error))
+  if (!parsed.success)
+    throw new HttpError(400, 'invalid_request', `invalid ${what}`, zodDetails(parsed.error))
   return parsed.data
 }
 
@@ -72,7 +73,10 @@ const listQuerySchema = z
 
 const rangeQuerySchema = z.object({ from: timestampSchema, to: timestampSchema }).strict()
 const eventsQuerySchema = z
-  .object({ cursor: z.string().max(1024).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
+  .object({
+    cursor: z.string().max(1024).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
   .strict()
 
 export function createApi(deps: ApiDeps): express.Express {
@@ -116,7 +120,8 @@ export function createApi(deps: ApiDeps): express.Express {
   if (deps.metrics) {
     const registry = deps.metrics
     app.get('/metrics', (req, res, next) => {
-      if (!guard.tokenMatches(guard.tokenOf(req, false))) return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
+      if (!guard.tokenMatches(guard.tokenOf(req, false)))
+        return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
       registry
         .metrics()
         .then((text) => res.type(registry.contentType).send(text))
@@ -126,7 +131,11 @@ export function createApi(deps: ApiDeps): express.Express {
 
   const json = express.json({ limit: MAX_MESSAGE_BYTES, strict: true, type: () => true })
   const requireJson = (req: Request, _res: Response, next: NextFunction) => {
-    if (!req.headers['content-type'] && !Number(req.headers['content-length'] ?? 0) && !req.headers['transfer-encoding']) {
+    if (
+      !req.headers['content-type'] &&
+      !Number(req.headers['content-length'] ?? 0) &&
+      !req.headers['transfer-encoding']
+    ) {
       return next(new HttpError(400, 'invalid_request', 'a JSON body is required'))
     }
     if (!req.is('application/json')) {
@@ -146,12 +155,27 @@ export function createApi(deps: ApiDeps): express.Express {
     const source = req.get('x-taskpulse-source') === 'cli' ? 'cli' : 'rest'
     const { updated_at, event_id, ...fields } = body
     if (mode === 'create' && store.getTask(taskId)) {
-      throw new HttpError(409, 'task_exists', `task ${taskId} exists; use PUT /api/tasks/${taskId} to update it`)
+      throw new HttpError(
+        409,
+        'task_exists',
+        `task ${taskId} exists; use PUT /api/tasks/${taskId} to update it`,
+      )
     }
-    const event = toTaskEvent({ task_id: taskId, fields, updated_at, event_id, source, received_at: new Date() })
+    const event = toTaskEvent({
+      task_id: taskId,
+      fields,
+      updated_at,
+      event_id,
+      source,
+      received_at: new Date(),
+    })
     const outcome = await deps.submitLocal(event)
     if (outcome.kind === 'duplicate' && (outcome.conflict || !outcome.task)) {
-      throw new HttpError(409, 'event_id_conflict', `event_id ${event.event_id} was already used for another task`)
+      throw new HttpError(
+        409,
+        'event_id_conflict',
+        `event_id ${event.event_id} was already used for another task`,
+      )
     }
     if (!outcome.task) throw new HttpError(500, 'internal', 'no task after apply')
     res.status(outcome.created ? 201 : 200).json(outcome.task)
@@ -243,7 +267,8 @@ export function createApi(deps: ApiDeps): express.Express {
       return sendError(res, e.status, 'bad_request', e.message ?? 'bad request')
     }
     if (e.code === 'shutting_down') return sendError(res, 503, 'shutting_down', 'server is shutting down')
-    if (e.code === 'storage_failed') return sendError(res, 503, 'storage_failed', 'could not store the update; retry')
+    if (e.code === 'storage_failed')
+      return sendError(res, 503, 'storage_failed', 'could not store the update; retry')
     log.error({ err }, 'unhandled error in request')
     sendError(res, 500, 'internal', 'internal error')
   }

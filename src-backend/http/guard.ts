@@ -43,7 +43,9 @@ export function createGuard(opts: GuardOptions) {
     try {
       const o = new URL(origin)
       // The server's own origin: same host:port as the request was addressed to.
-      return (o.protocol === 'http:' || o.protocol === 'https:') && o.host.toLowerCase() === host?.toLowerCase()
+      return (
+        (o.protocol === 'http:' || o.protocol === 'https:') && o.host.toLowerCase() === host?.toLowerCase()
+      )
     } catch {
       return false
     }

@@ -56,12 +56,13 @@ const MIGRATIONS: readonly string[] = [
 export function migrate(db: Database): number {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT')
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined
+    { value: string } | undefined
   let version = row ? Number(row.value) : 0
   if (version > MIGRATIONS.length) {
     throw Object.assign(
-      new Error(`database schema ${version} is newer than this TaskPulse (${MIGRATIONS.length}); upgrade TaskPulse`),
+      new Error(
+        `database schema ${version} is newer than this TaskPulse (${MIGRATIONS.length}); upgrade TaskPulse`,
+      ),
       { code: 'schema_too_new' },
     )
   }
@@ -70,7 +71,9 @@ export function migrate(db: Database): number {
     db.transaction(() => {
       // Migration 1 creates meta itself; the bootstrap table above is identical.
       db.exec(version === 0 ? step.replace('CREATE TABLE meta', 'CREATE TABLE IF NOT EXISTS meta') : step)
-      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(String(version + 1))
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
+        String(version + 1),
+      )
     })()
     version++
   }

@@ -11,7 +11,11 @@ const stores: TaskStore[] = []
 function freshStore(opts: { outbox?: boolean; eventRetention?: number } = {}): TaskStore {
   const dir = mkdtempSync(join(tmpdir(), 'taskpulse-store-'))
   dirs.push(dir)
-  const store = openTaskStore({ file: join(dir, 'db.sqlite'), outbox: opts.outbox ?? false, eventRetention: opts.eventRetention })
+  const store = openTaskStore({
+    file: join(dir, 'db.sqlite'),
+    outbox: opts.outbox ?? false,
+    eventRetention: opts.eventRetention,
+  })
   stores.push(store)
   return store
 }
@@ -21,7 +25,13 @@ afterEach(() => {
 })
 
 let n = 0
-function ev(task_id: string, fields: Partial<TaskFieldValues>, updated_at: string, event_id = `e${++n}`, source: TaskEvent['source'] = 'redis'): TaskEvent {
+function ev(
+  task_id: string,
+  fields: Partial<TaskFieldValues>,
+  updated_at: string,
+  event_id = `e${++n}`,
+  source: TaskEvent['source'] = 'redis',
+): TaskEvent {
   return { task_id, fields, updated_at, event_id, source, received_at: '2026-01-01T00:00:00.000Z' }
 }
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
@@ -35,8 +45,20 @@ describe('task store', () => {
       if (out?.kind !== 'changed') return
       expect(out.created).toBe(true)
       const frame = JSON.parse(out.message)
-      expect(frame).toMatchObject({ type: 'task_status_update', seq: out.seq, task_id: 'a', status: 'running', title: 'build', previous_status: null })
-      expect(store.getTask('a')).toMatchObject({ status: 'running', started_at: t(1), finished_at: null, created_at: t(1) })
+      expect(frame).toMatchObject({
+        type: 'task_status_update',
+        seq: out.seq,
+        task_id: 'a',
+        status: 'running',
+        title: 'build',
+        previous_status: null,
+      })
+      expect(store.getTask('a')).toMatchObject({
+        status: 'running',
+        started_at: t(1),
+        finished_at: null,
+        created_at: t(1),
+      })
     })
 
     it('ignores a duplicate event_id and does not store it twice', () => {
@@ -76,7 +98,11 @@ describe('task store', () => {
 
     it('derives started_at and finished_at from the statuses and their times', () => {
       const store = freshStore()
-      store.apply([ev('a', { status: 'pending' }, t(0)), ev('a', { status: 'running' }, t(3)), ev('a', { status: 'failed' }, t(9))])
+      store.apply([
+        ev('a', { status: 'pending' }, t(0)),
+        ev('a', { status: 'running' }, t(3)),
+        ev('a', { status: 'failed' }, t(9)),
+      ])
       expect(store.getTask('a')).toMatchObject({ started_at: t(3), finished_at: t(9) })
       store.apply([ev('a', { status: 'running' }, t(12))])
       expect(store.getTask('a')).toMatchObject({ status: 'running', started_at: t(12), finished_at: null })
@@ -91,7 +117,10 @@ describe('task store', () => {
 
     it('writes local events to the outbox only when the outbox is enabled', () => {
       const withOutbox = freshStore({ outbox: true })
-      withOutbox.apply([ev('a', { status: 'running' }, t(1), 'x1', 'rest'), ev('b', { status: 'running' }, t(1), 'x2', 'redis')])
+      withOutbox.apply([
+        ev('a', { status: 'running' }, t(1), 'x1', 'rest'),
+        ev('b', { status: 'running' }, t(1), 'x2', 'redis'),
+      ])
       expect(withOutbox.pendingOutbox(10).map((o) => JSON.parse(o.wire).event_id)).toEqual(['x1'])
       withOutbox.ackOutbox(withOutbox.pendingOutbox(10).map((o) => o.seq))
       expect(withOutbox.outboxCount()).toBe(0)
@@ -104,7 +133,10 @@ describe('task store', () => {
       const store = freshStore()
       store.apply([ev('a', { status: 'running' }, t(1))])
       const before = store.currentSeq()
-      const bad = { ...ev('b', { status: 'running' }, t(2)), fields: { status: 'running', title: Symbol('x') } } as unknown as TaskEvent
+      const bad = {
+        ...ev('b', { status: 'running' }, t(2)),
+        fields: { status: 'running', title: Symbol('x') },
+      } as unknown as TaskEvent
       expect(() => store.apply([ev('c', { status: 'running' }, t(2)), bad])).toThrow()
       expect(store.currentSeq()).toBe(before)
       expect(store.getTask('c')).toBeNull()
@@ -139,7 +171,11 @@ describe('task store', () => {
               if (s.assignee) fields.assignee = s.assignee
               return ev(s.task, fields, t(s.second), `id-${String(i).padStart(3, '0')}`)
             })
-            return fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }), fc.array(fc.nat(events.length - 1), { maxLength: 5 }))
+            return fc.tuple(
+              fc.constant(events),
+              fc.shuffledSubarray(events, { minLength: events.length }),
+              fc.array(fc.nat(events.length - 1), { maxLength: 5 }),
+            )
           }),
           ([events, shuffled, dupIdx]) => {
             const a = freshStore()
@@ -162,7 +198,13 @@ describe('task store', () => {
     it('filters and pages with a cursor, newest first', () => {
       const store = freshStore()
       for (let i = 0; i < 25; i++) {
-        store.apply([ev(`t${String(i).padStart(2, '0')}`, { status: i % 2 ? 'failed' : 'running', assignee: i % 3 ? 'a' : 'b', title: `job ${i}` }, t(i))])
+        store.apply([
+          ev(
+            `t${String(i).padStart(2, '0')}`,
+            { status: i % 2 ? 'failed' : 'running', assignee: i % 3 ? 'a' : 'b', title: `job ${i}` },
+            t(i),
+          ),
+        ])
       }
       const first = store.listTasks({ limit: 10 })
       expect(first.tasks.map((x) => x.task_id).slice(0, 2)).toEqual(['t24', 't23'])
@@ -171,7 +213,13 @@ describe('task store', () => {
       expect(third.next_cursor).toBeNull()
       expect([...first.tasks, ...second.tasks, ...third.tasks]).toHaveLength(25)
       expect(store.listTasks({ status: 'failed' }).tasks.every((x) => x.status === 'failed')).toBe(true)
-      expect(store.listTasks({ assignee: 'b', status: 'running' }).tasks.map((x) => x.task_id)).toEqual(['t24', 't18', 't12', 't06', 't00'])
+      expect(store.listTasks({ assignee: 'b', status: 'running' }).tasks.map((x) => x.task_id)).toEqual([
+        't24',
+        't18',
+        't12',
+        't06',
+        't00',
+      ])
       expect(store.listTasks({ q: 'job 1' }).tasks).toHaveLength(11)
       expect(store.listTasks({ q: '%' }).tasks).toHaveLength(0)
       expect(() => store.listTasks({ cursor: 'garbage' })).toThrow(/cursor/)
@@ -181,10 +229,20 @@ describe('task store', () => {
   describe('#calendar', () => {
     it('places tasks by schedule, else by run window', () => {
       const store = freshStore()
-      store.apply([ev('sched', { status: 'pending', scheduled_at: '2026-03-10T09:00:00.000Z', due_at: '2026-03-10T10:00:00.000Z' }, t(1))])
+      store.apply([
+        ev(
+          'sched',
+          { status: 'pending', scheduled_at: '2026-03-10T09:00:00.000Z', due_at: '2026-03-10T10:00:00.000Z' },
+          t(1),
+        ),
+      ])
       store.apply([ev('ran', { status: 'running' }, t(1)), ev('ran', { status: 'completed' }, t(30))])
-      expect(store.calendar('2026-03-10T00:00:00.000Z', '2026-03-11T00:00:00.000Z').map((x) => x.task_id)).toEqual(['sched'])
-      expect(store.calendar('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z').map((x) => x.task_id)).toEqual(['ran'])
+      expect(
+        store.calendar('2026-03-10T00:00:00.000Z', '2026-03-11T00:00:00.000Z').map((x) => x.task_id),
+      ).toEqual(['sched'])
+      expect(
+        store.calendar('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z').map((x) => x.task_id),
+      ).toEqual(['ran'])
     })
   })
 
@@ -197,7 +255,10 @@ describe('task store', () => {
         ev('c', { status: 'completed', assignee: 'y' }, t(3)),
       ])
       const agents = store.agents()
-      expect(agents.find((a) => a.assignee === 'x')).toMatchObject({ counts: { failed: 1, running: 1 }, latest_task: { task_id: 'b' } })
+      expect(agents.find((a) => a.assignee === 'x')).toMatchObject({
+        counts: { failed: 1, running: 1 },
+        latest_task: { task_id: 'b' },
+      })
       const [p] = store.projects()
       expect(p).toMatchObject({ project_id: 'p', total: 2, counts: { failed: 1, running: 1 } })
       expect(p?.latest_failures.map((f) => f.task_id)).toEqual(['a'])
@@ -207,7 +268,14 @@ describe('task store', () => {
   describe('history retention', () => {
     it('prunes the oldest events and refuses replay from before them', () => {
       const store = freshStore({ eventRetention: 1000 })
-      const batch = Array.from({ length: 1500 }, (_, i) => ev('a', { output: String(i) }, t(0).replace('00.000Z', `00.${String(i % 1000).padStart(3, '0')}Z`), `p${String(i).padStart(5, '0')}`))
+      const batch = Array.from({ length: 1500 }, (_, i) =>
+        ev(
+          'a',
+          { output: String(i) },
+          t(0).replace('00.000Z', `00.${String(i % 1000).padStart(3, '0')}Z`),
+          `p${String(i).padStart(5, '0')}`,
+        ),
+      )
       store.apply(batch)
       expect(store.canReplayFrom(10)).toBe(true)
       store.pruneHistory()
@@ -250,14 +318,17 @@ describe('WAL checkpoints', () => {
       for (let i = 0; i < 300; i++) store.apply([ev('w', { output: 'x'.repeat(2000) }, t(i % 60), `w${i}`)])
       // the worker checkpoints every 500 ms; a checkpoint moves every WAL frame into the database
       await expect
-        .poll(() => {
-          try {
-            const [r] = probe.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
-            return r!.log === r!.checkpointed
-          } catch {
-            return false
-          }
-        }, { timeout: 5000 })
+        .poll(
+          () => {
+            try {
+              const [r] = probe.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
+              return r!.log === r!.checkpointed
+            } catch {
+              return false
+            }
+          },
+          { timeout: 5000 },
+        )
         .toBe(true)
       expect(store.integrityCheck()).toBe('ok')
     } finally {

@@ -163,13 +163,14 @@ export function openTaskStore(options: TaskStoreOptions) {
   const retention = Math.max(1000, options.eventRetention ?? 1_000_000)
 
   const seqRow = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'task_events'").get() as
-    | { seq: number }
-    | undefined
+    { seq: number } | undefined
   let lastSeq = seqRow?.seq ?? 0
 
   const stmts = {
     getTask: db.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE task_id = ?`),
-    eventExists: db.prepare<[string], { task_id: string }>('SELECT task_id FROM task_events WHERE event_id = ?'),
+    eventExists: db.prepare<[string], { task_id: string }>(
+      'SELECT task_id FROM task_events WHERE event_id = ?',
+    ),
     upsertTask: db.prepare(`
       INSERT INTO tasks (${TASK_COLUMNS}, versions)
       VALUES (@task_id, @status, @title, @description, @assignee, @project_id, @output, @error, @scheduled_at,
@@ -193,7 +194,9 @@ export function openTaskStore(options: TaskStoreOptions) {
     messagesAfter: db.prepare<[number, number], { seq: number; message: string }>(
       'SELECT seq, message FROM task_events WHERE seq > ? AND message IS NOT NULL ORDER BY seq LIMIT ?',
     ),
-    allTasks: db.prepare<[], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`),
+    allTasks: db.prepare<[], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`,
+    ),
     eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
       'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -219,7 +222,12 @@ export function openTaskStore(options: TaskStoreOptions) {
     const seen = stmts.eventExists.get(event.event_id)
     if (seen) {
       const row = stmts.getTask.get(event.task_id)
-      return { kind: 'duplicate', task: row ? rowToTask(row) : null, created: false, conflict: seen.task_id !== event.task_id }
+      return {
+        kind: 'duplicate',
+        task: row ? rowToTask(row) : null,
+        created: false,
+        conflict: seen.task_id !== event.task_id,
+      }
     }
     const existingRow = stmts.getTask.get(event.task_id)
     const version: Version = [event.updated_at, event.event_id]
@@ -276,7 +284,11 @@ export function openTaskStore(options: TaskStoreOptions) {
         next.started_at = statusTime
       } else {
         let started = stmts.latestRunningBefore.get(event.task_id, statusTime)?.t ?? null
-        if (event.fields.status === 'running' && event.updated_at <= statusTime && (!started || event.updated_at > started)) {
+        if (
+          event.fields.status === 'running' &&
+          event.updated_at <= statusTime &&
+          (!started || event.updated_at > started)
+        ) {
           started = event.updated_at
         }
         next.started_at = started
@@ -382,22 +394,24 @@ export function openTaskStore(options: TaskStoreOptions) {
       }
     },
 
-    listEvents(taskId: string, cursor?: string, limit = 200): { events: StoredEvent[]; next_cursor: string | null } {
+    listEvents(
+      taskId: string,
+      cursor?: string,
+      limit = 200,
+    ): { events: StoredEvent[]; next_cursor: string | null } {
       const after = cursor ? Number(decodeCursor(cursor, 1)[0]) : 0
       const n = Math.min(Math.max(limit, 1), 1000)
       const rows = stmts.eventsOfTask.all(taskId, after, n + 1)
-      const events = rows.slice(0, n).map(
-        (r): StoredEvent => ({
-          seq: r.seq,
-          event_id: r.event_id,
-          task_id: r.task_id,
-          fields: JSON.parse(r.fields) as Partial<TaskFieldValues>,
-          updated_at: r.updated_at,
-          received_at: r.received_at,
-          source: r.source,
-          changed: r.changed === 1,
-        }),
-      )
+      const events = rows.slice(0, n).map((r): StoredEvent => ({
+        seq: r.seq,
+        event_id: r.event_id,
+        task_id: r.task_id,
+        fields: JSON.parse(r.fields) as Partial<TaskFieldValues>,
+        updated_at: r.updated_at,
+        received_at: r.received_at,
+        source: r.source,
+        changed: r.changed === 1,
+      }))
       const last = events.at(-1)
       return { events, next_cursor: rows.length > n && last ? encodeCursor([last.seq]) : null }
     },
@@ -430,7 +444,11 @@ export function openTaskStore(options: TaskStoreOptions) {
         .all()
       const byAgent = new Map<string, AgentSummary>()
       for (const row of latest) {
-        byAgent.set(row.assignee!, { assignee: row.assignee!, counts: emptyCounts(), latest_task: rowToTask(row) })
+        byAgent.set(row.assignee!, {
+          assignee: row.assignee!,
+          counts: emptyCounts(),
+          latest_task: rowToTask(row),
+        })
       }
       for (const c of counts) {
         const agent = byAgent.get(c.assignee)
@@ -456,7 +474,13 @@ export function openTaskStore(options: TaskStoreOptions) {
       for (const r of rows) {
         let p = byProject.get(r.project_id)
         if (!p) {
-          p = { project_id: r.project_id, counts: emptyCounts(), total: 0, last_updated_at: r.last, latest_failures: [] }
+          p = {
+            project_id: r.project_id,
+            counts: emptyCounts(),
+            total: 0,
+            last_updated_at: r.last,
+            latest_failures: [],
+          }
           byProject.set(r.project_id, p)
         }
         p.counts[r.status] = r.n
@@ -491,7 +515,9 @@ export function openTaskStore(options: TaskStoreOptions) {
         const n = stmts.pruneBelow.run(limitSeq, chunk).changes
         const prunedThrough = Number(getMeta('pruned_through') ?? 0)
         if (n > 0) {
-          const oldest = db.prepare<[], { s: number | null }>('SELECT min(seq) AS s FROM task_events').get()?.s
+          const oldest = db
+            .prepare<[], { s: number | null }>('SELECT min(seq) AS s FROM task_events')
+            .get()?.s
           const through = oldest ? oldest - 1 : limitSeq
           if (through > prunedThrough) metaSet.run('pruned_through', String(through))
         }
@@ -525,4 +551,3 @@ function sameTask(a: Task, b: Task): boolean {
   for (const key of Object.keys(a) as (keyof Task)[]) if (a[key] !== b[key]) return false
   return true
 }
-

@@ -127,7 +127,10 @@ export function createWsHub(deps: WsHubDeps) {
 
   function cut(c: Client, why: string): void {
     cutOff++
-    log.warn({ buffered: c.socket.writableLength, why }, 'cutting off a websocket client that does not keep up')
+    log.warn(
+      { buffered: c.socket.writableLength, why },
+      'cutting off a websocket client that does not keep up',
+    )
     c.ws.terminate()
   }
 
@@ -202,10 +205,14 @@ export function createWsHub(deps: WsHubDeps) {
     }
     const parsed = clientMessageSchema.safeParse(json)
     if (!parsed.success) {
-      return invalid('invalid_message', 'expected {"type":"subscribe"}, {"type":"resume","epoch":…,"seq":…} or {"type":"ping"}')
+      return invalid(
+        'invalid_message',
+        'expected {"type":"subscribe"}, {"type":"resume","epoch":…,"seq":…} or {"type":"ping"}',
+      )
     }
     const msg = parsed.data
-    if (msg.type === 'ping') return send(c, msg.t === undefined ? { type: 'pong' } : { type: 'pong', t: msg.t })
+    if (msg.type === 'ping')
+      return send(c, msg.t === undefined ? { type: 'pong' } : { type: 'pong', t: msg.t })
     if (c.state !== 'awaiting') return invalid('already_subscribed', 'this socket is already subscribed')
     if (msg.type === 'subscribe') return goLive(c, 'subscribed')
     if (msg.epoch === store.epoch && store.canReplayFrom(msg.seq)) {
@@ -227,7 +234,15 @@ export function createWsHub(deps: WsHubDeps) {
         return
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const c: Client = { ws, socket, state: 'awaiting', lastSentSeq: 0, invalidFrames: 0, alive: true, bulkAllowance: 0 }
+        const c: Client = {
+          ws,
+          socket,
+          state: 'awaiting',
+          lastSentSeq: 0,
+          invalidFrames: 0,
+          alive: true,
+          bulkAllowance: 0,
+        }
         clients.add(c)
         ws.on('pong', () => (c.alive = true))
         ws.on('message', (data, isBinary) => {

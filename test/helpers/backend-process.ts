@@ -43,10 +43,24 @@ export function tempDir(prefix = 'taskpulse-test-'): string {
 export async function startBackend(opts: StartBackendOptions = {}): Promise<Backend> {
   const dataDir = opts.dataDir ?? tempDir()
   const token = opts.token ?? 'test-token-' + Math.random().toString(36).slice(2)
-  const args = [BIN, 'serve', '--port', String(opts.port ?? 0), '--data-dir', dataDir, '--token', token, '--log-level', 'warn']
+  const args = [
+    BIN,
+    'serve',
+    '--port',
+    String(opts.port ?? 0),
+    '--data-dir',
+    dataDir,
+    '--token',
+    token,
+    '--log-level',
+    'warn',
+  ]
   if (opts.redisUrl) args.push('--redis-url', opts.redisUrl)
   args.push(...(opts.extraArgs ?? []))
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } })
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  })
   let stderr = ''
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
@@ -93,7 +107,11 @@ export function removeDir(dir: string): void {
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await check()
@@ -114,7 +132,11 @@ export interface TestClient {
   close(): void
 }
 
-export function connectClient(wsUrl: string, token: string, opts: { subscribe?: boolean } = {}): Promise<TestClient> {
+export function connectClient(
+  wsUrl: string,
+  token: string,
+  opts: { subscribe?: boolean } = {},
+): Promise<TestClient> {
   const ws = new WebSocket(`${wsUrl}?token=${encodeURIComponent(token)}`)
   const messages: ServerMessage[] = []
   let resolveHello!: (h: { epoch: string; seq: number }) => void

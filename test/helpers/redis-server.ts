@@ -46,7 +46,9 @@ function assertRedisInstalled(): void {
  * `extraArgs` are appended to the redis-server command line (e.g. `['--requirepass', 'pw']`).
  * With `--requirepass`, pass `password` too so the readiness probe can authenticate.
  */
-export async function startRedis(opts: { extraArgs?: string[]; password?: string } = {}): Promise<RedisServer> {
+export async function startRedis(
+  opts: { extraArgs?: string[]; password?: string } = {},
+): Promise<RedisServer> {
   assertRedisInstalled()
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'taskpulse-redis-'))
@@ -56,13 +58,37 @@ export async function startRedis(opts: { extraArgs?: string[]; password?: string
   const start = async (): Promise<void> => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-        '--appendfsync', 'always', '--protected-mode', 'no', '--loglevel', 'warning', ...(opts.extraArgs ?? [])],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--protected-mode',
+        'no',
+        '--loglevel',
+        'warning',
+        ...(opts.extraArgs ?? []),
+      ],
       { stdio: 'ignore' },
     )
     const deadline = Date.now() + 10_000
     for (;;) {
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, password: opts.password })
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        password: opts.password,
+      })
       probe.on('error', () => {})
       try {
         await probe.connect()

@@ -16,7 +16,8 @@ afterAll(async () => {
   if (backend) removeDir(backend.dataDir)
 })
 
-const put = (id: string, body: unknown) => backend.api(`/api/tasks/${id}`, { method: 'PUT', body: JSON.stringify(body) })
+const put = (id: string, body: unknown) =>
+  backend.api(`/api/tasks/${id}`, { method: 'PUT', body: JSON.stringify(body) })
 
 /** Raw HTTP request, for headers fetch will not let us set (Host). */
 function rawRequest(port: number, lines: string[]): Promise<string> {
@@ -34,17 +35,32 @@ describe('REST', () => {
   it('creates on PUT (201), updates (200), and every WS client gets the change with a seq', async () => {
     const clients = await Promise.all([1, 2, 3].map(() => connectClient(backend.ws, backend.token)))
     try {
-      const created = await put('job-1', { status: 'running', title: 'Build', assignee: 'agent-a', project_id: 42 })
+      const created = await put('job-1', {
+        status: 'running',
+        title: 'Build',
+        assignee: 'agent-a',
+        project_id: 42,
+      })
       expect(created.status).toBe(201)
       const task = (await created.json()) as Task
-      expect(task).toMatchObject({ task_id: 'job-1', status: 'running', project_id: '42', started_at: expect.any(String) })
+      expect(task).toMatchObject({
+        task_id: 'job-1',
+        status: 'running',
+        project_id: '42',
+        started_at: expect.any(String),
+      })
       const updated = await put('job-1', { status: 'failed', error: 'exit 1' })
       expect(updated.status).toBe(200)
       for (const c of clients) {
         await waitFor(() => c.updates().filter((u) => u.task_id === 'job-1').length === 2, 'two updates')
         const [first, second] = c.updates().filter((u) => u.task_id === 'job-1')
         expect(first).toMatchObject({ status: 'running', previous_status: null, title: 'Build' })
-        expect(second).toMatchObject({ status: 'failed', previous_status: 'running', error: 'exit 1', finished_at: expect.any(String) })
+        expect(second).toMatchObject({
+          status: 'failed',
+          previous_status: 'running',
+          error: 'exit 1',
+          finished_at: expect.any(String),
+        })
         expect(second!.seq).toBeGreaterThan(first!.seq)
       }
     } finally {
@@ -53,11 +69,17 @@ describe('REST', () => {
   })
 
   it('POST creates with a generated id, and refuses an existing id', async () => {
-    const res = await backend.api('/api/tasks', { method: 'POST', body: JSON.stringify({ title: 'made by POST' }) })
+    const res = await backend.api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ title: 'made by POST' }),
+    })
     expect(res.status).toBe(201)
     const task = (await res.json()) as Task
     expect(task).toMatchObject({ status: 'pending', title: 'made by POST' })
-    const again = await backend.api('/api/tasks', { method: 'POST', body: JSON.stringify({ task_id: task.task_id }) })
+    const again = await backend.api('/api/tasks', {
+      method: 'POST',
+      body: JSON.stringify({ task_id: task.task_id }),
+    })
     expect(again.status).toBe(409)
   })
 
@@ -71,12 +93,20 @@ describe('REST', () => {
   })
 
   it('lists, filters, pages and searches', async () => {
-    for (let i = 0; i < 7; i++) await put(`page-${i}`, { status: i % 2 ? 'failed' : 'pending', assignee: 'pager', title: `Page ${i}` })
-    const first = (await (await backend.api('/api/tasks?assignee=pager&limit=3')).json()) as { tasks: Task[]; next_cursor: string }
+    for (let i = 0; i < 7; i++)
+      await put(`page-${i}`, { status: i % 2 ? 'failed' : 'pending', assignee: 'pager', title: `Page ${i}` })
+    const first = (await (await backend.api('/api/tasks?assignee=pager&limit=3')).json()) as {
+      tasks: Task[]
+      next_cursor: string
+    }
     expect(first.tasks).toHaveLength(3)
-    const second = (await (await backend.api(`/api/tasks?assignee=pager&limit=3&cursor=${first.next_cursor}`)).json()) as { tasks: Task[] }
+    const second = (await (
+      await backend.api(`/api/tasks?assignee=pager&limit=3&cursor=${first.next_cursor}`)
+    ).json()) as { tasks: Task[] }
     expect(second.tasks.map((t) => t.task_id)).not.toContain(first.tasks[0]!.task_id)
-    const failed = (await (await backend.api('/api/tasks?assignee=pager&status=failed')).json()) as { tasks: Task[] }
+    const failed = (await (await backend.api('/api/tasks?assignee=pager&status=failed')).json()) as {
+      tasks: Task[]
+    }
     expect(failed.tasks).toHaveLength(3)
     const q = (await (await backend.api('/api/tasks?q=Page%205')).json()) as { tasks: Task[] }
     expect(q.tasks.map((t) => t.task_id)).toEqual(['page-5'])
@@ -98,10 +128,26 @@ describe('REST', () => {
       [{ method: 'PUT', body: '{"stauts":"running"}' }, 400, 'invalid_request'],
       [{ method: 'PUT', body: '[1,2]' }, 400, 'invalid_request'],
       [{ method: 'PUT', body: '{"status":"running","updated_at":"tomorrow"}' }, 400, 'invalid_request'],
-      [{ method: 'PUT', body: JSON.stringify({ status: 'running', output: 'x'.repeat(1024 * 1024 + 10) }) }, 413, 'payload_too_large'],
-      [{ method: 'PUT', body: 'status=running', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
-      [{ method: 'PUT', body: '{"status":"running"}', path: '/api/tasks/..%2F..%2Fetc' }, 400, 'invalid_request'],
-      [{ method: 'PUT', body: '{"status":"running"}', path: `/api/tasks/${'x'.repeat(129)}` }, 400, 'invalid_request'],
+      [
+        { method: 'PUT', body: JSON.stringify({ status: 'running', output: 'x'.repeat(1024 * 1024 + 10) }) },
+        413,
+        'payload_too_large',
+      ],
+      [
+        { method: 'PUT', body: 'status=running', headers: { 'content-type': 'text/plain' } },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        { method: 'PUT', body: '{"status":"running"}', path: '/api/tasks/..%2F..%2Fetc' },
+        400,
+        'invalid_request',
+      ],
+      [
+        { method: 'PUT', body: '{"status":"running"}', path: `/api/tasks/${'x'.repeat(129)}` },
+        400,
+        'invalid_request',
+      ],
       [{ method: 'PUT', body: '{"status":"running"}', path: '/api/tasks/a%20b' }, 400, 'invalid_request'],
       [{ method: 'GET', path: '/api/tasks?status=weird' }, 400, 'invalid_request'],
       [{ method: 'GET', path: '/api/tasks?cursor=bm9wZQ' }, 400, 'invalid_cursor'],
@@ -120,7 +166,10 @@ describe('REST', () => {
   })
 
   it('answers an empty PUT with 400, and an event_id reused for another task with 409', async () => {
-    const empty = await fetch(`${backend.url}/api/tasks/empty-body`, { method: 'PUT', headers: { authorization: `Bearer ${backend.token}` } })
+    const empty = await fetch(`${backend.url}/api/tasks/empty-body`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${backend.token}` },
+    })
     expect(empty.status).toBe(400)
     expect((await put('owner-a', { status: 'running', event_id: 'shared-id-1' })).status).toBe(201)
     const reused = await put('owner-b', { status: 'failed', event_id: 'shared-id-1' })
@@ -130,7 +179,8 @@ describe('REST', () => {
   })
 
   it('sends a snapshot of many large tasks whole', async () => {
-    for (let i = 0; i < 40; i++) await put(`big-${i}`, { status: 'completed', output: `${i}:`.padEnd(60_000, 'z') })
+    for (let i = 0; i < 40; i++)
+      await put(`big-${i}`, { status: 'completed', output: `${i}:`.padEnd(60_000, 'z') })
     const c = await connectClient(backend.ws, backend.token, { subscribe: false })
     c.ws.on('message', () => {})
     c.send({ type: 'resume', epoch: 'elsewhere', seq: 0 })
@@ -153,16 +203,23 @@ describe('REST', () => {
 describe('auth and guard', () => {
   it('answers 401 without or with a wrong token, on REST and on the WS upgrade', async () => {
     expect((await fetch(`${backend.url}/api/tasks`)).status).toBe(401)
-    expect((await fetch(`${backend.url}/api/tasks`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
+    expect(
+      (await fetch(`${backend.url}/api/tasks`, { headers: { authorization: 'Bearer wrong' } })).status,
+    ).toBe(401)
     expect((await fetch(`${backend.url}/metrics`)).status).toBe(401)
     await expect(connectClient(backend.ws, 'wrong-token')).rejects.toThrow(/401/)
     const noToken = new WebSocket(backend.ws)
-    const status = await new Promise<number>((r) => noToken.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))
+    const status = await new Promise<number>((r) =>
+      noToken.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)),
+    )
     expect(status).toBe(401)
   })
 
   it('accepts the bearer scheme in any case', async () => {
-    expect((await fetch(`${backend.url}/api/tasks`, { headers: { authorization: `bearer ${backend.token}` } })).status).toBe(200)
+    expect(
+      (await fetch(`${backend.url}/api/tasks`, { headers: { authorization: `bearer ${backend.token}` } }))
+        .status,
+    ).toBe(200)
   })
 
   it('serves its own address when bound to another loopback address', async () => {
@@ -177,7 +234,11 @@ describe('auth and guard', () => {
   })
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
-    const foreignHost = await rawRequest(backend.port, ['GET /api/health HTTP/1.1', 'Host: attacker.example:80', 'Connection: close'])
+    const foreignHost = await rawRequest(backend.port, [
+      'GET /api/health HTTP/1.1',
+      'Host: attacker.example:80',
+      'Connection: close',
+    ])
     expect(foreignHost).toMatch(/^HTTP\/1.1 403/)
     const wsForeignHost = await rawRequest(backend.port, [
       `GET /ws?token=${backend.token} HTTP/1.1`,
@@ -192,7 +253,9 @@ describe('auth and guard', () => {
       headers: { authorization: `Bearer ${backend.token}`, origin: 'https://evil.example' },
     })
     expect(foreignOrigin.status).toBe(403)
-    const ownOrigin = await fetch(`${backend.url}/api/tasks`, { headers: { authorization: `Bearer ${backend.token}`, origin: backend.url } })
+    const ownOrigin = await fetch(`${backend.url}/api/tasks`, {
+      headers: { authorization: `Bearer ${backend.token}`, origin: backend.url },
+    })
     expect(ownOrigin.status).toBe(200)
   })
 })

@@ -157,7 +157,11 @@ describe('redis bus', () => {
       const { bus } = makeBus(redis.url, { ...n, maxLen: 10 })
       await bus.start(recorder())
       await waitFor(() => bus.state() === 'connected', 'bus connected')
-      for (let i = 0; i < 5; i++) await publishEvents(bus, Array.from({ length: 100 }, () => event('trim')))
+      for (let i = 0; i < 5; i++)
+        await publishEvents(
+          bus,
+          Array.from({ length: 100 }, () => event('trim')),
+        )
       const raw = track(rawClient(redis.url))
       const len = await raw.xlen(n.stream)
       // Approximate trimming drops whole radix-tree nodes (100 entries each by default).

@@ -5,7 +5,14 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Health, Task } from '../../src-shared/protocol'
-import { connectClient, removeDir, REPO_ROOT, startBackend, waitFor, type Backend } from '../helpers/backend-process'
+import {
+  connectClient,
+  removeDir,
+  REPO_ROOT,
+  startBackend,
+  waitFor,
+  type Backend,
+} from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 
 let redis: RedisServer
@@ -16,7 +23,10 @@ beforeAll(async () => {
   redis = await startRedis()
   backend = await startBackend({ redisUrl: redis.url })
   producer = new Redis(redis.url)
-  await waitFor(async () => ((await (await fetch(`${backend.url}/api/health`)).json()) as Health).redis === 'connected', 'redis connected')
+  await waitFor(
+    async () => ((await (await fetch(`${backend.url}/api/health`)).json()) as Health).redis === 'connected',
+    'redis connected',
+  )
 })
 afterAll(async () => {
   producer?.disconnect()
@@ -28,7 +38,10 @@ afterAll(async () => {
 const health = async () => (await (await fetch(`${backend.url}/api/health`)).json()) as Health
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'taskpulse.js'), ...args], { encoding: 'utf8', timeout: 20_000 })
+  return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'taskpulse.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  })
 }
 
 describe('redis producers', () => {
@@ -36,7 +49,14 @@ describe('redis producers', () => {
     const clients = await Promise.all([1, 2].map(() => connectClient(backend.ws, backend.token)))
     await producer.publish(
       'task_status_update',
-      JSON.stringify({ task_id: 123, status: 'failed', updated_at: '2025-11-08T12:00:00.123456', error: 'OOM', assignee: 'agent-x', project_id: 456 }),
+      JSON.stringify({
+        task_id: 123,
+        status: 'failed',
+        updated_at: '2025-11-08T12:00:00.123456',
+        error: 'OOM',
+        assignee: 'agent-x',
+        project_id: 456,
+      }),
     )
     for (const c of clients) {
       await waitFor(() => c.updates().find((u) => u.task_id === '123'), 'publish reaches client')
@@ -52,19 +72,32 @@ describe('redis producers', () => {
 
   it('stores and broadcasts an XADD made while running', async () => {
     const c = await connectClient(backend.ws, backend.token)
-    await producer.xadd('task_status_stream', '*', 'data', JSON.stringify({ task_id: 'from-stream', status: 'completed' }))
+    await producer.xadd(
+      'task_status_stream',
+      '*',
+      'data',
+      JSON.stringify({ task_id: 'from-stream', status: 'completed' }),
+    )
     await waitFor(() => c.updates().find((u) => u.task_id === 'from-stream'), 'stream entry reaches client')
     c.close()
   })
 
   it('counts and drops malformed messages, logs once, and keeps the subscriber alive', async () => {
     const droppedBefore = (await health()).dropped_messages
-    for (const bad of ['{oops', '{"task_id":"x"}', '{"task_id":"x","status":"nope"}', 'x'.repeat(1024 * 1024 + 1)]) {
+    for (const bad of [
+      '{oops',
+      '{"task_id":"x"}',
+      '{"task_id":"x","status":"nope"}',
+      'x'.repeat(1024 * 1024 + 1),
+    ]) {
       await producer.publish('task_status_update', bad)
     }
     await producer.xadd('task_status_stream', '*', 'nodata', '1')
     const c = await connectClient(backend.ws, backend.token)
-    await producer.publish('task_status_update', JSON.stringify({ task_id: 'still-alive', status: 'running' }))
+    await producer.publish(
+      'task_status_update',
+      JSON.stringify({ task_id: 'still-alive', status: 'running' }),
+    )
     await waitFor(() => c.updates().find((u) => u.task_id === 'still-alive'), 'valid message after bad ones')
     await waitFor(async () => (await health()).dropped_messages === droppedBefore + 5, 'five drops counted')
     expect(backend.proc.exitCode).toBeNull()
@@ -77,11 +110,16 @@ describe('redis producers', () => {
     await sub.subscribe('task_status_update')
     sub.on('message', (_ch, msg) => seen.push(msg))
     try {
-      const res = await backend.api('/api/tasks/relayed', { method: 'PUT', body: JSON.stringify({ status: 'running', event_id: 'relay-1' }) })
+      const res = await backend.api('/api/tasks/relayed', {
+        method: 'PUT',
+        body: JSON.stringify({ status: 'running', event_id: 'relay-1' }),
+      })
       expect(res.status).toBe(201)
       await waitFor(() => seen.some((m) => JSON.parse(m).event_id === 'relay-1'), 'published')
       const entries = await producer.xrange('task_status_stream', '-', '+')
-      expect(entries.some(([, fields]) => fields[1] && JSON.parse(fields[1]).event_id === 'relay-1')).toBe(true)
+      expect(entries.some(([, fields]) => fields[1] && JSON.parse(fields[1]).event_id === 'relay-1')).toBe(
+        true,
+      )
       // the outbox row is deleted once Redis has confirmed both commands
       await waitFor(async () => (await health()).outbox_pending === 0, 'outbox drained')
     } finally {
@@ -92,13 +130,41 @@ describe('redis producers', () => {
 
 describe('taskpulse emit', () => {
   it('sends through REST and through Redis', async () => {
-    const viaRest = cli(['emit', '--task', 'cli-1', '--status', 'running', '--title', 'From CLI', '--server', backend.url, '--token', backend.token])
+    const viaRest = cli([
+      'emit',
+      '--task',
+      'cli-1',
+      '--status',
+      'running',
+      '--title',
+      'From CLI',
+      '--server',
+      backend.url,
+      '--token',
+      backend.token,
+    ])
     expect(viaRest.status, viaRest.stderr).toBe(0)
-    expect(JSON.parse(viaRest.stdout)).toMatchObject({ task_id: 'cli-1', status: 'running', title: 'From CLI' })
-    const events = (await (await backend.api('/api/tasks/cli-1/events')).json()) as { events: { source: string }[] }
+    expect(JSON.parse(viaRest.stdout)).toMatchObject({
+      task_id: 'cli-1',
+      status: 'running',
+      title: 'From CLI',
+    })
+    const events = (await (await backend.api('/api/tasks/cli-1/events')).json()) as {
+      events: { source: string }[]
+    }
     expect(events.events[0]?.source).toBe('cli')
 
-    const viaRedis = cli(['emit', '--task', 'cli-2', '--status', 'failed', '--error', 'bad', '--redis-url', redis.url])
+    const viaRedis = cli([
+      'emit',
+      '--task',
+      'cli-2',
+      '--status',
+      'failed',
+      '--error',
+      'bad',
+      '--redis-url',
+      redis.url,
+    ])
     expect(viaRedis.status, viaRedis.stderr).toBe(0)
     await waitFor(async () => (await backend.api('/api/tasks/cli-2')).status === 200, 'cli-2 stored')
     expect(((await (await backend.api('/api/tasks/cli-2')).json()) as Task).status).toBe('failed')
@@ -108,12 +174,42 @@ describe('taskpulse emit', () => {
     const noStatus = cli(['emit', '--task', 'x', '--server', backend.url, '--token', backend.token])
     expect(noStatus.status).toBe(2)
     expect(noStatus.stderr).toMatch(/--status/)
-    const badStatus = cli(['emit', '--task', 'x', '--status', 'done', '--server', backend.url, '--token', backend.token])
+    const badStatus = cli([
+      'emit',
+      '--task',
+      'x',
+      '--status',
+      'done',
+      '--server',
+      backend.url,
+      '--token',
+      backend.token,
+    ])
     expect(badStatus.stderr).toMatch(/pending, running, completed, failed/)
-    const wrongToken = cli(['emit', '--task', 'x', '--status', 'running', '--server', backend.url, '--token', 'nope-nope'])
+    const wrongToken = cli([
+      'emit',
+      '--task',
+      'x',
+      '--status',
+      'running',
+      '--server',
+      backend.url,
+      '--token',
+      'nope-nope',
+    ])
     expect(wrongToken.status).toBe(1)
     expect(wrongToken.stderr).toMatch(/401/)
-    const unreachable = cli(['emit', '--task', 'x', '--status', 'running', '--server', 'http://127.0.0.1:9', '--token', 't'])
+    const unreachable = cli([
+      'emit',
+      '--task',
+      'x',
+      '--status',
+      'running',
+      '--server',
+      'http://127.0.0.1:9',
+      '--token',
+      't',
+    ])
     expect(unreachable.status).toBe(1)
     expect(unreachable.stderr).toMatch(/cannot reach/)
     const badServeFlag = cli(['serve', '--port', 'eighty'])
