@@ -1,9 +1,10 @@
 // The composition root from source with the fake electron, in remote mode against an address
 // nobody listens on (no backend needed): lifecycle rules — single instance, second launch,
 // close to tray, quit — and the IPC wiring.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
 import { bootstrap, type DesktopApp } from './index'
@@ -29,8 +30,21 @@ const env = {
   TASKPULSE_LOG_LEVEL: 'silent',
   XDG_CURRENT_DESKTOP: 'test',
 }
-async function start(platform: NodeJS.Platform = 'linux') {
-  app = bootstrap(electron, { env, platform, paths: { rendererDir: join(dir, 'r'), resourcesDir: '/res' } })
+const PAGE = 'app://taskpulse/index.html'
+const tick = () => new Promise<void>((r) => setImmediate(r))
+async function settle(times = 20) {
+  for (let i = 0; i < times; i += 1) await tick()
+}
+async function start(platform: NodeJS.Platform = 'linux', launchEnv: NodeJS.ProcessEnv = env) {
+  app = bootstrap(electron, {
+    env: launchEnv,
+    platform,
+    paths: {
+      rendererDir: join(dir, 'r'),
+      resourcesDir: '/res',
+      backendEntry: fileURLToPath(new URL('./testing/quick-backend.mjs', import.meta.url)),
+    },
+  })
   electron.app.ready()
   await app.started
   return electron.windows()[0]
@@ -109,5 +123,75 @@ describe('composition root (fake electron)', () => {
     )) as IpcResult<SettingsView>
     expect(s.ok && s.value.overrides).toEqual({ redisUrl: false, remote: true })
     expect(electron.trays()[0]?.image).toBe('/res/tray/tray-disconnected.png')
+  })
+
+  it('the page loaded before the backend was known is reloaded with a CSP that lets it reach it', async () => {
+    const win = await start()
+    await settle()
+    await win?.webContents.loaded
+    expect(win?.webContents.reloads).toBe(1)
+    expect(win?.webContents.documentCsp).toContain('connect-src \'self\' http://127.0.0.1:9 ws://127.0.0.1:9')
+  })
+
+  it('remote mode without a URL, then a URL saved: the page is reloaded for that server', async () => {
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ backend: { mode: 'remote' } }))
+    const win = await start('linux', { ...env, TASKPULSE_BACKEND_URL: undefined })
+    await settle()
+    expect(app?.backendState()).toMatchObject({ status: 'failed' })
+    expect(win?.webContents.documentCsp).toContain("connect-src 'self';")
+    await electron.ipc.invoke(Channel.setSettings, PAGE, { backend: { remoteUrl: 'http://127.0.0.1:8' } })
+    await settle()
+    await win?.webContents.loaded
+    expect(win?.webContents.documentCsp).toContain('http://127.0.0.1:8 ws://127.0.0.1:8')
+    // Same origin again (token change): no further reload.
+    const reloads = win?.webContents.reloads
+    await electron.ipc.invoke(Channel.setSettings, PAGE, { secrets: { remoteToken: 'other' } })
+    await settle()
+    expect(win?.webContents.reloads).toBe(reloads)
+  })
+
+  it('TASKPULSE_BACKEND_URL without a scheme: a clear failed state, no crash', async () => {
+    await start('linux', { ...env, TASKPULSE_BACKEND_URL: '127.0.0.1:8080' })
+    await settle()
+    expect(app?.backendState()).toEqual({
+      status: 'failed',
+      error: 'TASKPULSE_BACKEND_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:8080 (got "127.0.0.1:8080")',
+    })
+    const c = (await electron.ipc.invoke(Channel.getConnection, PAGE)) as IpcResult<unknown>
+    expect(c.ok).toBe(false)
+  })
+
+  it('settings changed in quick succession leave exactly one backend, and none after quit', async () => {
+    await start('linux', { ...env, TASKPULSE_BACKEND_URL: undefined })
+    const patches = [
+      { backend: { mode: 'remote', remoteUrl: 'http://127.0.0.1:9' } },
+      { backend: { mode: 'embedded' } },
+      { backend: { redisUrl: 'redis://127.0.0.1:1' } },
+      { backend: { mode: 'remote' } },
+      { backend: { mode: 'embedded' } },
+      { backend: { redisUrl: '' } },
+    ]
+    for (const patch of patches) {
+      const r = (await electron.ipc.invoke(Channel.setSettings, PAGE, patch)) as IpcResult<unknown>
+      expect(r.ok).toBe(true)
+    }
+    const alive = () => electron.forked.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+    for (let i = 0; i < 200 && app?.backendState().status !== 'running'; i += 1)
+      await new Promise((r) => setTimeout(r, 25))
+    await settle()
+    expect(app?.backendState().status).toBe('running')
+    expect(alive()).toHaveLength(1)
+    await app?.quit()
+    app = null
+    for (let i = 0; i < 200 && alive().length > 0; i += 1) await new Promise((r) => setTimeout(r, 25))
+    expect(alive()).toHaveLength(0)
+  }, 20_000)
+
+  it('state.json is written compact on quit', async () => {
+    await start()
+    await app?.quit()
+    app = null
+    const text = readFileSync(join(dir, 'state.json'), 'utf8')
+    expect(text.trim().split('\n')).toHaveLength(1)
   })
 })

@@ -33,6 +33,7 @@ import {
   appUrlMatcher,
   buildCsp,
   createAppProtocolHandler,
+  cspAllowsBackend,
   denyAllPermissions,
   registerAppScheme,
 } from './security'
@@ -79,6 +80,24 @@ export function defaultPaths(isPackaged: boolean, resourcesPath: string | undefi
     resourcesDir:
       isPackaged && resourcesPath ? join(resourcesPath, 'resources') : join(here, '..', '..', 'resources'),
   }
+}
+
+/** How often at most state.json (notifier cursor and dedupe ids, tray) is written. */
+export const STATE_WRITE_INTERVAL_MS = 2_000
+
+/** Why a remote backend URL cannot be used, or null when it can (http or https with a host). */
+export function remoteUrlProblem(url: string, fromEnv: boolean): string | null {
+  const where = fromEnv ? 'TASKPULSE_BACKEND_URL' : 'Remote server URL (Settings → Backend)'
+  if (!url) return fromEnv ? `${where} is empty` : 'Remote mode: no server URL set (Settings → Backend)'
+  let parsed: URL | null = null
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = null
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host)
+    return `${where} must be an http:// or https:// URL, e.g. http://${url.replace(/^[a-z]+:\/\//i, '') || '127.0.0.1:8080'} (got "${url}")`
+  return null
 }
 
 const wsUrlOf = (url: string): string => {
@@ -131,9 +150,10 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     const statePath = join(userData, 'state.json')
     const persisted = loadState(statePath, log)
     let saveState: () => void = () => {}
+    // state.json holds thousands of ids: written compact, at most every 2 s, and on quit.
     const stateWriter = debouncedWriter(
       () => saveState(),
-      300,
+      STATE_WRITE_INTERVAL_MS,
       (fn, ms) => {
         const t = setTimeout(fn, ms)
         return () => clearTimeout(t)
@@ -142,12 +162,16 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
 
     // ---- security: permissions, the app:// protocol with its CSP
     let connection: Connection | null = null
+    // The CSP the window's current page was served with (null: no page requested yet, or a
+    // reload is on its way — that load will get the CSP of the connection current by then).
+    let servedCsp: string | null = null
     denyAllPermissions(electron.session.defaultSession)
     electron.protocol.handle(
       APP_SCHEME,
       createAppProtocolHandler({
         rendererDir: paths.rendererDir,
         csp: () => buildCsp(connection?.url ?? null),
+        onDocument: (csp) => (servedCsp = csp),
       }),
     )
     electron.Menu.setApplicationMenu(
@@ -249,10 +273,11 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       onStateChange: () => stateWriter.schedule(),
     })
     saveState = () =>
-      writeJsonAtomic(statePath, {
-        notifier: notifier.state(),
-        tray: trayState.persisted(),
-      } satisfies PersistedState)
+      writeJsonAtomic(
+        statePath,
+        { notifier: notifier.state(), tray: trayState.persisted() } satisfies PersistedState,
+        { compact: true },
+      )
     const pause = (choice: PauseChoice): void => {
       settings.update({ notifications: { pausedUntil: pauseUntil(choice, Date.now()) } })
     }
@@ -278,6 +303,7 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       })
       win.on('closed', () => {
         win = null
+        servedCsp = null
       })
       return win
     }
@@ -311,15 +337,12 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       client.setConnection(next)
       if (next && JSON.stringify(next) !== JSON.stringify(before))
         sendToWindow(Channel.onConnectionChanged, next)
-      // The page's CSP names the backend origin: a new origin needs a fresh page.
-      if (
-        before &&
-        next &&
-        new URL(before.url).origin !== new URL(next.url).origin &&
-        win &&
-        !win.isDestroyed()
-      )
+      // The page's CSP names the backend origins it may reach: a page served before this backend
+      // was known (first start, remote mode without URL) or for another origin needs a fresh load.
+      if (next && servedCsp !== null && !cspAllowsBackend(servedCsp, next.url) && win && !win.isDestroyed()) {
+        servedCsp = null
         win.webContents.reload()
+      }
     }
     const publishBackendState = (state: BackendState, mode: 'embedded' | 'remote'): void => {
       backendState = state
@@ -344,16 +367,18 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     })
 
     let applied: BackendConfig | null = null
-    const applyBackend = async (cfg: BackendConfig): Promise<void> => {
+    /** Stops the old backend and starts (or connects to) the one `cfg` describes. Does not wait
+     * for the backend to be ready: its progress arrives as supervisor states. */
+    const applyOnce = async (cfg: BackendConfig): Promise<void> => {
       applied = cfg
       if (cfg.mode === 'remote') {
-        await supervisor?.stop()
-        supervisor = null
-        if (!cfg.url) {
-          publishBackendState(
-            { status: 'failed', error: 'Remote mode: no server URL set (Settings → Backend)' },
-            'remote',
-          )
+        const old = supervisor
+        supervisor = null // its last states (stopping) are not this backend's any more
+        await old?.stop()
+        const problem = remoteUrlProblem(cfg.url, settings.view().overrides.remote)
+        if (problem) {
+          log.error({ url: cfg.url }, problem)
+          publishBackendState({ status: 'failed', error: problem }, 'remote')
           setConnection(null)
           return
         }
@@ -367,22 +392,48 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
         setConnection(remote)
         return
       }
-      if (!supervisor) {
-        const sup = createBackendSupervisor({ fork, entry: paths.backendEntry, log })
-        supervisor = sup
-        sup.onState((state) => {
-          if (supervisor !== sup) return
+      let sup = supervisor
+      if (!sup) {
+        const created = createBackendSupervisor({ fork, entry: paths.backendEntry, log })
+        sup = created
+        supervisor = created
+        created.onState((state) => {
+          if (supervisor !== created) return
           publishBackendState(state, 'embedded')
           if (state.status === 'running') setConnection(state.connection)
         })
-        await sup
+        void created
           .start(embeddedConfig(cfg))
           .catch((err: Error) => log.error({ err: err.message }, 'backend did not start'))
       } else {
-        await supervisor
+        void sup
           .restart(embeddedConfig(cfg))
           .catch((err: Error) => log.error({ err: err.message }, 'backend did not restart'))
       }
+      // The old child is gone and the new one forked (the supervisor runs these one at a time).
+      await sup.settled()
+    }
+
+    // Settings can change faster than a backend stops: runs of applyOnce never overlap, and only
+    // the latest config still wanted when one finishes is applied next.
+    let wanted: BackendConfig | null = null
+    let applying: Promise<void> | null = null
+    let disposed = false
+    const applyBackend = (cfg: BackendConfig): Promise<void> => {
+      wanted = cfg
+      applying ??= (async () => {
+        while (wanted && !disposed) {
+          const next = wanted
+          wanted = null
+          try {
+            await applyOnce(next)
+          } catch (err) {
+            log.error({ err: (err as Error).message }, 'applying the backend settings failed')
+          }
+        }
+        applying = null
+      })()
+      return applying
     }
 
     const services = createIpcServices({
@@ -403,10 +454,13 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     registerIpcHandlers({ ipcMain: electron.ipcMain, isTrustedSender: isAppUrl, services, log })
 
     shutdown = async () => {
+      disposed = true
       if (renderQueued) clearTimeout(renderQueued)
       client.close()
       notifier.dispose()
       cancelPauseTimer?.()
+      // A settings change being applied finishes first, so nothing it forks outlives us.
+      await applying
       await supervisor?.stop()
       stateWriter.flush()
       saveState()

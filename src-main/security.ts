@@ -22,6 +22,16 @@ export function backendOrigins(url: string | null): string[] {
   }
 }
 
+/** Whether a page served with `csp` may fetch from and open a socket to the backend at `url`. */
+export function cspAllowsBackend(csp: string, url: string): boolean {
+  const connect = csp
+    .split(';')
+    .map((d) => d.trim().split(/\s+/))
+    .find((d) => d[0] === 'connect-src')
+  const origins = backendOrigins(url)
+  return origins.length > 0 && origins.every((o) => connect?.includes(o) === true)
+}
+
 export function buildCsp(backendUrl: string | null): string {
   const connect = ["'self'", ...backendOrigins(backendUrl)].join(' ')
   return [
@@ -68,12 +78,18 @@ const CONTENT_TYPES: Record<string, string> = {
 export function createAppProtocolHandler(opts: {
   rendererDir: string
   csp: () => string
+  /** Told the CSP a page (a document: index.html or a client-side route) is served with, at the
+   * moment it is chosen, so main knows which backend origins that page may reach. */
+  onDocument?: (csp: string) => void
 }): (request: Request) => Promise<Response> {
   const root = normalize(opts.rendererDir)
   return async (request) => {
     const url = new URL(request.url)
+    const csp = opts.csp()
+    const ext = extname(url.pathname).toLowerCase()
+    if (url.host === APP_HOST && (ext === '' || ext === '.html')) opts.onDocument?.(csp)
     const headers = {
-      'Content-Security-Policy': opts.csp(),
+      'Content-Security-Policy': csp,
       'X-Content-Type-Options': 'nosniff',
       'Cross-Origin-Opener-Policy': 'same-origin',
     }

@@ -57,8 +57,29 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
   url = ''
   reloads = 0
   destroyed = false
-  constructor(readonly session: FakeSession) {
+  /** The Content-Security-Policy of the document last loaded (through the app:// handler), as
+   * Chromium would enforce it on the page; null until a load went through a protocol handler. */
+  documentCsp: string | null = null
+  /** Settles when the last load (loadURL or reload) has its response. */
+  loaded: Promise<void> = Promise.resolve()
+  constructor(
+    readonly session: FakeSession,
+    private readonly serve: (url: string) => Promise<Response> | null = () => null,
+  ) {
     super()
+  }
+  /** Like Chromium: the page is requested from the scheme's protocol handler when it loads. */
+  navigate(url: string): Promise<void> {
+    this.url = url
+    const response = this.serve(url)
+    if (!response) return Promise.resolve()
+    this.loaded = response.then(
+      (r) => {
+        this.documentCsp = r.headers.get('Content-Security-Policy')
+      },
+      () => {},
+    )
+    return this.loaded
   }
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args })
@@ -74,6 +95,7 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
   }
   reload(): void {
     this.reloads += 1
+    void this.navigate(this.url)
   }
 }
 
@@ -89,9 +111,10 @@ export class FakeBrowserWindow extends EventEmitter implements BrowserWindowLike
   constructor(
     readonly options: BrowserWindowOptionsLike,
     session: FakeSession,
+    serve?: (url: string) => Promise<Response> | null,
   ) {
     super()
-    this.webContents = new FakeWebContents(session)
+    this.webContents = new FakeWebContents(session, serve)
     this.visible = options.show !== false
     this.bounds = {
       x: options.x ?? 0,
@@ -102,7 +125,7 @@ export class FakeBrowserWindow extends EventEmitter implements BrowserWindowLike
     FakeBrowserWindow.instances.push(this)
   }
   async loadURL(url: string): Promise<void> {
-    this.webContents.url = url
+    await this.webContents.navigate(url)
   }
   show(): void {
     this.visible = true
@@ -326,7 +349,10 @@ export function createFakeElectron(opts: {
     app: app as FakeElectron['app'],
     BrowserWindow: class extends FakeBrowserWindow {
       constructor(options: BrowserWindowOptionsLike) {
-        super(options, defaultSession)
+        super(options, defaultSession, (url) => {
+          const handler = fake.protocolHandlers.get(new URL(url).protocol.replace(/:$/, ''))
+          return handler ? Promise.resolve(handler(new Request(url))) : null
+        })
       }
     },
     Menu: {
