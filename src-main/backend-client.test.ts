@@ -154,4 +154,64 @@ describe('backend client', () => {
     expect(s.sockets).toHaveLength(1)
     expect(c.link()).toBe('disconnected')
   })
+
+  it('ignores frames of another shape (and a handler that throws) instead of crashing main', async () => {
+    const s = await server()
+    const errors: string[] = []
+    const events: string[] = []
+    let throwOnce = true
+    const c = createBackendClient(
+      {
+        cursor: () => ({ epoch: 'E1', seq: 10 }),
+        onUpdate: (u) => {
+          if (u.task_id === 'boom' && throwOnce) {
+            throwOnce = false
+            throw new Error('handler bug')
+          }
+          events.push(`update ${u.task_id} ${u.title}`)
+        },
+        onSnapshot: () => events.push('snapshot'),
+        onSynced: () => events.push('synced'),
+        onLink: () => {},
+      },
+      {
+        log: { info() {}, warn: (_o, m) => errors.push(String(m)), error: (_o, m) => errors.push(String(m)) },
+        reconnect: { initialMs: 20, maxMs: 100 },
+      },
+    )
+    clients.push(c)
+    c.setConnection(s.connection)
+    await until(() => events.includes('synced'), 'resumed')
+    const ws = s.sockets[0]
+    for (const bad of [
+      'null',
+      '[1,2]',
+      '"text"',
+      '{"type":"snapshot","seq":1,"tasks":null}',
+      '{"type":"snapshot","seq":1,"tasks":[{"task_id":"x"}]}',
+      '{"type":"task_status_update","seq":11}',
+      '{"type":"hello","epoch":5,"seq":1}',
+      '{"type":"resumed","seq":"ten"}',
+      'not json',
+    ])
+      ws?.send(bad)
+    ws?.send(JSON.stringify(makeUpdate({ task_id: 'boom', status: 'failed' })))
+    const { title: _t, output: _o, ...partial } = makeUpdate({ task_id: 'ok', status: 'failed', seq: 12 })
+    ws?.send(JSON.stringify(partial)) // absent nullable fields read as null
+    await until(() => events.some((e) => e.startsWith('update ok')), 'the good update after the bad frames')
+    expect(events).toEqual(['update replayed null', 'synced', 'update ok null'])
+    expect(errors.filter((m) => m.includes('not a TaskPulse message'))).toHaveLength(9)
+    expect(errors).toContain('handling a backend message failed')
+    expect(c.link()).toBe('connected')
+    expect(s.sockets).toHaveLength(1)
+  })
+
+  it('a socket URL that cannot be opened marks the link disconnected instead of throwing', () => {
+    const { c, links } = client(null)
+    expect(() =>
+      c.setConnection({ url: 'localhost:8080', wsUrl: 'localhost:8080/ws', token: 't', mode: 'remote' }),
+    ).not.toThrow()
+    expect(c.link()).toBe('disconnected')
+    expect(links.at(-1)).toBe('disconnected')
+  })
 })

@@ -4,7 +4,12 @@
 // mode) replaces the socket at once. What it receives goes to the callbacks (notifier + tray).
 import WebSocket from 'ws'
 import type { Connection } from '../src-shared/ipc'
-import type { Task, TaskStatusUpdateMessage } from '../src-shared/protocol'
+import {
+  serverMessageSchema,
+  type ServerMessage,
+  type Task,
+  type TaskStatusUpdateMessage,
+} from '../src-shared/protocol'
 import type { Logger } from './backend-supervisor'
 import type { Cursor } from './notifier'
 
@@ -74,15 +79,31 @@ export function createBackendClient(
     }, delay)
   }
 
+  // Bad frames are logged, but a misbehaving server sending thousands must not flood the log.
+  let badFrames = 0
+  const warnBadFrame = (why: string): void => {
+    badFrames += 1
+    if (badFrames <= 10 || badFrames % 1000 === 0)
+      deps.log.warn({ why, count: badFrames }, 'backend sent a frame that is not a TaskPulse message; ignored')
+  }
+
   const open = (): void => {
     if (closed || !connection) return
     const target = connection
     setLink('connecting')
-    const ws = new WebSocket(target.wsUrl, {
-      headers: { Authorization: `Bearer ${target.token}` },
-      maxPayload: 64 * 1024 * 1024, // snapshots can be large
-      handshakeTimeout: 10_000,
-    })
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(target.wsUrl, {
+        headers: { Authorization: `Bearer ${target.token}` },
+        maxPayload: 64 * 1024 * 1024, // snapshots can be large
+        handshakeTimeout: 10_000,
+      })
+    } catch (err) {
+      // An unusable URL (no ws/wss scheme, …): retrying cannot help; the state says disconnected.
+      deps.log.error({ err: (err as Error).message, url: target.wsUrl }, 'cannot open the backend socket')
+      setLink('disconnected')
+      return
+    }
     socket = ws
     let epoch = ''
     let alive = true
@@ -101,16 +122,32 @@ export function createBackendClient(
     ws.on('pong', () => (alive = true))
     ws.on('message', (data) => {
       alive = true
-      let msg: { type?: string } & Record<string, unknown>
+      let raw: unknown
       try {
-        msg = JSON.parse(String(data)) as typeof msg
+        raw = JSON.parse(String(data))
       } catch {
-        deps.log.warn({}, 'backend sent a frame that is not JSON')
+        warnBadFrame('not JSON')
         return
       }
+      const parsed = serverMessageSchema.safeParse(raw)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        warnBadFrame(
+          `unexpected shape (${issue ? `${issue.path.join('.') || 'type'}: ${issue.message}` : 'rejected'})`,
+        )
+        return
+      }
+      // A handler that throws must not become an uncaught exception in main.
+      try {
+        handle(parsed.data)
+      } catch (err) {
+        deps.log.error({ err: (err as Error).message, type: parsed.data.type }, 'handling a backend message failed')
+      }
+    })
+    const handle = (msg: ServerMessage): void => {
       switch (msg.type) {
         case 'hello': {
-          epoch = String(msg.epoch)
+          epoch = msg.epoch
           const cursor = handlers.cursor()
           const resume =
             cursor && cursor.epoch === epoch
@@ -120,16 +157,16 @@ export function createBackendClient(
           break
         }
         case 'snapshot':
-          handlers.onSnapshot(msg.tasks as Task[], epoch, Number(msg.seq))
+          handlers.onSnapshot(msg.tasks, epoch, msg.seq)
           markSynced()
           break
         case 'resumed':
         case 'subscribed':
-          handlers.onSynced(epoch, Number(msg.seq))
+          handlers.onSynced(epoch, msg.seq)
           markSynced()
           break
         case 'task_status_update':
-          handlers.onUpdate(msg as unknown as TaskStatusUpdateMessage, epoch)
+          handlers.onUpdate(msg, epoch)
           break
         case 'error':
           deps.log.warn({ code: msg.code, message: msg.message }, 'backend socket error message')
@@ -137,7 +174,7 @@ export function createBackendClient(
         default:
           break
       }
-    })
+    }
     const markSynced = (): void => {
       attempt = 0
       setLink('connected')

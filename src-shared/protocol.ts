@@ -263,3 +263,48 @@ export interface Health {
 }
 
 export const emptyCounts = (): StatusCounts => ({ pending: 0, running: 0, completed: 0, failed: 0 })
+
+// ---- Server messages, validated (a client that must not trust the frames it gets) ------------
+
+// Nullable task fields: a missing one reads as null, so the parsed value is a full `Task`.
+const wireNullable = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null)
+
+/** A task as the server sends it (snapshot entry, update); checks shape, not content rules. */
+export const taskWireSchema = z.object({
+  task_id: z.string(),
+  status: taskStatusSchema,
+  title: wireNullable,
+  description: wireNullable,
+  assignee: wireNullable,
+  project_id: wireNullable,
+  output: wireNullable,
+  error: wireNullable,
+  scheduled_at: wireNullable,
+  due_at: wireNullable,
+  created_at: z.string(),
+  updated_at: z.string(),
+  started_at: wireNullable,
+  finished_at: wireNullable,
+  last_event_id: z.string(),
+})
+
+const wireSeq = z.number().int().nonnegative()
+
+/** Every message the server sends on the socket; `z.infer` is assignable to `ServerMessage`. */
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), epoch: z.string().min(1), seq: wireSeq }),
+  z.object({ type: z.literal('subscribed'), seq: wireSeq }),
+  z.object({ type: z.literal('resumed'), seq: wireSeq }),
+  z.object({ type: z.literal('snapshot'), seq: wireSeq, tasks: z.array(taskWireSchema) }),
+  taskWireSchema.extend({
+    type: z.literal('task_status_update'),
+    seq: wireSeq,
+    event_id: z.string(),
+    previous_status: taskStatusSchema.nullable(),
+  }),
+  z.object({ type: z.literal('pong'), t: z.number().optional() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+])
