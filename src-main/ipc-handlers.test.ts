@@ -85,6 +85,10 @@ describe('IPC handlers (fake electron)', () => {
       [Channel.pauseNotifications, '2h'],
       [Channel.testConnection, { url: '' }],
       [Channel.testConnection, { url: 'http://x', token: 1 }],
+      // Parses as a URL (scheme "localhost:"), but no socket can be opened to it.
+      [Channel.setSettings, { backend: { remoteUrl: 'localhost:8080' } }],
+      [Channel.setSettings, { backend: { remoteUrl: 'ftp://example.com' } }],
+      [Channel.testConnection, { url: '127.0.0.1:8080' }],
     ] as const
     for (const [channel, payload] of bad) {
       const r = await invoke(channel, APP, payload)
@@ -155,5 +159,28 @@ describe('test connection', () => {
     server = createServer()
     server.listen(0)
     await expect(testRemoteConnection({ url: dead })).rejects.toThrow(/^Cannot reach/)
+  })
+
+  it('asks as the window does (Origin app://taskpulse) and says how to fix a refused origin', async () => {
+    const origins: (string | undefined)[] = []
+    let allowed = ['http://elsewhere']
+    await start((req, res) => {
+      origins.push(req.headers.origin)
+      res.setHeader('content-type', 'application/json')
+      if (req.headers.origin !== undefined && !allowed.includes(req.headers.origin)) {
+        res.statusCode = 403
+        return res.end(JSON.stringify({ error: { code: 'forbidden_origin', message: 'Origin not allowed' } }))
+      }
+      if (req.url === '/api/health')
+        return res.end(JSON.stringify({ status: 'ok', redis: 'connected', version: '0.1.0' }))
+      res.end('{}')
+    })
+    await expect(testRemoteConnection({ url: base, token: 't' })).rejects.toThrow(
+      /refuses the desktop app \(403 forbidden_origin\): start the server with --allowed-origins app:\/\/taskpulse$/,
+    )
+    expect(origins).toEqual(['app://taskpulse'])
+    allowed = ['app://taskpulse']
+    await expect(testRemoteConnection({ url: base, token: 't' })).resolves.toMatchObject({ version: '0.1.0' })
+    expect(origins.slice(1)).toEqual(['app://taskpulse', 'app://taskpulse'])
   })
 })

@@ -17,6 +17,7 @@ import {
   type TestConnectionResult,
 } from '../src-shared/ipc'
 import type { IpcMainInvokeEventLike, IpcMainLike } from './electron-types'
+import { APP_ORIGIN } from './security'
 
 export interface IpcServices {
   getConnection(): Connection | null
@@ -100,9 +101,13 @@ export async function testRemoteConnection(
   const base = request.url.replace(/\/+$/, '')
   const started = now()
   const signal = AbortSignal.timeout(deps.timeoutMs ?? 5_000)
+  // Asked as the window will ask: a server that does not allow the app's origin answers the
+  // window 403, so the probe must see that too.
+  const originHeader = { Origin: APP_ORIGIN }
   let health: { status?: string; redis?: string; version?: string }
   try {
-    const res = await doFetch(`${base}/api/health`, { signal })
+    const res = await doFetch(`${base}/api/health`, { signal, headers: originHeader })
+    await refusedOrigin(res, base)
     if (!res.ok)
       throw new Error(
         `Reached ${base}, but /api/health answered HTTP ${res.status}: is this a TaskPulse server?`,
@@ -110,7 +115,7 @@ export async function testRemoteConnection(
     health = (await res.json()) as typeof health
   } catch (err) {
     const e = err as Error
-    if (e.message.startsWith('Reached')) throw e
+    if (e.message.startsWith('Reached') || e.message.includes('--allowed-origins')) throw e
     throw new Error(
       `Cannot reach ${base}: ${e.name === 'TimeoutError' ? 'no answer within 5 s' : ((e.cause as Error | undefined)?.message ?? e.message)}`,
       {
@@ -121,9 +126,10 @@ export async function testRemoteConnection(
   if (health.status !== 'ok') throw new Error(`${base} answered, but not like a TaskPulse server`)
   const latencyMs = now() - started
   const auth = await doFetch(`${base}/api/tasks?limit=1`, {
-    headers: { Authorization: `Bearer ${request.token ?? ''}` },
+    headers: { ...originHeader, Authorization: `Bearer ${request.token ?? ''}` },
     signal,
   })
+  await refusedOrigin(auth, base)
   if (auth.status === 401) throw new Error('Connected, but the token was refused (401): check the token')
   if (!auth.ok) throw new Error(`Connected, but an authenticated request failed with HTTP ${auth.status}`)
   const version = health.version ?? 'unknown'
@@ -134,4 +140,17 @@ export async function testRemoteConnection(
     redis,
     latencyMs,
   }
+}
+
+/** Throws a clear message when the server refused the app's origin (403 forbidden_origin). */
+async function refusedOrigin(res: Response, base: string): Promise<void> {
+  if (res.status !== 403) return
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: { code?: string } } | null
+  if (body?.error?.code === 'forbidden_origin')
+    throw new Error(
+      `${base} is a TaskPulse server, but it refuses the desktop app (403 forbidden_origin): start the server with --allowed-origins ${APP_ORIGIN}`,
+    )
 }

@@ -106,6 +106,20 @@ const urlText = z
   .max(2048)
   .refine((v) => v === '' || URL.canParse(v), 'must be a URL or empty')
 
+const isHttpUrl = (v: string): boolean => {
+  try {
+    const u = new URL(v)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== ''
+  } catch {
+    return false
+  }
+}
+/** A backend base URL: http(s) only (`localhost:8080` parses as a URL of scheme "localhost:"). */
+const httpUrlText = z
+  .string()
+  .max(2048)
+  .refine((v) => v === '' || isHttpUrl(v), 'must be an http:// or https:// URL (e.g. http://localhost:8080) or empty')
+
 /**
  * What is stored in `settings.json` (userData). Secrets are never here in clear: they live in
  * `secrets` as safeStorage ciphertext (base64), see SettingsView for what the renderer sees.
@@ -165,7 +179,7 @@ export const settingsPatchSchema = z
       .object({
         mode: z.enum(['embedded', 'remote']),
         redisUrl: urlText,
-        remoteUrl: urlText,
+        remoteUrl: httpUrlText,
       })
       .partial()
       .strict(),
@@ -182,7 +196,7 @@ export type SettingsPatch = z.infer<typeof settingsPatchSchema>
 
 /** A remote backend to probe from the settings view before saving it. */
 export const testConnectionRequestSchema = z
-  .object({ url: urlText.refine((v) => v !== '', 'url is required'), token: z.string().max(4096).optional() })
+  .object({ url: httpUrlText.refine((v) => v !== '', 'url is required'), token: z.string().max(4096).optional() })
   .strict()
 export type TestConnectionRequest = z.infer<typeof testConnectionRequestSchema>
 export interface TestConnectionResult {
