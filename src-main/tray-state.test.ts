@@ -1,5 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createTrayState, type MenuItemSpec } from './tray-state'
+import { TASK_STATUSES } from '../src-shared/protocol'
+import { createTrayState, OPEN_MAX, type MenuItemSpec } from './tray-state'
 import { makeTask, makeUpdate } from './testing/fixtures'
 
 const NOW = Date.UTC(2026, 0, 1, 12)
@@ -142,5 +144,53 @@ describe('tray state', () => {
     expect(tray.setLink('connected')).toBe(false)
     expect(tray.setBackend({ status: 'running', connection }, 'embedded')).toBe(false)
     expect(tray.setBackend({ status: 'running', connection }, 'remote')).toBe(true)
+  })
+
+  it('keeps at most OPEN_MAX open tasks and unacknowledged failures: the most recently updated', () => {
+    const tray = connected()
+    const total = OPEN_MAX + 1_000
+    for (let i = 0; i < total; i += 1) tray.applyUpdate(makeUpdate({ task_id: `t${i}`, status: 'failed' }))
+    const kept = tray.persisted()
+    expect(Object.keys(kept.open)).toHaveLength(OPEN_MAX)
+    expect(kept.open.t0).toBeUndefined()
+    expect(kept.open[`t${total - 1}`]).toBeDefined()
+    expect(kept.unacknowledged).toHaveLength(OPEN_MAX)
+    expect(tray.model(NOW).tooltip).toBe(`TaskPulse — 0 running, ${OPEN_MAX} failed, ${OPEN_MAX} new`)
+    // An old file above the cap is cut when loaded.
+    expect(Object.keys(createTrayState(kept, { openMax: 10 }).persisted().open)).toHaveLength(10)
+  })
+
+  it('its counts always equal a recount of the open tasks (incremental counters)', () => {
+    const status = fc.constantFrom(...TASK_STATUSES)
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('update' as const), id: fc.integer({ min: 0, max: 12 }), status, prev: status }),
+      fc.record({
+        kind: fc.constant('snapshot' as const),
+        tasks: fc.array(fc.record({ id: fc.integer({ min: 0, max: 12 }), status }), { maxLength: 15 }),
+      }),
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const tray = createTrayState(null, { openMax: 8 })
+        tray.setBackend({ status: 'running', connection }, 'embedded')
+        tray.setLink('connected')
+        for (const s of steps) {
+          if (s.kind === 'update')
+            tray.applyUpdate(makeUpdate({ task_id: `t${s.id}`, status: s.status, previous_status: s.prev }))
+          else {
+            const unique = new Map(s.tasks.map((t) => [t.id, t]))
+            tray.applySnapshot([...unique.values()].map((t) => makeTask({ task_id: `t${t.id}`, status: t.status })))
+          }
+          const open = Object.values(tray.persisted().open)
+          expect(open.length).toBeLessThanOrEqual(8)
+          const n = (st: string) => open.filter((t) => t.status === st).length
+          const tooltip = tray.model(NOW).tooltip
+          expect(tooltip).toContain(`${n('running')} running, ${n('failed')} failed`)
+          if (n('pending') > 0) expect(tooltip).toContain(`${n('pending')} pending`)
+          else expect(tooltip).not.toContain('pending')
+        }
+      }),
+      { numRuns: 200 },
+    )
   })
 })

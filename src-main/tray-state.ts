@@ -51,29 +51,49 @@ export interface TrayState {
 }
 
 const RECENT_MAX = 5
+/** Open tasks (and unacknowledged failures) kept: the most recently updated ones. Failed tasks
+ * stay open until they complete, so without a cap the map (and state.json) would only grow. */
+export const OPEN_MAX = 5_000
 const STATUS_MARK: Record<TaskStatus, string> = { failed: '✗', completed: '✓', running: '▶', pending: '…' }
 
 export const emptyTrayPersisted = (): TrayPersisted => ({ open: {}, unacknowledged: [], recent: [] })
 
-export function createTrayState(initial?: TrayPersisted | null): TrayState {
-  const open = new Map(Object.entries(initial?.open ?? {}))
-  const unacknowledged = new Set(initial?.unacknowledged ?? [])
+export function createTrayState(
+  initial?: TrayPersisted | null,
+  opts: { openMax?: number } = {},
+): TrayState {
+  const openMax = opts.openMax ?? OPEN_MAX
+  // Insertion order is update order: the first entry is the least recently updated.
+  const open = new Map<string, { status: TaskStatus; label: string }>()
+  // Kept up to date on every change, so rendering never walks `open`.
+  const c: Record<TaskStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0 }
+  const unacknowledged = new Set<string>()
+  const acknowledgeLater = (taskId: string): void => {
+    unacknowledged.delete(taskId)
+    unacknowledged.add(taskId)
+    if (unacknowledged.size > openMax) unacknowledged.delete(unacknowledged.values().next().value as string)
+  }
   let recent: RecentEvent[] = [...(initial?.recent ?? [])].slice(0, RECENT_MAX)
   let link: LinkState = 'connecting'
   let backend: BackendState = { status: 'starting' }
   let mode: 'embedded' | 'remote' = 'embedded'
   let pausedUntil: number | null = null
 
+  const untrack = (taskId: string): void => {
+    const prev = open.get(taskId)
+    if (!prev) return
+    c[prev.status] -= 1
+    open.delete(taskId)
+  }
   const track = (taskId: string, status: TaskStatus, label: string): void => {
-    if (status === 'completed') open.delete(taskId)
-    else open.set(taskId, { status, label })
+    untrack(taskId)
+    if (status === 'completed') return
+    open.set(taskId, { status, label })
+    c[status] += 1
+    if (open.size > openMax) untrack(open.keys().next().value as string)
   }
-
-  const counts = (): Record<TaskStatus, number> => {
-    const c: Record<TaskStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0 }
-    for (const t of open.values()) c[t.status] += 1
-    return c
-  }
+  for (const [id, t] of Object.entries(initial?.open ?? {})) track(id, t.status, t.label)
+  for (const id of initial?.unacknowledged ?? []) acknowledgeLater(id)
 
   const backendLabel = (): string => {
     const where = mode === 'remote' ? 'remote' : 'embedded'
@@ -98,7 +118,7 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
       track(update.task_id, update.status, label)
       let changed = before !== update.status || update.previous_status !== update.status
       if (update.status === 'failed' && update.previous_status !== 'failed') {
-        unacknowledged.add(update.task_id)
+        acknowledgeLater(update.task_id)
         changed = true
       } else if (update.status !== 'failed' && unacknowledged.delete(update.task_id)) {
         // A failure fixed or re-run no longer needs the user's attention.
@@ -114,7 +134,11 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
     },
     applySnapshot(tasks) {
       open.clear()
-      for (const task of tasks) track(task.task_id, task.status, taskLabel(task))
+      c.pending = c.running = c.completed = c.failed = 0
+      // Oldest first, so the cap keeps the most recently updated (canonical ISO times sort).
+      const live = tasks.filter((t) => t.status !== 'completed')
+      live.sort((a, b) => (a.updated_at < b.updated_at ? -1 : a.updated_at > b.updated_at ? 1 : 0))
+      for (const task of live.slice(-openMax)) track(task.task_id, task.status, taskLabel(task))
       // Failures the user has not acknowledged stay so only while the task is still failed.
       for (const id of [...unacknowledged]) if (open.get(id)?.status !== 'failed') unacknowledged.delete(id)
       return true
@@ -141,7 +165,6 @@ export function createTrayState(initial?: TrayPersisted | null): TrayState {
       return true
     },
     model(now) {
-      const c = counts()
       const paused = pausedUntil !== null && pausedUntil > now
       const overall: OverallState =
         link !== 'connected'
