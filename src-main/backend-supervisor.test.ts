@@ -353,11 +353,16 @@ describe('utilityProcess adapter (real child that ignores SIGTERM)', () => {
       stopTimeoutMs: 300,
       killTimeoutMs: 10_000,
     })
-    await sup.start(config)
-    const child = electron.forked[0]?.child
-    expect(child?.exitCode).toBe(null)
-    await sup.stop()
-    // Exited by SIGKILL, not by the timeout giving up on it.
-    expect(child?.signalCode).toBe('SIGKILL')
+    try {
+      await sup.start(config)
+      const child = electron.forked[0]?.child
+      expect(child?.exitCode).toBe(null)
+      await sup.stop()
+      // Exited by SIGKILL, not by the timeout giving up on it.
+      expect(child?.signalCode).toBe('SIGKILL')
+    } finally {
+      // Never leave a spinning child behind, even when the test fails.
+      for (const p of electron.forked) if (p.child.exitCode === null) p.child.kill('SIGKILL')
+    }
   }, 20_000)
 })

@@ -92,6 +92,11 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
       expect(conn.ok && conn.value.mode).toBe('embedded')
       expect(conn.ok && conn.value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      // The page was requested before the backend was known: it has been reloaded with a CSP
+      // that lets it reach the backend (as Chromium would enforce on the app:// page).
+      await win?.webContents.loaded
+      const origin = conn.ok ? conn.value.url : ''
+      expect(win?.webContents.documentCsp).toContain(`connect-src 'self' ${origin} ${origin.replace('http:', 'ws:')}`)
 
       // The same event twice on the channel and once on the stream: one notification.
       const failed = {
@@ -213,6 +218,31 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       expect(res.status).toBe(201)
       await waitFor(() => electron.notifications().length === 1, 'completion notified', 15_000)
       expect(electron.notifications()[0]?.options.title).toBe('Remote job completed')
+
+      // "Test connection" asks as the window does: this server was started without
+      // --allowed-origins app://taskpulse, so the window would get 403 — and the probe says so.
+      const probe = (await electron.ipc.invoke(Channel.testConnection, APP_PAGE, {
+        url: remote.url,
+        token: 'remote-token-123456',
+      })) as IpcResult<unknown>
+      expect(probe.ok).toBe(false)
+      expect(!probe.ok && probe.error).toContain(
+        '403 forbidden_origin): start the server with --allowed-origins app://taskpulse',
+      )
+      const allowing = await startBackend({
+        token: 'remote-token-123456',
+        extraArgs: ['--allowed-origins', 'app://taskpulse'],
+      })
+      try {
+        const ok = (await electron.ipc.invoke(Channel.testConnection, APP_PAGE, {
+          url: allowing.url,
+          token: 'remote-token-123456',
+        })) as IpcResult<{ message: string }>
+        expect(ok.ok && ok.value.message).toMatch(/^Connected: TaskPulse /)
+      } finally {
+        await allowing.stop()
+        removeDir(allowing.dataDir)
+      }
     } finally {
       await app.quit()
       await remote.stop()
