@@ -84,7 +84,10 @@ export function createBackendClient(
   const warnBadFrame = (why: string): void => {
     badFrames += 1
     if (badFrames <= 10 || badFrames % 1000 === 0)
-      deps.log.warn({ why, count: badFrames }, 'backend sent a frame that is not a TaskPulse message; ignored')
+      deps.log.warn(
+        { why, count: badFrames },
+        'backend sent a frame that is not a TaskPulse message; ignored',
+      )
   }
 
   const open = (): void => {
@@ -141,7 +144,10 @@ export function createBackendClient(
       try {
         handle(parsed.data)
       } catch (err) {
-        deps.log.error({ err: (err as Error).message, type: parsed.data.type }, 'handling a backend message failed')
+        deps.log.error(
+          { err: (err as Error).message, type: parsed.data.type },
+          'handling a backend message failed',
+        )
       }
     })
     const handle = (msg: ServerMessage): void => {

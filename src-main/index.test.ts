@@ -130,7 +130,7 @@ describe('composition root (fake electron)', () => {
     await settle()
     await win?.webContents.loaded
     expect(win?.webContents.reloads).toBe(1)
-    expect(win?.webContents.documentCsp).toContain('connect-src \'self\' http://127.0.0.1:9 ws://127.0.0.1:9')
+    expect(win?.webContents.documentCsp).toContain("connect-src 'self' http://127.0.0.1:9 ws://127.0.0.1:9")
   })
 
   it('remote mode without a URL, then a URL saved: the page is reloaded for that server', async () => {
@@ -155,7 +155,8 @@ describe('composition root (fake electron)', () => {
     await settle()
     expect(app?.backendState()).toEqual({
       status: 'failed',
-      error: 'TASKPULSE_BACKEND_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:8080 (got "127.0.0.1:8080")',
+      error:
+        'TASKPULSE_BACKEND_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:8080 (got "127.0.0.1:8080")',
     })
     const c = (await electron.ipc.invoke(Channel.getConnection, PAGE)) as IpcResult<unknown>
     expect(c.ok).toBe(false)
@@ -175,7 +176,8 @@ describe('composition root (fake electron)', () => {
       const r = (await electron.ipc.invoke(Channel.setSettings, PAGE, patch)) as IpcResult<unknown>
       expect(r.ok).toBe(true)
     }
-    const alive = () => electron.forked.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+    const alive = () =>
+      electron.forked.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
     for (let i = 0; i < 200 && app?.backendState().status !== 'running'; i += 1)
       await new Promise((r) => setTimeout(r, 25))
     await settle()

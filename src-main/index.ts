@@ -89,12 +89,7 @@ export const STATE_WRITE_INTERVAL_MS = 2_000
 export function remoteUrlProblem(url: string, fromEnv: boolean): string | null {
   const where = fromEnv ? 'TASKPULSE_BACKEND_URL' : 'Remote server URL (Settings → Backend)'
   if (!url) return fromEnv ? `${where} is empty` : 'Remote mode: no server URL set (Settings → Backend)'
-  let parsed: URL | null = null
-  try {
-    parsed = new URL(url)
-  } catch {
-    parsed = null
-  }
+  const parsed = URL.canParse(url) ? new URL(url) : null
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.host)
     return `${where} must be an http:// or https:// URL, e.g. http://${url.replace(/^[a-z]+:\/\//i, '') || '127.0.0.1:8080'} (got "${url}")`
   return null

@@ -26,7 +26,9 @@ export function readJson(path: string): JsonRead {
 export function writeJsonAtomic(path: string, value: unknown, opts: { compact?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, `${opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`, { mode: 0o600 })
+  writeFileSync(tmp, `${opts.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`, {
+    mode: 0o600,
+  })
   renameSync(tmp, path)
 }
 

@@ -163,7 +163,12 @@ describe('tray state', () => {
   it('its counts always equal a recount of the open tasks (incremental counters)', () => {
     const status = fc.constantFrom(...TASK_STATUSES)
     const step = fc.oneof(
-      fc.record({ kind: fc.constant('update' as const), id: fc.integer({ min: 0, max: 12 }), status, prev: status }),
+      fc.record({
+        kind: fc.constant('update' as const),
+        id: fc.integer({ min: 0, max: 12 }),
+        status,
+        prev: status,
+      }),
       fc.record({
         kind: fc.constant('snapshot' as const),
         tasks: fc.array(fc.record({ id: fc.integer({ min: 0, max: 12 }), status }), { maxLength: 15 }),
@@ -179,7 +184,9 @@ describe('tray state', () => {
             tray.applyUpdate(makeUpdate({ task_id: `t${s.id}`, status: s.status, previous_status: s.prev }))
           else {
             const unique = new Map(s.tasks.map((t) => [t.id, t]))
-            tray.applySnapshot([...unique.values()].map((t) => makeTask({ task_id: `t${t.id}`, status: t.status })))
+            tray.applySnapshot(
+              [...unique.values()].map((t) => makeTask({ task_id: `t${t.id}`, status: t.status })),
+            )
           }
           const open = Object.values(tray.persisted().open)
           expect(open.length).toBeLessThanOrEqual(8)

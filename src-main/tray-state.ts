@@ -58,10 +58,7 @@ const STATUS_MARK: Record<TaskStatus, string> = { failed: '✗', completed: '✓
 
 export const emptyTrayPersisted = (): TrayPersisted => ({ open: {}, unacknowledged: [], recent: [] })
 
-export function createTrayState(
-  initial?: TrayPersisted | null,
-  opts: { openMax?: number } = {},
-): TrayState {
+export function createTrayState(initial?: TrayPersisted | null, opts: { openMax?: number } = {}): TrayState {
   const openMax = opts.openMax ?? OPEN_MAX
   // Insertion order is update order: the first entry is the least recently updated.
   const open = new Map<string, { status: TaskStatus; label: string }>()

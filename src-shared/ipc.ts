@@ -118,7 +118,10 @@ const isHttpUrl = (v: string): boolean => {
 const httpUrlText = z
   .string()
   .max(2048)
-  .refine((v) => v === '' || isHttpUrl(v), 'must be an http:// or https:// URL (e.g. http://localhost:8080) or empty')
+  .refine(
+    (v) => v === '' || isHttpUrl(v),
+    'must be an http:// or https:// URL (e.g. http://localhost:8080) or empty',
+  )
 
 /**
  * What is stored in `settings.json` (userData). Secrets are never here in clear: they live in
@@ -196,7 +199,10 @@ export type SettingsPatch = z.infer<typeof settingsPatchSchema>
 
 /** A remote backend to probe from the settings view before saving it. */
 export const testConnectionRequestSchema = z
-  .object({ url: httpUrlText.refine((v) => v !== '', 'url is required'), token: z.string().max(4096).optional() })
+  .object({
+    url: httpUrlText.refine((v) => v !== '', 'url is required'),
+    token: z.string().max(4096).optional(),
+  })
   .strict()
 export type TestConnectionRequest = z.infer<typeof testConnectionRequestSchema>
 export interface TestConnectionResult {

@@ -96,7 +96,9 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       // that lets it reach the backend (as Chromium would enforce on the app:// page).
       await win?.webContents.loaded
       const origin = conn.ok ? conn.value.url : ''
-      expect(win?.webContents.documentCsp).toContain(`connect-src 'self' ${origin} ${origin.replace('http:', 'ws:')}`)
+      expect(win?.webContents.documentCsp).toContain(
+        `connect-src 'self' ${origin} ${origin.replace('http:', 'ws:')}`,
+      )
 
       // The same event twice on the channel and once on the stream: one notification.
       const failed = {
