@@ -136,9 +136,27 @@ const ring = (x, y) => {
 }
 const CLEAR = [0, 0, 0, 0]
 const STATES = {
-  idle: { color: [138, 143, 152, 255], layers: (c) => [[ring, c], [(x, y) => onPulse(x, y, 0.07) && Math.hypot(x - 0.5, y - 0.5) < 0.34, c]] },
-  running: { color: [59, 130, 246, 255], layers: (c) => [[disc, c], [(x, y) => onPulse(x, y, 0.07), CLEAR]] },
-  failure: { color: [239, 68, 68, 255], layers: (c) => [[disc, c], [(x, y) => onPulse(x, y, 0.07), CLEAR]] },
+  idle: {
+    color: [138, 143, 152, 255],
+    layers: (c) => [
+      [ring, c],
+      [(x, y) => onPulse(x, y, 0.07) && Math.hypot(x - 0.5, y - 0.5) < 0.34, c],
+    ],
+  },
+  running: {
+    color: [59, 130, 246, 255],
+    layers: (c) => [
+      [disc, c],
+      [(x, y) => onPulse(x, y, 0.07), CLEAR],
+    ],
+  },
+  failure: {
+    color: [239, 68, 68, 255],
+    layers: (c) => [
+      [disc, c],
+      [(x, y) => onPulse(x, y, 0.07), CLEAR],
+    ],
+  },
   disconnected: {
     color: [138, 143, 152, 200],
     // a broken ring: gaps at the diagonals

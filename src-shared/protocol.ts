@@ -38,7 +38,8 @@ const nameText = (max: number) =>
         .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'),
     )
 
-const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/
+const ISO_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/
 
 /**
  * Parses an ISO 8601 date or date-time into the canonical form `YYYY-MM-DDTHH:mm:ss.sssZ`.
