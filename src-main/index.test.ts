@@ -138,6 +138,7 @@ describe('composition root (fake electron)', () => {
     const win = await start('linux', { ...env, TASKPULSE_BACKEND_URL: undefined })
     await settle()
     expect(app?.backendState()).toMatchObject({ status: 'failed' })
+    await win?.webContents.loaded // the fake serves the page asynchronously, as Electron does
     expect(win?.webContents.documentCsp).toContain("connect-src 'self';")
     await electron.ipc.invoke(Channel.setSettings, PAGE, { backend: { remoteUrl: 'http://127.0.0.1:8' } })
     await settle()
