@@ -42,13 +42,16 @@ function assertRedisInstalled(): void {
   }
 }
 
-/**
- * `extraArgs` are appended to the redis-server command line (e.g. `['--requirepass', 'pw']`).
- * With `--requirepass`, pass `password` too so the readiness probe can authenticate.
- */
-export async function startRedis(
-  opts: { extraArgs?: string[]; password?: string } = {},
-): Promise<RedisServer> {
+export interface StartRedisOptions {
+  /** Appended to the redis-server command line (e.g. `['--requirepass', 'pw']`). */
+  extraArgs?: string[]
+  /** With `--requirepass`: lets the readiness probe authenticate. */
+  password?: string
+  /** Speak TLS only, on the port (plain port off); the url is then rediss://. */
+  tls?: { cert: string; key: string; ca: Buffer }
+}
+
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServer> {
   assertRedisInstalled()
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'taskpulse-redis-'))
@@ -59,8 +62,22 @@ export async function startRedis(
     child = spawn(
       'redis-server',
       [
-        '--port',
-        String(port),
+        ...(opts.tls
+          ? [
+              '--port',
+              '0',
+              '--tls-port',
+              String(port),
+              '--tls-cert-file',
+              opts.tls.cert,
+              '--tls-key-file',
+              opts.tls.key,
+              '--tls-ca-cert-file',
+              opts.tls.cert,
+              '--tls-auth-clients',
+              'no',
+            ]
+          : ['--port', String(port)]),
         '--bind',
         '127.0.0.1',
         '--dir',
@@ -81,7 +98,9 @@ export async function startRedis(
     )
     const deadline = Date.now() + 10_000
     for (;;) {
+      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}) on port ${port}`)
       const probe = new Redis({
+        ...(opts.tls && { tls: { ca: opts.tls.ca } }),
         port,
         host: '127.0.0.1',
         lazyConnect: true,
@@ -116,7 +135,7 @@ export async function startRedis(
   await start()
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     stop,
     start,
     async close() {

@@ -1,7 +1,7 @@
 // RedisBus against a real redis-server: publish → channel + stream, external producers → handlers,
 // stream catch-up from the durable cursor, outages and recovery, half-open sockets, MAXLEN
 // trimming, password and TLS URLs, and a redacted log. Waits poll a condition with a deadline.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -519,69 +519,13 @@ async function startTlsRedis(): Promise<{ port: number; ca: Buffer; close(): Pro
     { encoding: 'utf8' },
   )
   if (gen.status !== 0) throw new Error(`openssl could not make a test certificate: ${gen.stderr}`)
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    'redis-server',
-    [
-      '--port',
-      '0',
-      '--tls-port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--tls-cert-file',
-      cert,
-      '--tls-key-file',
-      key,
-      '--tls-ca-cert-file',
-      cert,
-      '--tls-auth-clients',
-      'no',
-      '--loglevel',
-      'warning',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const ca = readFileSync(cert)
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`TLS redis-server exited (${child.exitCode}): ${stderr}`)
-    const probe = new Redis({
-      port,
-      host: '127.0.0.1',
-      tls: { ca },
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    probe.on('error', () => {})
-    try {
-      await probe.connect()
-      if ((await probe.ping()) === 'PONG') {
-        probe.disconnect()
-        break
-      }
-    } catch {
-      probe.disconnect()
-    }
-    if (Date.now() > deadline) throw new Error(`TLS redis-server did not start on port ${port}: ${stderr}`)
-    await sleep(50)
-  }
+  const server = await startRedis({ tls: { cert, key, ca } })
   return {
-    port,
+    port: server.port,
     ca,
     close: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((r) => child.once('exit', () => r()))
-        child.kill('SIGKILL')
-        await exited
-      }
+      await server.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
