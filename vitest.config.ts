@@ -33,6 +33,18 @@ export default defineConfig({
         },
       },
       {
+        // Attacks and faults against the real built server: floods, fuzzing, broken storage,
+        // hostile Redis. One file at a time, so a flood measures its own server, not a neighbour's.
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
