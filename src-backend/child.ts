@@ -7,7 +7,8 @@ import { ConfigError, parseServeArgs } from './config'
 import { createLogger } from './logger'
 import { watchParent } from './parent-watch'
 import { startServer, type RunningServer } from './server'
-import { acquireDataDirLock, StorageError, type DataDirLock } from './store/data-dir-lock'
+import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock'
+import { StorageError } from './store/storage-errors'
 
 export type ChildToParent =
   { type: 'ready'; url: string; ws: string; ui: string } | { type: 'error'; code: string; message: string }

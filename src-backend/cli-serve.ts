@@ -7,7 +7,8 @@ import { ConfigError, parseServeArgs, SERVE_USAGE } from './config'
 import { createLogger } from './logger'
 import { watchParent } from './parent-watch'
 import { startServer } from './server'
-import { acquireDataDirLock, StorageError, type DataDirLock } from './store/data-dir-lock'
+import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock'
+import { StorageError } from './store/storage-errors'
 
 /** A graceful stop that hangs (a stuck socket, a wedged Redis) must not keep the port forever. */
 const STOP_DEADLINE_MS = 10_000

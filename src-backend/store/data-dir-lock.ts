@@ -13,32 +13,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
-
-/** A storage problem at start: names the path and says what to do. Exit code 1. */
-export class StorageError extends Error {
-  readonly code: string
-  readonly path: string
-  constructor(path: string, message: string, code = 'storage_error') {
-    super(message)
-    this.path = path
-    this.code = code
-  }
-}
-
-/** Another live process holds the data dir. */
-export class DataDirInUseError extends StorageError {
-  readonly holderPid: number | null
-  constructor(dataDir: string, holderPid: number | null) {
-    super(
-      dataDir,
-      `data dir ${dataDir} is in use by another TaskPulse server (${
-        holderPid === null ? 'pid unknown' : `pid ${holderPid}`
-      }); stop it, or give this one another --data-dir`,
-      'data_dir_in_use',
-    )
-    this.holderPid = holderPid
-  }
-}
+import { DataDirInUseError, StorageError } from './storage-errors'
 
 export interface DataDirLock {
   readonly dataDir: string

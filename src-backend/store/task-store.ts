@@ -23,7 +23,8 @@ import {
   type TaskStatusUpdateMessage,
 } from '../../src-shared/protocol'
 import { eventToWire } from '../bus/bus'
-import { ensureDataDir, StorageError } from './data-dir-lock'
+import { ensureDataDir } from './data-dir-lock'
+import { StorageError } from './storage-errors'
 import { migrate } from './migrations'
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer'
 
@@ -390,6 +391,8 @@ export function openTaskStore(options: TaskStoreOptions) {
   })
 
   return {
+    /** Path of the database file, named in every storage error. */
+    file: options.file,
     epoch,
     /** The seq of the latest applied event (a cursor; not a count). */
     currentSeq: (): number => lastSeq,
