@@ -58,8 +58,6 @@ async function run(): Promise<void> {
     process.exitCode = 1
     return
   }
-  post({ type: 'ready', url: server.url, ws: server.wsUrl, ui: server.uiUrl })
-
   const heldLock = lock
   let stopping = false
   const stop = () => {
@@ -83,7 +81,9 @@ async function run(): Promise<void> {
   // Parent gone (child_process IPC closed, or re-parented: Electron's utility process has no IPC
   // channel that closes): do not linger as an orphan holding the port and the data dir.
   process.once('disconnect', stop)
-  const parentWatch = watchParent(stop)
+  const parentWatch = watchParent(stop, { wholeChain: false })
+  // Ready only once a stop can be handled: the parent may ask for one the moment it reads this.
+  post({ type: 'ready', url: server.url, ws: server.wsUrl, ui: server.uiUrl })
 }
 
 void run()

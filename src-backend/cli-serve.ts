@@ -49,12 +49,26 @@ export async function serve(argv: readonly string[]): Promise<number> {
     throw err
   }
   const log = createLogger(config.logLevel)
+  // Listen for stop requests before anything else: a supervisor may signal the moment it reads the
+  // ready line, and a signal with no handler yet kills the process without a graceful stop. A stop
+  // asked for during startup is carried out as soon as the server is up.
+  let requestStop!: (reason: Record<string, unknown>) => void
+  const stopRequested = new Promise<Record<string, unknown>>((resolve) => (requestStop = resolve))
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => requestStop({ signal }))
+  const parentWatch = config.parentWatch
+    ? watchParent((pid) => requestStop({ reason: 'parent process gone', goneAncestorPid: pid }), {
+        wholeChain: true,
+      })
+    : { stop() {} }
+
   let lock: DataDirLock | undefined
   let server
   try {
     lock = acquireDataDirLock(config.dataDir)
     server = await startServer(config, { log })
   } catch (err) {
+    parentWatch.stop()
     lock?.release()
     process.stderr.write(`taskpulse serve: cannot start: ${startFailureMessage(err, config.port)}\n`)
     log.flush()
@@ -68,38 +82,23 @@ export async function serve(argv: readonly string[]): Promise<number> {
     'listening',
   )
 
-  const running = server
-  const heldLock = lock
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (reason: Record<string, unknown>) => {
-      if (stopping) return
-      stopping = true
-      parentWatch.stop()
-      log.info(reason, 'shutting down')
-      const deadline = setTimeout(() => {
-        log.error({ deadlineMs: STOP_DEADLINE_MS }, 'graceful stop took too long; exiting')
-        log.flush()
-        process.exit(1)
-      }, STOP_DEADLINE_MS)
-      deadline.unref()
-      void running
-        .close()
-        .then(() => 0)
-        .catch((err: unknown) => {
-          log.error({ err }, 'error during shutdown')
-          return 1
-        })
-        .then((code) => {
-          heldLock.release()
-          log.flush()
-          resolve(code)
-        })
-    }
-    const parentWatch = config.parentWatch
-      ? watchParent((oldPpid) => stop({ reason: 'parent process gone', parentPid: oldPpid }))
-      : { stop() {} }
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-      process.once(signal, () => stop({ signal }))
-  })
+  const reason = await stopRequested
+  parentWatch.stop()
+  log.info(reason, 'shutting down')
+  const deadline = setTimeout(() => {
+    log.error({ deadlineMs: STOP_DEADLINE_MS }, 'graceful stop took too long; exiting')
+    log.flush()
+    process.exit(1)
+  }, STOP_DEADLINE_MS)
+  deadline.unref()
+  let code = 0
+  try {
+    await server.close()
+  } catch (err) {
+    log.error({ err }, 'error during shutdown')
+    code = 1
+  }
+  lock.release()
+  log.flush()
+  return code
 }
