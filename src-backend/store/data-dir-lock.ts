@@ -112,31 +112,44 @@ export function acquireDataDirLock(dataDirInput: string): DataDirLock {
   const pidFile = join(dataDir, 'taskpulse.pid')
   let db: Database.Database
   try {
-    // timeout 0: a held lock is an answer, not something to wait for.
-    db = new Database(lockFile, { timeout: 0 })
+    db = openLocked(lockFile)
   } catch (err) {
-    throw new StorageError(lockFile, `cannot open the lock file ${lockFile}: ${errText(err)}`)
+    // Not a database: not a lock any TaskPulse holds (a live holder's file is always valid).
+    if ((err as { code?: string }).code !== 'SQLITE_NOTADB') throw err
+    rmSync(lockFile, { force: true })
+    db = openLocked(lockFile)
   }
-  try {
-    db.pragma('locking_mode = EXCLUSIVE')
-    db.pragma('journal_mode = MEMORY')
-    // The first write takes the EXCLUSIVE lock; in this locking mode it is kept until close.
-    db.exec('BEGIN EXCLUSIVE')
-    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started_at TEXT)')
-    db.exec('DELETE FROM holder')
-    db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString())
-    db.exec('COMMIT')
-  } catch (err) {
-    db.close()
-    if (isBusy(err)) {
-      const recorded = readHolder(pidFile)
-      const holder =
-        recorded && recorded.pid !== process.pid && isAlive(recorded.pid)
-          ? recorded.pid
-          : lockHolderFromProcLocks(lockFile)
-      throw new DataDirInUseError(dataDir, holder)
+  function openLocked(file: string): Database.Database {
+    let conn: Database.Database
+    try {
+      // timeout 0: a held lock is an answer, not something to wait for.
+      conn = new Database(file, { timeout: 0 })
+    } catch (err) {
+      throw new StorageError(file, `cannot open the lock file ${file}: ${errText(err)}`)
     }
-    throw new StorageError(lockFile, `cannot lock ${lockFile}: ${errText(err)}`)
+    try {
+      conn.pragma('locking_mode = EXCLUSIVE')
+      conn.pragma('journal_mode = MEMORY')
+      // The first write takes the EXCLUSIVE lock; in this locking mode it is kept until close.
+      conn.exec('BEGIN EXCLUSIVE')
+      conn.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started_at TEXT)')
+      conn.exec('DELETE FROM holder')
+      conn.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString())
+      conn.exec('COMMIT')
+      return conn
+    } catch (err) {
+      conn.close()
+      if (isBusy(err)) {
+        // /proc/locks is the truth; the pid file may be a crashed holder's, its pid reused since.
+        const recorded = readHolder(pidFile)
+        const holder =
+          lockHolderFromProcLocks(file) ??
+          (recorded && recorded.pid !== process.pid && isAlive(recorded.pid) ? recorded.pid : null)
+        throw new DataDirInUseError(dataDir, holder)
+      }
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw err
+      throw new StorageError(file, `cannot lock ${file}: ${errText(err)}`)
+    }
   }
   try {
     writeFileSync(
