@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp } from '../src-shared/protocol'
-import { capText, parseInbound, uuidv7 } from './ingest'
+import { capText, contentEventId, parseInbound, streamIdTime, uuidv7 } from './ingest'
 
 const now = new Date('2026-05-01T12:00:00.000Z')
 
@@ -55,10 +55,70 @@ describe('parseInbound', () => {
     )
     expect(r.ok && r.event.fields).toEqual({ status: 'running' })
   })
+  it('accepts an update without status, as REST does (only task_id is required)', () => {
+    const r = parseInbound({ source: 'redis', payload: '{"task_id":"a","title":"t","event_id":"e1"}' }, now)
+    expect(r.ok && r.event).toMatchObject({ event_id: 'e1', fields: { title: 't' } })
+    expect(r.ok && 'status' in r.event.fields).toBe(false)
+  })
+  it('unwraps the reference envelope {"type":"task_status_update","data":{...}} on both sources', () => {
+    const data = { task_id: 't1', status: 'running', updated_at: '2026-01-01T00:00:00Z', event_id: 'env-1' }
+    const payload = JSON.stringify({ type: 'task_status_update', data })
+    for (const msg of [
+      { source: 'redis' as const, payload },
+      { source: 'stream' as const, payload, streamId: '1700000000000-0' },
+    ]) {
+      const r = parseInbound(msg, now)
+      expect(r.ok && r.event).toMatchObject({
+        task_id: 't1',
+        event_id: 'env-1',
+        fields: { status: 'running' },
+      })
+    }
+  })
+  it('reads a flat update that has its own type or data key as flat', () => {
+    const r = parseInbound(
+      { source: 'redis', payload: '{"task_id":"a","status":"failed","type":"job","data":{"x":1}}' },
+      now,
+    )
+    expect(r.ok && r.event.fields).toEqual({ status: 'failed' })
+  })
+  it('gives an update with updated_at but no event_id the same content id on every backend and path', () => {
+    const flat = '{"task_id":"a","status":"running","updated_at":"2026-01-01T00:00:00Z"}'
+    const wrapped = `{"type":"task_status_update","data":${flat}}`
+    const a = parseInbound({ source: 'redis', payload: flat }, now)
+    const b = parseInbound({ source: 'stream', payload: wrapped, streamId: '5-0' }, new Date(0))
+    expect(a.ok && b.ok && a.event.event_id === b.event.event_id).toBe(true)
+    expect(a.ok && a.event.event_id).toBe(
+      contentEventId('a', '2026-01-01T00:00:00.000Z', { status: 'running' }),
+    )
+    const other = parseInbound({ source: 'redis', payload: flat.replace('running', 'failed') }, now)
+    expect(other.ok && a.ok && other.event.event_id !== a.event.event_id).toBe(true)
+  })
+  it('drops a stream entry without updated_at whose id is no time, alone and without throwing', () => {
+    for (const streamId of ['99999999999999999-0', '18446744073709551615-0', '8640000000000001-0']) {
+      expect(streamIdTime(streamId)).toBeNull()
+      expect(
+        parseInbound({ source: 'stream', payload: '{"task_id":"a","status":"running"}', streamId }, now),
+      ).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
+      // With its own updated_at the entry is fine: the id's time is not needed.
+      const withTime = parseInbound(
+        {
+          source: 'stream',
+          payload: '{"task_id":"a","status":"running","updated_at":"2026-01-01T00:00:00Z"}',
+          streamId,
+        },
+        now,
+      )
+      expect(withTime.ok).toBe(true)
+    }
+    expect(streamIdTime('99999999999999-0')).toBe('5138-11-16T09:46:39.999Z')
+  })
   it.each([
     ['not json', 'invalid_json'],
     ['[]', 'invalid_message'],
-    ['{"task_id":"a"}', 'invalid_message'],
+    ['{"status":"running"}', 'invalid_message'],
+    ['{"type":"task_status_update","data":{"status":"running"}}', 'invalid_message'],
+    ['{"type":"task_status_update","data":"x"}', 'invalid_message'],
     ['{"task_id":"a","status":"exploded"}', 'invalid_message'],
     ['{"task_id":"../etc/passwd","status":"running"}', 'invalid_message'],
     ['{"task_id":"a","status":"running","updated_at":"soon"}', 'invalid_message'],
@@ -133,6 +193,46 @@ describe('ingest', () => {
     await expect(rest).rejects.toMatchObject({ code: 'storage_failed' })
     await expect.poll(() => applied.length, { timeout: 2000 }).toBe(1)
     expect(applied[0]).toEqual({ ids: ['s1'], cursor: '5-0' })
+    ingest.stop()
+  })
+})
+
+describe('ingest drops', () => {
+  it('drops and counts a bad entry alone: its valid neighbours are stored and the cursor moves past it', async () => {
+    const { createIngest } = await import('./ingest')
+    const { pino } = await import('pino')
+    const applied: { ids: string[]; cursor: string | undefined }[] = []
+    const reasons: string[] = []
+    const store = {
+      apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
+        applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
+        return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
+      },
+    }
+    const ingest = createIngest({
+      store: store as never,
+      log: pino({ level: 'silent' }),
+      onChanges: () => {},
+      onDrop: (r) => reasons.push(r),
+    })
+    ingest.submitInbound([
+      { source: 'stream', streamId: '1-0', payload: '{"task_id":"a","status":"running","event_id":"v1"}' },
+      { source: 'stream', streamId: '99999999999999999-0', payload: '{"task_id":"a","status":"failed"}' },
+      { source: 'stream', streamId: '99999999999999999-1', payload: '{oops' },
+      { source: 'stream', streamId: '99999999999999999-2', payload: null },
+      {
+        source: 'stream',
+        streamId: '99999999999999999-3',
+        payload: '{"task_id":"b","status":"completed","updated_at":"2026-01-01T00:00:00Z","event_id":"v2"}',
+      },
+    ])
+    await expect.poll(() => applied.length).toBe(1)
+    expect(applied[0]).toEqual({ ids: ['v1', 'v2'], cursor: '99999999999999999-3' })
+    expect(reasons).toEqual(['invalid_stream_id', 'invalid_json', 'no_data_field'])
+    expect(ingest.droppedCount()).toBe(3)
+    ingest.resetStreamCursor('0')
+    await expect.poll(() => applied.length).toBe(2)
+    expect(applied[1]).toEqual({ ids: [], cursor: '0' })
     ingest.stop()
   })
 })
