@@ -7,7 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Redis } from 'ioredis'
 import { startBackend, tempDir, waitFor, type Backend } from '../helpers/backend-process'
 import { startRedis } from '../helpers/redis-server'
-import { CHANNEL, cleanupStack, rawRedis, sleep, waitForHealth } from '../integration/resilience-helpers'
+import {
+  CHANNEL,
+  STREAM,
+  cleanupStack,
+  rawRedis,
+  sleep,
+  waitForHealth,
+} from '../integration/resilience-helpers'
 import { recordFigure } from './probes'
 
 const cleanup = cleanupStack()
@@ -104,7 +111,14 @@ describe('Redis permission and auth errors', () => {
     expect(b.stderr()).not.toContain(':pw@')
 
     // The operator grants the permissions: the bus connects on its next attempt and updates flow.
-    await admin.call('ACL', 'SETUSER', 'tp', '+@all', '~*', '&*')
+    // (exactly the permissions docs/operations.md lists for the ACL user)
+    await admin.call(
+      'ACL',
+      'SETUSER',
+      'tp',
+      ...['+@read', '+@write', '+@pubsub', '+@connection', '+info', '+client'],
+      ...['~task_status_stream', '&task_status_update'],
+    )
     await waitForHealth(b, (h) => h.redis === 'connected', 'connected after ACL granted', 30_000)
     await admin.publish(CHANNEL, JSON.stringify({ task_id: 'after-grant', status: 'running' }))
     await waitFor(
@@ -112,6 +126,11 @@ describe('Redis permission and auth errors', () => {
       'update applied',
       20_000,
     )
+    const put = await b.api('/api/tasks/relayed-after-grant', { method: 'PUT', body: '{"title":"t"}' })
+    expect(put.status).toBe(201)
+    await waitForHealth(b, (h) => h.outbox_pending === 0, 'the outbox relayed through the granted ACL')
+    const entries = await admin.xrange(STREAM, '-', '+')
+    expect(entries.some(([, f]) => f.join(' ').includes('relayed-after-grant'))).toBe(true)
   })
 
   it('a wrong password: reconnects within the backoff with bounded logs, recovers when the password becomes valid', async () => {
