@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp } from '../src-shared/protocol'
-import { capText, contentEventId, parseInbound, streamIdTime, uuidv7 } from './ingest'
+import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp, restUpdateSchema } from '../src-shared/protocol'
+import { eventToWire } from './bus/bus'
+import { capText, contentEventId, parseInbound, streamIdTime, toTaskEvent, uuidv7 } from './ingest'
 
 const now = new Date('2026-05-01T12:00:00.000Z')
 
@@ -234,5 +236,112 @@ describe('ingest drops', () => {
     await expect.poll(() => applied.length).toBe(2)
     expect(applied[1]).toEqual({ ids: [], cursor: '0' })
     ingest.stop()
+  })
+})
+
+describe('one schema for every path (properties)', () => {
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }))
+  const name = fc.stringMatching(/^ ?[a-z0-9][a-z0-9 -]{0,12} ?$/)
+  const time = fc.oneof(
+    {
+      arbitrary: fc
+        .date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      weight: 6,
+    },
+    fc
+      .date({
+        min: new Date('1970-01-01T00:00:00Z'),
+        max: new Date('9999-12-31T23:59:59Z'),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString()),
+    fc.constantFrom('2026-01-01', '2026-01-01T10:00:00+02:00', '2026-01-01 10:00:00.123456', 'soon', ''),
+    fc.integer(),
+  )
+  const bodyArb = fc.record(
+    {
+      status: fc.oneof(
+        { arbitrary: fc.constantFrom('pending', 'running', 'completed', 'failed'), weight: 9 },
+        { arbitrary: text, weight: 1 },
+      ),
+      title: fc.option(text, { nil: null }),
+      description: fc.option(text, { nil: null }),
+      assignee: fc.option(fc.oneof({ arbitrary: name, weight: 8 }, text, fc.nat()), { nil: null }),
+      project_id: fc.option(fc.oneof({ arbitrary: name, weight: 8 }, text, fc.nat()), { nil: null }),
+      output: fc.option(text, { nil: null }),
+      error: fc.option(text, { nil: null }),
+      scheduled_at: fc.option(time, { nil: null }),
+      due_at: fc.option(time, { nil: null }),
+      updated_at: time,
+      event_id: fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), weight: 9 }, text),
+    },
+    { requiredKeys: [] },
+  )
+
+  it('whatever REST accepts, relayed through the outbox, a peer accepts from Redis with the same content', () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(bodyArb, fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), (body, taskId) => {
+        const rest = restUpdateSchema.safeParse(body)
+        if (!rest.success) return
+        accepted++
+        const { updated_at, event_id, ...fields } = rest.data
+        const local = toTaskEvent({
+          task_id: taskId,
+          fields,
+          updated_at,
+          event_id,
+          source: 'rest',
+          received_at: now,
+        })
+        const wire = eventToWire(local)
+        for (const payload of [
+          wire,
+          JSON.stringify({ type: 'task_status_update', data: JSON.parse(wire) }),
+        ]) {
+          for (const msg of [
+            { source: 'redis' as const, payload },
+            { source: 'stream' as const, payload, streamId: '1700000000000-0' },
+          ]) {
+            const peer = parseInbound(msg, new Date(0))
+            expect(peer.ok, payload).toBe(true)
+            if (!peer.ok) return
+            expect(peer.event.event_id).toBe(local.event_id)
+            expect(peer.event.updated_at).toBe(local.updated_at)
+            expect(peer.event.fields).toEqual(local.fields)
+          }
+        }
+      }),
+      { numRuns: 300 },
+    )
+    expect(accepted, 'REST bodies the property really checked').toBeGreaterThan(60)
+  })
+
+  it('parseInbound never throws, whatever the payload or stream id', () => {
+    const payloadArb = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.jsonValue().map((v) => JSON.stringify({ type: 'task_status_update', data: v })),
+      bodyArb.map((b) => JSON.stringify({ task_id: 'x', ...b })),
+      fc.constant(null),
+    )
+    const idArb = fc.oneof(
+      fc
+        .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+        .map(([m, s]) => `${m}-${s}`),
+      fc.string(),
+    )
+    fc.assert(
+      fc.property(payloadArb, idArb, fc.boolean(), (payload, streamId, viaStream) => {
+        const msg =
+          viaStream || payload === null
+            ? { source: 'stream' as const, payload, streamId }
+            : { source: 'redis' as const, payload }
+        const r = parseInbound(msg, now)
+        expect(r.ok || typeof r.reason === 'string').toBe(true)
+      }),
+      { numRuns: 500 },
+    )
   })
 })
