@@ -66,12 +66,15 @@ function expectStructured(lines: readonly string[]): void {
   }
 }
 
-/** Watches a misconfigured backend for `ms`; returns the connections Redis received and the time. */
-async function observe(admin: Redis, b: Backend, before: number, ms: number) {
-  const t0 = Date.now()
-  await sleep(ms)
+/**
+ * Watches a misconfigured backend until `ms` after `startedAt` (taken before the backend was
+ * spawned, so every connection it made counts); returns the connections Redis received and the
+ * whole window.
+ */
+async function observe(admin: Redis, b: Backend, before: number, startedAt: number, ms: number) {
+  await sleep(Math.max(0, startedAt + ms - Date.now()))
   const connections = (await connectionsReceived(admin)) - before
-  const elapsedMs = Date.now() - t0 + 2_000 // the backend's start, before t0, counts too
+  const elapsedMs = Date.now() - startedAt
   expect(b.proc.exitCode, 'the backend must keep running').toBeNull()
   return { connections, elapsedMs }
 }
@@ -85,13 +88,14 @@ describe('Redis permission and auth errors', () => {
     await admin.call('ACL', 'SETUSER', 'tp', 'on', '>pw', '-@all')
 
     const before = await connectionsReceived(admin)
+    const startedAt = Date.now()
     const b = cleanup.backend(
       await startBackend({
         redisUrl: `redis://tp:pw@127.0.0.1:${redis.port}`,
         dataDir: cleanup.dir(tempDir()),
       }),
     )
-    const { connections, elapsedMs } = await observe(admin, b, before, 12_000)
+    const { connections, elapsedMs } = await observe(admin, b, before, startedAt, 12_000)
     const bound = CONNECTIONS_PER_BACKEND * maxAttemptsWithin(elapsedMs)
     const lines = stderrLines(b)
     recordFigure('redis-faults', {
@@ -141,13 +145,14 @@ describe('Redis permission and auth errors', () => {
     await admin.call('ACL', 'SETUSER', 'tp', 'on', '>pw', '+@all', '~*', '&*')
 
     const before = await connectionsReceived(admin)
+    const startedAt = Date.now()
     const b = cleanup.backend(
       await startBackend({
         redisUrl: `redis://tp:wrong-secret@127.0.0.1:${redis.port}`,
         dataDir: cleanup.dir(tempDir()),
       }),
     )
-    const { connections, elapsedMs } = await observe(admin, b, before, 8_000)
+    const { connections, elapsedMs } = await observe(admin, b, before, startedAt, 8_000)
     const bound = CONNECTIONS_PER_BACKEND * maxAttemptsWithin(elapsedMs)
     const lines = stderrLines(b)
     recordFigure('redis-faults', {
@@ -166,5 +171,34 @@ describe('Redis permission and auth errors', () => {
 
     await admin.call('ACL', 'SETUSER', 'tp', '>wrong-secret')
     await waitForHealth(b, (h) => h.redis === 'connected', 'connected once the password is valid', 30_000)
+  })
+
+  it('no password for a server that requires one (NOAUTH): the same backoff, recovers when the server stops requiring it', async () => {
+    const redis = await startRedis({ extraArgs: ['--requirepass', 'pw'], password: 'pw' })
+    cleanup.add(() => redis.close())
+    const admin = rawRedis(`redis://:pw@127.0.0.1:${redis.port}`)
+    cleanup.add(() => admin.disconnect())
+
+    const before = await connectionsReceived(admin)
+    const startedAt = Date.now()
+    const b = cleanup.backend(await startBackend({ redisUrl: redis.url, dataDir: cleanup.dir(tempDir()) }))
+    const { connections, elapsedMs } = await observe(admin, b, before, startedAt, 6_000)
+    const bound = CONNECTIONS_PER_BACKEND * maxAttemptsWithin(elapsedMs)
+    const lines = stderrLines(b)
+    recordFigure('redis-faults', {
+      case: 'NOAUTH',
+      window_ms: elapsedMs,
+      connections,
+      connections_per_minute: Math.round((connections * 60_000) / elapsedMs),
+      backoff_bound: bound,
+      log_lines: lines.length,
+    })
+    expect(connections, `connections in ${elapsedMs} ms (backoff allows ${bound})`).toBeLessThanOrEqual(bound)
+    expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(10)
+    expectStructured(lines)
+    expect(b.stderr()).toContain('NOAUTH')
+
+    await admin.config('SET', 'requirepass', '')
+    await waitForHealth(b, (h) => h.redis === 'connected', 'connected once no password is required', 30_000)
   })
 })
