@@ -347,6 +347,9 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     let info: StreamInfo | null
     try {
       info = parseStreamInfo(await reader.call('XINFO', 'STREAM', streamKey))
+      // A reply we cannot read says nothing: never take it for a missing stream (that would
+      // re-read the whole stream at every check).
+      if (!info) return from
     } catch (err) {
       if (!/no such key/i.test(errorMessage(err))) {
         logError('reader', err) // NOPERM and the like: XREAD will fail and back off too
@@ -360,7 +363,8 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     if (!warnedLosses.has(key)) {
       if (warnedLosses.size >= 100) warnedLosses.clear()
       warnedLosses.add(key)
-      log.warn({ stream: streamKey, cursor: from, ...verdict }, verdict.message)
+      const { message, ...details } = verdict
+      log.warn({ stream: streamKey, cursor: from, ...details }, message)
     }
     if (verdict.persist !== undefined) {
       try {
