@@ -113,7 +113,13 @@ describe('parseInbound', () => {
       )
       expect(withTime.ok).toBe(true)
     }
+    // In Date's range, but the year 5138: not a time an update can have without its own updated_at.
     expect(streamIdTime('99999999999999-0')).toBe('5138-11-16T09:46:39.999Z')
+    const future = { source: 'stream' as const, payload: '{"task_id":"a"}', streamId: '99999999999999-0' }
+    expect(parseInbound(future, now)).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
+    // Up to a day ahead of the receiving clock is clock difference, and accepted.
+    const soon = `${now.getTime() + 60 * 60 * 1000}-0`
+    expect(parseInbound({ ...future, streamId: soon }, now).ok).toBe(true)
   })
   it.each([
     ['not json', 'invalid_json'],

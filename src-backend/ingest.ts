@@ -93,6 +93,9 @@ export function toTaskEvent(input: {
   }
 }
 
+/** How far ahead of this backend's clock a stream entry id's time may be when it stands in for updated_at. */
+export const MAX_STREAM_ID_AHEAD_MS = 24 * 60 * 60 * 1000
+
 /**
  * The time of a stream entry id (`ms-seq`) as a canonical timestamp, or null when the id is not
  * `digits-digits` or its time is outside what `updated_at` accepts (1970–9999): an explicit id such
@@ -161,11 +164,18 @@ function parseInboundUnsafe(msg: InboundMessage, now: Date): ParseResult {
   }
   const { task_id, updated_at, event_id, ...fields } = parsed.data
   const streamId = msg.source === 'stream' ? msg.streamId : undefined
-  if (streamId !== undefined && !updated_at && streamIdTime(streamId) === null) {
-    return {
-      ok: false,
-      reason: 'invalid_stream_id',
-      detail: `entry ${streamId.slice(0, 48)} has no updated_at and its id is not a time between 1970 and 9999`,
+  if (streamId !== undefined && !updated_at) {
+    // The entry id's time stands in for updated_at. An explicit id far in the future (such as
+    // 99999999999999-0, the year 5138) is no time at all: it would win every later update to
+    // its task on every backend, forever. Redis itself stamps ids with its clock, so a day of
+    // slack covers any real clock difference.
+    const time = streamIdTime(streamId)
+    if (time === null || Date.parse(time) > now.getTime() + MAX_STREAM_ID_AHEAD_MS) {
+      return {
+        ok: false,
+        reason: 'invalid_stream_id',
+        detail: `entry ${streamId.slice(0, 48)} has no updated_at and its id is no plausible time (1970 to a day from now)`,
+      }
     }
   }
   return {

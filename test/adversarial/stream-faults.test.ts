@@ -120,21 +120,19 @@ async function replacementRedis(port: number): Promise<{ url: string; close(): P
 }
 
 describe('stream faults', () => {
-  it('a poisoned entry is dropped and counted alone; its batch neighbours are stored; the cursor goes on', async () => {
+  it('poisoned entries are dropped and counted alone; their batch neighbours are stored; the cursor goes on', async () => {
     await start()
     await stop()
     // Written while stopped, so the backend reads them in one XREAD batch at start.
     await producer.xadd(STREAM, '*', 'data', update('p-valid-1', false))
     await producer.xadd(STREAM, '*', 'data', update('p-valid-2'))
-    // An explicit id far in the future, no updated_at: its time is no date a task can have.
-    await producer.xadd(
-      STREAM,
-      '99999999999999999-0',
-      'data',
-      JSON.stringify({ task_id: 'p-poison', status: 'failed' }),
-    )
+    // Explicit ids far in the future, no updated_at: the year 5138 (within Date's range) and a
+    // time beyond Date's range; neither is a time an update can have.
+    const poison = JSON.stringify({ task_id: 'p-poison', status: 'failed' })
+    await producer.xadd(STREAM, '99999999999999-0', 'data', poison)
     await producer.xadd(STREAM, '*', 'data', '{not json')
     await producer.xadd(STREAM, '*', 'nodata', '1')
+    await producer.xadd(STREAM, '99999999999999999-0', 'data', JSON.stringify({ task_id: 'p-poison-2' }))
     // After the far-future id, Redis numbers new entries after it; they carry their own time.
     await producer.xadd(
       STREAM,
@@ -146,17 +144,19 @@ describe('stream faults', () => {
 
     const b = await start()
     await waitStored(b, ['p-valid-1', 'p-valid-2', 'p-valid-3', 'p-valid-4'])
-    await waitFor(async () => (await health(b)).dropped_messages === 3, 'three drops counted')
+    await waitFor(async () => (await health(b)).dropped_messages === 4, 'four drops counted')
     expect(await stored(b, 'p-poison')).toBe(false)
+    expect(await stored(b, 'p-poison-2')).toBe(false)
     const metrics = await metricsText(b)
-    for (const reason of ['invalid_stream_id', 'invalid_json', 'no_data_field']) {
+    expect(metrics).toContain('taskpulse_dropped_messages_total{reason="invalid_stream_id"} 2')
+    for (const reason of ['invalid_json', 'no_data_field']) {
       expect(metrics).toContain(`taskpulse_dropped_messages_total{reason="${reason}"} 1`)
     }
     // The cursor is not stuck: an entry written now is read.
     await producer.xadd(STREAM, '*', 'data', update('p-valid-5'))
     await waitStored(b, ['p-valid-5'])
-    expect((await health(b)).dropped_messages).toBe(3)
-    recordFigure('stream-faults', { fault: 'poisoned entry in one batch', stored: 5, dropped: 3 })
+    expect((await health(b)).dropped_messages).toBe(4)
+    recordFigure('stream-faults', { fault: 'poisoned entries in one batch', stored: 5, dropped: 4 })
     await stop()
   })
 
