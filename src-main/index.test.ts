@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
 import { bootstrap, type DesktopApp } from './index'
-import { createFakeElectron, type FakeElectron } from './testing/fake-electron'
+import { createFakeElectron, type FakeElectron } from '../test/fakes/main/fake-electron'
 
 let dir: string
 let electron: FakeElectron
@@ -42,7 +42,7 @@ async function start(platform: NodeJS.Platform = 'linux', launchEnv: NodeJS.Proc
     paths: {
       rendererDir: join(dir, 'r'),
       resourcesDir: '/res',
-      backendEntry: fileURLToPath(new URL('./testing/quick-backend.mjs', import.meta.url)),
+      backendEntry: fileURLToPath(new URL('../test/fakes/main/quick-backend.mjs', import.meta.url)),
     },
   })
   electron.app.ready()

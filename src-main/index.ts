@@ -20,12 +20,12 @@ import {
   type BackendSupervisor,
   type ForkFn,
   type Logger,
-} from './backend-supervisor'
+} from './backend/backend-supervisor'
 import type { BrowserWindowLike, ElectronLike, MenuItemOptionsLike } from './electron-types'
-import { createIpcServices } from './ipc-services'
-import { registerIpcHandlers } from './ipc-handlers'
-import { debouncedWriter, keepAside, readJson, writeJsonAtomic } from './json-file'
-import { createNotifier, emptyNotifierState, pauseUntil, type NoteSpec, type NotifierState } from './notifier'
+import { createIpcServices } from './ipc/ipc-services'
+import { registerIpcHandlers } from './ipc/ipc-handlers'
+import { debouncedWriter, keepAside, readJson, writeJsonAtomic } from './state/json-file'
+import { createNotifier, emptyNotifierState, pauseUntil, type NoteSpec, type NotifierState } from './notifications/notifier'
 import {
   APP_ORIGIN,
   APP_SCHEME,
@@ -36,11 +36,11 @@ import {
   cspAllowsBackend,
   denyAllPermissions,
   registerAppScheme,
-} from './security'
-import { createSettingsStore, type BackendConfig } from './settings'
-import { createTrayService, createNativeNotifications } from './tray-service'
-import { createTrayState, type TrayPersisted } from './tray-state'
-import { createMainWindow, revealWindow } from './window'
+} from './window/security'
+import { createSettingsStore, type BackendConfig } from './settings/settings-store'
+import { createTrayService, createNativeNotifications } from './tray/tray-service'
+import { createTrayState, type TrayPersisted } from './tray/tray-state'
+import { createMainWindow, revealWindow } from './window/window'
 
 export interface BootstrapOptions {
   env?: NodeJS.ProcessEnv

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Channel, type Connection, type IpcResult } from '../../src-shared/ipc'
 import type * as MainModule from '../../src-main/index'
-import { createFakeElectron, findMenuItem, type FakeElectron } from '../../src-main/testing/fake-electron'
+import { createFakeElectron, findMenuItem, type FakeElectron } from '../fakes/main/fake-electron'
 import { REPO_ROOT, removeDir, startBackend, waitFor } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 

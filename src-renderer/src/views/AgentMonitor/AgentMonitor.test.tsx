@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { AgentMonitor } from './AgentMonitor'
-import { fakeLayout, makeParts, withParts } from '../../test-utils/parts'
-import { makeTask, updateMsg } from '../../test-utils/fake-socket'
+import { fakeLayout, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 
 const g = globalThis as { __TASKPULSE_RENDERS__?: Map<string, number> }
 

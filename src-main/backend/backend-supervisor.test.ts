@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { BackendState } from '../src-shared/ipc'
+import type { BackendState } from '../../src-shared/ipc'
 import {
   childInvocation,
   createBackendSupervisor,
@@ -8,8 +8,8 @@ import {
   type BackendProcess,
   type EmbeddedConfig,
 } from './backend-supervisor'
-import { createFakeElectron } from './testing/fake-electron'
-import { manualClock } from './testing/fixtures'
+import { createFakeElectron } from '../../test/fakes/main/fake-electron'
+import { manualClock } from '../../test/fakes/main/fixtures'
 
 class FakeChild implements BackendProcess {
   pid = Math.floor(Math.random() * 1e6)
@@ -347,7 +347,7 @@ describe('utilityProcess adapter (real child that ignores SIGTERM)', () => {
     const electron = createFakeElectron({ userData: '/nonexistent' })
     const sup = createBackendSupervisor({
       fork: utilityProcessFork(electron.utilityProcess),
-      entry: fileURLToPath(new URL('./testing/stuck-backend.mjs', import.meta.url)),
+      entry: fileURLToPath(new URL('../../test/fakes/main/stuck-backend.mjs', import.meta.url)),
       log: silent,
       baseEnv: { PATH: process.env.PATH },
       stopTimeoutMs: 300,

@@ -1,8 +1,8 @@
 // What the IPC handlers call: settings view/update (restarting the backend when its config
 // changed), connection, backend status and retry, do-not-disturb, and the remote "test connection".
-import type { BackendState, Connection, PauseChoice } from '../src-shared/ipc'
+import type { BackendState, Connection, PauseChoice } from '../../src-shared/ipc'
 import { testRemoteConnection, type IpcServices } from './ipc-handlers'
-import type { SettingsStore } from './settings'
+import type { SettingsStore } from '../settings/settings-store'
 
 export function createIpcServices(deps: {
   settings: SettingsStore

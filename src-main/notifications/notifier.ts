@@ -6,8 +6,8 @@
 // completed; the user's filters (status, failures only, project, agent); do-not-disturb; "only when
 // the window is not focused"; then at most `maxPerWindow` individual notifications in any
 // `windowMs`, what comes beyond them summed up in one notification when that window closes.
-import type { NotificationPrefs, NameFilter } from '../src-shared/ipc'
-import type { TaskStatus, TaskStatusUpdateMessage, Task } from '../src-shared/protocol'
+import type { NotificationPrefs, NameFilter } from '../../src-shared/ipc'
+import type { TaskStatus, TaskStatusUpdateMessage, Task } from '../../src-shared/protocol'
 
 export type Outcome = 'failed' | 'completed'
 /** CCMenu-style wording of a transition. */

@@ -22,7 +22,7 @@ import type {
   TrayLike,
   UtilityProcessLike,
   WebContentsLike,
-} from '../electron-types'
+} from '../../../src-main/electron-types'
 
 export interface FakeEvent extends EventLike {
   defaultPrevented: boolean

@@ -12,8 +12,8 @@ import {
   type SettingsPatch,
   type SettingsView,
   type WindowBounds,
-} from '../src-shared/ipc'
-import { keepAside, readJson, writeJsonAtomic } from './json-file'
+} from '../../src-shared/ipc'
+import { keepAside, readJson, writeJsonAtomic } from '../state/json-file'
 
 /** The part of Electron's safeStorage used here. */
 export interface SafeStorageLike {

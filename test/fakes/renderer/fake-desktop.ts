@@ -12,7 +12,7 @@ import {
   type SettingsView,
   type TestConnectionRequest,
   type TestConnectionResult,
-} from '../../../../src-shared/ipc'
+} from '../../../src-shared/ipc'
 
 export function defaultView(over: Partial<SettingsView> = {}): SettingsView {
   return {

@@ -11,8 +11,8 @@
 // valid; if that port is taken it falls back to a free one.
 import { fork as forkChild } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import type { BackendState, Connection } from '../src-shared/ipc'
-import type { UtilityProcessStatic } from './electron-types'
+import type { BackendState, Connection } from '../../src-shared/ipc'
+import type { UtilityProcessStatic } from '../electron-types'
 
 export interface BackendProcess {
   readonly pid: number | undefined

@@ -15,9 +15,9 @@ import {
   type SettingsView,
   type TestConnectionRequest,
   type TestConnectionResult,
-} from '../src-shared/ipc'
-import type { IpcMainInvokeEventLike, IpcMainLike } from './electron-types'
-import { APP_ORIGIN } from './security'
+} from '../../src-shared/ipc'
+import type { IpcMainInvokeEventLike, IpcMainLike } from '../electron-types'
+import { APP_ORIGIN } from '../window/security'
 
 export interface IpcServices {
   getConnection(): Connection | null
