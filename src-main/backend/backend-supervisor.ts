@@ -4,6 +4,7 @@
 // passed in: Electron's utilityProcess.fork in the app, child_process.fork in tests, both behind
 // the small BackendProcess adapter below.
 //
+// All changes (start, restart, retry, apply, stop) go through one queue and run one at a time.
 // Policy: wait for ready with a timeout; when the child dies, restart it with exponential backoff
 // and jitter; after `crashLimit.count` deaths within `crashLimit.windowMs`, give up with a visible
 // error until retry(); restart on a config change; stop cleanly (shutdown message, then kill).
@@ -47,6 +48,11 @@ export interface BackendSupervisor {
   restart(config: EmbeddedConfig): Promise<Connection>
   /** After giving up: try again from scratch. */
   retry(): Promise<Connection>
+  /** Runs the backend `config` describes, or none (null: remote mode). Calls queue up behind the
+   * running operation and collapse: when the queue reaches them only the latest config is applied,
+   * so a burst of settings changes forks at most once. Resolves once that config's child is
+   * forked (or the old one is stopped), not when it is ready. */
+  apply(config: EmbeddedConfig | null): Promise<void>
   /** Graceful stop; idempotent. */
   stop(): Promise<void>
   /** Resolves once every start/restart/retry/stop asked for so far has stopped and spawned what
@@ -331,7 +337,25 @@ export function createBackendSupervisor(deps: {
     return running
   }
 
+  /** Bumped by every apply(): a queued apply that is no longer the latest has nothing to do. */
+  let latestApply = 0
+
   return {
+    apply(next) {
+      const id = ++latestApply
+      return serial(async () => {
+        if (id !== latestApply) return // superseded by a later apply() queued behind this one
+        if (next === null) {
+          await stopChild()
+          if (state.status !== 'stopped') setState({ status: 'stopped' })
+          return
+        }
+        config = next
+        // Not waiting for ready: its progress arrives as states.
+        const { running } = await stopThenBegin()
+        void running.catch(() => {})
+      })
+    },
     start(next) {
       // The ready wait is outside the queue: only stopping and forking are serialised.
       return serial(async () => {

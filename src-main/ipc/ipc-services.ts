@@ -1,33 +1,40 @@
-// What the IPC handlers call: settings view/update (restarting the backend when its config
-// changed), connection, backend status and retry, do-not-disturb, and the remote "test connection".
+// What the IPC handlers call, one method per call of the contract: settings view/update (the
+// backend follows when its config changed), connection, backend status and retry,
+// do-not-disturb, and the remote "test connection". Built from the services it fronts.
 import type { BackendState, Connection, PauseChoice } from '../../src-shared/ipc'
-import { testRemoteConnection, type IpcServices } from './ipc-handlers'
 import type { SettingsStore } from '../settings/settings-store'
+import { testRemoteConnection, type IpcServices } from './ipc-handlers'
 
 export function createIpcServices(deps: {
   settings: SettingsStore
-  getConnection: () => Connection | null
-  getBackendState: () => BackendState
-  /** Called (not awaited) when a settings change altered the backend config. */
-  onBackendConfigChanged: () => Promise<void>
-  retryBackend: () => Promise<BackendState>
+  backend: {
+    connection(): Connection | null
+    state(): BackendState
+    /** Called (not awaited) when a settings change altered the backend config. */
+    apply(): Promise<void>
+    retry(): Promise<BackendState>
+  }
   setLoginItem: (openAtLogin: boolean) => void
   pause: (choice: PauseChoice) => void
   fetch?: typeof fetch
 }): IpcServices {
   return {
-    getConnection: deps.getConnection,
+    getConnection() {
+      const c = deps.backend.connection()
+      if (!c) throw new Error('backend not connected yet')
+      return c
+    },
     getSettings: () => deps.settings.view(),
     setSettings(patch) {
       const { view, backendChanged } = deps.settings.update(patch)
       if (patch.app?.startAtLogin !== undefined) deps.setLoginItem(patch.app.startAtLogin)
       // The restart takes a moment; its progress reaches the renderer as backend status events.
-      if (backendChanged) void deps.onBackendConfigChanged()
+      if (backendChanged) void deps.backend.apply()
       return view
     },
     testConnection: (request) => testRemoteConnection(request, deps.fetch ? { fetch: deps.fetch } : {}),
-    getBackendStatus: deps.getBackendState,
-    retryBackend: deps.retryBackend,
+    getBackendStatus: () => deps.backend.state(),
+    retryBackend: () => deps.backend.retry(),
     pauseNotifications(choice) {
       deps.pause(choice)
       return deps.settings.view()
