@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
-import type { BackendState, PauseChoice } from '../src-shared/ipc'
+import type { BackendState } from '../src-shared/ipc'
 import { createBackendClient } from './backend-client'
 import { createBackendService, type BackendService } from './backend/backend-service'
 import {
@@ -30,7 +30,6 @@ import type { ElectronLike } from './electron-types'
 import { registerIpcHandlers } from './ipc/ipc-handlers'
 import { createIpcServices } from './ipc/ipc-services'
 import { createNotificationService } from './notifications/notification-service'
-import { pauseUntil } from './notifications/notifier'
 import { createSettingsStore } from './settings/settings-store'
 import { createStateStore } from './state/state-store'
 import { createTrayController, trayActions } from './tray/tray-controller'
@@ -119,9 +118,6 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
   const settings = createSettingsStore({ dir: userData, safeStorage: electron.safeStorage, env })
   for (const w of settings.warnings()) log.warn({ warning: w }, 'settings')
   const state = createStateStore({ path: join(userData, 'state.json'), log })
-  const pause = (choice: PauseChoice): void => {
-    settings.update({ notifications: { pausedUntil: pauseUntil(choice, Date.now()) } })
-  }
 
   // ---- backend: the supervisor (one queue for every change) and the mode switch over it.
   // utilityProcess (Electron's Node) by default: better-sqlite3 ships N-API prebuilds, which load
@@ -204,7 +200,9 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
     onAction: trayActions({
       open: () => window.reveal(),
       showTask: (taskId) => window.showTask(taskId),
-      pause,
+      pause: (choice) => {
+        settings.pauseNotifications(choice)
+      },
       retry: () => void backend.retry(),
       quit: () => app.quit(),
     }),
@@ -262,7 +260,6 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
       setLoginItem: (openAtLogin) => {
         if (app.isPackaged) app.setLoginItemSettings({ openAtLogin })
       },
-      pause,
     }),
   })
 

@@ -15,12 +15,10 @@ const APP = 'app://taskpulse/index.html'
 let dir: string
 let electron: FakeElectron
 let restarts: number
-let paused: string[]
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'taskpulse-ipc-'))
   electron = createFakeElectron({ userData: dir })
   restarts = 0
-  paused = []
   const settings = createSettingsStore({ dir, safeStorage: fakeSafeStorage(), env: {} })
   registerIpcHandlers({
     ipcMain: electron.ipcMain,
@@ -42,7 +40,6 @@ beforeEach(() => {
         retry: async () => ({ status: 'starting' }),
       },
       setLoginItem: () => {},
-      pause: (c) => paused.push(c),
     }),
   })
 })
@@ -115,8 +112,15 @@ describe('IPC handlers (fake electron)', () => {
   })
 
   it('pause notifications', async () => {
-    expect((await invoke('pauseNotifications', APP, 'tomorrow')).ok).toBe(true)
-    expect(paused).toEqual(['tomorrow'])
+    const before = Date.now()
+    const r = await invoke<SettingsView>('pauseNotifications', APP, 'tomorrow')
+    expect(r.ok).toBe(true)
+    // "tomorrow" is the next local midnight, saved in the settings.
+    const until = r.ok ? r.value.notifications.pausedUntil : null
+    expect(until).toBeGreaterThan(before)
+    expect(new Date(until ?? 0).getHours()).toBe(0)
+    const saved = await invoke<SettingsView>('getSettings', APP)
+    expect(saved.ok && saved.value.notifications.pausedUntil).toBe(until)
   })
 })
 

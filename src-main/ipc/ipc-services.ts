@@ -1,7 +1,7 @@
 // What the IPC handlers call, one method per call of the contract: settings view/update (the
 // backend follows when its config changed), connection, backend status and retry,
 // do-not-disturb, and the remote "test connection". Built from the services it fronts.
-import type { BackendState, Connection, PauseChoice } from '../../src-shared/ipc'
+import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { SettingsStore } from '../settings/settings-store'
 import { testRemoteConnection, type IpcServices } from './ipc-handlers'
 
@@ -15,8 +15,9 @@ export function createIpcServices(deps: {
     retry(): Promise<BackendState>
   }
   setLoginItem: (openAtLogin: boolean) => void
-  pause: (choice: PauseChoice) => void
+  /** For "Test connection" (tests pass a pretend server and clock). */
   fetch?: typeof fetch
+  now?: () => number
 }): IpcServices {
   return {
     getConnection() {
@@ -32,12 +33,13 @@ export function createIpcServices(deps: {
       if (backendChanged) void deps.backend.apply()
       return view
     },
-    testConnection: (request) => testRemoteConnection(request, deps.fetch ? { fetch: deps.fetch } : {}),
+    testConnection: (request) =>
+      testRemoteConnection(request, {
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      }),
     getBackendStatus: () => deps.backend.state(),
     retryBackend: () => deps.backend.retry(),
-    pauseNotifications(choice) {
-      deps.pause(choice)
-      return deps.settings.view()
-    },
+    pauseNotifications: (choice) => deps.settings.pauseNotifications(choice),
   }
 }
