@@ -102,7 +102,8 @@ describe('composition root (fake electron)', () => {
   it('tray "pause for 1 hour" sets do-not-disturb in the settings and the tooltip', async () => {
     await start()
     electron.trays()[0]?.clickItem('pause:1h')
-    const s = (await electron.ipc.invoke('getSettings',
+    const s = (await electron.ipc.invoke(
+      'getSettings',
       'app://taskpulse/index.html',
     )) as IpcResult<SettingsView>
     expect(s.ok && s.value.notifications.pausedUntil).toBeGreaterThan(Date.now() + 59 * 60_000)
@@ -116,7 +117,8 @@ describe('composition root (fake electron)', () => {
       ok: true,
       value: { url: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', token: 'tok', mode: 'remote' },
     })
-    const s = (await electron.ipc.invoke('getSettings',
+    const s = (await electron.ipc.invoke(
+      'getSettings',
       'app://taskpulse/index.html',
     )) as IpcResult<SettingsView>
     expect(s.ok && s.value.overrides).toEqual({ redisUrl: false, remote: true })

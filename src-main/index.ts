@@ -167,7 +167,9 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
       onDocument: (csp) => window.noteServedCsp(csp),
     }),
   )
-  electron.Menu.setApplicationMenu(electron.Menu.buildFromTemplate(appMenuTemplate(platform, !app.isPackaged)))
+  electron.Menu.setApplicationMenu(
+    electron.Menu.buildFromTemplate(appMenuTemplate(platform, !app.isPackaged)),
+  )
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: settings.get().app.startAtLogin })
 
   // ---- tray

@@ -19,7 +19,6 @@ export interface Connection {
   mode: 'embedded' | 'remote'
 }
 
-
 // ---- Notification preferences -----------------------------------------------------------------
 
 /** A filter over project ids or agent names: every one, only the listed ones, or all but them. */

@@ -3,7 +3,11 @@
 // is the app's own page (sender frame URL), then parses its payload with zod (`invokeArgsSchemas`),
 // and answers with an IpcResult (`{ok, value}` / `{ok:false, error}`) instead of throwing across
 // the bridge (see typed-ipc.ts).
-import { invokeArgsSchemas, type TestConnectionRequest, type TestConnectionResult } from '../../src-shared/ipc'
+import {
+  invokeArgsSchemas,
+  type TestConnectionRequest,
+  type TestConnectionResult,
+} from '../../src-shared/ipc'
 import { invokeContract, type InvokeName } from '../../src-shared/ipc-contract'
 import type { IpcMainLike } from '../electron-types'
 import { APP_ORIGIN } from '../window/security'

@@ -8,9 +8,7 @@ import { createNativeNotifications } from '../tray/tray-service'
 import { createNotifier, type NoteSpec, type Notifier, type NotifierState } from './notifier'
 
 /** Where a click on a notification leads. */
-export function clickTarget(
-  note: NoteSpec,
-): { task: string } | { list: PushPayload<'onNavigateToList'> } {
+export function clickTarget(note: NoteSpec): { task: string } | { list: PushPayload<'onNavigateToList'> } {
   if (note.kind === 'task') return { task: note.taskId }
   return {
     list: note.counts.failed > 0 && note.counts.completed === 0 ? { status: 'failed' } : {},

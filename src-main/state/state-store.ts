@@ -71,7 +71,9 @@ export function createStateStore(deps: {
     const parsed = read.kind === 'ok' ? persistedStateSchema.safeParse(read.value) : null
     if (parsed?.success) return parsed.data
     const aside = keepAside(deps.path, now())
-    const why = parsed ? (parsed.error.issues[0]?.message ?? 'schema') : read.kind === 'corrupt' && read.reason
+    const why = parsed
+      ? (parsed.error.issues[0]?.message ?? 'schema')
+      : read.kind === 'corrupt' && read.reason
     deps.log.warn({ aside, why }, 'state file unreadable; starting fresh (kept aside)')
     return fresh()
   }

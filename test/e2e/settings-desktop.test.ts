@@ -14,6 +14,9 @@ import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser
 
 // Page-side code runs in Chromium; the node tsconfig has no DOM lib, so declare what it touches.
 declare const document: { activeElement: { textContent: string | null } | null }
+interface PageBridge {
+  __desktopPush(channel: string, payload: unknown): void
+}
 
 /** The page's bridge: createDesktopApi over two functions this test exposes to the page. */
 async function bridgeScript(): Promise<string> {
@@ -44,7 +47,7 @@ async function bridgeScript(): Promise<string> {
   return out.outputFiles[0]!.text
 }
 
-describe('desktop settings view in Chromium (bridge over main\'s real settings and IPC handlers)', () => {
+describe("desktop settings view in Chromium (bridge over main's real settings and IPC handlers)", () => {
   let be: Backend
   let browser: E2EBrowser
   let bridge: string
@@ -94,10 +97,10 @@ describe('desktop settings view in Chromium (bridge over main\'s real settings a
       const { channel } = pushContract[name]
       main.transport.subscribe(channel, (payload) => {
         void page
-          .evaluate(
-            ([c, p]) => (window as unknown as { __desktopPush(c: unknown, p: unknown): void }).__desktopPush(c, p),
-            [channel, payload] as const,
-          )
+          .evaluate(([c, p]) => (globalThis as unknown as PageBridge).__desktopPush(c, p), [
+            channel,
+            payload,
+          ] as const)
           .catch(() => {})
       })
     }

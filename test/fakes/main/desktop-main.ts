@@ -21,7 +21,11 @@ import {
 import { registerIpcHandlers } from '../../../src-main/ipc/ipc-handlers'
 import { createIpcServices } from '../../../src-main/ipc/ipc-services'
 import { sendPush } from '../../../src-main/ipc/typed-ipc'
-import { createSettingsStore, type LaunchEnv, type SettingsStore } from '../../../src-main/settings/settings-store'
+import {
+  createSettingsStore,
+  type LaunchEnv,
+  type SettingsStore,
+} from '../../../src-main/settings/settings-store'
 import { APP_URL, appUrlMatcher } from '../../../src-main/window/security'
 import { createFakeElectron, fakeSafeStorage, type FakeElectron } from './fake-electron'
 
