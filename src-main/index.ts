@@ -305,8 +305,8 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
   let main: MainProcess | null = null
   let quitting = false
   let stopped = false
-  let markStopped: () => void = () => {}
-  const whenStopped = new Promise<void>((resolve) => (markStopped = resolve))
+  /** The shutdown under way (set by the first before-quit). */
+  let stopping: Promise<void> | null = null
 
   const started = app.whenReady().then(() => {
     main = buildMain(electron, { env, platform, log, paths: options.paths, isQuitting: () => quitting })
@@ -319,11 +319,10 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
     event.preventDefault()
     if (quitting) return
     quitting = true
-    void (main?.stop() ?? Promise.resolve())
+    stopping = (main?.stop() ?? Promise.resolve())
       .catch((err: Error) => log.error({ err: err.message }, 'shutdown failed'))
       .finally(() => {
         stopped = true
-        markStopped()
         app.quit()
       })
   })
@@ -340,9 +339,9 @@ export function bootstrap(electron: ElectronLike, options: BootstrapOptions = {}
       log.error({ err: err.message, stack: err.stack }, 'startup failed')
       throw err
     }),
-    quit() {
+    async quit() {
       app.quit()
-      return whenStopped
+      await stopping
     },
     backendState: () => main?.backend.state() ?? stoppedState(),
   }

@@ -20,38 +20,43 @@ import type {
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: string }
 
 /** One invoke channel; `types` exists only for the compiler. */
-export interface InvokeSpec<Args extends unknown[], Result> {
-  readonly channel: string
+export interface InvokeSpec<C extends string, Args extends unknown[], Result> {
+  readonly channel: C
   readonly types?: { args: Args; result: Result }
 }
 /** One push channel (main → window); `types` exists only for the compiler. */
-export interface PushSpec<Payload> {
-  readonly channel: string
+export interface PushSpec<C extends string, Payload> {
+  readonly channel: C
   readonly types?: { payload: Payload }
 }
-const call = <Args extends unknown[], Result>(channel: string): InvokeSpec<Args, Result> => ({ channel })
-const push = <Payload>(channel: string): PushSpec<Payload> => ({ channel })
+// Curried so the types are written and the channel's literal is inferred.
+const call =
+  <Args extends unknown[], Result>() =>
+  <C extends string>(channel: C): InvokeSpec<C, Args, Result> => ({ channel })
+const push =
+  <Payload>() =>
+  <C extends string>(channel: C): PushSpec<C, Payload> => ({ channel })
 
 /** Calls the renderer makes; main answers each with an IpcResult. Channels namespaced `area:verb`. */
 export const invokeContract = {
-  getConnection: call<[], Connection>('backend:get-connection'),
-  getSettings: call<[], SettingsView>('settings:get'),
-  setSettings: call<[patch: SettingsPatch], SettingsView>('settings:set'),
-  testConnection: call<[request: TestConnectionRequest], TestConnectionResult>('backend:test-connection'),
-  getBackendStatus: call<[], BackendState>('backend:get-status'),
-  retryBackend: call<[], BackendState>('backend:retry'),
-  pauseNotifications: call<[choice: PauseChoice], SettingsView>('notifications:pause'),
+  getConnection: call<[], Connection>()('backend:get-connection'),
+  getSettings: call<[], SettingsView>()('settings:get'),
+  setSettings: call<[patch: SettingsPatch], SettingsView>()('settings:set'),
+  testConnection: call<[request: TestConnectionRequest], TestConnectionResult>()('backend:test-connection'),
+  getBackendStatus: call<[], BackendState>()('backend:get-status'),
+  retryBackend: call<[], BackendState>()('backend:retry'),
+  pauseNotifications: call<[choice: PauseChoice], SettingsView>()('notifications:pause'),
 }
 
 /** What main sends to the window, keyed by the bridge member that subscribes to it. */
 export const pushContract = {
   /** The backend moved (restart on a new port, mode change). */
-  onConnectionChanged: push<Connection>('backend:connection-changed'),
+  onConnectionChanged: push<Connection>()('backend:connection-changed'),
   /** A notification (or the tray) asks to show one task. */
-  onNavigateToTask: push<string>('ui:navigate-to-task'),
+  onNavigateToTask: push<string>()('ui:navigate-to-task'),
   /** A summary notification was clicked: show the task list (optionally one status). */
-  onNavigateToList: push<{ status?: 'failed' | 'completed' }>('ui:navigate-to-list'),
-  onBackendStatus: push<BackendState>('backend:status-changed'),
+  onNavigateToList: push<{ status?: 'failed' | 'completed' }>()('ui:navigate-to-list'),
+  onBackendStatus: push<BackendState>()('backend:status-changed'),
 }
 
 export type InvokeName = keyof typeof invokeContract
@@ -60,6 +65,9 @@ type TypesOf<S> = NonNullable<S extends { readonly types?: infer T } ? T : never
 export type InvokeArgs<K extends InvokeName> = TypesOf<(typeof invokeContract)[K]>['args']
 export type InvokeResult<K extends InvokeName> = TypesOf<(typeof invokeContract)[K]>['result']
 export type PushPayload<K extends PushName> = TypesOf<(typeof pushContract)[K]>['payload']
+/** The channel names themselves: no other string is a channel. */
+export type InvokeChannel = (typeof invokeContract)[InvokeName]['channel']
+export type PushChannel = (typeof pushContract)[PushName]['channel']
 
 /** `window.desktop`, exposed by src-main/preload/index.ts: one member per entry of the two maps.
  * Calls resolve to an IpcResult (never throw across the bridge); subscriptions return the
@@ -72,8 +80,8 @@ export type DesktopApi = {
 
 /** How a bridge reaches main: the preload passes ipcRenderer, test fakes pass their own. */
 export interface BridgeTransport {
-  invoke(channel: string, args: unknown[]): Promise<unknown>
-  subscribe(channel: string, listener: (payload: unknown) => void): () => void
+  invoke(channel: InvokeChannel, args: unknown[]): Promise<unknown>
+  subscribe(channel: PushChannel, listener: (payload: unknown) => void): () => void
 }
 
 const names = <T extends object>(o: T) => Object.keys(o) as (keyof T)[]

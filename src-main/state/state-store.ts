@@ -41,7 +41,6 @@ export interface StateStore {
   setSource(source: () => PersistedState): void
   /** A change happened: write within STATE_WRITE_INTERVAL_MS. */
   schedule(): void
-  start(): void
   /** Writes what is current, once; later schedules do nothing. */
   stop(): void
 }
@@ -91,7 +90,6 @@ export function createStateStore(deps: {
     schedule() {
       if (!stopped) writer.schedule()
     },
-    start() {},
     stop() {
       if (stopped) return
       stopped = true

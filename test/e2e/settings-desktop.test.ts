@@ -7,7 +7,7 @@
 // Screenshots in light and dark.
 import { build } from 'esbuild'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { pushContract, type PushName } from '../../src-shared/ipc-contract'
+import { pushContract, type InvokeChannel, type PushName } from '../../src-shared/ipc-contract'
 import { createDesktopMain, type DesktopMain } from '../fakes/main/desktop-main'
 import { REPO_ROOT, removeDir, startBackend, type Backend } from '../helpers/backend-process'
 import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
@@ -90,7 +90,7 @@ describe("desktop settings view in Chromium (bridge over main's real settings an
     const main = startMain()
     const page = await browser.newPage({ colorScheme: scheme })
     page.on('pageerror', (e) => pageErrors.push(e.message))
-    await page.exposeFunction('__desktopInvoke', (channel: string, args: unknown[]) =>
+    await page.exposeFunction('__desktopInvoke', (channel: InvokeChannel, args: unknown[]) =>
       main.transport.invoke(channel, args),
     )
     for (const name of Object.keys(pushContract) as PushName[]) {
