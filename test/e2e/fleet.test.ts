@@ -343,6 +343,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       expect(res.ok).toBe(true)
       await page.waitForTimeout(150)
     }
+    await page.locator(':focus').blur()
     await screenshot(page, 'fleet-readme-calendar')
     await tab('Agents').click()
     await page.waitForSelector('[data-agent]')
