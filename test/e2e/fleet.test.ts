@@ -344,6 +344,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       await page.waitForTimeout(150)
     }
     await page.locator(':focus').blur()
+    await page.mouse.move(700, 880) // off the toolbar's hover styles
     await screenshot(page, 'fleet-readme-calendar')
     await tab('Agents').click()
     await page.waitForSelector('[data-agent]')
