@@ -37,6 +37,8 @@ export const serverConfigSchema = z
     eventRetention: z.coerce.number().int().min(1000).default(1_000_000),
     synchronous: z.enum(['normal', 'full']).default('normal'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Open connections (HTTP and WebSocket) before the oldest unanswered one is closed for a new one. */
+    maxConnections: z.coerce.number().int().min(16).default(16_384),
     /** Folder of the built renderer served at `/` (out/renderer). */
     uiDir: z.string().optional(),
   })
@@ -88,6 +90,7 @@ const SERVE_OPTIONS = {
   synchronous: { type: 'string' },
   'log-level': { type: 'string' },
   'ui-dir': { type: 'string' },
+  'max-connections': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -106,6 +109,8 @@ export const SERVE_USAGE = `Usage: taskpulse serve [options]
   --event-retention N      events of history kept in SQLite (default 1000000)
   --synchronous normal|full  SQLite durability: normal survives a process crash, full also power loss
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (default info; logs go to stderr)
+  --max-connections N      open HTTP + WebSocket connections (default 16384, lowered to fit the open-file
+                           limit; env TASKPULSE_MAX_CONNECTIONS); at the cap the oldest unanswered one is closed
 `
 
 /** Parses `serve` flags over the environment. Throws ConfigError with a readable message. */
@@ -145,6 +150,7 @@ export function parseServeArgs(
       synchronous: values.synchronous,
       logLevel: pick(values['log-level'], env.TASKPULSE_LOG_LEVEL),
       uiDir: values['ui-dir'],
+      maxConnections: pick(values['max-connections'], env.TASKPULSE_MAX_CONNECTIONS),
     }) as Partial<ServerConfigInput>,
   )
 }

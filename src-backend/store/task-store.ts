@@ -83,6 +83,9 @@ export class InvalidCursorError extends Error {
   readonly code = 'invalid_cursor'
 }
 
+/** Rows of the newest-first index a substring search reads per event-loop turn (≈ 10 ms at 100k tasks). */
+const SEARCH_SLICE = 1000
+
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed'])
 
 function newer(a: Version, b: Version | undefined): boolean {
@@ -199,6 +202,34 @@ export function openTaskStore(options: TaskStoreOptions) {
     ),
     eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
       'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    // The window end is found through tasks_by_calendar_end (migration 2): only tasks that end
+    // in or after the window are read, not every task.
+    calendar: db.prepare<[string, string, number], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks
+       WHERE coalesce(scheduled_at, due_at, started_at, created_at) < ?
+         AND coalesce(due_at, scheduled_at, finished_at, updated_at) >= ?
+       ORDER BY coalesce(scheduled_at, due_at, started_at, created_at) LIMIT ?`,
+    ),
+    sliceBoundTop: db.prepare<[number], { updated_at: string; task_id: string }>(
+      'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
+    ),
+    sliceBoundBelow: db.prepare<[string, string, string, number], { updated_at: string; task_id: string }>(
+      `SELECT updated_at, task_id FROM tasks WHERE (updated_at < ? OR (updated_at = ? AND task_id < ?))
+       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?`,
+    ),
+    countsOf: db.prepare<[string], { key: string; status: TaskStatus; n: number }>(
+      'SELECT key, status, n FROM task_counts WHERE dim = ? AND n > 0',
+    ),
+    latestOfAgent: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE assignee = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1`,
+    ),
+    lastUpdateOfProject: db.prepare<[string], { updated_at: string }>(
+      'SELECT updated_at FROM tasks WHERE project_id = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1',
+    ),
+    failuresOfProject: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE project_id = ? AND status = 'failed'
+       ORDER BY updated_at DESC, task_id DESC LIMIT 5`,
     ),
     pruneBelow: db.prepare<[number, number]>(
       'DELETE FROM task_events WHERE seq IN (SELECT seq FROM task_events WHERE seq <= ? ORDER BY seq LIMIT ?)',
@@ -336,6 +367,57 @@ export function openTaskStore(options: TaskStoreOptions) {
     return outcomes
   })
 
+  /** The rows of a task listing, newest first; `slice` limits them to one slice of the index. */
+  function selectTasks(
+    query: ListTasksQuery,
+    n: number,
+    slice: { upper: [string, string] | null; bound: { updated_at: string; task_id: string } | null } | null,
+  ): TaskRow[] {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    const filter = (clause: string, value: string | undefined) => {
+      if (value === undefined || value === '') return
+      where.push(clause)
+      params.push(value)
+    }
+    filter('status = ?', query.status)
+    filter('assignee = ?', query.assignee)
+    filter('project_id = ?', query.project_id)
+    filter('updated_at >= ?', query.from)
+    filter('updated_at < ?', query.to)
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push(
+        "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
+      )
+      params.push(like, like, like, like)
+    }
+    const upper: readonly (string | number)[] | null = query.cursor
+      ? decodeCursor(query.cursor, 2)
+      : (slice?.upper ?? null)
+    if (upper) {
+      const [updatedAt, taskId] = upper
+      where.push('(updated_at < ? OR (updated_at = ? AND task_id < ?))')
+      params.push(String(updatedAt), String(updatedAt), String(taskId))
+    }
+    if (slice?.bound) {
+      where.push('(updated_at > ? OR (updated_at = ? AND task_id >= ?))')
+      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
+    }
+    const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, task_id DESC LIMIT ?`
+    return db.prepare<(string | number)[], TaskRow>(sql).all(...params, n)
+  }
+
+  function pageOf(rows: readonly TaskRow[], limit: number): { tasks: Task[]; next_cursor: string | null } {
+    const page = rows.slice(0, limit).map(rowToTask)
+    const last = page.at(-1)
+    return {
+      tasks: page,
+      next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+    }
+  }
+
   return {
     epoch,
     /** The seq of the latest applied event (a cursor; not a count). */
@@ -358,40 +440,44 @@ export function openTaskStore(options: TaskStoreOptions) {
     },
 
     listTasks(query: ListTasksQuery): { tasks: Task[]; next_cursor: string | null } {
-      const where: string[] = []
-      const params: (string | number)[] = []
-      const filter = (clause: string, value: string | undefined) => {
-        if (value === undefined || value === '') return
-        where.push(clause)
-        params.push(value)
-      }
-      filter('status = ?', query.status)
-      filter('assignee = ?', query.assignee)
-      filter('project_id = ?', query.project_id)
-      filter('updated_at >= ?', query.from)
-      filter('updated_at < ?', query.to)
-      if (query.q) {
-        const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-        where.push(
-          "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
-        )
-        params.push(like, like, like, like)
-      }
-      if (query.cursor) {
-        const [updatedAt, taskId] = decodeCursor(query.cursor, 2)
-        where.push('(updated_at < ? OR (updated_at = ? AND task_id < ?))')
-        params.push(String(updatedAt), String(updatedAt), String(taskId))
-      }
       const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
-      const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY updated_at DESC, task_id DESC LIMIT ?`
-      const rows = db.prepare<(string | number)[], TaskRow>(sql).all(...params, limit + 1)
-      const page = rows.slice(0, limit).map(rowToTask)
-      const last = page.at(-1)
-      return {
-        tasks: page,
-        next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+      const rows = selectTasks(query, limit + 1, null)
+      return pageOf(rows, limit)
+    },
+
+    /**
+     * listTasks for every query, `q` included. A substring search cannot use an index, so it walks
+     * the newest-first index in slices of SEARCH_SLICE rows and yields to the event loop between
+     * slices: the search costs O(tasks) in total but never blocks other requests for long.
+     */
+    async listTasksYielding(
+      query: ListTasksQuery,
+      yieldTurn: () => Promise<unknown>,
+    ): Promise<{ tasks: Task[]; next_cursor: string | null }> {
+      if (!query.q) return this.listTasks(query)
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+      let upper: [string, string] | null = null
+      if (query.cursor) {
+        const [u, t] = decodeCursor(query.cursor, 2)
+        upper = [String(u), String(t)]
       }
+      const found: TaskRow[] = []
+      for (;;) {
+        // The last row of the next slice (by the covering index tasks_by_updated); null: last slice.
+        const bound = upper
+          ? stmts.sliceBoundBelow.get(upper[0], upper[0], upper[1], SEARCH_SLICE - 1)
+          : stmts.sliceBoundTop.get(SEARCH_SLICE - 1)
+        found.push(
+          ...selectTasks({ ...query, cursor: undefined }, limit + 1 - found.length, {
+            upper,
+            bound: bound ?? null,
+          }),
+        )
+        if (found.length > limit || !bound) break
+        upper = [bound.updated_at, bound.task_id]
+        await yieldTurn()
+      }
+      return pageOf(found, limit)
     },
 
     listEvents(
@@ -418,76 +504,51 @@ export function openTaskStore(options: TaskStoreOptions) {
 
     /** Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else created..updated. */
     calendar(from: string, to: string, limit = 5000): Task[] {
-      return db
-        .prepare<[string, string, number], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM tasks
-           WHERE coalesce(scheduled_at, due_at, started_at, created_at) < ?
-             AND coalesce(due_at, scheduled_at, finished_at, updated_at) >= ?
-           ORDER BY coalesce(scheduled_at, due_at, started_at, created_at) LIMIT ?`,
-        )
-        .all(to, from, limit)
-        .map(rowToTask)
+      return stmts.calendar.all(to, from, limit).map(rowToTask)
     },
 
+    // Both aggregates read the trigger-kept task_counts (migration 2) and one index seek per agent or
+    // project: O(agents/projects), never a scan of every task.
     agents(): AgentSummary[] {
-      const counts = db
-        .prepare<[], { assignee: string; status: TaskStatus; n: number }>(
-          'SELECT assignee, status, count(*) AS n FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee, status',
-        )
-        .all()
-      const latest = db
-        .prepare<[], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM (
-             SELECT *, row_number() OVER (PARTITION BY assignee ORDER BY updated_at DESC, task_id DESC) AS rn
-             FROM tasks WHERE assignee IS NOT NULL) WHERE rn = 1 ORDER BY updated_at DESC`,
-        )
-        .all()
       const byAgent = new Map<string, AgentSummary>()
-      for (const row of latest) {
-        byAgent.set(row.assignee!, {
-          assignee: row.assignee!,
-          counts: emptyCounts(),
-          latest_task: rowToTask(row),
-        })
+      for (const c of stmts.countsOf.all('agent')) {
+        let agent = byAgent.get(c.key)
+        if (!agent) {
+          const latest = stmts.latestOfAgent.get(c.key)
+          if (!latest) continue // cannot happen while the triggers hold; skip rather than lie
+          agent = { assignee: c.key, counts: emptyCounts(), latest_task: rowToTask(latest) }
+          byAgent.set(c.key, agent)
+        }
+        agent.counts[c.status] = c.n
       }
-      for (const c of counts) {
-        const agent = byAgent.get(c.assignee)
-        if (agent) agent.counts[c.status] = c.n
-      }
-      return [...byAgent.values()]
+      return [...byAgent.values()].sort((a, b) =>
+        a.latest_task.updated_at < b.latest_task.updated_at
+          ? 1
+          : a.latest_task.updated_at > b.latest_task.updated_at
+            ? -1
+            : 0,
+      )
     },
 
     projects(): ProjectSummary[] {
-      const rows = db
-        .prepare<[], { project_id: string; status: TaskStatus; n: number; last: string }>(
-          'SELECT project_id, status, count(*) AS n, max(updated_at) AS last FROM tasks WHERE project_id IS NOT NULL GROUP BY project_id, status',
-        )
-        .all()
-      const failures = db
-        .prepare<[], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM (
-             SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY updated_at DESC, task_id DESC) AS rn
-             FROM tasks WHERE project_id IS NOT NULL AND status = 'failed') WHERE rn <= 5`,
-        )
-        .all()
       const byProject = new Map<string, ProjectSummary>()
-      for (const r of rows) {
-        let p = byProject.get(r.project_id)
+      for (const c of stmts.countsOf.all('project')) {
+        let p = byProject.get(c.key)
         if (!p) {
+          const last = stmts.lastUpdateOfProject.get(c.key)?.updated_at
+          if (!last) continue
           p = {
-            project_id: r.project_id,
+            project_id: c.key,
             counts: emptyCounts(),
             total: 0,
-            last_updated_at: r.last,
-            latest_failures: [],
+            last_updated_at: last,
+            latest_failures: stmts.failuresOfProject.all(c.key).map(rowToTask),
           }
-          byProject.set(r.project_id, p)
+          byProject.set(c.key, p)
         }
-        p.counts[r.status] = r.n
-        p.total += r.n
-        if (r.last > p.last_updated_at) p.last_updated_at = r.last
+        p.counts[c.status] = c.n
+        p.total += c.n
       }
-      for (const f of failures) byProject.get(f.project_id!)?.latest_failures.push(rowToTask(f))
       return [...byProject.values()].sort((a, b) => (a.last_updated_at < b.last_updated_at ? 1 : -1))
     },
 
