@@ -28,7 +28,7 @@ import { createWsHub } from './ws/ws-hub'
 export const VERSION = '0.1.0'
 
 /** Requests one connection may have unanswered (HTTP pipelining); browsers send one at a time. */
-const MAX_PIPELINED_REQUESTS = 128
+const MAX_PIPELINED_REQUESTS = 32
 
 export interface RunningServer {
   url: string
@@ -167,7 +167,9 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   // sockets); the check runs every 5 s instead of Node's default 30 s so they go sooner.
   const server: Server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 5_000 },
-    app,
+    (req, res) => {
+      if (connections.admit(req, res)) void app(req, res)
+    },
   )
   const maxConnections = effectiveConnectionCap(config.maxConnections)
   if (maxConnections < config.maxConnections)

@@ -141,7 +141,7 @@ export function createApi(deps: ApiDeps): express.Express {
     }
     // JSON is UTF-8 (RFC 8259); a body declared in another charset would be mis-read, not refused.
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    if (charset !== undefined && !/^utf-8$/i.test(charset)) {
       return next(
         new HttpError(415, 'unsupported_media_type', `charset ${charset} is not supported; send UTF-8`),
       )

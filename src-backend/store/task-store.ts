@@ -367,6 +367,8 @@ export function openTaskStore(options: TaskStoreOptions) {
     return outcomes
   })
 
+  const listStatements = new Map<string, Database.Statement<(string | number)[], TaskRow>>()
+
   /** The rows of a task listing, newest first; `slice` limits them to one slice of the index. */
   function selectTasks(
     query: ListTasksQuery,
@@ -406,7 +408,14 @@ export function openTaskStore(options: TaskStoreOptions) {
     }
     const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, task_id DESC LIMIT ?`
-    return db.prepare<(string | number)[], TaskRow>(sql).all(...params, n)
+    let stmt = listStatements.get(sql)
+    if (!stmt) {
+      // One statement per combination of filters (a few dozen at most): preparing is a large part
+      // of a small listing's cost.
+      stmt = db.prepare<(string | number)[], TaskRow>(sql)
+      if (listStatements.size < 256) listStatements.set(sql, stmt)
+    }
+    return stmt.all(...params, n)
   }
 
   function pageOf(rows: readonly TaskRow[], limit: number): { tasks: Task[]; next_cursor: string | null } {
