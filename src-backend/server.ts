@@ -180,6 +180,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   const connections = applyConnectionLimits(server, {
     maxConnections,
     maxPipelined: MAX_PIPELINED_REQUESTS,
+    silentTimeoutMs: 10_000,
     log: log.child({ component: 'http' }),
   })
   new Gauge({

@@ -14,6 +14,8 @@ import type { Logger } from 'pino'
 export interface ConnectionLimitsOptions {
   maxConnections: number
   maxPipelined: number
+  /** A connection that sends no byte within this is closed. */
+  silentTimeoutMs: number
   log: Logger
 }
 
@@ -77,6 +79,13 @@ export function applyConnectionLimits(server: Server, opts: ConnectionLimitsOpti
     socket.on('close', () => {
       if (savedLimit !== undefined) Error.stackTraceLimit = savedLimit
     })
+    // Node times out a request whose headers are incomplete, but never a connection that sends
+    // nothing at all: those are closed here after the same time.
+    const silent = setTimeout(() => {
+      if (socket.bytesRead === 0 && unanswered.has(socket)) socket.destroy()
+    }, opts.silentTimeoutMs)
+    silent.unref()
+    socket.once('close', () => clearTimeout(silent))
     if (open <= opts.maxConnections) return
     const victim = unanswered.values().next().value ?? socket
     unanswered.delete(victim)
@@ -115,6 +124,13 @@ export function applyConnectionLimits(server: Server, opts: ConnectionLimitsOpti
     }
     return true
   }
+
+  // A client error (bad request, header timeout) is answered by the server's clientError handler
+  // with socket.end(); node:http sockets allow half-open, so a client that keeps its side open
+  // (slowloris) would keep the connection for ever. Make sure it goes.
+  server.on('clientError', (_err: Error, socket: Socket) => {
+    setTimeout(() => socket.destroy(), 1000).unref()
+  })
 
   server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
     unanswered.delete(socket)

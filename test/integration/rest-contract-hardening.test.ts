@@ -219,7 +219,7 @@ describe('agent and project aggregates', () => {
     let seed = 7
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31
-      return seed % n
+      return Math.floor(seed / 65536) % n // the low bits of an LCG cycle quickly
     }
     const base = Date.parse('2026-06-01T00:00:00Z')
     for (let i = 0; i < 300; i++) {
