@@ -214,9 +214,13 @@ export function openTaskStore(options: TaskStoreOptions) {
     sliceBoundTop: db.prepare<[number], { updated_at: string; task_id: string }>(
       'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
     ),
-    sliceBoundBelow: db.prepare<[string, string, string, number], { updated_at: string; task_id: string }>(
-      `SELECT updated_at, task_id FROM tasks WHERE (updated_at < ? OR (updated_at = ? AND task_id < ?))
-       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?`,
+    sliceBoundBelow: db.prepare<
+      [{ u: string; t: string; skip: number }],
+      { updated_at: string; task_id: string }
+    >(
+      `SELECT updated_at, task_id FROM tasks
+       WHERE updated_at <= @u AND (updated_at < @u OR (updated_at = @u AND task_id < @t))
+       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET @skip`,
     ),
     countsOf: db.prepare<[string], { key: string; status: TaskStatus; n: number }>(
       'SELECT key, status, n FROM task_counts WHERE dim = ? AND n > 0',
@@ -399,12 +403,14 @@ export function openTaskStore(options: TaskStoreOptions) {
       : (slice?.upper ?? null)
     if (upper) {
       const [updatedAt, taskId] = upper
-      where.push('(updated_at < ? OR (updated_at = ? AND task_id < ?))')
-      params.push(String(updatedAt), String(updatedAt), String(taskId))
+      // The plain `updated_at <= ?` is implied by the OR, but only it lets SQLite seek the index
+      // instead of scanning from the newest row on every page.
+      where.push('updated_at <= ? AND (updated_at < ? OR (updated_at = ? AND task_id < ?))')
+      params.push(String(updatedAt), String(updatedAt), String(updatedAt), String(taskId))
     }
     if (slice?.bound) {
-      where.push('(updated_at > ? OR (updated_at = ? AND task_id >= ?))')
-      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
+      where.push('updated_at >= ? AND (updated_at > ? OR (updated_at = ? AND task_id >= ?))')
+      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
     }
     const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, task_id DESC LIMIT ?`
@@ -474,7 +480,7 @@ export function openTaskStore(options: TaskStoreOptions) {
       for (;;) {
         // The last row of the next slice (by the covering index tasks_by_updated); null: last slice.
         const bound = upper
-          ? stmts.sliceBoundBelow.get(upper[0], upper[0], upper[1], SEARCH_SLICE - 1)
+          ? stmts.sliceBoundBelow.get({ u: upper[0], t: upper[1], skip: SEARCH_SLICE - 1 })
           : stmts.sliceBoundTop.get(SEARCH_SLICE - 1)
         found.push(
           ...selectTasks({ ...query, cursor: undefined }, limit + 1 - found.length, {
