@@ -73,7 +73,14 @@ const listQuerySchema = z
   })
   .strict()
 
-const rangeQuerySchema = z.object({ from: timestampSchema, to: timestampSchema }).strict()
+const rangeQuerySchema = z
+  .object({
+    from: timestampSchema,
+    to: timestampSchema,
+    cursor: z.string().max(1024).optional(),
+    limit: z.coerce.number().int().min(1).max(5000).optional(),
+  })
+  .strict()
 const eventsQuerySchema = z
   .object({
     cursor: z.string().max(1024).optional(),
@@ -248,9 +255,13 @@ export function createApi(deps: ApiDeps): express.Express {
   })
 
   app.get('/api/calendar', (req, res) => {
-    const { from, to } = parseOr400(rangeQuerySchema, req.query, 'range (from and to are required)')
+    const { from, to, cursor, limit } = parseOr400(
+      rangeQuerySchema,
+      req.query,
+      'range (from and to are required)',
+    )
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
-    res.json({ tasks: store.calendar(from, to), next_cursor: null })
+    res.json(store.calendarPage(from, to, limit, cursor))
   })
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))

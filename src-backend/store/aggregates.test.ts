@@ -121,7 +121,7 @@ describe('aggregates', () => {
     const db = new Database(file)
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
-      DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar_end;
+      DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
     db.close()
     const after = storeAt(file)
@@ -165,5 +165,41 @@ describe('substring search in slices', () => {
       expect(sliced, JSON.stringify(query)).toEqual(want)
     }
     expect(turns).toBeGreaterThan(0) // the no-match walk took more than one slice
+  })
+})
+
+describe('calendar pages', () => {
+  it('walk every task placed in the window, in start order, whatever the page size', () => {
+    const store = storeAt(tempFile())
+    const events: TaskEvent[] = []
+    const at = (h: number) => new Date(Date.UTC(2026, 2, 1, h)).toISOString()
+    for (let i = 0; i < 300; i++) {
+      const fields: Partial<TaskFieldValues> = { title: `c${i}` }
+      if (i % 3 === 0) fields.scheduled_at = at(i % 72)
+      if (i % 5 === 0) fields.due_at = at((i % 72) + 5)
+      if (i % 4 === 1) fields.status = i % 8 === 1 ? 'completed' : 'running'
+      events.push(ev(`cal-${i}`, fields, i))
+    }
+    store.apply(events)
+    const from = at(10)
+    const to = at(40)
+    const start = (t: Task) => t.scheduled_at ?? t.due_at ?? t.started_at ?? t.created_at
+    const end = (t: Task) => t.due_at ?? t.scheduled_at ?? t.finished_at ?? t.updated_at
+    const want = store
+      .allTasks()
+      .filter((t) => start(t) < to && end(t) >= from)
+      .sort((a, b) => (start(a) < start(b) ? -1 : start(a) > start(b) ? 1 : a.task_id < b.task_id ? -1 : 1))
+      .map((t) => t.task_id)
+    expect(want.length).toBeGreaterThan(20)
+    for (const size of [1, 7, 50, 5000]) {
+      const got: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = store.calendarPage(from, to, size, cursor)
+        got.push(...page.tasks.map((t) => t.task_id))
+        cursor = page.next_cursor ?? undefined
+      } while (cursor)
+      expect(got, `page size ${size}`).toEqual(want)
+    }
   })
 })

@@ -101,8 +101,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_by_project ON tasks (project_id, updated_at DESC, task_id DESC);
   CREATE INDEX tasks_by_status ON tasks (status, updated_at DESC, task_id DESC);
   CREATE INDEX tasks_failed_by_project ON tasks (project_id, updated_at DESC, task_id DESC) WHERE status = 'failed';
-  -- the calendar's window end: tasks still open in (or after) the window are found by range
-  CREATE INDEX tasks_by_calendar_end ON tasks (coalesce(due_at, scheduled_at, finished_at, updated_at));
+  -- the calendar: tasks that end in or after the window are found by range on the first column;
+  -- the start and task_id make it covering, so only the page's rows are read from the table
+  CREATE INDEX tasks_by_calendar ON tasks (
+    coalesce(due_at, scheduled_at, finished_at, updated_at),
+    coalesce(scheduled_at, due_at, started_at, created_at),
+    task_id);
   `,
 ]
 

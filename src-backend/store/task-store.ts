@@ -126,6 +126,10 @@ function rowToTask(row: TaskRow): Task {
   }
 }
 
+/** A task's place on the calendar; the same expressions as the index tasks_by_calendar. */
+const CALENDAR_START = 'coalesce(scheduled_at, due_at, started_at, created_at)'
+const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
+
 const TASK_COLUMNS =
   'task_id, status, title, description, assignee, project_id, output, error, scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id'
 
@@ -203,13 +207,18 @@ export function openTaskStore(options: TaskStoreOptions) {
     eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
       'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
-    // The window end is found through tasks_by_calendar_end (migration 2): only tasks that end
-    // in or after the window are read, not every task.
-    calendar: db.prepare<[string, string, number], TaskRow>(
-      `SELECT ${TASK_COLUMNS}, versions FROM tasks
-       WHERE coalesce(scheduled_at, due_at, started_at, created_at) < ?
-         AND coalesce(due_at, scheduled_at, finished_at, updated_at) >= ?
-       ORDER BY coalesce(scheduled_at, due_at, started_at, created_at) LIMIT ?`,
+    // The window end is found through tasks_by_calendar (migration 2), a covering index: the
+    // page's rowids are chosen from the index alone, then only those rows are read.
+    calendar: db.prepare<
+      [{ from: string; to: string; cs: string | null; ct: string | null; n: number }],
+      TaskRow
+    >(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE rowid IN (
+         SELECT rowid FROM tasks
+         WHERE ${CALENDAR_END} >= @from AND ${CALENDAR_START} < @to
+           AND (@cs IS NULL OR ${CALENDAR_START} > @cs OR (${CALENDAR_START} = @cs AND task_id > @ct))
+         ORDER BY ${CALENDAR_START}, task_id LIMIT @n)
+       ORDER BY ${CALENDAR_START}, task_id`,
     ),
     sliceBoundTop: db.prepare<[number], { updated_at: string; task_id: string }>(
       'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
@@ -517,9 +526,30 @@ export function openTaskStore(options: TaskStoreOptions) {
       return { events, next_cursor: rows.length > n && last ? encodeCursor([last.seq]) : null }
     },
 
-    /** Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else created..updated. */
+    /**
+     * Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else
+     * created..updated; ordered by their start, a page of `limit` at a time.
+     */
     calendar(from: string, to: string, limit = 5000): Task[] {
-      return stmts.calendar.all(to, from, limit).map(rowToTask)
+      return this.calendarPage(from, to, limit).tasks
+    },
+
+    calendarPage(
+      from: string,
+      to: string,
+      limit = 500,
+      cursor?: string,
+    ): { tasks: Task[]; next_cursor: string | null } {
+      const n = Math.min(Math.max(limit, 1), 5000)
+      const after = cursor ? decodeCursor(cursor, 2).map(String) : null
+      const rows = stmts.calendar.all({ from, to, cs: after?.[0] ?? null, ct: after?.[1] ?? null, n: n + 1 })
+      const tasks = rows.slice(0, n).map(rowToTask)
+      const last = tasks.at(-1)
+      const start = (t: Task) => t.scheduled_at ?? t.due_at ?? t.started_at ?? t.created_at
+      return {
+        tasks,
+        next_cursor: rows.length > n && last ? encodeCursor([start(last), last.task_id]) : null,
+      }
     },
 
     // Both aggregates read the trigger-kept task_counts (migration 2) and one index seek per agent or
