@@ -126,11 +126,11 @@ try {
     ['/api/tasks?q=no-such-text&limit=100', 'search q (no match: walks all, yielding)', 5],
     [
       `/api/calendar?from=${new Date(now - day).toISOString()}&to=${new Date(now).toISOString()}`,
-      'calendar, one day',
+      'calendar, one day (page of 500)',
     ],
     [
-      `/api/calendar?from=${new Date(now - 7 * day).toISOString()}&to=${new Date(now).toISOString()}`,
-      'calendar, one week (5,000 cap)',
+      `/api/calendar?from=${new Date(now - 7 * day).toISOString()}&to=${new Date(now).toISOString()}&limit=5000`,
+      'calendar, one week, 5,000 (max page)',
     ],
     ['/api/tasks/scale-0004242', 'one task'],
     ['/api/tasks/scale-0004242/events', 'events of a task'],
