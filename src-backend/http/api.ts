@@ -78,7 +78,7 @@ const rangeQuerySchema = z
     from: timestampSchema,
     to: timestampSchema,
     cursor: z.string().max(1024).optional(),
-    limit: z.coerce.number().int().min(1).max(5000).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict()
 const eventsQuerySchema = z

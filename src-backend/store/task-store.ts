@@ -540,7 +540,7 @@ export function openTaskStore(options: TaskStoreOptions) {
       limit = 500,
       cursor?: string,
     ): { tasks: Task[]; next_cursor: string | null } {
-      const n = Math.min(Math.max(limit, 1), 5000)
+      const n = Math.min(Math.max(limit, 1), 5000) // the REST route allows up to 1000
       const after = cursor ? decodeCursor(cursor, 2).map(String) : null
       const rows = stmts.calendar.all({ from, to, cs: after?.[0] ?? null, ct: after?.[1] ?? null, n: n + 1 })
       const tasks = rows.slice(0, n).map(rowToTask)
