@@ -37,6 +37,8 @@ export const serverConfigSchema = z
     eventRetention: z.coerce.number().int().min(1000).default(1_000_000),
     synchronous: z.enum(['normal', 'full']).default('normal'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Open connections (HTTP and WebSocket) before the oldest unanswered one is closed for a new one. */
+    maxConnections: z.coerce.number().int().min(16).default(16_384),
     /** Folder of the built renderer served at `/` (out/renderer). */
     uiDir: z.string().optional(),
     /** Stop when the launching process exits (npx/npm do not pass signals on); off for daemons. */
@@ -90,6 +92,7 @@ export const SERVE_OPTIONS = {
   synchronous: { type: 'string' },
   'log-level': { type: 'string' },
   'ui-dir': { type: 'string' },
+  'max-connections': { type: 'string' },
   'no-parent-watch': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -111,6 +114,8 @@ export const SERVE_USAGE = `Usage: taskpulse serve [options]
   --synchronous normal|full  SQLite durability: normal survives a process crash, full also power loss
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (default info; env TASKPULSE_LOG_LEVEL; logs go to stderr)
   --ui-dir DIR             the built web UI served at / (default: out/renderer next to the backend)
+  --max-connections N      open HTTP + WebSocket connections (default 16384, lowered to fit the open-file
+                           limit; env TASKPULSE_MAX_CONNECTIONS); at the cap the oldest unanswered one is closed
   --no-parent-watch        keep running when the launching process exits (default: stop, since
                            npx and npm do not pass SIGINT/SIGTERM on); for a shell script that
                            starts the server in the background and ends
@@ -157,6 +162,7 @@ export function parseServeArgs(
       synchronous: values.synchronous,
       logLevel: pick(values['log-level'], env.TASKPULSE_LOG_LEVEL),
       uiDir: values['ui-dir'],
+      maxConnections: pick(values['max-connections'], env.TASKPULSE_MAX_CONNECTIONS),
       parentWatch: values['no-parent-watch'] ? false : undefined,
     }) as Partial<ServerConfigInput>,
   )
