@@ -183,7 +183,7 @@ async function floodUntilGone(r: Rig, raw: Socket, data: Buffer): Promise<void> 
 const snapshotPages = (r: Recorder): SnapshotMessage[] =>
   r.messages.filter((m): m is SnapshotMessage => m.type === 'snapshot')
 
-describe('paged snapshot', () => {
+describe('paged snapshot', { timeout: 30_000 }, () => {
   it('sends task excerpts in pages of one seq, newest first, the last with more:false', async () => {
     const r = await rig({ snapshotPageSize: 7 })
     for (let i = 0; i < 30; i++)
@@ -269,7 +269,7 @@ describe('paged snapshot', () => {
   })
 })
 
-describe('paged replay', () => {
+describe('paged replay', { timeout: 60_000 }, () => {
   it('writes the next page only as the socket drains; a non-reading client holds a bounded amount', async () => {
     const r = await rig({ pageBytes: 64 * 1024, lowWaterBytes: 128 * 1024 })
     // How far the hub has read the history: the seq it asked to continue after.
@@ -331,7 +331,7 @@ describe('paged replay', () => {
   })
 })
 
-describe('every queued byte counts', () => {
+describe('every queued byte counts', { timeout: 60_000 }, () => {
   it('cuts off a non-reading client flooding control pings once its pongs pass the bound', async () => {
     const r = await rig({ maxBufferedBytes: 256 * 1024, pingBurst: 1e9, pingsPerSecond: 1e9 })
     const raw = await rawClient(r.port)
@@ -365,7 +365,7 @@ describe('every queued byte counts', () => {
   })
 })
 
-describe('heartbeat', () => {
+describe('heartbeat', { timeout: 30_000 }, () => {
   it('keeps a client that answers our pings (ws answers them, as browsers do)', async () => {
     const r = await rig({ heartbeatMs: 30 })
     const c = await client(r.port)
@@ -397,7 +397,7 @@ describe('heartbeat', () => {
   })
 })
 
-describe('hostile frames', () => {
+describe('hostile frames', { timeout: 30_000 }, () => {
   const closes: [string, Buffer[], number][] = [
     ['an unmasked frame', [Buffer.from([0x81, 0x02, 0x7b, 0x7d])], 1002],
     ['a reserved opcode', [clientFrame(0x3, Buffer.from('x'))], 1002],

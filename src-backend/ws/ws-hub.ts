@@ -65,6 +65,8 @@ interface Client {
   excessPings: number
   /** Resolves a page writer waiting for the socket to drain (or to close). */
   wake: (() => void) | null
+  /** Closed for a policy violation: its frames are no longer handled. */
+  closing: boolean
 }
 
 /** Outcome of a replay: caught up and live, the client went away, or the history it needs is gone. */
@@ -111,7 +113,7 @@ export function createWsHub(deps: WsHubDeps) {
   }, deps.heartbeatMs ?? 30_000)
   heartbeat.unref()
 
-  const gone = (c: Client): boolean => c.state === 'closed' || c.ws.readyState !== WebSocket.OPEN
+  const gone = (c: Client): boolean => c.state === 'closed' || c.closing || c.ws.readyState !== WebSocket.OPEN
 
   /**
    * The only way bytes reach a client. Everything queued counts (socket.writableLength holds all
@@ -140,11 +142,21 @@ export function createWsHub(deps: WsHubDeps) {
     c.ws.terminate()
   }
 
-  /** Closes with a policy code; a client that does not read the close frame is dropped soon after. */
+  /**
+   * Closes with a policy code. From here on nothing the client sends is handled (a flood costs
+   * only ws's frame parsing), and a client that does not read the close frame is dropped soon.
+   */
   function closeForPolicy(c: Client, code: number, reason: string): void {
-    if (gone(c)) return
+    if (c.closing) return
+    c.closing = true
+    live.delete(c)
+    if (c.ws.readyState !== WebSocket.OPEN) return
     c.ws.close(code, reason)
-    setTimeout(() => c.ws.terminate(), 2000).unref()
+    // Stop reading it at all: a flood would otherwise still cost frame parsing until the close
+    // completes. Its answer to our close frame is not needed; it is dropped shortly either way.
+    c.socket.removeAllListeners('data')
+    c.socket.pause()
+    setTimeout(() => c.ws.terminate(), 1000).unref()
   }
 
   /** Resolves once fewer than `lowWater` bytes wait for the client; false if it went away. */
@@ -293,6 +305,7 @@ export function createWsHub(deps: WsHubDeps) {
 
   /** Contains anything a handler throws to the one socket: it would otherwise end the process. */
   function guarded(c: Client, what: string, fn: () => void): void {
+    if (c.closing) return
     try {
       fn()
     } catch (err) {
@@ -320,6 +333,7 @@ export function createWsHub(deps: WsHubDeps) {
           pingRefilledAt: now(),
           excessPings: 0,
           wake: null,
+          closing: false,
         }
         clients.add(c)
         socket.on('drain', () => c.wake?.())
