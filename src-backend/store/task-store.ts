@@ -133,12 +133,13 @@ export interface TaskTailRow extends Task {
 }
 type SnapshotRow = TaskTailRow
 // Parameters: tail length (chars) for output, then for error.
-const SNAPSHOT_COLUMNS = TASK_COLUMNS.replace(
-  'output, error',
+const SNAPSHOT_COLUMNS = [
+  'task_id, status, title, description, assignee, project_id',
   'substr(output, -?) AS output, substr(error, -?) AS error',
-).concat(
-  ', coalesce(length(CAST(output AS BLOB)), 0) AS output_bytes, coalesce(length(CAST(error AS BLOB)), 0) AS error_bytes',
-)
+  'scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id',
+  'coalesce(length(CAST(output AS BLOB)), 0) AS output_bytes',
+  'coalesce(length(CAST(error AS BLOB)), 0) AS error_bytes',
+].join(', ')
 
 export type TaskStore = ReturnType<typeof openTaskStore>
 
