@@ -122,7 +122,7 @@ export function createBackendClient(
     try {
       ws = new WebSocket(target.wsUrl, {
         headers: { Authorization: `Bearer ${target.token}` },
-        // Snapshot pages are ~256 KiB and updates ~200 KiB; an older server sent one whole snapshot.
+        // Snapshot pages are ≤ 1 MiB and updates ~200 KiB; an older server sent one whole snapshot.
         maxPayload: 64 * 1024 * 1024,
         handshakeTimeout: 10_000,
       })

@@ -32,11 +32,13 @@ export interface WsHubDeps {
   heartbeatMs?: number
   /** Largest frame a client may send (default 64 KiB); larger closes with 1009. */
   maxInboundBytes?: number
-  /** Rows read from the store per replay or snapshot page (default 500 / 200). */
+  /** Rows read from the store per replay or snapshot page (default 500 / 1000). */
   replayPageSize?: number
   snapshotPageSize?: number
-  /** A replay or snapshot page is cut once it reaches this many bytes (default 256 KiB). */
+  /** A replay page is cut once it reaches this many bytes (default 256 KiB). */
   pageBytes?: number
+  /** A snapshot page is cut once it reaches this many bytes (default 1 MiB). */
+  snapshotPageBytes?: number
   /** The next page is written only when fewer bytes than this wait for the client (default 512 KiB). */
   lowWaterBytes?: number
   /** Invalid frames tolerated before the socket is closed with 1008. */
@@ -77,7 +79,11 @@ export function createWsHub(deps: WsHubDeps) {
   const now = deps.now ?? (() => Date.now())
   const maxBuffered = deps.maxBufferedBytes ?? 8 * 1024 * 1024
   const replayPageSize = deps.replayPageSize ?? 500
-  const snapshotPageSize = deps.snapshotPageSize ?? 200
+  // Snapshot pages are large enough that a 10,000-task snapshot is a handful of messages (each
+  // page is a store update and a render in the UI); replay pages are small, as their messages are
+  // already one per change. Either way a client holds a page over the low-water mark at most.
+  const snapshotPageSize = deps.snapshotPageSize ?? 1000
+  const snapshotPageBytes = deps.snapshotPageBytes ?? 1024 * 1024
   const pageBytes = deps.pageBytes ?? 256 * 1024
   const lowWater = deps.lowWaterBytes ?? 512 * 1024
   const maxInvalid = deps.maxInvalidFrames ?? 20
@@ -240,7 +246,7 @@ export function createWsHub(deps: WsHubDeps) {
         let n = 0
         for (const row of rows.slice(0, snapshotPageSize)) {
           const json = Buffer.from((n ? ',' : '') + JSON.stringify(snapshotTaskOf(row)))
-          if (n > 0 && bytes + json.length > pageBytes) break
+          if (n > 0 && bytes + json.length > snapshotPageBytes) break
           parts.push(json)
           bytes += json.length
           n++
