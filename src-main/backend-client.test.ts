@@ -8,8 +8,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { Connection } from '../src-shared/ipc'
 import type { Task } from '../src-shared/protocol'
 import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
-import type { Cursor } from './notifier'
-import { makeTask, makeUpdate } from './testing/fixtures'
+import type { Cursor } from './notifications/notifier'
+import { makeTask, makeUpdate } from '../test/fakes/main/fixtures'
 
 interface FakeServer {
   wss: WebSocketServer

@@ -1,6 +1,5 @@
 // One line of the task list; re-renders only when its task changes.
 import { memo } from 'react'
-import { countRender } from '../../components/render-probe'
 import { useParts, useTasks } from '../../stores/context'
 import { StatusBadge } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
@@ -8,7 +7,6 @@ import { Ago } from '../../components/Ago'
 export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
   const { ui } = useParts()
   const t = useTasks((s) => s.tasks.get(id))
-  countRender('task', id)
   if (!t) return null
   return (
     <button

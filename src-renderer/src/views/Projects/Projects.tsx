@@ -1,7 +1,6 @@
 // Per project: counts by status, a progress bar (completed share, status segments), latest
 // failures. One card per project; each subscribes to its own entry.
 import { memo } from 'react'
-import { countRender } from '../../components/render-probe'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import type { Task } from '../../../../src-shared/protocol'
 import { STATUSES } from '../../stores/statuses'
@@ -46,7 +45,6 @@ export function latestFailures(
 const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: string }) {
   const { tasks, ui } = useParts()
   const p = useTasks((s) => s.projects.get(projectKey))
-  countRender('project', projectKey)
   if (!p) return null
   const name = projectKey === '' ? '(no project)' : projectKey
   const done = p.counts.completed

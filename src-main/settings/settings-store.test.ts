@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createSettingsStore, type LaunchEnv } from './settings'
-import { fakeSafeStorage } from './testing/fake-electron'
+import { createSettingsStore, type LaunchEnv } from './settings-store'
+import { fakeSafeStorage } from '../../test/fakes/main/fake-electron'
 
 let dir: string
 beforeEach(() => {

@@ -7,6 +7,12 @@ import { fork as forkChild, type ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { PassThrough } from 'node:stream'
 import type { NativeImage } from 'electron'
+import {
+  invokeContract,
+  type InvokeName,
+  type InvokeResult,
+  type IpcResult,
+} from '../../../src-shared/ipc-contract'
 import type {
   AppLike,
   BrowserWindowLike,
@@ -22,7 +28,7 @@ import type {
   TrayLike,
   UtilityProcessLike,
   WebContentsLike,
-} from '../electron-types'
+} from '../../../src-main/electron-types'
 
 export interface FakeEvent extends EventLike {
   defaultPrevented: boolean
@@ -273,8 +279,13 @@ export interface FakeElectron extends ElectronLike {
     }
   ipc: {
     handlers: Map<string, (event: IpcMainInvokeEventLike, ...args: unknown[]) => unknown>
-    /** Calls a handler as a renderer frame at `frameUrl` would. */
-    invoke(channel: string, frameUrl: string | null, ...args: unknown[]): Promise<unknown>
+    /** Calls the handler of one contract call as a renderer frame at `frameUrl` would. The
+     * arguments are unchecked on purpose: tests send bad payloads too. */
+    invoke<K extends InvokeName>(
+      name: K,
+      frameUrl: string | null,
+      ...args: unknown[]
+    ): Promise<IpcResult<InvokeResult<K>>>
   }
   openedExternal: string[]
   defaultSession: FakeSession
@@ -374,10 +385,12 @@ export function createFakeElectron(opts: {
     },
     ipc: {
       handlers,
-      async invoke(channel, frameUrl, ...args) {
+      async invoke<K extends InvokeName>(name: K, frameUrl: string | null, ...args: unknown[]) {
+        const { channel } = invokeContract[name]
         const handler = handlers.get(channel)
         if (!handler) throw new Error(`No handler registered for '${channel}'`)
-        return handler({ senderFrame: frameUrl === null ? null : { url: frameUrl } }, ...args)
+        const event = { senderFrame: frameUrl === null ? null : { url: frameUrl } }
+        return (await handler(event, ...args)) as IpcResult<InvokeResult<K>>
       },
     },
     shell: {

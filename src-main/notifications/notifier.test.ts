@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { defaultNotificationPrefs, type NotificationPrefs } from '../src-shared/ipc'
+import { defaultNotificationPrefs, type NotificationPrefs } from '../../src-shared/ipc'
 import { createNotifier, pauseUntil, type NoteSpec, type NotifierState } from './notifier'
-import { makeTask, makeUpdate, manualClock } from './testing/fixtures'
+import { makeTask, makeUpdate, manualClock } from '../../test/fakes/main/fixtures'
 
 const EPOCH = 'epoch-a'
 

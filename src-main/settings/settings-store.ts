@@ -7,13 +7,15 @@ import { join } from 'node:path'
 import {
   settingsPatchSchema,
   settingsSchema,
+  type PauseChoice,
   type SecretStorageKind,
   type Settings,
   type SettingsPatch,
   type SettingsView,
   type WindowBounds,
-} from '../src-shared/ipc'
-import { keepAside, readJson, writeJsonAtomic } from './json-file'
+} from '../../src-shared/ipc'
+import { pauseUntil } from '../notifications/notifier'
+import { keepAside, readJson, writeJsonAtomic } from '../state/json-file'
 
 /** The part of Electron's safeStorage used here. */
 export interface SafeStorageLike {
@@ -37,6 +39,8 @@ export interface SettingsStore {
   view(): SettingsView
   /** Applies a validated patch, saves, and says whether the effective backend config changed. */
   update(patch: unknown): { view: SettingsView; backendChanged: boolean }
+  /** Do-not-disturb for an hour, until tomorrow, or off (tray and settings view). */
+  pauseNotifications(choice: PauseChoice): SettingsView
   backendConfig(): BackendConfig
   saveWindowBounds(bounds: WindowBounds): void
   /** Warnings to show once (corrupt file kept aside, secret unreadable, no secret store). */
@@ -98,8 +102,10 @@ export function createSettingsStore(deps: {
     }
   }
 
-  const save = (): void => {
-    writeJsonAtomic(path, settings)
+  /** Writes `next` and only then makes it current: a failed write leaves memory as on disk. */
+  const save = (next: Settings): void => {
+    writeJsonAtomic(path, next)
+    settings = next
     for (const l of listeners) l(settings)
   }
 
@@ -149,52 +155,55 @@ export function createSettingsStore(deps: {
     warnings: currentWarnings(),
   })
 
+  function update(raw: unknown): { view: SettingsView; backendChanged: boolean } {
+    const patch: SettingsPatch = settingsPatchSchema.parse(raw)
+    const before = JSON.stringify(backendConfig())
+    const next: Settings = structuredClone(settings)
+    if (patch.backend) Object.assign(next.backend, patch.backend)
+    if (patch.notifications) Object.assign(next.notifications, patch.notifications)
+    if (patch.app) Object.assign(next.app, patch.app)
+    if (patch.secrets) {
+      // Re-seal the other secret too when the storage kind changes, so `plain` stays true for both.
+      const clear = {
+        redisPassword:
+          patch.secrets.redisPassword ?? unseal(settings.secrets.redisPassword, 'Redis password'),
+        remoteToken: patch.secrets.remoteToken ?? unseal(settings.secrets.remoteToken, 'remote token'),
+      }
+      const secrets: Settings['secrets'] = { plain: storageKind() === 'unavailable' }
+      for (const key of ['redisPassword', 'remoteToken'] as const) {
+        if (clear[key]) secrets[key] = seal(clear[key]).value
+      }
+      next.secrets = secrets
+    }
+    // The password lives in the secret store, never in the URL on disk.
+    if (patch.backend?.redisUrl) {
+      const url = new URL(patch.backend.redisUrl)
+      if (url.password) {
+        const password = decodeURIComponent(url.password)
+        url.password = ''
+        next.backend.redisUrl = url.toString()
+        next.secrets = {
+          ...next.secrets,
+          redisPassword: seal(password).value,
+          plain: storageKind() === 'unavailable',
+        }
+      }
+    }
+    save(settingsSchema.parse(next))
+    return { view: view(), backendChanged: JSON.stringify(backendConfig()) !== before }
+  }
+
   return {
     get: () => settings,
     view,
-    update(raw) {
-      const patch: SettingsPatch = settingsPatchSchema.parse(raw)
-      const before = JSON.stringify(backendConfig())
-      const next: Settings = structuredClone(settings)
-      if (patch.backend) Object.assign(next.backend, patch.backend)
-      if (patch.notifications) Object.assign(next.notifications, patch.notifications)
-      if (patch.app) Object.assign(next.app, patch.app)
-      if (patch.secrets) {
-        // Re-seal the other secret too when the storage kind changes, so `plain` stays true for both.
-        const clear = {
-          redisPassword:
-            patch.secrets.redisPassword ?? unseal(settings.secrets.redisPassword, 'Redis password'),
-          remoteToken: patch.secrets.remoteToken ?? unseal(settings.secrets.remoteToken, 'remote token'),
-        }
-        const secrets: Settings['secrets'] = { plain: storageKind() === 'unavailable' }
-        for (const key of ['redisPassword', 'remoteToken'] as const) {
-          if (clear[key]) secrets[key] = seal(clear[key]).value
-        }
-        next.secrets = secrets
-      }
-      // The password lives in the secret store, never in the URL on disk.
-      if (patch.backend?.redisUrl) {
-        const url = new URL(patch.backend.redisUrl)
-        if (url.password) {
-          const password = decodeURIComponent(url.password)
-          url.password = ''
-          next.backend.redisUrl = url.toString()
-          next.secrets = {
-            ...next.secrets,
-            redisPassword: seal(password).value,
-            plain: storageKind() === 'unavailable',
-          }
-        }
-      }
-      settings = settingsSchema.parse(next)
-      save()
-      return { view: view(), backendChanged: JSON.stringify(backendConfig()) !== before }
+    update,
+    pauseNotifications(choice) {
+      return update({ notifications: { pausedUntil: pauseUntil(choice, now()) } }).view
     },
     backendConfig,
     saveWindowBounds(bounds) {
       if (JSON.stringify(bounds) === JSON.stringify(settings.window)) return
-      settings = { ...settings, window: bounds }
-      save()
+      save({ ...settings, window: bounds })
     },
     warnings: currentWarnings,
     onChange(listener) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { WindowBounds } from '../src-shared/ipc'
+import type { WindowBounds } from '../../src-shared/ipc'
 import {
   APP_URL,
   appUrlMatcher,
@@ -16,8 +16,8 @@ import {
   fakeEvent,
   type FakeBrowserWindow,
   type FakeElectron,
-} from './testing/fake-electron'
-import { manualClock } from './testing/fixtures'
+} from '../../test/fakes/main/fake-electron'
+import { manualClock } from '../../test/fakes/main/fixtures'
 import { createMainWindow, visibleBounds } from './window'
 
 let dir: string

@@ -1,11 +1,11 @@
 // Builds the app's parts for a component test: real stores, a fake REST client, no socket.
 import type { ReactNode } from 'react'
-import { AppPartsProvider, type AppParts } from '../stores/context'
-import { createTaskStore } from '../stores/task-store'
-import { createUiStore } from '../stores/ui-store'
-import { createClockStore, createStatusStore } from '../stores/status-store'
-import type { Api } from '../net/api'
-import type { ConnectionSource } from '../net/connection'
+import { AppPartsProvider, type AppParts } from '../../../src-renderer/src/stores/context'
+import { createTaskStore } from '../../../src-renderer/src/stores/task-store'
+import { createUiStore } from '../../../src-renderer/src/stores/ui-store'
+import { createClockStore, createStatusStore } from '../../../src-renderer/src/stores/status-store'
+import type { Api } from '../../../src-renderer/src/net/api'
+import type { ConnectionSource } from '../../../src-renderer/src/net/connection'
 
 export function makeParts(over: Partial<AppParts> = {}): AppParts {
   const conn = {

@@ -1,6 +1,6 @@
 // Test fixtures for main-process units: task updates as the backend sends them, and a manual clock
 // whose timers fire only when a test advances it (no real time in unit tests).
-import type { Task, TaskStatus, TaskStatusUpdateMessage } from '../../src-shared/protocol'
+import type { Task, TaskStatus, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
 
 let counter = 0
 

@@ -1,13 +1,13 @@
 // The main window: secure web preferences, hardened navigation, remembered size and position,
 // close-to-tray. Electron parts come in as parameters (tests pass the fake).
-import type { WindowBounds } from '../src-shared/ipc'
+import type { WindowBounds } from '../../src-shared/ipc'
 import type {
   BrowserWindowLike,
   BrowserWindowOptionsLike,
   BrowserWindowStatic,
   Rect,
   WebPreferencesLike,
-} from './electron-types'
+} from '../electron-types'
 import { hardenWindow } from './security'
 
 export const DEFAULT_SIZE = { width: 1280, height: 820 }

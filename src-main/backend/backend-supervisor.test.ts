@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { BackendState } from '../src-shared/ipc'
+import type { BackendState } from '../../src-shared/ipc'
 import {
   childInvocation,
   createBackendSupervisor,
@@ -8,8 +8,8 @@ import {
   type BackendProcess,
   type EmbeddedConfig,
 } from './backend-supervisor'
-import { createFakeElectron } from './testing/fake-electron'
-import { manualClock } from './testing/fixtures'
+import { createFakeElectron } from '../../test/fakes/main/fake-electron'
+import { manualClock } from '../../test/fakes/main/fixtures'
 
 class FakeChild implements BackendProcess {
   pid = Math.floor(Math.random() * 1e6)
@@ -342,12 +342,57 @@ describe('backend supervisor (policy, fake child)', () => {
   })
 })
 
+describe('backend supervisor #apply (one queue for every backend change)', () => {
+  it('a burst of applies skips the ones superseded while they waited', async () => {
+    const { sup, children, last } = setup()
+    await sup.apply(config)
+    last().ready()
+    const first = last()
+    first.ignoresShutdown = true // a slow stop: the burst arrives while it runs
+    const applies = [
+      sup.apply({ ...config, redisUrl: 'redis://a:1' }), // runs at once, waits for the stop
+      sup.apply({ ...config, redisUrl: 'redis://b:1' }), // superseded while queued: skipped
+      sup.apply({ ...config, redisUrl: null }),
+    ]
+    await tick()
+    expect(children).toHaveLength(1)
+    first.exit(0)
+    await Promise.all(applies)
+    expect(children.map((c) => c.env.REDIS_URL)).toEqual([config.redisUrl, 'redis://a:1', undefined])
+    expect(children.filter((c) => c.alive)).toEqual([last()])
+  })
+
+  it('apply(null) stops the child and reports stopped; a later apply starts one again', async () => {
+    const { sup, children, states, last } = setup()
+    await sup.apply(config)
+    last().ready()
+    await sup.apply(null)
+    expect(children[0]?.alive).toBe(false)
+    expect(states.at(-1)).toEqual({ status: 'stopped' })
+    await sup.apply(config)
+    expect(children).toHaveLength(2)
+    expect(states.at(-1)).toEqual({ status: 'starting' })
+  })
+
+  it('a stop queued between two applies is not skipped: the later apply runs after it', async () => {
+    const { sup, children, last } = setup()
+    await sup.apply(config)
+    last().ready()
+    const a = sup.apply({ ...config, redisUrl: 'redis://a:1' })
+    const stopped = sup.stop()
+    const b = sup.apply({ ...config, redisUrl: 'redis://b:1' })
+    await Promise.all([a, stopped, b])
+    expect(children.filter((c) => c.alive)).toHaveLength(1)
+    expect(last().env.REDIS_URL).toBe('redis://b:1')
+  })
+})
+
 describe('utilityProcess adapter (real child that ignores SIGTERM)', () => {
   it('a hard kill is SIGKILL: a stuck backend is stopped and stop() returns', async () => {
     const electron = createFakeElectron({ userData: '/nonexistent' })
     const sup = createBackendSupervisor({
       fork: utilityProcessFork(electron.utilityProcess),
-      entry: fileURLToPath(new URL('./testing/stuck-backend.mjs', import.meta.url)),
+      entry: fileURLToPath(new URL('../../test/fakes/main/stuck-backend.mjs', import.meta.url)),
       log: silent,
       baseEnv: { PATH: process.env.PATH },
       stopTimeoutMs: 300,

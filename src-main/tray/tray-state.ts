@@ -2,9 +2,9 @@
 // disconnected), the tooltip with counts, the badge number and the menu. Fed by main's WebSocket
 // client and the supervisor; rendered by tray-service.ts. Setters that change nothing report so,
 // so the service only touches Electron when something visible changed.
-import type { BackendState } from '../src-shared/ipc'
-import type { Task, TaskStatus, TaskStatusUpdateMessage } from '../src-shared/protocol'
-import { taskLabel } from './notifier'
+import type { BackendState } from '../../src-shared/ipc'
+import type { Task, TaskStatus, TaskStatusUpdateMessage } from '../../src-shared/protocol'
+import { taskLabel } from '../notifications/notifier'
 
 export type OverallState = 'idle' | 'running' | 'failure' | 'disconnected'
 export type LinkState = 'connecting' | 'connected' | 'disconnected'

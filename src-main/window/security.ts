@@ -3,7 +3,7 @@
 // are denied (http(s) links go to the OS browser), webviews and permission requests are refused.
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
-import type { BrowserWindowLike, PermissionHandlers, ProtocolLike } from './electron-types'
+import type { BrowserWindowLike, PermissionHandlers, ProtocolLike } from '../electron-types'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'taskpulse'

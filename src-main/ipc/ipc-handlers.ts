@@ -1,35 +1,20 @@
-// IPC handlers behind the preload bridge. Every handler first checks that the caller is the app's
-// own page (sender frame URL), then parses its payload with zod, and answers with an IpcResult
-// (`{ok, value}` / `{ok:false, error}`) instead of throwing across the bridge.
-import { z } from 'zod'
+// IPC handlers behind the preload bridge: one per entry of the contract (src-shared/ipc-contract.ts),
+// each answered by the service method of the same name. Every handler first checks that the caller
+// is the app's own page (sender frame URL), then parses its payload with zod (`invokeArgsSchemas`),
+// and answers with an IpcResult (`{ok, value}` / `{ok:false, error}`) instead of throwing across
+// the bridge (see typed-ipc.ts).
 import {
-  Channel,
-  pauseChoiceSchema,
-  settingsPatchSchema,
-  testConnectionRequestSchema,
-  type BackendState,
-  type Connection,
-  type IpcResult,
-  type PauseChoice,
-  type SettingsPatch,
-  type SettingsView,
+  invokeArgsSchemas,
   type TestConnectionRequest,
   type TestConnectionResult,
-} from '../src-shared/ipc'
-import type { IpcMainInvokeEventLike, IpcMainLike } from './electron-types'
-import { APP_ORIGIN } from './security'
+} from '../../src-shared/ipc'
+import { invokeContract, type InvokeName } from '../../src-shared/ipc-contract'
+import type { IpcMainLike } from '../electron-types'
+import { APP_ORIGIN } from '../window/security'
+import { handleInvoke, type InvokeHandler } from './typed-ipc'
 
-export interface IpcServices {
-  getConnection(): Connection | null
-  getSettings(): SettingsView
-  setSettings(patch: SettingsPatch): Promise<SettingsView> | SettingsView
-  testConnection(request: TestConnectionRequest): Promise<TestConnectionResult>
-  getBackendStatus(): BackendState
-  retryBackend(): Promise<BackendState>
-  pauseNotifications(choice: PauseChoice): SettingsView
-}
-
-const noArgs = z.tuple([])
+/** What answers the calls: derived from the contract, one method per call. */
+export type IpcServices = { [K in InvokeName]: InvokeHandler<K> }
 
 export function registerIpcHandlers(deps: {
   ipcMain: IpcMainLike
@@ -37,54 +22,11 @@ export function registerIpcHandlers(deps: {
   services: IpcServices
   log: { warn(obj: object, msg?: string): void }
 }): () => void {
-  const channels: string[] = []
-
-  function handle<A extends unknown[], T>(
-    channel: string,
-    args: z.ZodType<A>,
-    fn: (...a: A) => T | Promise<T>,
-  ): void {
-    channels.push(channel)
-    deps.ipcMain.handle(
-      channel,
-      async (event: IpcMainInvokeEventLike, ...raw: unknown[]): Promise<IpcResult<T>> => {
-        const url = event.senderFrame?.url ?? ''
-        if (!deps.isTrustedSender(url)) {
-          deps.log.warn({ channel, url }, 'IPC from an untrusted sender refused')
-          return { ok: false, error: 'forbidden: untrusted sender' }
-        }
-        const parsed = args.safeParse(raw)
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]
-          return {
-            ok: false,
-            error: `invalid payload: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'rejected'}`,
-          }
-        }
-        try {
-          return { ok: true, value: await fn(...parsed.data) }
-        } catch (err) {
-          return { ok: false, error: (err as Error).message || 'failed' }
-        }
-      },
-    )
-  }
-
-  const s = deps.services
-  handle(Channel.getConnection, noArgs, () => {
-    const c = s.getConnection()
-    if (!c) throw new Error('backend not connected yet')
-    return c
-  })
-  handle(Channel.getSettings, noArgs, () => s.getSettings())
-  handle(Channel.setSettings, z.tuple([settingsPatchSchema]), (patch) => s.setSettings(patch))
-  handle(Channel.testConnection, z.tuple([testConnectionRequestSchema]), (req) => s.testConnection(req))
-  handle(Channel.getBackendStatus, noArgs, () => s.getBackendStatus())
-  handle(Channel.retryBackend, noArgs, () => s.retryBackend())
-  handle(Channel.pauseNotifications, z.tuple([pauseChoiceSchema]), (choice) => s.pauseNotifications(choice))
-
+  const register = <K extends InvokeName>(name: K): (() => void) =>
+    handleInvoke(deps, name, invokeArgsSchemas[name], deps.services[name])
+  const unregister = (Object.keys(invokeContract) as InvokeName[]).map(register)
   return () => {
-    for (const c of channels) deps.ipcMain.removeHandler(c)
+    for (const off of unregister) off()
   }
 }
 

@@ -2,7 +2,7 @@
 // context menu, dock/taskbar badge. Only what changed is pushed to Electron. Also the native
 // notification sink for the notifier.
 import { join } from 'node:path'
-import type { NoteSpec } from './notifier'
+import type { NoteSpec } from '../notifications/notifier'
 import type {
   AppLike,
   MenuItemOptionsLike,
@@ -11,7 +11,7 @@ import type {
   NotificationStatic,
   TrayLike,
   TrayStatic,
-} from './electron-types'
+} from '../electron-types'
 import type { MenuItemSpec, OverallState, TrayModel } from './tray-state'
 
 /** Icon file for a state: macOS gets template images (monochrome, follow the menu bar), except

@@ -3,23 +3,22 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
+import type { IpcResult, SettingsView } from '../../src-shared/ipc'
+import { invokeContract, type InvokeName } from '../../src-shared/ipc-contract'
 import { createIpcServices } from './ipc-services'
 import { registerIpcHandlers, testRemoteConnection } from './ipc-handlers'
-import { appUrlMatcher } from './security'
-import { createSettingsStore } from './settings'
-import { createFakeElectron, fakeSafeStorage, type FakeElectron } from './testing/fake-electron'
+import { appUrlMatcher } from '../window/security'
+import { createSettingsStore } from '../settings/settings-store'
+import { createFakeElectron, fakeSafeStorage, type FakeElectron } from '../../test/fakes/main/fake-electron'
 
 const APP = 'app://taskpulse/index.html'
 let dir: string
 let electron: FakeElectron
 let restarts: number
-let paused: string[]
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'taskpulse-ipc-'))
   electron = createFakeElectron({ userData: dir })
   restarts = 0
-  paused = []
   const settings = createSettingsStore({ dir, safeStorage: fakeSafeStorage(), env: {} })
   registerIpcHandlers({
     ipcMain: electron.ipcMain,
@@ -27,47 +26,48 @@ beforeEach(() => {
     log: { warn() {} },
     services: createIpcServices({
       settings,
-      getConnection: () => ({
-        url: 'http://127.0.0.1:5',
-        wsUrl: 'ws://127.0.0.1:5/ws',
-        token: 'tok',
-        mode: 'embedded',
-      }),
-      getBackendState: () => ({ status: 'starting' }),
-      onBackendConfigChanged: async () => {
-        restarts += 1
+      backend: {
+        connection: () => ({
+          url: 'http://127.0.0.1:5',
+          wsUrl: 'ws://127.0.0.1:5/ws',
+          token: 'tok',
+          mode: 'embedded',
+        }),
+        state: () => ({ status: 'starting' }),
+        apply: async () => {
+          restarts += 1
+        },
+        retry: async () => ({ status: 'starting' }),
       },
-      retryBackend: async () => ({ status: 'starting' }),
       setLoginItem: () => {},
-      pause: (c) => paused.push(c),
     }),
   })
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-const invoke = <T>(channel: string, frame: string | null, ...args: unknown[]) =>
-  electron.ipc.invoke(channel, frame, ...args) as Promise<IpcResult<T>>
+const invoke = <T>(name: InvokeName, frame: string | null, ...args: unknown[]) =>
+  electron.ipc.invoke(name, frame, ...args) as Promise<IpcResult<T>>
 
 describe('IPC handlers (fake electron)', () => {
   it('answer the app’s own page', async () => {
-    await expect(invoke(Channel.getConnection, APP)).resolves.toEqual({
+    await expect(invoke('getConnection', APP)).resolves.toEqual({
       ok: true,
       value: { url: 'http://127.0.0.1:5', wsUrl: 'ws://127.0.0.1:5/ws', token: 'tok', mode: 'embedded' },
     })
-    const settings = await invoke<SettingsView>(Channel.getSettings, APP)
+    const settings = await invoke<SettingsView>('getSettings', APP)
     expect(settings.ok && settings.value.notifications.onFailed).toBe(true)
   })
 
   it('reject a bad sender on every channel', async () => {
-    for (const channel of Object.values(Channel)) {
-      if (!electron.ipc.handlers.has(channel)) continue
+    for (const name of Object.keys(invokeContract) as InvokeName[]) {
+      expect(electron.ipc.handlers.has(invokeContract[name].channel)).toBe(true)
       for (const frame of [
         'https://evil.example.com/',
         'file:///tmp/x.html',
         'app://other/index.html',
         null,
       ]) {
-        await expect(invoke(channel, frame, {})).resolves.toEqual({
+        await expect(invoke(name, frame, {})).resolves.toEqual({
           ok: false,
           error: 'forbidden: untrusted sender',
         })
@@ -78,17 +78,17 @@ describe('IPC handlers (fake electron)', () => {
 
   it('reject a bad payload', async () => {
     const bad = [
-      [Channel.setSettings, { backend: { mode: 'cloud' } }],
-      [Channel.setSettings, { notifications: { onFailed: 'yes' } }],
-      [Channel.setSettings, { __proto__: { polluted: true }, extra: 1 }],
-      [Channel.setSettings, 'string'],
-      [Channel.pauseNotifications, '2h'],
-      [Channel.testConnection, { url: '' }],
-      [Channel.testConnection, { url: 'http://x', token: 1 }],
+      ['setSettings', { backend: { mode: 'cloud' } }],
+      ['setSettings', { notifications: { onFailed: 'yes' } }],
+      ['setSettings', { __proto__: { polluted: true }, extra: 1 }],
+      ['setSettings', 'string'],
+      ['pauseNotifications', '2h'],
+      ['testConnection', { url: '' }],
+      ['testConnection', { url: 'http://x', token: 1 }],
       // Parses as a URL (scheme "localhost:"), but no socket can be opened to it.
-      [Channel.setSettings, { backend: { remoteUrl: 'localhost:8080' } }],
-      [Channel.setSettings, { backend: { remoteUrl: 'ftp://example.com' } }],
-      [Channel.testConnection, { url: '127.0.0.1:8080' }],
+      ['setSettings', { backend: { remoteUrl: 'localhost:8080' } }],
+      ['setSettings', { backend: { remoteUrl: 'ftp://example.com' } }],
+      ['testConnection', { url: '127.0.0.1:8080' }],
     ] as const
     for (const [channel, payload] of bad) {
       const r = await invoke(channel, APP, payload)
@@ -96,14 +96,14 @@ describe('IPC handlers (fake electron)', () => {
       expect(!r.ok && r.error).toMatch(/^invalid payload/)
     }
     // extra arguments are refused too
-    expect((await invoke(Channel.getSettings, APP, 'unexpected')).ok).toBe(false)
+    expect((await invoke('getSettings', APP, 'unexpected')).ok).toBe(false)
   })
 
   it('set settings: saves, never returns secrets, restarts the backend only when its config changed', async () => {
-    const r1 = await invoke<SettingsView>(Channel.setSettings, APP, { notifications: { failuresOnly: true } })
+    const r1 = await invoke<SettingsView>('setSettings', APP, { notifications: { failuresOnly: true } })
     expect(r1.ok && r1.value.notifications.failuresOnly).toBe(true)
     expect(restarts).toBe(0)
-    const r2 = await invoke<SettingsView>(Channel.setSettings, APP, {
+    const r2 = await invoke<SettingsView>('setSettings', APP, {
       backend: { redisUrl: 'redis://:pw@127.0.0.1:6379' },
     })
     expect(r2.ok && r2.value.secrets.redisPasswordSet).toBe(true)
@@ -112,8 +112,15 @@ describe('IPC handlers (fake electron)', () => {
   })
 
   it('pause notifications', async () => {
-    expect((await invoke(Channel.pauseNotifications, APP, 'tomorrow')).ok).toBe(true)
-    expect(paused).toEqual(['tomorrow'])
+    const before = Date.now()
+    const r = await invoke<SettingsView>('pauseNotifications', APP, 'tomorrow')
+    expect(r.ok).toBe(true)
+    // "tomorrow" is the next local midnight, saved in the settings.
+    const until = r.ok ? r.value.notifications.pausedUntil : null
+    expect(until).toBeGreaterThan(before)
+    expect(new Date(until ?? 0).getHours()).toBe(0)
+    const saved = await invoke<SettingsView>('getSettings', APP)
+    expect(saved.ok && saved.value.notifications.pausedUntil).toBe(until)
   })
 })
 

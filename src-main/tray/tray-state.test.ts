@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TASK_STATUSES } from '../src-shared/protocol'
+import { TASK_STATUSES } from '../../src-shared/protocol'
 import { createTrayState, OPEN_MAX, type MenuItemSpec } from './tray-state'
-import { makeTask, makeUpdate } from './testing/fixtures'
+import { makeTask, makeUpdate } from '../../test/fakes/main/fixtures'
 
 const NOW = Date.UTC(2026, 0, 1, 12)
 const connection = {
