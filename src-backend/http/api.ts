@@ -255,7 +255,7 @@ export function createApi(deps: ApiDeps): express.Express {
     if (res.headersSent) return
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.details)
     if (err instanceof InvalidCursorError) return sendError(res, 400, err.code, err.message)
-    const e = err as { type?: string; status?: number; code?: string; message?: string }
+    const e = err as { type?: string; status?: number; code?: string; message?: string; reason?: string }
     if (e.type === 'entity.too.large') {
       return sendError(res, 413, 'payload_too_large', `body over ${MAX_MESSAGE_BYTES} bytes`)
     }
@@ -268,7 +268,12 @@ export function createApi(deps: ApiDeps): express.Express {
     }
     if (e.code === 'shutting_down') return sendError(res, 503, 'shutting_down', 'server is shutting down')
     if (e.code === 'storage_failed')
-      return sendError(res, 503, 'storage_failed', 'could not store the update; retry')
+      return sendError(
+        res,
+        503,
+        'storage_failed',
+        `could not store the update: ${e.reason ?? 'storage failed'}; retry`,
+      )
     log.error({ err }, 'unhandled error in request')
     sendError(res, 500, 'internal', 'internal error')
   }

@@ -5,7 +5,7 @@
 // each field holds the value of the latest event that set it, latest by (updated_at, event_id), so
 // any arrival order of the same events gives the same task on every backend.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import {
@@ -23,6 +23,8 @@ import {
   type TaskStatusUpdateMessage,
 } from '../../src-shared/protocol'
 import { eventToWire } from '../bus/bus'
+import { ensureDataDir } from './data-dir-lock'
+import { StorageError } from './storage-errors'
 import { migrate } from './migrations'
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer'
 
@@ -143,15 +145,67 @@ const SNAPSHOT_COLUMNS = [
 
 export type TaskStore = ReturnType<typeof openTaskStore>
 
+const RECOVERY_HINT =
+  'stop TaskPulse and recover it as docs/operations.md ("Recovering a damaged database") says: ' +
+  'sqlite3 taskpulse.sqlite ".recover" | sqlite3 recovered.sqlite, or restore a backup'
+
+/**
+ * Opens the database and proves it sound before anything is served: a damaged page would
+ * otherwise surface only at the first query that reads it, as a 500 or a crash mid-run.
+ * Every failure here names the file and says what to do.
+ */
+function openCheckedDatabase(options: TaskStoreOptions): Database.Database {
+  const file = options.file
+  const onDisk = file !== ':memory:'
+  if (onDisk) {
+    ensureDataDir(dirname(file))
+    // SQLite writes its header on the first write, so a 0-byte file is a database that was never
+    // written or one truncated by a tool or a full disk: taking it as new would hide a data loss.
+    if (existsSync(file) && statSync(file).size === 0) {
+      throw new StorageError(
+        file,
+        `database file ${file} is empty (0 bytes), which TaskPulse never leaves behind: it was truncated ` +
+          `or replaced. Restore it from a backup, or delete it (and its -wal/-shm files) to start empty`,
+        'database_empty',
+      )
+    }
+  }
+  let db: Database.Database | undefined
+  try {
+    db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma('busy_timeout = 5000')
+    // Without this a WAL that grew under a burst stays at its largest size forever.
+    db.pragma('journal_size_limit = 67108864')
+    if (onDisk) {
+      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check)
+      if (problems.length !== 1 || problems[0] !== 'ok') {
+        throw new StorageError(
+          file,
+          `database file ${file} is damaged (quick_check: ${problems.join('; ')}); ${RECOVERY_HINT}`,
+          'database_corrupt',
+        )
+      }
+    }
+    migrate(db)
+    return db
+  } catch (err) {
+    if (db?.open) db.close()
+    if (err instanceof StorageError) throw err
+    const e = err as { code?: string; message?: string }
+    const damaged = e.code === 'SQLITE_CORRUPT' || e.code === 'SQLITE_NOTADB'
+    throw new StorageError(
+      file,
+      `cannot open database file ${file}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}` +
+        (damaged ? `; ${RECOVERY_HINT}` : ''),
+      damaged ? 'database_corrupt' : 'storage_error',
+    )
+  }
+}
+
 export function openTaskStore(options: TaskStoreOptions) {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-  const db = new Database(options.file)
-  db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  db.pragma('busy_timeout = 5000')
-  // Without this a WAL that grew under a burst stays at its largest size forever.
-  db.pragma('journal_size_limit = 67108864')
-  migrate(db)
+  const db = openCheckedDatabase(options)
 
   let checkpointer: WalCheckpointer | null = null
   if (options.file !== ':memory:' && options.checkpointInWorker !== false) {
@@ -361,6 +415,8 @@ export function openTaskStore(options: TaskStoreOptions) {
   })
 
   return {
+    /** Path of the database file, named in every storage error. */
+    file: options.file,
     epoch,
     /** The seq of the latest applied event (a cursor; not a count). */
     currentSeq: (): number => lastSeq,
