@@ -71,7 +71,7 @@ const wss = new WebSocketServer({
   maxPayload: 64 * 1024,
 })
 wss.on('connection', (ws) => {
-  ws.send('{"type":"hello","epoch":"limit","seq":0}')
+  ws.send('{"type":"hello","protocol":2,"epoch":"limit","seq":0}')
   ws.on('message', (data) => {
     const text = data.toString()
     if (text.includes('"subscribe"')) {

@@ -42,7 +42,7 @@ async function server(
   wss.on('connection', (ws, req) => {
     sockets.push(ws)
     authHeaders.push(req.headers.authorization)
-    ws.send(JSON.stringify({ type: 'hello', epoch: opts.epoch ?? 'E1', seq: 10 }))
+    ws.send(JSON.stringify({ type: 'hello', protocol: 2, epoch: opts.epoch ?? 'E1', seq: 10 }))
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data)) as { type: string; epoch?: string; seq?: number }
       received.push(msg)
@@ -72,7 +72,7 @@ function client(cursor: Cursor | null, heartbeatMs = 15_000) {
   const c = createBackendClient(
     {
       cursor: () => cursor,
-      onUpdate: (u, epoch) => events.push(`update ${u.task_id} ${epoch}`),
+      onUpdate: (u, epoch) => events.push(`update ${u.task.task_id} ${epoch}`),
       onSnapshot: (tasks, epoch, seq) => events.push(`snapshot ${tasks.length} ${epoch} ${seq}`),
       onSynced: (epoch, seq) => events.push(`synced ${epoch} ${seq}`),
       onLink: (l) => links.push(l),
@@ -204,11 +204,11 @@ describe('backend client', () => {
       {
         cursor: () => ({ epoch: 'E1', seq: 10 }),
         onUpdate: (u) => {
-          if (u.task_id === 'boom' && throwOnce) {
+          if (u.task.task_id === 'boom' && throwOnce) {
             throwOnce = false
             throw new Error('handler bug')
           }
-          events.push(`update ${u.task_id} ${u.title}`)
+          events.push(`update ${u.task.task_id} ${u.task.title}`)
         },
         onSnapshot: () => events.push('snapshot'),
         onSynced: () => events.push('synced'),
@@ -236,8 +236,9 @@ describe('backend client', () => {
     ])
       ws?.send(bad)
     ws?.send(JSON.stringify(makeUpdate({ task_id: 'boom', status: 'failed' })))
-    const { title: _t, output: _o, ...partial } = makeUpdate({ task_id: 'ok', status: 'failed', seq: 12 })
-    ws?.send(JSON.stringify(partial)) // absent nullable fields read as null
+    const whole = makeUpdate({ task_id: 'ok', status: 'failed', seq: 12 })
+    const { title: _t, output: _o, ...partialTask } = whole.task
+    ws?.send(JSON.stringify({ ...whole, task: partialTask })) // absent nullable fields read as null
     await until(() => events.some((e) => e.startsWith('update ok')), 'the good update after the bad frames')
     expect(events).toEqual(['update replayed null', 'synced', 'update ok null'])
     expect(errors.filter((m) => m.includes('not a TaskPulse message'))).toHaveLength(9)

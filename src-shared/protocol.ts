@@ -2,10 +2,28 @@
 // stores and returns, and every WebSocket message. Pure TypeScript + zod so the backend, the main
 // process and the renderer validate with one definition. No node, dom or electron import here.
 import { z } from 'zod'
+import {
+  TASK_FIELDS,
+  TASK_KEYS,
+  TASK_STATUSES,
+  type SettableField,
+  type StatusCounts,
+  type Task,
+  type TaskFieldKind,
+  type TaskKey,
+  type TaskFieldValues,
+  type TaskStatus,
+} from './task-model'
 
-export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export * from './task-model'
+
 export const taskStatusSchema = z.enum(TASK_STATUSES)
-export type TaskStatus = z.infer<typeof taskStatusSchema>
+
+/**
+ * The WebSocket protocol version `hello` carries. 2: `task_status_update` nests the task under
+ * `task` instead of mixing the frame's metadata into the task's fields.
+ */
+export const PROTOCOL_VERSION = 2
 
 /** A message (Redis payload, REST body, client WS frame) above this is rejected whole. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024
@@ -94,10 +112,7 @@ export const taskFieldsShape = {
   error: z.string().nullable().optional(),
   scheduled_at: timestampSchema.nullable().optional(),
   due_at: timestampSchema.nullable().optional(),
-} as const
-
-export const SETTABLE_FIELDS = Object.keys(taskFieldsShape) as (keyof typeof taskFieldsShape)[]
-export type SettableField = (typeof SETTABLE_FIELDS)[number]
+} as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */
 const updateMetaShape = {
@@ -144,18 +159,6 @@ export const restUpdateSchema = z
 /** Body of `POST /api/tasks`: like PUT, with an optional `task_id` (generated when absent). */
 export const restCreateSchema = restUpdateSchema.extend({ task_id: taskIdSchema.optional() }).strict()
 
-export type TaskFieldValues = {
-  status: TaskStatus
-  title: string | null
-  description: string | null
-  assignee: string | null
-  project_id: string | null
-  output: string | null
-  error: string | null
-  scheduled_at: string | null
-  due_at: string | null
-}
-
 export const EVENT_SOURCES = ['rest', 'cli', 'redis', 'stream'] as const
 export type EventSource = (typeof EVENT_SOURCES)[number]
 
@@ -170,16 +173,6 @@ export interface TaskEvent {
   fields: Partial<TaskFieldValues>
   source: EventSource
   received_at: string
-}
-
-/** A task as REST returns it and WS snapshots carry it. Times are canonical UTC ISO strings. */
-export interface Task extends TaskFieldValues {
-  task_id: string
-  created_at: string
-  updated_at: string
-  started_at: string | null
-  finished_at: string | null
-  last_event_id: string
 }
 
 /** One stored event of a task's history (`GET /api/tasks/:id/events`). */
@@ -210,6 +203,8 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>
 
 export interface HelloMessage {
   type: 'hello'
+  /** PROTOCOL_VERSION of the server. */
+  protocol: number
   epoch: string
   seq: number
 }
@@ -250,12 +245,13 @@ export interface SnapshotMessage {
   tasks: SnapshotTask[]
   more: boolean
 }
-/** One applied change: the cursor, the event, and the task's resulting state. */
-export interface TaskStatusUpdateMessage extends Task {
+/** One applied change: the cursor, the event, and the task's resulting state (whole, under `task`). */
+export interface TaskStatusUpdateMessage {
   type: 'task_status_update'
   seq: number
   event_id: string
   previous_status: TaskStatus | null
+  task: Task
 }
 export interface PongMessage {
   type: 'pong'
@@ -288,7 +284,6 @@ export interface EventList {
   events: StoredEvent[]
   next_cursor: string | null
 }
-export type StatusCounts = Record<TaskStatus, number>
 export interface AgentSummary {
   assignee: string
   counts: StatusCounts
@@ -313,8 +308,6 @@ export interface Health {
   version: string
 }
 
-export const emptyCounts = (): StatusCounts => ({ pending: 0, running: 0, completed: 0, failed: 0 })
-
 // ---- Server messages, validated (a client that must not trust the frames it gets) ------------
 
 // Nullable task fields: a missing one reads as null, so the parsed value is a full `Task`.
@@ -323,30 +316,32 @@ const wireNullable = z
   .nullish()
   .transform((v) => v ?? null)
 
-/** A task as the server sends it (snapshot entry, update); checks shape, not content rules. */
-export const taskWireSchema = z.object({
-  task_id: z.string(),
+const wireFieldOfKind: Record<TaskFieldKind, z.ZodType> = {
+  id: z.string(),
   status: taskStatusSchema,
-  title: wireNullable,
-  description: wireNullable,
-  assignee: wireNullable,
-  project_id: wireNullable,
-  output: wireNullable,
-  error: wireNullable,
-  scheduled_at: wireNullable,
-  due_at: wireNullable,
-  created_at: z.string(),
-  updated_at: z.string(),
-  started_at: wireNullable,
-  finished_at: wireNullable,
-  last_event_id: z.string(),
-})
+  text: wireNullable,
+  time: wireNullable,
+  stamp: z.string(),
+}
+
+/** A task as the server sends it (snapshot entry, update); checks shape, not content rules. */
+export const taskWireSchema = z.object(
+  Object.fromEntries(TASK_KEYS.map((k) => [k, wireFieldOfKind[TASK_FIELDS[k].kind]])) as {
+    [K in TaskKey]: z.ZodType<Task[K], unknown>
+  },
+)
 
 const wireSeq = z.number().int().nonnegative()
 
 /** Every message the server sends on the socket; `z.infer` is assignable to `ServerMessage`. */
 export const serverMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), epoch: z.string().min(1), seq: wireSeq }),
+  z.object({
+    type: z.literal('hello'),
+    // A server from before versions sent none: protocol 1.
+    protocol: z.number().int().positive().default(1),
+    epoch: z.string().min(1),
+    seq: wireSeq,
+  }),
   z.object({ type: z.literal('subscribed'), seq: wireSeq }),
   z.object({ type: z.literal('resumed'), seq: wireSeq }),
   z.object({
@@ -362,11 +357,12 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     ),
     more: z.boolean().default(false),
   }),
-  taskWireSchema.extend({
+  z.object({
     type: z.literal('task_status_update'),
     seq: wireSeq,
     event_id: z.string(),
     previous_status: taskStatusSchema.nullable(),
+    task: taskWireSchema,
   }),
   z.object({ type: z.literal('pong'), t: z.number().optional() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),

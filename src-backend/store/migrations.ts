@@ -108,6 +108,17 @@ const MIGRATIONS: readonly string[] = [
     coalesce(scheduled_at, due_at, started_at, created_at),
     task_id);
   `,
+  // 3: WS protocol 2 nests the task in task_status_update. Stored broadcast frames are replayed as
+  // they are stored, so the old flat ones are rewritten: metadata out, the rest under "task".
+  `
+  UPDATE task_events SET message = json_object(
+      'type', 'task_status_update',
+      'seq', json_extract(message, '$.seq'),
+      'event_id', json_extract(message, '$.event_id'),
+      'previous_status', json_extract(message, '$.previous_status'),
+      'task', json_remove(message, '$.type', '$.seq', '$.event_id', '$.previous_status'))
+    WHERE message IS NOT NULL AND json_type(message, '$.task') IS NULL;
+  `,
 ]
 
 export function migrate(db: Database): number {

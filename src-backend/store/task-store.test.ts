@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { TaskEvent, TaskFieldValues, TaskStatus } from '../../src-shared/protocol'
+import Database from 'better-sqlite3'
+import { TASK_KEYS, type TaskEvent, type TaskFieldValues, type TaskStatus } from '../../src-shared/protocol'
 import { openTaskStore, type TaskStore } from './task-store'
 
 const dirs: string[] = []
@@ -39,6 +40,46 @@ function ev(
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 
 describe('task store', () => {
+  describe('migration 3 (WS protocol 2)', () => {
+    it('rewrites stored flat update frames so a replay after the upgrade sends nested ones', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'taskpulse-store-'))
+      dirs.push(dir)
+      const file = join(dir, 'db.sqlite')
+      const before = openTaskStore({ file, outbox: false })
+      before.apply([ev('m', { status: 'running', title: 'old' }, t(1)), ev('m', { status: 'failed' }, t(2))])
+      before.close()
+      // Put the database back to schema 2 with frames as protocol 1 stored them (flat).
+      const db = new Database(file)
+      for (const row of db.prepare('SELECT seq, message FROM task_events').all() as {
+        seq: number
+        message: string
+      }[]) {
+        const { task, ...meta } = JSON.parse(row.message) as { task: object }
+        db.prepare('UPDATE task_events SET message = ? WHERE seq = ?').run(
+          JSON.stringify({ ...meta, ...task }),
+          row.seq,
+        )
+      }
+      db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
+      db.close()
+
+      const after = openTaskStore({ file, outbox: false })
+      stores.push(after)
+      const frames = after.messagesAfter(0, 10).map((r) => JSON.parse(r.message) as Record<string, unknown>)
+      expect(frames).toHaveLength(2)
+      expect(frames[1]).toMatchObject({
+        type: 'task_status_update',
+        seq: 2,
+        previous_status: 'running',
+        task: { task_id: 'm', status: 'failed', title: 'old' },
+      })
+      for (const f of frames) {
+        expect(Object.keys(f).sort()).toEqual(['event_id', 'previous_status', 'seq', 'task', 'type'])
+        expect(Object.keys(f.task as object).sort()).toEqual([...TASK_KEYS].sort())
+      }
+    })
+  })
+
   describe('#apply', () => {
     it('creates a task from its first event and reports it changed with a broadcast frame', () => {
       const store = freshStore()
@@ -50,11 +91,12 @@ describe('task store', () => {
       expect(frame).toMatchObject({
         type: 'task_status_update',
         seq: out.seq,
-        task_id: 'a',
-        status: 'running',
-        title: 'build',
         previous_status: null,
+        task: { task_id: 'a', status: 'running', title: 'build' },
       })
+      // Protocol 2: the task is nested whole, the frame's metadata stays outside it.
+      expect(Object.keys(frame).sort()).toEqual(['event_id', 'previous_status', 'seq', 'task', 'type'])
+      expect(Object.keys(frame.task)).toEqual(TASK_KEYS)
       expect(store.getTask('a')).toMatchObject({
         status: 'running',
         started_at: t(1),

@@ -10,7 +10,11 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import {
   SETTABLE_FIELDS,
+  TASK_KEYS,
   emptyCounts,
+  newTask,
+  pickTask,
+  sameTask,
   type AgentSummary,
   type EventSource,
   type ProjectSummary,
@@ -108,32 +112,14 @@ function decodeCursor(cursor: string, arity: number): (string | number)[] {
   throw new InvalidCursorError('cursor is not one this server issued')
 }
 
-function rowToTask(row: Task): Task {
-  return {
-    task_id: row.task_id,
-    status: row.status,
-    title: row.title,
-    description: row.description,
-    assignee: row.assignee,
-    project_id: row.project_id,
-    output: row.output,
-    error: row.error,
-    scheduled_at: row.scheduled_at,
-    due_at: row.due_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    started_at: row.started_at,
-    finished_at: row.finished_at,
-    last_event_id: row.last_event_id,
-  }
-}
+// A row's task fields (the row also holds `versions` and, in snapshots, the sizes).
+const rowToTask = pickTask
 
 /** A task's place on the calendar; the same expressions as the index tasks_by_calendar. */
 const CALENDAR_START = 'coalesce(scheduled_at, due_at, started_at, created_at)'
 const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
 
-const TASK_COLUMNS =
-  'task_id, status, title, description, assignee, project_id, output, error, scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id'
+const TASK_COLUMNS = TASK_KEYS.join(', ')
 
 /** A task whose output/error are only their last `tailChars` characters, with their full byte sizes. */
 export interface TaskTailRow extends Task {
@@ -142,10 +128,9 @@ export interface TaskTailRow extends Task {
 }
 type SnapshotRow = TaskTailRow
 // Parameters: tail length (chars) for output, then for error.
+// The `?`s are bound in column order: output's before error's.
 const SNAPSHOT_COLUMNS = [
-  'task_id, status, title, description, assignee, project_id',
-  'substr(output, -?) AS output, substr(error, -?) AS error',
-  'scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id',
+  TASK_KEYS.map((k) => (k === 'output' || k === 'error' ? `substr(${k}, -?) AS ${k}` : k)).join(', '),
   'coalesce(length(CAST(output AS BLOB)), 0) AS output_bytes',
   'coalesce(length(CAST(error AS BLOB)), 0) AS error_bytes',
 ].join(', ')
@@ -249,14 +234,9 @@ export function openTaskStore(options: TaskStoreOptions) {
     ),
     upsertTask: db.prepare(`
       INSERT INTO tasks (${TASK_COLUMNS}, versions)
-      VALUES (@task_id, @status, @title, @description, @assignee, @project_id, @output, @error, @scheduled_at,
-              @due_at, @created_at, @updated_at, @started_at, @finished_at, @last_event_id, @versions)
+      VALUES (${[...TASK_KEYS, 'versions'].map((k) => `@${k}`).join(', ')})
       ON CONFLICT (task_id) DO UPDATE SET
-        status = excluded.status, title = excluded.title, description = excluded.description,
-        assignee = excluded.assignee, project_id = excluded.project_id, output = excluded.output,
-        error = excluded.error, scheduled_at = excluded.scheduled_at, due_at = excluded.due_at,
-        created_at = excluded.created_at, updated_at = excluded.updated_at, started_at = excluded.started_at,
-        finished_at = excluded.finished_at, last_event_id = excluded.last_event_id, versions = excluded.versions`),
+        ${[...TASK_KEYS.filter((k) => k !== 'task_id'), 'versions'].map((k) => `${k} = excluded.${k}`).join(', ')}`),
     insertEvent: db.prepare(`
       INSERT INTO task_events (seq, event_id, task_id, status, fields, updated_at, received_at, source, message)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -355,25 +335,7 @@ export function openTaskStore(options: TaskStoreOptions) {
     const version: Version = [event.updated_at, event.event_id]
     const versions: Versions = existingRow ? (JSON.parse(existingRow.versions) as Versions) : {}
     const before: Task | null = existingRow ? rowToTask(existingRow) : null
-    const next: Task = before
-      ? { ...before }
-      : {
-          task_id: event.task_id,
-          status: 'pending',
-          title: null,
-          description: null,
-          assignee: null,
-          project_id: null,
-          output: null,
-          error: null,
-          scheduled_at: null,
-          due_at: null,
-          created_at: event.updated_at,
-          updated_at: event.updated_at,
-          started_at: null,
-          finished_at: null,
-          last_event_id: event.event_id,
-        }
+    const next: Task = before ? { ...before } : newTask(event.task_id, event.event_id, event.updated_at)
 
     for (const field of SETTABLE_FIELDS) {
       if (!(field in event.fields)) continue
@@ -426,7 +388,7 @@ export function openTaskStore(options: TaskStoreOptions) {
         seq,
         event_id: event.event_id,
         previous_status: before ? before.status : null,
-        ...next,
+        task: next,
       }
       message = JSON.stringify(frame)
       stmts.upsertTask.run({ ...next, versions: JSON.stringify(versions) })
@@ -747,9 +709,4 @@ export function openTaskStore(options: TaskStoreOptions) {
       if (db.open) db.close()
     },
   }
-}
-
-function sameTask(a: Task, b: Task): boolean {
-  for (const key of Object.keys(a) as (keyof Task)[]) if (a[key] !== b[key]) return false
-  return true
 }

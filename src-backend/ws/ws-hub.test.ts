@@ -262,7 +262,7 @@ describe('paged snapshot', { timeout: 30_000 }, () => {
     const state = new Map<string, string>()
     for (const m of c.messages) {
       if (m.type === 'snapshot') for (const t of m.tasks) state.set(t.task_id, t.status)
-      if (m.type === 'task_status_update') state.set(m.task_id, m.status)
+      if (m.type === 'task_status_update') state.set(m.task.task_id, m.task.status)
     }
     const expected = new Map(r.store.snapshotPage(null, 100, 10).map((t) => [t.task_id, t.status]))
     expect(state).toEqual(expected)

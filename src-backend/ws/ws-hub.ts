@@ -15,7 +15,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
-import { clientMessageSchema, type ServerMessage } from '../../src-shared/protocol'
+import { PROTOCOL_VERSION, clientMessageSchema, type ServerMessage } from '../../src-shared/protocol'
 import type { AppliedChange } from '../ingest'
 import type { TaskStore } from '../store/task-store'
 import { EXCERPT_TAIL_CHARS, snapshotTaskOf } from './excerpt'
@@ -362,7 +362,7 @@ export function createWsHub(deps: WsHubDeps) {
           live.delete(c)
           c.wake?.()
         })
-        send(c, { type: 'hello', epoch: store.epoch, seq: store.currentSeq() })
+        send(c, { type: 'hello', protocol: PROTOCOL_VERSION, epoch: store.epoch, seq: store.currentSeq() })
       })
     },
 

@@ -101,7 +101,7 @@ const firstLine = (text: string | null, max = 140): string => {
 export const taskLabel = (task: { title: string | null; task_id: string }): string =>
   task.title && task.title.trim() !== '' ? task.title.trim() : task.task_id
 
-export function describeTask(update: TaskStatusUpdateMessage, transition: Transition): TaskNote {
+export function describeTask({ task: update }: TaskStatusUpdateMessage, transition: Transition): TaskNote {
   const label = taskLabel(update)
   const who = [
     update.assignee ? `agent ${update.assignee}` : '',
@@ -221,15 +221,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         seq: cursor && cursor.epoch === epoch ? Math.max(cursor.seq, update.seq) : update.seq,
       }
 
-      const status: TaskStatus = update.status
+      const { task } = update
+      const status: TaskStatus = task.status
       const entering = (status === 'failed' || status === 'completed') && update.previous_status !== status
       let result: HandleResult = 'ignored'
       if (entering) {
-        const transition = transitionOf(status, lastOutcome.get(update.task_id))
-        setOutcome(update.task_id, status)
+        const transition = transitionOf(status, lastOutcome.get(task.task_id))
+        setOutcome(task.task_id, status)
         result = decide(update, transition)
       } else if (status === 'failed' || status === 'completed') {
-        setOutcome(update.task_id, status)
+        setOutcome(task.task_id, status)
       }
       changed()
       return result
@@ -237,9 +238,9 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       function decide(u: TaskStatusUpdateMessage, transition: Transition): HandleResult {
         const prefs = deps.prefs()
         if (!prefs.enabled) return 'disabled'
-        const wanted = u.status === 'failed' ? prefs.onFailed : prefs.onCompleted && !prefs.failuresOnly
+        const wanted = u.task.status === 'failed' ? prefs.onFailed : prefs.onCompleted && !prefs.failuresOnly
         if (!wanted) return 'filtered'
-        if (!passesFilter(prefs.projects, u.project_id) || !passesFilter(prefs.agents, u.assignee))
+        if (!passesFilter(prefs.projects, u.task.project_id) || !passesFilter(prefs.agents, u.task.assignee))
           return 'filtered'
         if (prefs.pausedUntil !== null && prefs.pausedUntil > deps.now()) return 'paused'
         if (prefs.onlyWhenUnfocused && deps.isFocused()) return 'focused'

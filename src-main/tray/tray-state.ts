@@ -109,19 +109,19 @@ export function createTrayState(initial?: TrayPersisted | null, opts: { openMax?
   }
 
   return {
-    applyUpdate(update) {
+    applyUpdate({ previous_status, task: update }) {
       const label = taskLabel(update)
       const before = open.get(update.task_id)?.status
       track(update.task_id, update.status, label)
-      let changed = before !== update.status || update.previous_status !== update.status
-      if (update.status === 'failed' && update.previous_status !== 'failed') {
+      let changed = before !== update.status || previous_status !== update.status
+      if (update.status === 'failed' && previous_status !== 'failed') {
         acknowledgeLater(update.task_id)
         changed = true
       } else if (update.status !== 'failed' && unacknowledged.delete(update.task_id)) {
         // A failure fixed or re-run no longer needs the user's attention.
         changed = true
       }
-      if (update.previous_status !== update.status) {
+      if (previous_status !== update.status) {
         recent = [
           { taskId: update.task_id, label, status: update.status },
           ...recent.filter((r) => r.taskId !== update.task_id),

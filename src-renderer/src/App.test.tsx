@@ -75,7 +75,7 @@ describe('app', () => {
     expect(ws.url).toMatch(/\/ws\?token=good$/)
     act(() => {
       ws.serverOpen()
-      ws.serverSend({ type: 'hello', epoch: 'E1', seq: 1 })
+      ws.serverSend({ type: 'hello', protocol: 2, epoch: 'E1', seq: 1 })
       ws.serverSend(
         snapshotMsg(1, [
           makeTask({ task_id: 'job-1', title: 'Build', assignee: 'builder', status: 'running' }),
@@ -111,7 +111,7 @@ describe('app', () => {
     const ws2 = FakeSocket.last()
     act(() => {
       ws2.serverOpen()
-      ws2.serverSend({ type: 'hello', epoch: 'E1', seq: 2 })
+      ws2.serverSend({ type: 'hello', protocol: 2, epoch: 'E1', seq: 2 })
     })
     expect(ws2.sent[0]).toEqual({ type: 'resume', epoch: 'E1', seq: 2 })
     act(() => ws2.serverSend({ type: 'resumed', seq: 2 }))

@@ -59,8 +59,8 @@ const put = async (b: Backend, id: string, body: Record<string, unknown>) => {
 async function stillServed(b: Backend, watcher: TestClient, id: string): Promise<void> {
   const fresh = await client(b)
   await put(b, id, { status: 'running' })
-  await waitFor(() => watcher.updates().some((u) => u.task_id === id), `watcher gets ${id}`, 20_000)
-  await waitFor(() => fresh.updates().some((u) => u.task_id === id), `fresh client gets ${id}`, 20_000)
+  await waitFor(() => watcher.updates().some((u) => u.task.task_id === id), `watcher gets ${id}`, 20_000)
+  await waitFor(() => fresh.updates().some((u) => u.task.task_id === id), `fresh client gets ${id}`, 20_000)
 }
 
 const floods: [string, () => Buffer][] = [
@@ -135,7 +135,7 @@ describe('ws memory bounds (real server, RSS by pid)', () => {
       for (let i = 0; i < 40; i++)
         await put(b, `big-${i}`, { status: 'failed', output: `again ${i}:`.padEnd(60 * 1024, 'y') })
       await waitFor(
-        () => watcher.updates().filter((u) => u.status === 'failed').length >= 40,
+        () => watcher.updates().filter((u) => u.task.status === 'failed').length >= 40,
         'the watcher got every live update',
         30_000,
       )

@@ -59,14 +59,12 @@ describe('REST', () => {
       const updated = await put('job-1', { status: 'failed', error: 'exit 1' })
       expect(updated.status).toBe(200)
       for (const c of clients) {
-        await waitFor(() => c.updates().filter((u) => u.task_id === 'job-1').length === 2, 'two updates')
-        const [first, second] = c.updates().filter((u) => u.task_id === 'job-1')
-        expect(first).toMatchObject({ status: 'running', previous_status: null, title: 'Build' })
+        await waitFor(() => c.updates().filter((u) => u.task.task_id === 'job-1').length === 2, 'two updates')
+        const [first, second] = c.updates().filter((u) => u.task.task_id === 'job-1')
+        expect(first).toMatchObject({ previous_status: null, task: { status: 'running', title: 'Build' } })
         expect(second).toMatchObject({
-          status: 'failed',
           previous_status: 'running',
-          error: 'exit 1',
-          finished_at: expect.any(String),
+          task: { status: 'failed', error: 'exit 1', finished_at: expect.any(String) },
         })
         expect(second!.seq).toBeGreaterThan(first!.seq)
       }
@@ -280,7 +278,7 @@ describe('websocket', () => {
     const first = await connectClient(backend.ws, backend.token)
     const { epoch } = await first.hello
     await put('resume-task', { status: 'pending' })
-    await waitFor(() => first.updates().some((u) => u.task_id === 'resume-task'), 'first update')
+    await waitFor(() => first.updates().some((u) => u.task.task_id === 'resume-task'), 'first update')
     const lastSeen = first.updates().at(-1)!.seq
     first.close()
     await first.closed
@@ -294,12 +292,12 @@ describe('websocket', () => {
     await waitFor(() => again.messages.some((m) => m.type === 'resumed'), 'resumed', 15_000)
     const replayed = again.updates()
     expect(replayed).toHaveLength(500)
-    expect(replayed.map((u) => u.output)).toEqual(Array.from({ length: 500 }, (_, i) => `n=${i}`))
+    expect(replayed.map((u) => u.task.output)).toEqual(Array.from({ length: 500 }, (_, i) => `n=${i}`))
     const seqs = replayed.map((u) => u.seq)
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs)
     // live after the replay, no duplicate
     await put('after-resume', { status: 'completed' })
-    await waitFor(() => again.updates().some((u) => u.task_id === 'after-resume'), 'live after resume')
+    await waitFor(() => again.updates().some((u) => u.task.task_id === 'after-resume'), 'live after resume')
     expect(new Set(again.updates().map((u) => u.seq)).size).toBe(again.updates().length)
     again.close()
   })
@@ -314,7 +312,7 @@ describe('websocket', () => {
     expect(pages.at(-1)!.more).toBe(false)
     expect(c.messages.some((m) => m.type === 'resumed')).toBe(false)
     await put('after-snapshot', { status: 'running' })
-    await waitFor(() => c.updates().some((u) => u.task_id === 'after-snapshot'), 'live after snapshot')
+    await waitFor(() => c.updates().some((u) => u.task.task_id === 'after-snapshot'), 'live after snapshot')
     c.close()
   })
 

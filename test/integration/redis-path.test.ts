@@ -59,8 +59,8 @@ describe('redis producers', () => {
       }),
     )
     for (const c of clients) {
-      await waitFor(() => c.updates().find((u) => u.task_id === '123'), 'publish reaches client')
-      expect(c.updates().find((u) => u.task_id === '123')).toMatchObject({
+      await waitFor(() => c.updates().find((u) => u.task.task_id === '123'), 'publish reaches client')
+      expect(c.updates().find((u) => u.task.task_id === '123')?.task).toMatchObject({
         status: 'failed',
         error: 'OOM',
         project_id: '456',
@@ -78,7 +78,10 @@ describe('redis producers', () => {
       'data',
       JSON.stringify({ task_id: 'from-stream', status: 'completed' }),
     )
-    await waitFor(() => c.updates().find((u) => u.task_id === 'from-stream'), 'stream entry reaches client')
+    await waitFor(
+      () => c.updates().find((u) => u.task.task_id === 'from-stream'),
+      'stream entry reaches client',
+    )
     c.close()
   })
 
@@ -98,7 +101,10 @@ describe('redis producers', () => {
       'task_status_update',
       JSON.stringify({ task_id: 'still-alive', status: 'running' }),
     )
-    await waitFor(() => c.updates().find((u) => u.task_id === 'still-alive'), 'valid message after bad ones')
+    await waitFor(
+      () => c.updates().find((u) => u.task.task_id === 'still-alive'),
+      'valid message after bad ones',
+    )
     await waitFor(async () => (await health()).dropped_messages === droppedBefore + 5, 'five drops counted')
     expect(backend.proc.exitCode).toBeNull()
     c.close()

@@ -113,7 +113,7 @@ describe('slow consumer', () => {
     expect(new Set(updateIds(fast))).toEqual(new Set(sent))
     const seqs = fast.updates().map((u) => u.seq)
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
-    expect(fast.updates().every((u) => u.output?.length === 64 * 1024)).toBe(true)
+    expect(fast.updates().every((u) => u.task.output?.length === 64 * 1024)).toBe(true)
     expect(fast.ws.readyState).toBe(fast.ws.OPEN)
     expect((await health(backend)).clients).toBe(1)
   })

@@ -130,7 +130,7 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
           lastEventAt = t
           arrivals.push(t)
           if (arrivals.length > 4096) arrivals.splice(0, arrivals.length - 4096)
-          const produced = Date.parse(msg.updated_at)
+          const produced = Date.parse(msg.task.updated_at)
           if (Number.isFinite(produced)) {
             latencies.push(Math.max(0, t - produced))
             if (latencies.length > LATENCY_SAMPLES) latencies.shift()

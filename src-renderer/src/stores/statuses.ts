@@ -1,11 +1,8 @@
-// Status constants for the renderer. protocol.ts is imported for types only: its zod schemas
-// would otherwise pull zod into the bundle for nothing.
-import type { StatusCounts, TaskStatus } from '../../../src-shared/protocol'
+// Status constants for the renderer, from the task model (plain TypeScript: no zod in the bundle).
+import { TASK_STATUSES, emptyCounts, isTaskStatus, type TaskStatus } from '../../../src-shared/task-model'
 
-export const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'completed', 'failed']
+export const STATUSES: readonly TaskStatus[] = TASK_STATUSES
 
-export const emptyCounts = (): StatusCounts => ({ pending: 0, running: 0, completed: 0, failed: 0 })
+export { emptyCounts }
 
-export function isStatus(v: unknown): v is TaskStatus {
-  return v === 'pending' || v === 'running' || v === 'completed' || v === 'failed'
-}
+export const isStatus = isTaskStatus

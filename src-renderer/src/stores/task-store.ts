@@ -79,37 +79,6 @@ export interface TaskStoreState {
 
 export type TaskStore = StoreApi<TaskStoreState>
 
-const TASK_KEYS = [
-  'task_id',
-  'status',
-  'title',
-  'description',
-  'assignee',
-  'project_id',
-  'output',
-  'error',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'finished_at',
-  'scheduled_at',
-  'due_at',
-  'last_event_id',
-] as const
-
-/** The task part of an update message (the message minus type, seq, event_id, previous_status). */
-export function taskFromUpdate(msg: TaskStatusUpdateMessage, prev: Task | undefined): Task {
-  const t = {} as Record<string, unknown>
-  for (const k of TASK_KEYS) t[k] = (msg as unknown as Record<string, unknown>)[k] ?? null
-  const task = t as unknown as Task
-  // The update carries the full state; fields it may omit get sensible values.
-  if (!task.created_at) task.created_at = prev?.created_at ?? msg.updated_at
-  if (!task.last_event_id) task.last_event_id = msg.event_id
-  if (task.description === null && prev?.description && !('description' in msg))
-    task.description = prev.description
-  return task
-}
-
 /** Newer first; ties by id so the order is total. */
 function before(a: Task, b: Task): boolean {
   if (a.updated_at !== b.updated_at) return a.updated_at > b.updated_at
@@ -408,7 +377,8 @@ export function createTaskStore(): TaskStore {
           const msg = item.msg
           if (msg.seq <= seq) continue
           seq = msg.seq
-          upsert(taskFromUpdate(msg, tasks.get(msg.task_id)))
+          // Protocol 2: the update carries the whole task, nested.
+          upsert(msg.task)
           changed = orderTouched = true
         }
       }

@@ -1,39 +1,33 @@
 // Test fixtures for main-process units: task updates as the backend sends them, and a manual clock
 // whose timers fire only when a test advances it (no real time in unit tests).
-import type { Task, TaskStatus, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
+import {
+  newTask,
+  type Task,
+  type TaskStatus,
+  type TaskStatusUpdateMessage,
+} from '../../../src-shared/protocol'
 
 let counter = 0
 
+/** An update; `fields` mixes the frame's metadata and the task's fields for brevity in tests. */
 export function makeUpdate(
-  fields: Partial<TaskStatusUpdateMessage> & { task_id: string; status: TaskStatus },
+  fields: Partial<Omit<TaskStatusUpdateMessage, 'type' | 'task'>> &
+    Partial<Task> & { task_id: string; status: TaskStatus },
 ): TaskStatusUpdateMessage {
   counter += 1
   const at = new Date(Date.UTC(2026, 0, 1, 0, 0, counter % 60)).toISOString()
+  const { seq = counter, event_id = `ev-${counter}`, previous_status = 'running', ...taskFields } = fields
   return {
     type: 'task_status_update',
-    seq: counter,
-    event_id: `ev-${counter}`,
-    previous_status: 'running',
-    title: null,
-    description: null,
-    assignee: null,
-    project_id: null,
-    output: null,
-    error: null,
-    scheduled_at: null,
-    due_at: null,
-    created_at: at,
-    updated_at: at,
-    started_at: null,
-    finished_at: null,
-    last_event_id: `ev-${counter}`,
-    ...fields,
+    seq,
+    event_id,
+    previous_status,
+    task: { ...newTask(fields.task_id, `ev-${counter}`, at), ...taskFields },
   }
 }
 
 export function makeTask(fields: Partial<Task> & { task_id: string; status: TaskStatus }): Task {
-  const { type: _t, seq: _s, event_id: _e, previous_status: _p, ...task } = makeUpdate(fields)
-  return task
+  return makeUpdate(fields).task
 }
 
 export interface ManualClock {

@@ -99,7 +99,7 @@ export function updateMsg(
   seq: number,
   previous: TaskStatus | null = null,
 ): TaskStatusUpdateMessage {
-  return { type: 'task_status_update', seq, event_id: task.last_event_id, previous_status: previous, ...task }
+  return { type: 'task_status_update', seq, event_id: task.last_event_id, previous_status: previous, task }
 }
 
 /** One snapshot page as the server sends it: whole (short) texts unless `excerpt` fields are given. */

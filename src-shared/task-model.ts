@@ -1,0 +1,92 @@
+// The one definition of a task: every field, its kind, and whether producers set it. The Task
+// type, the key lists, the store's columns, a new task's defaults and the wire schema are all
+// derived from TASK_FIELDS, so adding a field is one edit here (plus a migration and the code that
+// uses it). Plain TypeScript, no zod: the renderer imports this without pulling zod's bundle;
+// protocol.ts builds the zod schemas from it.
+
+export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+export type TaskStatus = (typeof TASK_STATUSES)[number]
+
+export function isTaskStatus(v: unknown): v is TaskStatus {
+  return (TASK_STATUSES as readonly unknown[]).includes(v)
+}
+
+export type StatusCounts = Record<TaskStatus, number>
+export const emptyCounts = (): StatusCounts =>
+  Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as StatusCounts
+
+/**
+ * Field kinds: `id` and `stamp` are always-present strings, `status` a TaskStatus, `text` and
+ * `time` nullable strings (`time` a canonical UTC ISO date-time).
+ */
+interface FieldKinds {
+  id: string
+  status: TaskStatus
+  text: string | null
+  time: string | null
+  stamp: string
+}
+export type TaskFieldKind = keyof FieldKinds
+
+interface FieldSpec {
+  readonly kind: TaskFieldKind
+  /** Set by producers (REST, CLI, Redis); the others the backend derives. */
+  readonly settable: boolean
+}
+
+/** Every field of a task, in the order the store's columns and the wire list them. */
+export const TASK_FIELDS = {
+  task_id: { kind: 'id', settable: false },
+  status: { kind: 'status', settable: true },
+  title: { kind: 'text', settable: true },
+  description: { kind: 'text', settable: true },
+  assignee: { kind: 'text', settable: true },
+  project_id: { kind: 'text', settable: true },
+  output: { kind: 'text', settable: true },
+  error: { kind: 'text', settable: true },
+  scheduled_at: { kind: 'time', settable: true },
+  due_at: { kind: 'time', settable: true },
+  created_at: { kind: 'stamp', settable: false },
+  updated_at: { kind: 'stamp', settable: false },
+  started_at: { kind: 'time', settable: false },
+  finished_at: { kind: 'time', settable: false },
+  last_event_id: { kind: 'id', settable: false },
+} as const satisfies Record<string, FieldSpec>
+
+type Fields = typeof TASK_FIELDS
+export type TaskKey = keyof Fields
+
+/** A task as REST returns it and WS frames carry it. Times are canonical UTC ISO strings. */
+export type Task = { [K in TaskKey]: FieldKinds[Fields[K]['kind']] }
+
+export type SettableField = { [K in TaskKey]: Fields[K]['settable'] extends true ? K : never }[TaskKey]
+export type TaskFieldValues = Pick<Task, SettableField>
+
+export const TASK_KEYS = Object.keys(TASK_FIELDS) as TaskKey[]
+export const SETTABLE_FIELDS = TASK_KEYS.filter((k) => TASK_FIELDS[k].settable) as SettableField[]
+
+/**
+ * A task the backend has just heard of: `pending` without a status version, every nullable field
+ * null, both stamps the event's time.
+ */
+export function newTask(taskId: string, eventId: string, at: string): Task {
+  const defaults: Record<TaskFieldKind, string | null> = {
+    id: eventId,
+    status: 'pending',
+    text: null,
+    time: null,
+    stamp: at,
+  }
+  const task = Object.fromEntries(TASK_KEYS.map((k) => [k, defaults[TASK_FIELDS[k].kind]])) as Task
+  task.task_id = taskId
+  return task
+}
+
+/** A copy of `source` with exactly the task's fields (drops extra keys such as snapshot sizes). */
+export function pickTask(source: Task): Task {
+  return Object.fromEntries(TASK_KEYS.map((k) => [k, source[k]])) as Task
+}
+
+export function sameTask(a: Task, b: Task): boolean {
+  return TASK_KEYS.every((k) => a[k] === b[k])
+}
