@@ -2,6 +2,7 @@
 // is validated and normalised here, queued, and applied in one SQLite transaction per event-loop
 // turn. Batching per turn keeps commits cheap under load and adds no waiting when idle. After the
 // commit: REST callers are answered, the changes are broadcast, and the outbox relay is kicked.
+import { backoffDelay } from '../src-shared/backoff'
 import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import {
@@ -255,7 +256,7 @@ export function createIngest(deps: IngestDeps) {
           retryTimer = null
           schedule()
         },
-        Math.min(50 * 2 ** commitFailures, 5000),
+        backoffDelay(commitFailures + 1, 50, 5000),
       )
       return
     }

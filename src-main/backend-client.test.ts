@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Connection } from '../src-shared/ipc'
 import type { Task } from '../src-shared/protocol'
+import { NO_EPOCH } from '../src-shared/sync-session'
 import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
 import type { Cursor } from './notifications/notifier'
 import { makeTask, makeUpdate } from '../test/fakes/main/fixtures'
@@ -94,7 +95,7 @@ describe('backend client', () => {
     const { c, events, links } = client(null)
     c.setConnection(s.connection)
     await until(() => events.length === 1, 'snapshot')
-    expect(s.received).toEqual([{ type: 'resume', epoch: 'taskpulse-desktop-first-run', seq: 0 }])
+    expect(s.received).toEqual([{ type: 'resume', epoch: NO_EPOCH, seq: 0 }])
     expect(s.authHeaders).toEqual(['Bearer tok'])
     expect(events).toEqual(['snapshot 0 E1 10'])
     expect(links).toEqual(['connecting', 'connected'])
@@ -114,7 +115,8 @@ describe('backend client', () => {
     const { c, events } = client({ epoch: 'E1', seq: 8 })
     c.setConnection(s.connection)
     await until(() => events.length === 1, 'snapshot')
-    expect(s.received).toEqual([{ type: 'resume', epoch: 'E1', seq: 0 }])
+    // E1 is not this server's epoch: the resume is answered with a snapshot.
+    expect(s.received).toEqual([{ type: 'resume', epoch: 'E1', seq: 8 }])
     expect(events).toEqual(['snapshot 0 E2 10'])
   })
 
@@ -202,7 +204,7 @@ describe('backend client', () => {
     let throwOnce = true
     const c = createBackendClient(
       {
-        cursor: () => ({ epoch: 'E1', seq: 10 }),
+        cursor: () => ({ epoch: 'E1', seq: 8 }),
         onUpdate: (u) => {
           if (u.task.task_id === 'boom' && throwOnce) {
             throwOnce = false
@@ -235,7 +237,7 @@ describe('backend client', () => {
       'not json',
     ])
       ws?.send(bad)
-    ws?.send(JSON.stringify(makeUpdate({ task_id: 'boom', status: 'failed' })))
+    ws?.send(JSON.stringify(makeUpdate({ task_id: 'boom', status: 'failed', seq: 11 })))
     const whole = makeUpdate({ task_id: 'ok', status: 'failed', seq: 12 })
     const { title: _t, output: _o, ...partialTask } = whole.task
     ws?.send(JSON.stringify({ ...whole, task: partialTask })) // absent nullable fields read as null

@@ -1,15 +1,20 @@
-// Main's WebSocket client of the backend, like any other client: hello → resume from the stored
-// cursor (same epoch) or get a paged snapshot (first run, other database) → replay → live updates.
-// Reconnects with backoff and a heartbeat; a new Connection (backend restarted elsewhere, remote
-// mode) replaces the socket at once. What it receives goes to the callbacks (notifier + tray).
+// Main's WebSocket client of the backend, like any other client. The sync protocol (hello →
+// resume from the stored cursor or a paged snapshot → replay → live, dedupe) is the shared
+// sync session's (src-shared/sync-session.ts); this module owns the socket: it validates frames,
+// reconnects with the shared backoff, keeps a heartbeat, and a new Connection (backend restarted
+// elsewhere, remote mode) replaces the socket at once. What it receives goes to the callbacks
+// (notifier + tray).
 import WebSocket from 'ws'
+import { backoffDelay } from '../src-shared/backoff'
 import type { Connection } from '../src-shared/ipc'
 import {
   serverMessageSchema,
-  type ServerMessage,
+  PROTOCOL_VERSION,
   type Task,
   type TaskStatusUpdateMessage,
 } from '../src-shared/protocol'
+import { pickTask } from '../src-shared/task-model'
+import { createSyncSession, type SyncSession } from '../src-shared/sync-session'
 import type { Logger } from './backend-supervisor'
 import type { Cursor } from './notifier'
 
@@ -36,27 +41,8 @@ export interface BackendClient {
  * not the text (a snapshot of many tasks would otherwise sit in main's memory whole).
  */
 function statusOnly(task: Task): Task {
-  return {
-    task_id: task.task_id,
-    status: task.status,
-    title: task.title,
-    description: null,
-    assignee: task.assignee,
-    project_id: task.project_id,
-    output: null,
-    error: null,
-    scheduled_at: task.scheduled_at,
-    due_at: task.due_at,
-    created_at: task.created_at,
-    updated_at: task.updated_at,
-    started_at: task.started_at,
-    finished_at: task.finished_at,
-    last_event_id: task.last_event_id,
-  }
+  return { ...pickTask(task), description: null, output: null, error: null }
 }
-
-// A cursor epoch no database has: asks the server for a snapshot (epochs are random ids).
-const NO_EPOCH = 'taskpulse-desktop-first-run'
 
 export function createBackendClient(
   handlers: BackendClientHandlers,
@@ -71,6 +57,37 @@ export function createBackendClient(
   let reconnectTimer: NodeJS.Timeout | null = null
   let heartbeat: NodeJS.Timeout | null = null
   let closed = false
+  /** Snapshot pages so far (status-only tasks), handed over at the last page. */
+  let pages: Task[] = []
+  let sync: SyncSession | null = null
+  // Created at first use so that it starts from the cursor the handlers have persisted.
+  const session = (): SyncSession =>
+    (sync ??= createSyncSession(
+      {
+        send: (message) => socket?.send(JSON.stringify(message)),
+        snapshotPage(page, epoch) {
+          if (page.first) pages = []
+          for (const task of page.tasks) pages.push(statusOnly(task))
+          if (page.more) return
+          const tasks = pages
+          pages = []
+          handlers.onSnapshot(tasks, epoch, page.seq)
+        },
+        update: (message, { epoch }) => handlers.onUpdate(message, epoch),
+        synced(cursor, via) {
+          if (via !== 'snapshot') handlers.onSynced(cursor.epoch, cursor.seq)
+          attempt = 0
+          setLink('connected')
+        },
+        incompatible(serverProtocol) {
+          deps.log.error(
+            { serverProtocol, protocol: PROTOCOL_VERSION },
+            'the backend speaks another protocol version; use the same TaskPulse version on both ends',
+          )
+        },
+      },
+      { initial: handlers.cursor() },
+    ))
 
   const setLink = (next: LinkState): void => {
     if (next === link) return
@@ -85,6 +102,7 @@ export function createBackendClient(
     heartbeat = null
     const s = socket
     socket = null
+    sync?.disconnected()
     if (s) {
       s.removeAllListeners()
       s.on('error', () => {})
@@ -95,8 +113,7 @@ export function createBackendClient(
   const scheduleReconnect = (): void => {
     if (closed || !connection || reconnectTimer) return
     attempt += 1
-    const base = Math.min(reconnect.maxMs, reconnect.initialMs * 2 ** (attempt - 1))
-    const delay = Math.round(base * (0.5 + Math.random() / 2))
+    const delay = backoffDelay(attempt, reconnect.initialMs, reconnect.maxMs)
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null
       open()
@@ -133,8 +150,11 @@ export function createBackendClient(
       return
     }
     socket = ws
-    let epoch = ''
-    let pages: { seq: number; tasks: Task[] } | null = null
+    // Pages of one snapshot are handed over whole at the last page: the tray and the cursor must
+    // not reflect half of one.
+    pages = []
+    const protocol = session()
+    protocol.connected()
     let alive = true
 
     ws.on('open', () => {
@@ -168,7 +188,12 @@ export function createBackendClient(
       }
       // A handler that throws must not become an uncaught exception in main.
       try {
-        handle(parsed.data)
+        if (protocol.receive(parsed.data)) return
+        if (parsed.data.type === 'error')
+          deps.log.warn(
+            { code: parsed.data.code, message: parsed.data.message },
+            'backend socket error message',
+          )
       } catch (err) {
         deps.log.error(
           { err: (err as Error).message, type: parsed.data.type },
@@ -176,53 +201,10 @@ export function createBackendClient(
         )
       }
     })
-    const handle = (msg: ServerMessage): void => {
-      switch (msg.type) {
-        case 'hello': {
-          epoch = msg.epoch
-          const cursor = handlers.cursor()
-          const resume =
-            cursor && cursor.epoch === epoch
-              ? { type: 'resume', epoch, seq: cursor.seq }
-              : { type: 'resume', epoch: cursor?.epoch ?? NO_EPOCH, seq: 0 }
-          ws.send(JSON.stringify(resume))
-          break
-        }
-        case 'snapshot': {
-          // Pages of one snapshot share its seq; a page after a last one (or the first ever)
-          // starts a new snapshot. Main hands over the whole snapshot at the last page: the
-          // tray and the cursor must not reflect half of one.
-          if (!pages || pages.seq !== msg.seq) pages = { seq: msg.seq, tasks: [] }
-          for (const task of msg.tasks) pages.tasks.push(statusOnly(task))
-          if (msg.more) break
-          const { tasks, seq } = pages
-          pages = null
-          handlers.onSnapshot(tasks, epoch, seq)
-          markSynced()
-          break
-        }
-        case 'resumed':
-        case 'subscribed':
-          handlers.onSynced(epoch, msg.seq)
-          markSynced()
-          break
-        case 'task_status_update':
-          handlers.onUpdate(msg, epoch)
-          break
-        case 'error':
-          deps.log.warn({ code: msg.code, message: msg.message }, 'backend socket error message')
-          break
-        default:
-          break
-      }
-    }
-    const markSynced = (): void => {
-      attempt = 0
-      setLink('connected')
-    }
     ws.on('error', (err) => deps.log.warn({ err: err.message, url: target.url }, 'backend socket error'))
     ws.on('close', () => {
       if (socket !== ws) return
+      protocol.disconnected()
       if (heartbeat) clearInterval(heartbeat)
       heartbeat = null
       socket = null

@@ -19,11 +19,7 @@ export * from './task-model'
 
 export const taskStatusSchema = z.enum(TASK_STATUSES)
 
-/**
- * The WebSocket protocol version `hello` carries. 2: `task_status_update` nests the task under
- * `task` instead of mixing the frame's metadata into the task's fields.
- */
-export const PROTOCOL_VERSION = 2
+export { PROTOCOL_VERSION } from './protocol-version'
 
 /** A message (Redis payload, REST body, client WS frame) above this is rejected whole. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024

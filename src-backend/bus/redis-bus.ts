@@ -24,6 +24,7 @@ import type { Logger } from 'pino'
 import { type Bus, type BusHandlers, type BusState, type InboundMessage } from './bus'
 import { captureIoredisConsole } from './ioredis-console'
 import { isTlsRedisUrl, redactRedisUrl } from './redis-url'
+import { backoffDelay } from '../../src-shared/backoff'
 
 export interface RedisBusDeps {
   /** redis://[user:password@]host:port[/db] or rediss://… (TLS). */
@@ -74,11 +75,8 @@ export class BusError extends Error {
   }
 }
 
-/** Capped exponential backoff with jitter (half fixed, half random) so peers do not reconnect in step. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)))
-  return Math.round(exp / 2 + (random() * exp) / 2)
-}
+// The shared retry delay; re-exported for the bus's callers (outbox relay, tests).
+export { backoffDelay }
 
 /**
  * Turns an XREAD reply (`[[key, [[id, [field, value, …]], …]], …]` or null) into stream messages.

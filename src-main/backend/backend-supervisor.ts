@@ -10,6 +10,7 @@
 // error until retry(); restart on a config change; stop cleanly (shutdown message, then kill).
 // A restarted backend asks for the port it had, so the window's origin allow-list and CSP stay
 // valid; if that port is taken it falls back to a free one.
+import { backoffDelay } from '../../src-shared/backoff'
 import { fork as forkChild } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { BackendState, Connection } from '../../src-shared/ipc'
@@ -254,8 +255,7 @@ export function createBackendSupervisor(deps: {
       return
     }
     const attempt = crashes.length
-    const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1))
-    const delay = Math.round(base * (0.5 + random() / 2)) // jitter: 50–100 % of the step
+    const delay = backoffDelay(attempt, backoff.initialMs, backoff.maxMs, random)
     deps.log.warn({ attempt, delayMs: delay, wasReady, why }, 'restarting backend')
     setState({ status: 'restarting', attempt, inMs: delay, lastError: why })
     cancelTimer = setTimer(() => {

@@ -1,11 +1,11 @@
-// The live link to the backend. On every (re)connect the server says hello {epoch, seq}; we
-// answer `resume` with the last (epoch, seq) we applied, so the server replays what we missed
-// (then `resumed`) or, when it cannot (new database, pruned history, first connect), sends a
-// snapshot that replaces our state. Either way no change is missed or applied twice.
-// Reconnection with backoff is reconnecting-websocket's; liveness is an app-level ping, because
-// browsers cannot see WebSocket ping frames.
+// The live link to the backend. The sync protocol (hello → resume from our cursor, or a paged
+// snapshot that replaces our state → replay → live; no change missed or applied twice) is the
+// shared sync session's (src-shared/sync-session.ts), the same as main's. This module owns the
+// socket: reconnection with backoff is reconnecting-websocket's; liveness is an app-level ping,
+// because browsers cannot see WebSocket ping frames; and the pipeline readout.
 import ReconnectingWebSocket from 'reconnecting-websocket'
 import type { ServerMessage } from '../../../src-shared/protocol'
+import { createSyncSession } from '../../../src-shared/sync-session'
 import type { Incoming } from '../stores/task-store'
 import type { ConnEvent } from './conn-state'
 
@@ -51,13 +51,7 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
   const pingEvery = deps.pingIntervalMs ?? 10_000
   const silenceLimit = deps.silenceLimitMs ?? 30_000
   let rws: ReconnectingWebSocket | null = null
-  let epoch: string | null = null
-  let seq = 0
-  let serverEpoch: string | null = null
   let helloSeen = false
-  let replaying = false
-  /** Inside a paged snapshot: a page with more:true came, its last page has not. */
-  let inSnapshot = false
   let lastMessageAt = 0
   let timer: ReturnType<typeof setInterval> | null = null
   let authCheck: Promise<unknown> | null = null
@@ -75,83 +69,57 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
     if (rws && rws.readyState === ReconnectingWebSocket.OPEN) rws.send(JSON.stringify(msg))
   }
 
+  const sync = createSyncSession({
+    send,
+    snapshotPage(page) {
+      deps.onIncoming({ kind: 'snapshot', ...page })
+    },
+    synced(cursor, via) {
+      if (via !== 'snapshot') deps.onIncoming({ kind: 'synced', seq: cursor.seq })
+      deps.onConn({ type: 'synced', at: now() })
+      send({ type: 'ping', t: now() }) // a first round trip for the readout
+    },
+    update(msg, { replay }) {
+      if (!replay) {
+        const t = now()
+        lastEventAt = t
+        arrivals.push(t)
+        if (arrivals.length > 4096) arrivals.splice(0, arrivals.length - 4096)
+        const produced = Date.parse(msg.task.updated_at)
+        if (Number.isFinite(produced)) {
+          latencies.push(Math.max(0, t - produced))
+          if (latencies.length > LATENCY_SAMPLES) latencies.shift()
+        }
+      }
+      deps.onIncoming({ kind: 'update', msg })
+    },
+    incompatible() {
+      // Another protocol version (a backend of another TaskPulse release): we never sync, so the
+      // pill keeps saying we are not live; retry with backoff, an upgrade of either end fixes it.
+      rws?.reconnect()
+    },
+  })
+
   function onMessage(ev: { data: unknown }): void {
     lastMessageAt = now()
     if (typeof ev.data !== 'string') return
     let msg: ServerMessage
     try {
+      // Not validated here (that would bundle zod); main validates, the renderer trusts its own
+      // backend's frames and the session ignores what it does not know.
       msg = JSON.parse(ev.data) as ServerMessage
     } catch {
       return
     }
-    switch (msg.type) {
-      case 'hello':
-        helloSeen = true
-        inSnapshot = false
-        serverEpoch = msg.epoch
-        replaying = true
-        // First connect: an epoch that cannot match asks for a snapshot (race-free initial load).
-        send({ type: 'resume', epoch: epoch ?? 'none', seq })
-        return
-      case 'snapshot': {
-        // Pages: the first replaces the state, the rest add to it, `more: false` ends it. Until
-        // the last page our cursor means nothing (the state is partial): a reconnect in between
-        // asks for a snapshot again. An older server sends one message without `more`.
-        const first = !inSnapshot
-        const more = msg.more === true
-        inSnapshot = more
-        if (first) {
-          epoch = null
-          seq = 0
-        }
-        deps.onIncoming({ kind: 'snapshot', seq: msg.seq, tasks: msg.tasks, first, more })
-        if (more) return
-        epoch = serverEpoch
-        seq = msg.seq
-        replaying = false
-        deps.onConn({ type: 'synced', at: now() })
-        send({ type: 'ping', t: now() }) // a first round trip for the readout
-        return
-      }
-      case 'resumed':
-      case 'subscribed':
-        epoch = serverEpoch
-        if (msg.seq > seq) seq = msg.seq
-        replaying = false
-        deps.onIncoming({ kind: 'synced', seq: msg.seq })
-        deps.onConn({ type: 'synced', at: now() })
-        send({ type: 'ping', t: now() })
-        return
-      case 'task_status_update': {
-        if (msg.seq <= seq) return
-        seq = msg.seq
-        const t = now()
-        if (!replaying) {
-          lastEventAt = t
-          arrivals.push(t)
-          if (arrivals.length > 4096) arrivals.splice(0, arrivals.length - 4096)
-          const produced = Date.parse(msg.task.updated_at)
-          if (Number.isFinite(produced)) {
-            latencies.push(Math.max(0, t - produced))
-            if (latencies.length > LATENCY_SAMPLES) latencies.shift()
-          }
-        }
-        deps.onIncoming({ kind: 'update', msg })
-        return
-      }
-      case 'pong':
-        if (typeof msg.t === 'number') rttMs = Math.max(0, now() - msg.t)
-        return
-      case 'error':
-        return
-    }
+    if (msg.type === 'hello') helloSeen = true
+    if (sync.receive(msg)) return
+    if (msg.type === 'pong' && typeof msg.t === 'number') rttMs = Math.max(0, now() - msg.t)
   }
 
   function onClose(): void {
     const wasBeforeHello = !helloSeen
     helloSeen = false
-    replaying = false
-    inSnapshot = false
+    sync.disconnected()
     if (stopped) return
     deps.onConn({ type: 'closed', at: now() })
     // A socket refused at the upgrade looks like any network error to a browser; ask REST why.
@@ -207,7 +175,9 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
     rws = own
     helloSeen = false
     own.addEventListener('open', () => {
-      if (rws === own) lastMessageAt = now()
+      if (rws !== own) return
+      lastMessageAt = now()
+      sync.connected()
     })
     own.addEventListener('message', ((ev: MessageEvent) => {
       if (rws === own) onMessage(ev)
@@ -240,7 +210,10 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
       open()
       old.close()
     },
-    cursor: () => ({ epoch, seq }),
+    cursor() {
+      const c = sync.cursor()
+      return c ? { epoch: c.epoch, seq: c.seq } : { epoch: null, seq: 0 }
+    },
     sample() {
       const t = now()
       let n = 0
