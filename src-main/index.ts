@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import type { BackendState } from '../src-shared/ipc'
-import { createBackendClient } from './backend-client'
+import { createBackendClient } from './backend/backend-client'
 import { createBackendService, type BackendService } from './backend/backend-service'
 import {
   createBackendSupervisor,

@@ -1,7 +1,7 @@
 // Where the backend's task stream goes in main: every update through the notifier (which drops
 // duplicates and owns the resume cursor), then into the tray model; snapshots reset both. Each
 // change schedules a state.json write. The handlers of the WebSocket client, nothing more.
-import type { BackendClientHandlers } from '../backend-client'
+import type { BackendClientHandlers } from './backend-client'
 import type { Notifier } from '../notifications/notifier'
 import type { TrayController } from '../tray/tray-controller'
 import type { TrayState } from '../tray/tray-state'

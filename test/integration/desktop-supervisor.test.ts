@@ -7,7 +7,7 @@ import WebSocket from 'ws'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { Task, TaskStatusUpdateMessage } from '../../src-shared/protocol'
-import { createBackendClient, type BackendClient } from '../../src-main/backend-client'
+import { createBackendClient, type BackendClient } from '../../src-main/backend/backend-client'
 import {
   createBackendSupervisor,
   nodeFork,

@@ -200,10 +200,8 @@ describe('stream catch-up across a backend restart', () => {
       20_000,
     )
     expect(client.updates().find((u) => u.event_id === 'sub-while-down')).toMatchObject({
-      task_id: 'subscribed-catchup',
-      status: 'failed',
-      error: 'while away',
       previous_status: null,
+      task: { task_id: 'subscribed-catchup', status: 'failed', error: 'while away' },
     })
     expect(await getJson<Task>(second, '/api/tasks/subscribed-catchup')).toMatchObject({
       status: 'failed',

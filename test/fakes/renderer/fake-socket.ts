@@ -8,6 +8,7 @@ import type {
   TaskStatus,
   TaskStatusUpdateMessage,
 } from '../../../src-shared/protocol'
+import { newTask } from '../../../src-shared/task-model'
 
 type Listener = (ev: unknown) => void
 
@@ -75,23 +76,7 @@ export class FakeSocket {
 let counter = 0
 export function makeTask(over: Partial<Task> & { task_id: string }): Task {
   const at = over.updated_at ?? new Date(Date.UTC(2026, 10, 23, 12, 0, counter++)).toISOString()
-  return {
-    status: 'pending',
-    title: null,
-    description: null,
-    assignee: null,
-    project_id: null,
-    output: null,
-    error: null,
-    scheduled_at: null,
-    due_at: null,
-    created_at: at,
-    updated_at: at,
-    started_at: null,
-    finished_at: null,
-    last_event_id: `ev-${over.task_id}-${counter}`,
-    ...over,
-  }
+  return { ...newTask(over.task_id, `ev-${over.task_id}-${counter}`, at), ...over }
 }
 
 export function updateMsg(

@@ -5,18 +5,18 @@
 // elsewhere, remote mode) replaces the socket at once. What it receives goes to the callbacks
 // (notifier + tray).
 import WebSocket from 'ws'
-import { backoffDelay } from '../src-shared/backoff'
-import type { Connection } from '../src-shared/ipc'
+import { backoffDelay } from '../../src-shared/backoff'
+import type { Connection } from '../../src-shared/ipc'
 import {
   serverMessageSchema,
   PROTOCOL_VERSION,
   type Task,
   type TaskStatusUpdateMessage,
-} from '../src-shared/protocol'
-import { pickTask } from '../src-shared/task-model'
-import { createSyncSession, type SyncSession } from '../src-shared/sync-session'
+} from '../../src-shared/protocol'
+import { pickTask } from '../../src-shared/task-model'
+import { createSyncSession, type SyncSession } from '../../src-shared/sync-session'
 import type { Logger } from './backend-supervisor'
-import type { Cursor } from './notifier'
+import type { Cursor } from '../notifications/notifier'
 
 export type LinkState = 'connecting' | 'connected' | 'disconnected'
 

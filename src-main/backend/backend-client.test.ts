@@ -5,12 +5,12 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { Connection } from '../src-shared/ipc'
-import type { Task } from '../src-shared/protocol'
-import { NO_EPOCH } from '../src-shared/sync-session'
+import type { Connection } from '../../src-shared/ipc'
+import type { Task } from '../../src-shared/protocol'
+import { NO_EPOCH } from '../../src-shared/sync-session'
 import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
-import type { Cursor } from './notifications/notifier'
-import { makeTask, makeUpdate } from '../test/fakes/main/fixtures'
+import type { Cursor } from '../notifications/notifier'
+import { makeTask, makeUpdate } from '../../test/fakes/main/fixtures'
 
 interface FakeServer {
   wss: WebSocketServer
