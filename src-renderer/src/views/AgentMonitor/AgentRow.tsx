@@ -42,7 +42,7 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
         type="button"
         className="agent-task linklike"
         onClick={open}
-        aria-label={`Open task ${current.task_id}`}
+        title={`Open task ${current.task_id}`}
       >
         <span className="agent-task-title">{current.title || current.task_id}</span>
         <span className="agent-task-id mono">{current.task_id}</span>

@@ -97,7 +97,7 @@ const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: stri
                   type="button"
                   className="linklike"
                   onClick={() => ui.getState().openTask(t.task_id)}
-                  aria-label={`Open failed task ${t.task_id}`}
+                  title={`Open failed task ${t.task_id}`}
                 >
                   <span aria-hidden="true" className="fail-icon">
                     {STATUS_STYLES.failed.icon}
