@@ -103,7 +103,7 @@ describe('ws memory bounds (real server, RSS by pid)', () => {
       })
       expect(cut, 'the flooding client was not cut off within 60 s').toBe(true)
       expect(growth).toBeLessThan(300 * MB)
-      expect(Math.max(...latencies)).toBeLessThan(2000)
+      expect(Math.max(...latencies), 'every health probe answered (not a speed check)').toBeLessThan(10_000)
       await stillServed(b, watcher, `after-${kind.length}`)
       expect(b.proc.exitCode).toBeNull()
     },
@@ -159,7 +159,7 @@ describe('ws memory bounds (real server, RSS by pid)', () => {
     })
     expect(stalled).toHaveLength(30)
     expect(growth).toBeLessThan(300 * MB)
-    expect(Math.max(...latencies)).toBeLessThan(2000)
+    expect(Math.max(...latencies), 'every health probe answered (not a speed check)').toBeLessThan(10_000)
     expect(b.proc.exitCode).toBeNull()
   })
 })
