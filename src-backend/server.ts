@@ -17,7 +17,8 @@ import { createLocalBus } from './bus/local-bus'
 import { createRedisBus } from './bus/redis-bus'
 import { isLoopbackHost, type ServerConfig } from './config'
 import { createApi } from './http/api'
-import { createGuard } from './http/guard'
+import { createEntryGuards, endSocketWithError } from './http/entry-guards'
+import { createGuard, requestUrlOf } from './http/guard'
 import { createIngest } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
 import { openTaskStore } from './store/task-store'
@@ -158,22 +159,30 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     uiDir: config.uiDir,
   })
 
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app)
-  server.on('upgrade', (req, socket, head) => {
-    const reject = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-    }
-    socket.on('error', () => socket.destroy())
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (path !== '/ws') return reject(404, 'Not Found')
-    const verdict = guard.checkRequest(req)
-    if (!verdict.ok) return reject(verdict.status, 'Forbidden')
-    if (!guard.tokenMatches(guard.tokenOf(req, true))) return reject(401, 'Unauthorized')
-    hub.handleUpgrade(req, socket, head)
-  })
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-  })
+  // Every entry Node hands us goes through a last-resort guard (http/entry-guards.ts): a throw from
+  // a listener would end the process, so a bug there must cost one request, not the backend.
+  const entryGuards = createEntryGuards(log.child({ component: 'http' }))
+  const server: Server = createServer(
+    { requestTimeout: 30_000, headersTimeout: 10_000 },
+    entryGuards.request(app),
+  )
+  server.on(
+    'upgrade',
+    entryGuards.upgrade((req, socket, head) => {
+      const reject = (status: 400 | 401 | 403 | 404, code: string, message: string) =>
+        endSocketWithError(socket, status, code, message)
+      // Any request-target a client can send must land here, `//` and `http://[` included.
+      const url = requestUrlOf(req)
+      if (!url) return reject(400, 'bad_request', 'request-target is not a URL path')
+      if (url.pathname !== '/ws') return reject(404, 'not_found', 'not found')
+      const verdict = guard.checkRequest(req)
+      if (!verdict.ok) return reject(verdict.status, verdict.code, verdict.message)
+      if (!guard.tokenMatches(guard.tokenOf(req, true)))
+        return reject(401, 'unauthorized', 'missing or wrong token')
+      hub.handleUpgrade(req, socket, head)
+    }),
+  )
+  server.on('clientError', entryGuards.clientError)
 
   await bus.start({
     onMessages: (batch) => ingest.submitInbound(batch),
