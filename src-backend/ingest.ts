@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import {
   MAX_MESSAGE_BYTES,
   MAX_TEXT_FIELD_BYTES,
+  normalizeTimestamp,
   redisUpdateSchema,
   type EventSource,
   type TaskEvent,
@@ -79,8 +80,11 @@ export function toTaskEvent(input: {
   if (typeof fields.error === 'string') fields.error = capText(fields.error)
   let updatedAt = input.updated_at
   if (!updatedAt && input.streamId) {
-    const ms = Number(input.streamId.split('-')[0])
-    if (Number.isFinite(ms)) updatedAt = new Date(ms).toISOString()
+    // Found by the fuzzer: an explicit stream id past Date's range (`9000000000000000-0`) made
+    // `new Date(ms).toISOString()` throw, which lost the whole batch with its valid neighbours. A
+    // stream id's time is used only when it is a time the protocol accepts (1970–9999), else the
+    // time of receipt. Minimal fix; the stream work (issue 8 item 6) owns this path.
+    updatedAt = normalizeTimestamp(Number(input.streamId.split('-')[0])) ?? undefined
   }
   return {
     event_id: input.event_id ?? input.streamId ?? uuidv7(input.received_at.getTime()),
