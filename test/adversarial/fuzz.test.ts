@@ -536,7 +536,7 @@ describe('fuzzer', () => {
         note('request lines', String(status ?? (reply.closed ? 'closed' : 'no answer')))
         await assertAlive(printable(request))
       }),
-      params(800),
+      params(600),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), new Set())
   })
@@ -741,7 +741,7 @@ describe('fuzzer', () => {
           await assertAlive(printable(request))
         },
       ),
-      params(800),
+      params(600),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), new Set())
   })
@@ -791,7 +791,7 @@ describe('fuzzer', () => {
         }
         await assertAlive(what)
       }),
-      params(400),
+      params(300),
     )
     const after = await snapshot()
     assertOnlyAcceptedChanged(before, after, new Set(accepted.keys()))
@@ -857,6 +857,8 @@ describe('fuzzer', () => {
     const method = fc.constantFrom('GET', 'GET', 'GET', 'POST', 'HEAD', 'PUT', 'OPTIONS')
     const hostH = fc.constantFrom(good, `localhost:${port}`, 'evil.example', '', null)
     const originH = fc.constantFrom(null, `http://${good}`, 'http://evil.example', 'null', 'http://[')
+    const goodOr = <T>(value: T, other: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+      fc.oneof({ weight: 4, arbitrary: fc.constant(value) }, { weight: 1, arbitrary: other })
     const head = fc.oneof(
       fc.constant(Buffer.alloc(0)),
       bytes(32),
@@ -865,7 +867,20 @@ describe('fuzzer', () => {
     const before = await snapshot()
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ path, tokenPart, key, version, upgrade, connection, method, hostH, originH, head }),
+        // Each part is mostly the good value, so a fair share of runs upgrade (101) or miss by one
+        // part, which is where a guard that lets the wrong request through would show.
+        fc.record({
+          path: goodOr('/ws', path),
+          tokenPart: goodOr('good-query', tokenPart),
+          key: goodOr('dGhlIHNhbXBsZSBub25jZQ==', key),
+          version: goodOr('13', version),
+          upgrade: goodOr('websocket', upgrade),
+          connection: goodOr('Upgrade', connection),
+          method: goodOr('GET', method),
+          hostH: goodOr(good, hostH),
+          originH: goodOr(null, originH),
+          head,
+        }),
         async (r) => {
           let target = r.path
           const sep = target.includes('?') ? '&' : '?'
@@ -888,6 +903,9 @@ describe('fuzzer', () => {
           if (r.tokenPart === 'header') lines.push(`Authorization: Bearer ${token}`)
           if (r.tokenPart === 'both-bad-header') lines.push('Authorization: Bearer nope')
           const request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8'), r.head])
+          // Half-closed after the request: a request Node does not treat as an upgrade goes to
+          // express, and Node drops one whose answer is not ready when the FIN arrives (the static
+          // UI answers asynchronously) — those count as 'closed', which is allowed.
           const reply = await exchange(port, [request], {
             halfClose: true,
             until: (d) => statusOf(d) === 101,
@@ -904,7 +922,7 @@ describe('fuzzer', () => {
           await assertAlive(printable(request))
         },
       ),
-      params(800),
+      params(600),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), new Set())
   })
@@ -1049,7 +1067,7 @@ describe('fuzzer', () => {
         }
         await assertAlive(what)
       }),
-      params(400),
+      params(300),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), new Set())
   })
@@ -1194,7 +1212,7 @@ describe('fuzzer', () => {
           maybe,
         )
       }),
-      params(120),
+      params(100),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), accepted, maybe)
   })
@@ -1230,7 +1248,7 @@ describe('fuzzer', () => {
           )
         },
       ),
-      params(120),
+      params(100),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), accepted, maybe)
   })
@@ -1281,7 +1299,7 @@ describe('fuzzer', () => {
           )
         },
       ),
-      params(80),
+      params(60),
     )
     assertOnlyAcceptedChanged(before, await snapshot(), accepted, maybe)
   })
