@@ -69,6 +69,40 @@ export default tseslint.config(
     },
   },
   {
+    // The renderer reaches the preload bridge through one accessor (net/desktop-bridge.ts).
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    ignores: ['src-renderer/src/net/desktop-bridge.ts', 'src-renderer/**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='desktop'][object.name=/^(window|win|globalThis)$/]",
+          message: 'Use desktopBridge() from net/desktop-bridge.ts.',
+        },
+      ],
+    },
+  },
+  {
+    // A sandboxed preload may require nothing but electron: the IPC contract (no runtime imports)
+    // yes, the zod schemas no.
+    files: ['src-main/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'zod', message: 'The sandboxed preload bundles no zod.' }],
+          patterns: [
+            {
+              group: ['**/src-shared/ipc', '**/src-shared/protocol'],
+              allowTypeImports: true,
+              message: 'Only types from here: at runtime the preload uses src-shared/ipc-contract.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-shared/**/*.ts'],
     rules: {
       'no-restricted-imports': [

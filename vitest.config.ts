@@ -1,4 +1,5 @@
-// Test projects: fast units beside the code, renderer units in happy-dom, and integration / e2e
+// Test projects: fast units beside the code, renderer units in happy-dom (test doubles for both in
+// test/fakes/; `npm run test:unit` runs these two without a build), and integration / e2e
 // suites that run real processes (redis-server, the built backend, Chromium). `npm test` builds
 // first, so integration and e2e always exercise the same entry the app ships.
 import { defineConfig } from 'vitest/config'

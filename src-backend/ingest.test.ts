@@ -1,6 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp } from '../src-shared/protocol'
-import { capText, parseInbound, uuidv7 } from './ingest'
+import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp, restUpdateSchema } from '../src-shared/protocol'
+import { eventToWire } from './bus/bus'
+import { capText, contentEventId, parseInbound, streamIdTime, toTaskEvent, uuidv7 } from './ingest'
 
 const now = new Date('2026-05-01T12:00:00.000Z')
 
@@ -55,10 +57,76 @@ describe('parseInbound', () => {
     )
     expect(r.ok && r.event.fields).toEqual({ status: 'running' })
   })
+  it('accepts an update without status, as REST does (only task_id is required)', () => {
+    const r = parseInbound({ source: 'redis', payload: '{"task_id":"a","title":"t","event_id":"e1"}' }, now)
+    expect(r.ok && r.event).toMatchObject({ event_id: 'e1', fields: { title: 't' } })
+    expect(r.ok && 'status' in r.event.fields).toBe(false)
+  })
+  it('unwraps the reference envelope {"type":"task_status_update","data":{...}} on both sources', () => {
+    const data = { task_id: 't1', status: 'running', updated_at: '2026-01-01T00:00:00Z', event_id: 'env-1' }
+    const payload = JSON.stringify({ type: 'task_status_update', data })
+    for (const msg of [
+      { source: 'redis' as const, payload },
+      { source: 'stream' as const, payload, streamId: '1700000000000-0' },
+    ]) {
+      const r = parseInbound(msg, now)
+      expect(r.ok && r.event).toMatchObject({
+        task_id: 't1',
+        event_id: 'env-1',
+        fields: { status: 'running' },
+      })
+    }
+  })
+  it('reads a flat update that has its own type or data key as flat', () => {
+    const r = parseInbound(
+      { source: 'redis', payload: '{"task_id":"a","status":"failed","type":"job","data":{"x":1}}' },
+      now,
+    )
+    expect(r.ok && r.event.fields).toEqual({ status: 'failed' })
+  })
+  it('gives an update with updated_at but no event_id the same content id on every backend and path', () => {
+    const flat = '{"task_id":"a","status":"running","updated_at":"2026-01-01T00:00:00Z"}'
+    const wrapped = `{"type":"task_status_update","data":${flat}}`
+    const a = parseInbound({ source: 'redis', payload: flat }, now)
+    const b = parseInbound({ source: 'stream', payload: wrapped, streamId: '5-0' }, new Date(0))
+    expect(a.ok && b.ok && a.event.event_id === b.event.event_id).toBe(true)
+    expect(a.ok && a.event.event_id).toBe(
+      contentEventId('a', '2026-01-01T00:00:00.000Z', { status: 'running' }),
+    )
+    const other = parseInbound({ source: 'redis', payload: flat.replace('running', 'failed') }, now)
+    expect(other.ok && a.ok && other.event.event_id !== a.event.event_id).toBe(true)
+  })
+  it('drops a stream entry without updated_at whose id is no time, alone and without throwing', () => {
+    for (const streamId of ['99999999999999999-0', '18446744073709551615-0', '8640000000000001-0']) {
+      expect(streamIdTime(streamId)).toBeNull()
+      expect(
+        parseInbound({ source: 'stream', payload: '{"task_id":"a","status":"running"}', streamId }, now),
+      ).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
+      // With its own updated_at the entry is fine: the id's time is not needed.
+      const withTime = parseInbound(
+        {
+          source: 'stream',
+          payload: '{"task_id":"a","status":"running","updated_at":"2026-01-01T00:00:00Z"}',
+          streamId,
+        },
+        now,
+      )
+      expect(withTime.ok).toBe(true)
+    }
+    // In Date's range, but the year 5138: not a time an update can have without its own updated_at.
+    expect(streamIdTime('99999999999999-0')).toBe('5138-11-16T09:46:39.999Z')
+    const future = { source: 'stream' as const, payload: '{"task_id":"a"}', streamId: '99999999999999-0' }
+    expect(parseInbound(future, now)).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
+    // Up to a day ahead of the receiving clock is clock difference, and accepted.
+    const soon = `${now.getTime() + 60 * 60 * 1000}-0`
+    expect(parseInbound({ ...future, streamId: soon }, now).ok).toBe(true)
+  })
   it.each([
     ['not json', 'invalid_json'],
     ['[]', 'invalid_message'],
-    ['{"task_id":"a"}', 'invalid_message'],
+    ['{"status":"running"}', 'invalid_message'],
+    ['{"type":"task_status_update","data":{"status":"running"}}', 'invalid_message'],
+    ['{"type":"task_status_update","data":"x"}', 'invalid_message'],
     ['{"task_id":"a","status":"exploded"}', 'invalid_message'],
     ['{"task_id":"../etc/passwd","status":"running"}', 'invalid_message'],
     ['{"task_id":"a","status":"running","updated_at":"soon"}', 'invalid_message'],
@@ -134,5 +202,152 @@ describe('ingest', () => {
     await expect.poll(() => applied.length, { timeout: 2000 }).toBe(1)
     expect(applied[0]).toEqual({ ids: ['s1'], cursor: '5-0' })
     ingest.stop()
+  })
+})
+
+describe('ingest drops', () => {
+  it('drops and counts a bad entry alone: its valid neighbours are stored and the cursor moves past it', async () => {
+    const { createIngest } = await import('./ingest')
+    const { pino } = await import('pino')
+    const applied: { ids: string[]; cursor: string | undefined }[] = []
+    const reasons: string[] = []
+    const store = {
+      apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
+        applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
+        return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
+      },
+    }
+    const ingest = createIngest({
+      store: store as never,
+      log: pino({ level: 'silent' }),
+      onChanges: () => {},
+      onDrop: (r) => reasons.push(r),
+    })
+    ingest.submitInbound([
+      { source: 'stream', streamId: '1-0', payload: '{"task_id":"a","status":"running","event_id":"v1"}' },
+      { source: 'stream', streamId: '99999999999999999-0', payload: '{"task_id":"a","status":"failed"}' },
+      { source: 'stream', streamId: '99999999999999999-1', payload: '{oops' },
+      { source: 'stream', streamId: '99999999999999999-2', payload: null },
+      {
+        source: 'stream',
+        streamId: '99999999999999999-3',
+        payload: '{"task_id":"b","status":"completed","updated_at":"2026-01-01T00:00:00Z","event_id":"v2"}',
+      },
+    ])
+    await expect.poll(() => applied.length).toBe(1)
+    expect(applied[0]).toEqual({ ids: ['v1', 'v2'], cursor: '99999999999999999-3' })
+    expect(reasons).toEqual(['invalid_stream_id', 'invalid_json', 'no_data_field'])
+    expect(ingest.droppedCount()).toBe(3)
+    ingest.resetStreamCursor('0')
+    await expect.poll(() => applied.length).toBe(2)
+    expect(applied[1]).toEqual({ ids: [], cursor: '0' })
+    ingest.stop()
+  })
+})
+
+describe('one schema for every path (properties)', () => {
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }))
+  const name = fc.stringMatching(/^ ?[a-z0-9][a-z0-9 -]{0,12} ?$/)
+  const time = fc.oneof(
+    {
+      arbitrary: fc
+        .date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      weight: 6,
+    },
+    fc
+      .date({
+        min: new Date('1970-01-01T00:00:00Z'),
+        max: new Date('9999-12-31T23:59:59Z'),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString()),
+    fc.constantFrom('2026-01-01', '2026-01-01T10:00:00+02:00', '2026-01-01 10:00:00.123456', 'soon', ''),
+    fc.integer(),
+  )
+  const bodyArb = fc.record(
+    {
+      status: fc.oneof(
+        { arbitrary: fc.constantFrom('pending', 'running', 'completed', 'failed'), weight: 9 },
+        { arbitrary: text, weight: 1 },
+      ),
+      title: fc.option(text, { nil: null }),
+      description: fc.option(text, { nil: null }),
+      assignee: fc.option(fc.oneof({ arbitrary: name, weight: 8 }, text, fc.nat()), { nil: null }),
+      project_id: fc.option(fc.oneof({ arbitrary: name, weight: 8 }, text, fc.nat()), { nil: null }),
+      output: fc.option(text, { nil: null }),
+      error: fc.option(text, { nil: null }),
+      scheduled_at: fc.option(time, { nil: null }),
+      due_at: fc.option(time, { nil: null }),
+      updated_at: time,
+      event_id: fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), weight: 9 }, text),
+    },
+    { requiredKeys: [] },
+  )
+
+  it('whatever REST accepts, relayed through the outbox, a peer accepts from Redis with the same content', () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(bodyArb, fc.stringMatching(/^[A-Za-z0-9._:-]{1,20}$/), (body, taskId) => {
+        const rest = restUpdateSchema.safeParse(body)
+        if (!rest.success) return
+        accepted++
+        const { updated_at, event_id, ...fields } = rest.data
+        const local = toTaskEvent({
+          task_id: taskId,
+          fields,
+          updated_at,
+          event_id,
+          source: 'rest',
+          received_at: now,
+        })
+        const wire = eventToWire(local)
+        for (const payload of [
+          wire,
+          JSON.stringify({ type: 'task_status_update', data: JSON.parse(wire) }),
+        ]) {
+          for (const msg of [
+            { source: 'redis' as const, payload },
+            { source: 'stream' as const, payload, streamId: '1700000000000-0' },
+          ]) {
+            const peer = parseInbound(msg, new Date(0))
+            expect(peer.ok, payload).toBe(true)
+            if (!peer.ok) return
+            expect(peer.event.event_id).toBe(local.event_id)
+            expect(peer.event.updated_at).toBe(local.updated_at)
+            expect(peer.event.fields).toEqual(local.fields)
+          }
+        }
+      }),
+      { numRuns: 300 },
+    )
+    expect(accepted, 'REST bodies the property really checked').toBeGreaterThan(60)
+  })
+
+  it('parseInbound never throws, whatever the payload or stream id', () => {
+    const payloadArb = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.jsonValue().map((v) => JSON.stringify({ type: 'task_status_update', data: v })),
+      bodyArb.map((b) => JSON.stringify({ task_id: 'x', ...b })),
+      fc.constant(null),
+    )
+    const idArb = fc.oneof(
+      fc
+        .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+        .map(([m, s]) => `${m}-${s}`),
+      fc.string(),
+    )
+    fc.assert(
+      fc.property(payloadArb, idArb, fc.boolean(), (payload, streamId, viaStream) => {
+        const msg =
+          viaStream || payload === null
+            ? { source: 'stream' as const, payload, streamId }
+            : { source: 'redis' as const, payload }
+        const r = parseInbound(msg, now)
+        expect(r.ok || typeof r.reason === 'string').toBe(true)
+      }),
+      { numRuns: 500 },
+    )
   })
 })

@@ -2,13 +2,14 @@
 // is validated and normalised here, queued, and applied in one SQLite transaction per event-loop
 // turn. Batching per turn keeps commits cheap under load and adds no waiting when idle. After the
 // commit: REST callers are answered, the changes are broadcast, and the outbox relay is kicked.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import {
   MAX_MESSAGE_BYTES,
   MAX_TEXT_FIELD_BYTES,
   normalizeTimestamp,
   redisUpdateSchema,
+  unwrapRedisEnvelope,
   type EventSource,
   type TaskEvent,
   type TaskFieldValues,
@@ -32,6 +33,8 @@ export interface IngestDeps {
   /** Counts a dropped inbound message by reason (metrics). */
   onDrop?(reason: string): void
   now?: () => Date
+  /** A drop reason is logged at most once per this period (the rest are counted). Default 60_000. */
+  dropLogIntervalMs?: number
 }
 
 interface Pending {
@@ -79,13 +82,7 @@ export function toTaskEvent(input: {
   if (typeof fields.output === 'string') fields.output = capText(fields.output)
   if (typeof fields.error === 'string') fields.error = capText(fields.error)
   let updatedAt = input.updated_at
-  if (!updatedAt && input.streamId) {
-    // Found by the fuzzer: an explicit stream id past Date's range (`9000000000000000-0`) made
-    // `new Date(ms).toISOString()` throw, which lost the whole batch with its valid neighbours. A
-    // stream id's time is used only when it is a time the protocol accepts (1970–9999), else the
-    // time of receipt. Minimal fix; the stream work (issue 8 item 6) owns this path.
-    updatedAt = normalizeTimestamp(Number(input.streamId.split('-')[0])) ?? undefined
-  }
+  if (!updatedAt && input.streamId) updatedAt = streamIdTime(input.streamId) ?? undefined
   return {
     event_id: input.event_id ?? input.streamId ?? uuidv7(input.received_at.getTime()),
     task_id: input.task_id,
@@ -96,10 +93,55 @@ export function toTaskEvent(input: {
   }
 }
 
+/** How far ahead of this backend's clock a stream entry id's time may be when it stands in for updated_at. */
+export const MAX_STREAM_ID_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The time of a stream entry id (`ms-seq`) as a canonical timestamp, or null when the id is not
+ * `digits-digits` or its time is outside what `updated_at` accepts (1970–9999): an explicit id such
+ * as `99999999999999999-0` would otherwise throw in Date or stamp a task with a year beyond 9999.
+ */
+export function streamIdTime(streamId: string): string | null {
+  const m = /^(\d{1,20})-\d{1,20}$/.exec(streamId)
+  if (!m) return null
+  const ms = Number(m[1])
+  return Number.isSafeInteger(ms) ? normalizeTimestamp(ms) : null
+}
+
+/**
+ * An event_id derived from the update's content, for updates that carry their own `updated_at` but
+ * no `event_id`: every backend computes the same id, so such an update converges (same
+ * last_event_id, same tie-break) and the same update delivered twice, or by both PUBLISH and XADD,
+ * counts once. Without `updated_at` there is no such identity: two identical messages sent at
+ * different times are two updates.
+ */
+export function contentEventId(taskId: string, updatedAt: string, fields: Record<string, unknown>): string {
+  const canonical = JSON.stringify([
+    taskId,
+    updatedAt,
+    Object.keys(fields)
+      .sort()
+      .map((k) => [k, fields[k]]),
+  ])
+  return `c-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`
+}
+
 export type ParseResult = { ok: true; event: TaskEvent } | { ok: false; reason: string; detail: string }
 
-/** Parses one Redis payload (channel message or stream `data`) into an event. */
+/**
+ * Parses one Redis payload (channel message or stream `data`) into an event: a flat update or the
+ * reference design's envelope `{"type":"task_status_update","data":{...}}`. Total: whatever the
+ * input, it returns a result and never throws, so one bad entry never takes its batch with it.
+ */
 export function parseInbound(msg: InboundMessage, now: Date): ParseResult {
+  try {
+    return parseInboundUnsafe(msg, now)
+  } catch (err) {
+    return { ok: false, reason: 'invalid_message', detail: `could not be read: ${(err as Error).message}` }
+  }
+}
+
+function parseInboundUnsafe(msg: InboundMessage, now: Date): ParseResult {
   if (msg.payload === null)
     return { ok: false, reason: 'no_data_field', detail: 'stream entry has no `data` field' }
   if (Buffer.byteLength(msg.payload) > MAX_MESSAGE_BYTES) {
@@ -111,7 +153,7 @@ export function parseInbound(msg: InboundMessage, now: Date): ParseResult {
   } catch {
     return { ok: false, reason: 'invalid_json', detail: 'payload is not JSON' }
   }
-  const parsed = redisUpdateSchema.safeParse(json)
+  const parsed = redisUpdateSchema.safeParse(unwrapRedisEnvelope(json))
   if (!parsed.success) {
     const first = parsed.error.issues[0]
     return {
@@ -121,28 +163,45 @@ export function parseInbound(msg: InboundMessage, now: Date): ParseResult {
     }
   }
   const { task_id, updated_at, event_id, ...fields } = parsed.data
+  const streamId = msg.source === 'stream' ? msg.streamId : undefined
+  if (streamId !== undefined && !updated_at) {
+    // The entry id's time stands in for updated_at. An explicit id far in the future (such as
+    // 99999999999999-0, the year 5138) is no time at all: it would win every later update to
+    // its task on every backend, forever. Redis itself stamps ids with its clock, so a day of
+    // slack covers any real clock difference.
+    const time = streamIdTime(streamId)
+    if (time === null || Date.parse(time) > now.getTime() + MAX_STREAM_ID_AHEAD_MS) {
+      return {
+        ok: false,
+        reason: 'invalid_stream_id',
+        detail: `entry ${streamId.slice(0, 48)} has no updated_at and its id is no plausible time (1970 to a day from now)`,
+      }
+    }
+  }
   return {
     ok: true,
     event: toTaskEvent({
       task_id,
       fields,
       updated_at,
-      event_id,
+      event_id: event_id ?? (updated_at ? contentEventId(task_id, updated_at, fields) : undefined),
       source: msg.source,
       received_at: now,
-      streamId: msg.source === 'stream' ? msg.streamId : undefined,
+      streamId,
     }),
   }
 }
 
 export function createIngest(deps: IngestDeps) {
   const now = deps.now ?? (() => new Date())
+  const dropLogIntervalMs = deps.dropLogIntervalMs ?? 60_000
   let queue: Pending[] = []
   let scheduled: NodeJS.Immediate | null = null
   let retryTimer: NodeJS.Timeout | null = null
   let commitFailures = 0
   let stopped = false
-  const loggedReasons = new Set<string>()
+  // reason → when it was last logged and how many drops of it were only counted since.
+  const dropLog = new Map<string, { at: number; suppressed: number }>()
   let dropped = 0
   // The newest stream entry id seen (valid or not); stored with the next commit. A bad entry must
   // advance the cursor too, or it would be re-read forever.
@@ -180,7 +239,13 @@ export function createIngest(deps: IngestDeps) {
       })
       for (const p of batch) p.reject?.(failure)
       const inbound = batch.filter((p) => !p.reject)
-      queue = [...inbound, ...queue].slice(-MAX_HELD_INBOUND)
+      queue = [...inbound, ...queue]
+      if (queue.length > MAX_HELD_INBOUND) {
+        const over = queue.length - MAX_HELD_INBOUND
+        queue = queue.slice(over)
+        for (let i = 0; i < over; i++)
+          drop('storage_backlog', 'storage kept failing; the oldest held events went')
+      }
       pendingStreamCursor ??= streamCursor
       retryTimer ??= setTimeout(
         () => {
@@ -208,14 +273,19 @@ export function createIngest(deps: IngestDeps) {
   function drop(reason: string, detail: string): void {
     dropped++
     deps.onDrop?.(reason)
-    // Logged once per reason: a producer stuck in a bad loop must not flood the log.
-    if (!loggedReasons.has(reason)) {
-      loggedReasons.add(reason)
-      deps.log.warn(
-        { reason, detail },
-        'dropped a malformed message (further drops of this kind are only counted)',
-      )
+    // One line per reason per interval, with how many more were only counted: a producer stuck in a
+    // bad loop must not flood the log, and a new kind of drop is still seen at once.
+    const t = Date.now()
+    const seen = dropLog.get(reason)
+    if (seen && t - seen.at < dropLogIntervalMs) {
+      seen.suppressed++
+      return
     }
+    dropLog.set(reason, { at: t, suppressed: 0 })
+    deps.log.warn(
+      { reason, detail, droppedSinceLastLog: seen?.suppressed ?? 0 },
+      'dropped an inbound Redis message (further drops of this kind are counted, and logged at most once a minute)',
+    )
   }
 
   return {
@@ -224,11 +294,23 @@ export function createIngest(deps: IngestDeps) {
       if (stopped) return
       const t = now()
       for (const msg of batch) {
+        // parseInbound never throws: each entry is stored or dropped on its own, and a stream
+        // entry moves the cursor either way, so a bad one is never re-read.
         const result = parseInbound(msg, t)
         if (msg.source === 'stream') pendingStreamCursor = msg.streamId
         if (result.ok) queue.push({ event: result.event })
         else drop(result.reason, result.detail)
       }
+      schedule()
+    },
+
+    /**
+     * Replaces the durable stream cursor (the bus found the stream reset, recreated or trimmed past
+     * it). Stored with the next commit, so a restart does not warn about the same loss again.
+     */
+    resetStreamCursor(cursor: string): void {
+      if (stopped) return
+      pendingStreamCursor = cursor
       schedule()
     },
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Bus, BusState } from './bus/bus'
+import { parseInbound } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
 import { openTaskStore, type TaskStore } from './store/task-store'
 
@@ -84,6 +85,21 @@ describe('outbox relay', () => {
     relay.kick()
     await expect.poll(() => published.length, { timeout: 2000 }).toBe(1)
     expect(s.outboxCount()).toBe(0)
+    relay.stop()
+  })
+
+  it('relays an update without status as such, and a peer accepts it (no drop, same fields)', async () => {
+    const s = store()
+    const { bus, published } = fakeBus()
+    s.apply([{ ...local('a', 'e1'), fields: { title: 'only a title' } }])
+    const relay = createOutboxRelay({ store: s, bus, log })
+    expect(await relay.flush(1000)).toBe(true)
+    expect(JSON.parse(published[0]!)).not.toHaveProperty('status')
+    const peer = parseInbound({ source: 'redis', payload: published[0]! }, new Date())
+    expect(peer).toMatchObject({
+      ok: true,
+      event: { event_id: 'e1', updated_at: '2026-01-01T00:00:00.000Z', fields: { title: 'only a title' } },
+    })
     relay.stop()
   })
 })

@@ -3,6 +3,7 @@
 // a retry after an unconfirmed publish may duplicate on Redis, which event_id dedupe makes harmless.
 import type { Logger } from 'pino'
 import type { Bus } from './bus/bus'
+import { backoffDelay } from './bus/redis-bus'
 import type { TaskStore } from './store/task-store'
 
 export interface OutboxRelayDeps {
@@ -10,13 +11,20 @@ export interface OutboxRelayDeps {
   bus: Bus
   log: Logger
   batchSize?: number
-  /** Delay before retrying after a failed publish (the bus's 'connected' also triggers a retry). */
+  /**
+   * First delay before retrying a failed publish; it doubles per consecutive failure (with jitter)
+   * up to maxRetryMs, so a Redis that refuses every PUBLISH (NOPERM, OOM) is not hammered. The
+   * bus's 'connected' also triggers a retry.
+   */
   retryMs?: number
+  maxRetryMs?: number
 }
 
 export function createOutboxRelay(deps: OutboxRelayDeps) {
   const batchSize = deps.batchSize ?? 500
   const retryMs = deps.retryMs ?? 1000
+  const maxRetryMs = Math.max(retryMs, deps.maxRetryMs ?? 5000)
+  let failures = 0
   let running = false
   let again = false
   let retryTimer: NodeJS.Timeout | null = null
@@ -43,7 +51,9 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
         again = false
         await drain()
       } while (again && !stopped)
+      failures = 0
     } catch (err) {
+      failures++
       if (Date.now() - lastFailureLogged > 30_000) {
         lastFailureLogged = Date.now()
         deps.log.warn(
@@ -52,10 +62,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
         )
       }
       if (!stopped && !retryTimer) {
-        retryTimer = setTimeout(() => {
-          retryTimer = null
-          kick()
-        }, retryMs)
+        retryTimer = setTimeout(
+          () => {
+            retryTimer = null
+            kick()
+          },
+          backoffDelay(failures, retryMs, maxRetryMs),
+        )
         retryTimer.unref()
       }
     } finally {

@@ -191,6 +191,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       if (state === 'connected') relay.kick()
     },
     getStreamCursor: () => store.streamCursor(),
+    setStreamCursor: (cursor) => ingest.resetStreamCursor(cursor),
   })
   relay.kick() // anything left in the outbox by a previous run
 

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Connection } from '../src-shared/ipc'
 import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
-import type { Cursor } from './notifier'
-import { makeUpdate } from './testing/fixtures'
+import type { Cursor } from './notifications/notifier'
+import { makeUpdate } from '../test/fakes/main/fixtures'
 
 interface FakeServer {
   wss: WebSocketServer

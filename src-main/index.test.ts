@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { Channel, type IpcResult, type SettingsView } from '../src-shared/ipc'
+import type { IpcResult, SettingsView } from '../src-shared/ipc'
 import { bootstrap, type DesktopApp } from './index'
-import { createFakeElectron, type FakeElectron } from './testing/fake-electron'
+import { createFakeElectron, type FakeElectron } from '../test/fakes/main/fake-electron'
 
 let dir: string
 let electron: FakeElectron
@@ -42,7 +42,7 @@ async function start(platform: NodeJS.Platform = 'linux', launchEnv: NodeJS.Proc
     paths: {
       rendererDir: join(dir, 'r'),
       resourcesDir: '/res',
-      backendEntry: fileURLToPath(new URL('./testing/quick-backend.mjs', import.meta.url)),
+      backendEntry: fileURLToPath(new URL('../test/fakes/main/quick-backend.mjs', import.meta.url)),
     },
   })
   electron.app.ready()
@@ -92,7 +92,7 @@ describe('composition root (fake electron)', () => {
 
   it('close to tray can be turned off in settings', async () => {
     const win = await start()
-    const r = (await electron.ipc.invoke(Channel.setSettings, 'app://taskpulse/index.html', {
+    const r = (await electron.ipc.invoke('setSettings', 'app://taskpulse/index.html', {
       app: { closeToTray: false },
     })) as IpcResult<SettingsView>
     expect(r.ok).toBe(true)
@@ -103,7 +103,7 @@ describe('composition root (fake electron)', () => {
     await start()
     electron.trays()[0]?.clickItem('pause:1h')
     const s = (await electron.ipc.invoke(
-      Channel.getSettings,
+      'getSettings',
       'app://taskpulse/index.html',
     )) as IpcResult<SettingsView>
     expect(s.ok && s.value.notifications.pausedUntil).toBeGreaterThan(Date.now() + 59 * 60_000)
@@ -112,13 +112,13 @@ describe('composition root (fake electron)', () => {
 
   it('the remote connection comes from the environment and is shown as such', async () => {
     await start()
-    const c = await electron.ipc.invoke(Channel.getConnection, 'app://taskpulse/index.html')
+    const c = await electron.ipc.invoke('getConnection', 'app://taskpulse/index.html')
     expect(c).toEqual({
       ok: true,
       value: { url: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', token: 'tok', mode: 'remote' },
     })
     const s = (await electron.ipc.invoke(
-      Channel.getSettings,
+      'getSettings',
       'app://taskpulse/index.html',
     )) as IpcResult<SettingsView>
     expect(s.ok && s.value.overrides).toEqual({ redisUrl: false, remote: true })
@@ -140,13 +140,13 @@ describe('composition root (fake electron)', () => {
     expect(app?.backendState()).toMatchObject({ status: 'failed' })
     await win?.webContents.loaded // the fake serves the page asynchronously, as Electron does
     expect(win?.webContents.documentCsp).toContain("connect-src 'self';")
-    await electron.ipc.invoke(Channel.setSettings, PAGE, { backend: { remoteUrl: 'http://127.0.0.1:8' } })
+    await electron.ipc.invoke('setSettings', PAGE, { backend: { remoteUrl: 'http://127.0.0.1:8' } })
     await settle()
     await win?.webContents.loaded
     expect(win?.webContents.documentCsp).toContain('http://127.0.0.1:8 ws://127.0.0.1:8')
     // Same origin again (token change): no further reload.
     const reloads = win?.webContents.reloads
-    await electron.ipc.invoke(Channel.setSettings, PAGE, { secrets: { remoteToken: 'other' } })
+    await electron.ipc.invoke('setSettings', PAGE, { secrets: { remoteToken: 'other' } })
     await settle()
     expect(win?.webContents.reloads).toBe(reloads)
   })
@@ -159,7 +159,7 @@ describe('composition root (fake electron)', () => {
       error:
         'TASKPULSE_BACKEND_URL must be an http:// or https:// URL, e.g. http://127.0.0.1:8080 (got "127.0.0.1:8080")',
     })
-    const c = (await electron.ipc.invoke(Channel.getConnection, PAGE)) as IpcResult<unknown>
+    const c = (await electron.ipc.invoke('getConnection', PAGE)) as IpcResult<unknown>
     expect(c.ok).toBe(false)
   })
 
@@ -174,7 +174,7 @@ describe('composition root (fake electron)', () => {
       { backend: { redisUrl: '' } },
     ]
     for (const patch of patches) {
-      const r = (await electron.ipc.invoke(Channel.setSettings, PAGE, patch)) as IpcResult<unknown>
+      const r = (await electron.ipc.invoke('setSettings', PAGE, patch)) as IpcResult<unknown>
       expect(r.ok).toBe(true)
     }
     const alive = () =>

@@ -5,6 +5,9 @@
 // Settings and notification preferences are defined here as zod schemas so that main validates the
 // file on disk and every IPC payload with the same definition the settings view is typed against.
 import { z } from 'zod'
+import type { InvokeArgs, InvokeName } from './ipc-contract'
+
+export type { DesktopApi, IpcResult } from './ipc-contract'
 
 /** Where the renderer finds its backend. */
 export interface Connection {
@@ -15,23 +18,6 @@ export interface Connection {
   token: string
   mode: 'embedded' | 'remote'
 }
-
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: string }
-
-export const Channel = {
-  getConnection: 'backend:get-connection',
-  onConnectionChanged: 'backend:connection-changed',
-  navigateToTask: 'ui:navigate-to-task',
-  navigateToList: 'ui:navigate-to-list',
-  getSettings: 'settings:get',
-  setSettings: 'settings:set',
-  testConnection: 'backend:test-connection',
-  getBackendStatus: 'backend:get-status',
-  onBackendStatus: 'backend:status-changed',
-  retryBackend: 'backend:retry',
-  pauseNotifications: 'notifications:pause',
-} as const
-export type ChannelName = (typeof Channel)[keyof typeof Channel]
 
 // ---- Notification preferences -----------------------------------------------------------------
 
@@ -220,22 +206,16 @@ export type BackendState =
   | { status: 'failed'; error: string }
   | { status: 'stopped' }
 
-// ---- The bridge -------------------------------------------------------------------------------
+// ---- Invoke arguments --------------------------------------------------------------------------
 
-/** `window.desktop`, implemented by src-main/preload/index.ts. Every call returns an IpcResult. */
-export interface DesktopApi {
-  getConnection(): Promise<IpcResult<Connection>>
-  /** Called when the backend moved (restart on a new port, mode change). Returns the unsubscribe. */
-  onConnectionChanged(cb: (connection: Connection) => void): () => void
-  /** Called when a notification (or the tray) asks to show one task. Returns the unsubscribe. */
-  onNavigateToTask(cb: (taskId: string) => void): () => void
-  /** Called when a summary notification is clicked: show the task list (optionally a status). */
-  onNavigateToList(cb: (filter: { status?: 'failed' | 'completed' }) => void): () => void
-  getSettings(): Promise<IpcResult<SettingsView>>
-  setSettings(patch: SettingsPatch): Promise<IpcResult<SettingsView>>
-  testConnection(request: TestConnectionRequest): Promise<IpcResult<TestConnectionResult>>
-  getBackendStatus(): Promise<IpcResult<BackendState>>
-  onBackendStatus(cb: (state: BackendState) => void): () => void
-  retryBackend(): Promise<IpcResult<BackendState>>
-  pauseNotifications(choice: PauseChoice): Promise<IpcResult<SettingsView>>
+/** The zod schema main parses each call's arguments with, one per entry of `invokeContract`
+ * (src-shared/ipc-contract.ts): the type makes a missing or mismatched schema a compile error. */
+export const invokeArgsSchemas: { [K in InvokeName]: z.ZodType<InvokeArgs<K>> } = {
+  getConnection: z.tuple([]),
+  getSettings: z.tuple([]),
+  setSettings: z.tuple([settingsPatchSchema]),
+  testConnection: z.tuple([testConnectionRequestSchema]),
+  getBackendStatus: z.tuple([]),
+  retryBackend: z.tuple([]),
+  pauseNotifications: z.tuple([pauseChoiceSchema]),
 }

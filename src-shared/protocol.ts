@@ -77,9 +77,14 @@ export const timestampSchema = z.union([z.string().max(64), z.number()]).transfo
   return normalized
 })
 
-/** The fields a producer may set on a task. `null` clears a field; an absent key leaves it. */
+/**
+ * The fields a producer may set on a task. `null` clears a field; an absent key leaves it. Every
+ * field is optional on every path (REST, CLI, Redis channel, stream), `status` included: a task that
+ * has never had a status reads as `pending` but holds no status version, so the first status event
+ * to arrive, earlier or later, wins on every backend (see docs/protocol.md "Tasks and updates").
+ */
 export const taskFieldsShape = {
-  status: taskStatusSchema,
+  status: taskStatusSchema.optional(),
   title: z.string().max(1024).nullable().optional(),
   description: z.string().max(MAX_TEXT_FIELD_BYTES).nullable().optional(),
   assignee: nameText(256).nullable().optional(),
@@ -94,25 +99,46 @@ export const taskFieldsShape = {
 export const SETTABLE_FIELDS = Object.keys(taskFieldsShape) as (keyof typeof taskFieldsShape)[]
 export type SettableField = (typeof SETTABLE_FIELDS)[number]
 
-/** A status update as a producer sends it on Redis (channel or stream `data`): status required. */
+/** Identity and producer time, optional on every path. */
+const updateMetaShape = {
+  updated_at: timestampSchema.optional(),
+  event_id: eventIdSchema.optional(),
+} as const
+
+/**
+ * An update as it travels on Redis (channel message or stream `data`): `task_id` plus any subset of
+ * the fields. The same field rules as REST, so whatever REST accepts (and the outbox relays) every
+ * peer accepts too. Unknown keys are stripped: producers may add their own metadata, and dropping
+ * the whole update for it would lose a status change.
+ */
 export const redisUpdateSchema = z.object({
   task_id: taskIdSchema,
   ...taskFieldsShape,
-  updated_at: timestampSchema.optional(),
-  event_id: eventIdSchema.optional(),
+  ...updateMetaShape,
 })
-// Unknown keys are stripped on Redis: producers may add their own metadata; dropping the whole
-// update for it would lose a status change.
+
+/** The envelope producers written for the reference design use: the WebSocket frame's shape. */
+export const REDIS_ENVELOPE_TYPE = 'task_status_update'
+
+/**
+ * Unwraps `{"type":"task_status_update","data":{...}}` to its `data`; anything else is returned as
+ * is (a flat update). Only that exact type with an object `data` is an envelope, so a flat update
+ * that happens to carry its own `type` or `data` metadata key is still read as flat.
+ */
+export function unwrapRedisEnvelope(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return json
+  const { type, data } = json as { type?: unknown; data?: unknown }
+  if (type === REDIS_ENVELOPE_TYPE && typeof data === 'object' && data !== null && !Array.isArray(data))
+    return data
+  return json
+}
 
 /** Body of `PUT /api/tasks/:id`: a partial update. Unknown keys are rejected so typos surface. */
 export const restUpdateSchema = z
   .object({
     ...taskFieldsShape,
-    status: taskStatusSchema.optional(),
-    updated_at: timestampSchema.optional(),
-    event_id: eventIdSchema.optional(),
+    ...updateMetaShape,
   })
-  .partial()
   .strict()
 
 /** Body of `POST /api/tasks`: like PUT, with an optional `task_id` (generated when absent). */

@@ -22,6 +22,11 @@ export interface BusHandlers {
   onStateChange?(state: BusState): void
   /** The last stream id this backend has durably applied ('0' for a new database). Read on every (re)connect. */
   getStreamCursor(): string
+  /**
+   * The bus checked the cursor against the stream and moved it (the stream was reset, recreated or
+   * trimmed past it): store `cursor` durably, so the loss is not found and warned about again.
+   */
+  setStreamCursor?(cursor: string): void
 }
 
 export interface Bus {

@@ -1,7 +1,15 @@
 // Pure parts of the Redis bus: backoff bounds, XREAD reply parsing, stream id order.
 // The connection behaviour is covered against a real redis-server in test/integration/redis-bus.test.ts.
 import { describe, expect, it } from 'vitest'
-import { assertRedisUrl, backoffDelay, compareStreamIds, xreadReplyToMessages } from './redis-bus'
+import {
+  assertRedisUrl,
+  assessStreamCursor,
+  backoffDelay,
+  compareStreamIds,
+  parseStreamInfo,
+  xreadReplyToMessages,
+  type StreamInfo,
+} from './redis-bus'
 
 describe('backoffDelay', () => {
   it('grows exponentially from the base and stays between half and all of the step', () => {
@@ -73,5 +81,103 @@ describe('assertRedisUrl', () => {
       expect(caught).toMatchObject({ code: 'BUS_BAD_URL' })
       expect(String((caught as Error).message)).not.toContain('hunter2')
     }
+  })
+})
+
+describe('parseStreamInfo', () => {
+  it('reads the fields of an XINFO STREAM reply (Redis 7 and older)', () => {
+    const reply = [
+      'length',
+      2,
+      'radix-tree-keys',
+      1,
+      'last-generated-id',
+      '10-1',
+      'max-deleted-entry-id',
+      '3-0',
+      'entries-added',
+      5,
+      'recorded-first-entry-id',
+      '9-0',
+      'first-entry',
+      ['9-0', ['data', 'x']],
+      'last-entry',
+      ['10-1', ['data', 'y']],
+    ]
+    expect(parseStreamInfo(reply)).toEqual({
+      length: 2,
+      lastGeneratedId: '10-1',
+      firstEntryId: '9-0',
+      maxDeletedId: '3-0',
+      entriesAdded: 5,
+    })
+    expect(parseStreamInfo(['length', 0, 'last-generated-id', '0-0', 'first-entry', null])).toEqual({
+      length: 0,
+      lastGeneratedId: '0-0',
+      firstEntryId: null,
+      maxDeletedId: null,
+      entriesAdded: null,
+    })
+    expect(parseStreamInfo('junk')).toBeNull()
+  })
+})
+
+describe('assessStreamCursor', () => {
+  const info = (over: Partial<StreamInfo>): StreamInfo => ({
+    length: 0,
+    lastGeneratedId: '0-0',
+    firstEntryId: null,
+    maxDeletedId: '0-0',
+    entriesAdded: 0,
+    ...over,
+  })
+  it('leaves a cursor inside an intact stream, and a new database, alone', () => {
+    const intact = info({ length: 3, lastGeneratedId: '30-0', firstEntryId: '10-0', entriesAdded: 3 })
+    expect(assessStreamCursor('20-0', intact).kind).toBe('ok')
+    expect(assessStreamCursor('0', info({})).kind).toBe('ok')
+    // XTRIM MAXLEN 0 after everything was read.
+    expect(assessStreamCursor('30-0', info({ lastGeneratedId: '30-0', entriesAdded: 3 })).kind).toBe('ok')
+  })
+  it('reads from the start of a stream that is gone, reset or recreated, and stores that', () => {
+    expect(assessStreamCursor('20-0', null)).toMatchObject({ kind: 'missing', readFrom: '0', persist: '0' })
+    // DEL or FLUSHALL, then new entries below a far-future cursor.
+    expect(
+      assessStreamCursor(
+        '99999999999999-0',
+        info({ length: 2, lastGeneratedId: '50-1', firstEntryId: '50-0', entriesAdded: 2 }),
+      ),
+    ).toMatchObject({ kind: 'reset', readFrom: '0', persist: '0', streamLength: 2 })
+    // DEL, then new entries above the cursor: nothing was ever removed, so the cursor never was in it.
+    expect(
+      assessStreamCursor(
+        '20-0',
+        info({ length: 2, lastGeneratedId: '50-1', firstEntryId: '50-0', entriesAdded: 2 }),
+      ),
+    ).toMatchObject({ kind: 'recreated', readFrom: '0', persist: '0' })
+  })
+  it('goes on past a range trimmed before it was read, and says what was lost', () => {
+    // XTRIM MAXLEN 0 over unread entries (Redis 7.0 leaves max-deleted-entry-id at 0-0 for trims).
+    expect(assessStreamCursor('20-0', info({ lastGeneratedId: '40-0', entriesAdded: 4 }))).toMatchObject({
+      kind: 'trimmed',
+      readFrom: '40-0',
+      persist: '40-0',
+      lostAfter: '20-0',
+      lostThrough: '40-0',
+      lostAtMost: 4,
+    })
+    // MAXLEN trimmed past the cursor, later entries remain: they are read from the cursor on.
+    expect(
+      assessStreamCursor(
+        '20-0',
+        info({ length: 1, lastGeneratedId: '50-0', firstEntryId: '50-0', entriesAdded: 5 }),
+      ),
+    ).toMatchObject({ kind: 'trimmed', readFrom: '20-0', lostBefore: '50-0', lostAtMost: 4 })
+    // Redis < 7 (no entries-added): a first entry past the cursor is reported as trimmed.
+    expect(
+      assessStreamCursor(
+        '20-0',
+        info({ length: 1, lastGeneratedId: '50-0', firstEntryId: '50-0', entriesAdded: null }),
+      ),
+    ).toMatchObject({ kind: 'trimmed', readFrom: '20-0' })
   })
 })

@@ -7,7 +7,11 @@
 // whatever was XADDed during an outage (or before this process started) is replayed; the store
 // dedupes by event_id.
 //
-// Failure handling: ioredis reconnects with our capped exponential backoff + jitter. Nothing is
+// Failure handling: ioredis reconnects with our capped exponential backoff + jitter. The attempt
+// count is ours, per connection, and goes back to zero only when the connection did real work (a
+// confirmed SUBSCRIBE, an XREAD, a PING or publish reply), not when a socket merely opened: an ACL
+// user without permissions (NOPERM) or a refused AUTH connects fine and fails right after, and
+// ioredis's own count, reset on every 'ready', would reconnect in a tight loop. Nothing is
 // queued while offline (enableOfflineQueue: false, maxRetriesPerRequest: 0): publish() rejects at
 // once and the outbox retries on the next 'connected'. A PING every pingIntervalMs on the publisher
 // and the subscriber, and the reader's own XREAD BLOCK round trip, put traffic on every socket;
@@ -18,6 +22,7 @@ import type { ConnectionOptions } from 'node:tls'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import { type Bus, type BusHandlers, type BusState, type InboundMessage } from './bus'
+import { captureIoredisConsole } from './ioredis-console'
 import { isTlsRedisUrl, redactRedisUrl } from './redis-url'
 
 export interface RedisBusDeps {
@@ -48,6 +53,8 @@ export interface RedisBusDeps {
   tls?: ConnectionOptions
   /** An identical error on one connection is logged at most once per this period. Default 30_000. */
   errorLogIntervalMs?: number
+  /** While connected, the stream cursor is checked against XINFO STREAM this often. Default 30_000. */
+  streamRecheckMs?: number
 }
 
 export const DEFAULT_CHANNEL = 'task_status_update'
@@ -132,6 +139,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
   const retryBaseMs = deps.retryBaseMs ?? 100
   const retryMaxMs = deps.retryMaxMs ?? 5_000
   const errorLogIntervalMs = deps.errorLogIntervalMs ?? 30_000
+  const recheckMs = deps.streamRecheckMs ?? 30_000
   const safeUrl = redactRedisUrl(deps.url)
   const log = deps.log.child({ component: 'redis-bus', redis: safeUrl })
   const password = passwordOf(deps.url)
@@ -143,6 +151,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
   let current: BusState = 'disconnected'
   const ready: Record<ConnName, boolean> = { publisher: false, subscriber: false, reader: false }
   const timers: NodeJS.Timeout[] = []
+  let releaseConsole: (() => void) | null = null
 
   // ---- logging without secrets or spam ----------------------------------------------------------
   const scrub = (text: string): string => (password ? text.split(password).join('***') : text)
@@ -173,16 +182,33 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     autoResendUnfulfilledCommands: false,
     // We subscribe ourselves on every 'ready', so state() can wait for the SUBSCRIBE reply.
     autoResubscribe: false,
-    retryStrategy: (times) => backoffDelay(times, retryBaseMs, retryMaxMs),
+    // Replaced per connection below (our own attempt count).
+    retryStrategy: () => null,
     connectTimeout: Math.max(commandTimeoutMs, 2_000),
     commandTimeout: commandTimeoutMs,
     socketTimeout: commandTimeoutMs,
     ...(isTlsRedisUrl(deps.url) ? { tls: { ...deps.tls } } : {}),
   }
-  const publisher = new Redis(deps.url, { ...baseOptions, connectionName: 'taskpulse-publisher' })
-  const subscriber = new Redis(deps.url, { ...baseOptions, connectionName: 'taskpulse-subscriber' })
+  // Consecutive failed (re)connects per connection; see the header comment for when it resets.
+  const attempts: Record<ConnName, number> = { publisher: 0, subscriber: 0, reader: 0 }
+  const retryFor = (name: ConnName) => (): number | null =>
+    stopped ? null : backoffDelay(++attempts[name], retryBaseMs, retryMaxMs)
+  const healthy = (name: ConnName): void => {
+    attempts[name] = 0
+  }
+  const publisher = new Redis(deps.url, {
+    ...baseOptions,
+    retryStrategy: retryFor('publisher'),
+    connectionName: 'taskpulse-publisher',
+  })
+  const subscriber = new Redis(deps.url, {
+    ...baseOptions,
+    retryStrategy: retryFor('subscriber'),
+    connectionName: 'taskpulse-subscriber',
+  })
   const reader = new Redis(deps.url, {
     ...baseOptions,
+    retryStrategy: retryFor('reader'),
     connectionName: 'taskpulse-stream-reader',
     // XREAD BLOCK holds the reply for up to blockMs: allow that on top of the usual timeout.
     commandTimeout: blockMs + commandTimeoutMs,
@@ -231,11 +257,15 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     const epoch = ++subscriberEpoch
     subscriber.subscribe(channel).then(
       () => {
-        if (epoch === subscriberEpoch && subscriber.status === 'ready') setReady('subscriber', true)
+        if (epoch === subscriberEpoch && subscriber.status === 'ready') {
+          healthy('subscriber')
+          setReady('subscriber', true)
+        }
       },
       (err: unknown) => {
         logError('subscriber', err)
-        // A failed SUBSCRIBE on a live socket: start over on a fresh connection.
+        // A failed SUBSCRIBE on a live socket (NOPERM, say): start over on a fresh connection,
+        // after the backoff (retryStrategy counts this as a failed attempt).
         if (epoch === subscriberEpoch && !stopped) subscriber.disconnect(true)
       },
     )
@@ -307,30 +337,50 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
   }
 
   /**
-   * After a (re)connect: warn when the stored cursor is older than the stream's first entry, i.e.
-   * MAXLEN trimmed entries this backend never read (an outage longer than the stream holds).
+   * After a (re)connect, and now and then while idle: checks the cursor against the stream (XINFO
+   * STREAM). A stream that is gone, was reset or recreated (DEL, FLUSHALL, a replaced Redis) or was
+   * trimmed past the cursor is warned about once, with what was lost, and reading goes on from the
+   * right place, stored durably through handlers.setStreamCursor. Returns the id to read after.
    */
-  async function warnIfTrimmedPastCursor(from: string): Promise<void> {
-    if (from === '0' || from === '0-0') return
-    let info: unknown
+  const warnedLosses = new Set<string>()
+  async function checkStreamCursor(from: string): Promise<string> {
+    let info: StreamInfo | null
     try {
-      info = await reader.call('XINFO', 'STREAM', streamKey)
-    } catch {
-      return // no stream yet (or a server without XINFO): nothing to compare
+      info = parseStreamInfo(await reader.call('XINFO', 'STREAM', streamKey))
+      // A reply we cannot read says nothing: never take it for a missing stream (that would
+      // re-read the whole stream at every check).
+      if (!info) return from
+    } catch (err) {
+      if (!/no such key/i.test(errorMessage(err))) {
+        logError('reader', err) // NOPERM and the like: XREAD will fail and back off too
+        return from
+      }
+      info = null
     }
-    const firstId = firstEntryId(info)
-    if (firstId && compareStreamIds(from, firstId) < 0) {
-      log.warn(
-        { cursor: from, firstEntryId: firstId, maxLen },
-        'the stream was trimmed past the stored cursor: updates made while this backend was away may be missing',
-      )
+    const verdict = assessStreamCursor(from, info)
+    if (verdict.kind === 'ok') return from
+    const key = `${verdict.kind}:${from}:${verdict.readFrom}`
+    if (!warnedLosses.has(key)) {
+      if (warnedLosses.size >= 100) warnedLosses.clear()
+      warnedLosses.add(key)
+      const { message, ...details } = verdict
+      log.warn({ stream: streamKey, cursor: from, ...details }, message)
     }
+    if (verdict.persist !== undefined) {
+      try {
+        handlers?.setStreamCursor?.(verdict.persist)
+      } catch (err) {
+        log.error({ err }, 'setStreamCursor threw')
+      }
+    }
+    return verdict.readFrom
   }
 
   let readLoopDone: Promise<void> = Promise.resolve()
   async function readLoop(): Promise<void> {
     let failures = 0
     let checkedEpoch = -1
+    let checkedAt = 0
     while (!stopped) {
       if (reader.status !== 'ready') {
         await waitForWake()
@@ -339,11 +389,18 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       const epoch = readerEpoch
       const from = lastId
       try {
-        if (checkedEpoch !== epoch) {
+        // At every (re)connect, and every recheckMs while connected (a DEL or FLUSHALL while we
+        // read leaves a cursor above every new entry: XREAD would wait forever).
+        if (checkedEpoch !== epoch || Date.now() - checkedAt >= recheckMs) {
           checkedEpoch = epoch
-          await warnIfTrimmedPastCursor(from)
+          checkedAt = Date.now()
+          const next = await checkStreamCursor(from)
           if (stopped) break
           if (epoch !== readerEpoch) continue
+          if (next !== from) {
+            lastId = next
+            continue
+          }
         }
         const reply: unknown = await reader.xread(
           'COUNT',
@@ -355,6 +412,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
           from,
         )
         failures = 0
+        healthy('reader')
         if (stopped) break
         const batch = xreadReplyToMessages(reply, streamKey)
         if (batch.length === 0) continue
@@ -379,7 +437,11 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     for (const conn of [publisher, subscriber]) {
       const t = setInterval(() => {
         // A reply is what matters: socketTimeout destroys the socket if none comes.
-        if (conn.status === 'ready') conn.ping().catch(() => {})
+        if (conn.status !== 'ready') return
+        conn.ping().then(
+          () => healthy(conn === publisher ? 'publisher' : 'subscriber'),
+          () => {},
+        )
       }, pingIntervalMs)
       t.unref()
       timers.push(t)
@@ -394,6 +456,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       if (stopped) throw new BusError('BUS_STOPPED', 'redis bus was stopped')
       started = true
       handlers = h
+      releaseConsole = captureIoredisConsole(log, errorLogIntervalMs)
       lastId = readCursor()
       log.info({ channel, stream: streamKey, maxLen }, 'redis bus starting')
       for (const name of Object.keys(connections) as ConnName[]) {
@@ -429,6 +492,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
       if (failed?.[0]) {
         throw new BusError('BUS_PUBLISH_FAILED', `redis publish failed: ${scrub(failed[0].message)}`)
       }
+      healthy('publisher')
     },
 
     state: (): BusState => current,
@@ -458,6 +522,8 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
         await readLoopDone
         if (flushScheduled) pending = []
         updateState()
+        releaseConsole?.()
+        releaseConsole = null
         log.info('redis bus stopped')
       })()
       return stopPromise
@@ -477,12 +543,129 @@ export function compareStreamIds(a: string, b: string): number {
   }
 }
 
-/** The id of `first-entry` in an XINFO STREAM reply (flat [key, value, …] array), if any. */
-function firstEntryId(info: unknown): string | null {
-  if (!Array.isArray(info)) return null
-  const i = info.indexOf('first-entry')
-  const entry: unknown = i >= 0 ? info[i + 1] : null
-  return Array.isArray(entry) && entry.length > 0 ? String(entry[0]) : null
+/** What XINFO STREAM says about a stream (the fields Redis 7 adds are null on older servers). */
+export interface StreamInfo {
+  length: number
+  lastGeneratedId: string
+  firstEntryId: string | null
+  /** Redis ≥ 7: the highest id ever deleted (trimmed or XDEL), `0-0` when none. */
+  maxDeletedId: string | null
+  /** Redis ≥ 7: how many entries were ever added. */
+  entriesAdded: number | null
+}
+
+/** Reads an XINFO STREAM reply (a flat [key, value, …] array); null when it is not one. */
+export function parseStreamInfo(reply: unknown): StreamInfo | null {
+  if (!Array.isArray(reply)) return null
+  const get = (key: string): unknown => {
+    const i = reply.indexOf(key)
+    return i >= 0 && i % 2 === 0 ? reply[i + 1] : undefined
+  }
+  const lastGeneratedId = get('last-generated-id')
+  if (lastGeneratedId === undefined) return null
+  const first = get('first-entry')
+  const maxDeleted = get('max-deleted-entry-id')
+  const added = get('entries-added')
+  return {
+    length: Number(get('length') ?? 0),
+    lastGeneratedId: String(lastGeneratedId),
+    firstEntryId: Array.isArray(first) && first.length > 0 ? String(first[0]) : null,
+    maxDeletedId: maxDeleted === undefined || maxDeleted === null ? null : String(maxDeleted),
+    entriesAdded: added === undefined || added === null ? null : Number(added),
+  }
+}
+
+export interface CursorVerdict {
+  kind: 'ok' | 'missing' | 'reset' | 'recreated' | 'trimmed'
+  /** Read entries after this id. */
+  readFrom: string
+  /** Store this as the durable cursor (so the same loss is not warned about at the next start). */
+  persist?: string
+  message: string
+  /** Ids that were deleted unread: after lostAfter, through lostThrough or before lostBefore. */
+  lostAfter?: string
+  lostThrough?: string
+  lostBefore?: string
+  /** Entries removed from the stream since it was created: an upper bound on what was lost. */
+  lostAtMost?: number
+  /** Entries the (new) stream holds now, all of which will be read. */
+  streamLength?: number
+}
+
+/**
+ * Compares the stored cursor with what XINFO STREAM says (`info` null: there is no such stream).
+ * Pure, so every case is unit-tested. Only fields every Redis ≥ 5 has are needed, plus
+ * `entries-added` (Redis ≥ 7) to tell a recreated stream from a trimmed one:
+ * - missing: the stream is gone (DEL, FLUSHALL, a new Redis); read the next one from its start.
+ * - reset: last-generated-id < cursor, so every new entry would sort below the cursor and be
+ *   skipped forever; read from the start.
+ * - recreated: the first entry is after the cursor and nothing was ever removed from this stream
+ *   (entries-added = length): the cursor's entry never was in it. Read it from its start (a
+ *   replayed duplicate is harmless: the store dedupes by event_id).
+ * - trimmed: the stream is empty but got entries after the cursor, or its first entry is after the
+ *   cursor and entries were removed: what lay between was never read here.
+ */
+export function assessStreamCursor(cursor: string, info: StreamInfo | null): CursorVerdict {
+  const ok: CursorVerdict = { kind: 'ok', readFrom: cursor, message: 'cursor matches the stream' }
+  if (compareStreamIds(cursor, '0-0') <= 0) return ok // a new database reads the whole stream anyway
+  if (!info) {
+    return {
+      kind: 'missing',
+      readFrom: '0',
+      persist: '0',
+      message:
+        'the stream is gone (deleted, flushed, or a different Redis): entries added after the stored cursor and not read before it went are lost to this backend (how many is unknown); reading the stream from its start when it reappears',
+    }
+  }
+  if (compareStreamIds(info.lastGeneratedId, cursor) < 0) {
+    return {
+      kind: 'reset',
+      readFrom: '0',
+      persist: '0',
+      streamLength: info.length,
+      message:
+        'the stream was reset (its last id is below the stored cursor: deleted, flushed, a different Redis, or a far-future id before): entries of the old stream not read before are lost to this backend (how many is unknown); reading the new stream from its start',
+    }
+  }
+  const removed = info.entriesAdded === null ? undefined : info.entriesAdded - info.length
+  const first = info.firstEntryId
+  if (first === null) {
+    if (compareStreamIds(info.lastGeneratedId, cursor) === 0) return ok
+    // Emptied (XTRIM MAXLEN 0, XDEL) after entries this backend never read; all of them are gone,
+    // so reading goes on after the last one, stored so the loss is reported once.
+    return {
+      kind: 'trimmed',
+      readFrom: info.lastGeneratedId,
+      persist: info.lastGeneratedId,
+      lostAfter: cursor,
+      lostThrough: info.lastGeneratedId,
+      ...(removed !== undefined && { lostAtMost: removed }),
+      streamLength: 0,
+      message:
+        'the stream was emptied after entries this backend never read: entries in (lostAfter, lostThrough] are lost to it',
+    }
+  }
+  if (compareStreamIds(first, cursor) <= 0) return ok
+  if (removed === 0) {
+    return {
+      kind: 'recreated',
+      readFrom: '0',
+      persist: '0',
+      streamLength: info.length,
+      message:
+        'the stream was recreated (the stored cursor was never in it): entries of the old stream not read before are lost to this backend (how many is unknown); reading the new stream from its start',
+    }
+  }
+  return {
+    kind: 'trimmed',
+    readFrom: cursor,
+    lostAfter: cursor,
+    lostBefore: first,
+    ...(removed !== undefined && { lostAtMost: removed }),
+    streamLength: info.length,
+    message:
+      'the stream was trimmed past the stored cursor: entries between lostAfter and lostBefore, if there were any, were never read by this backend and are lost to it; raise --stream-maxlen for longer outages',
+  }
 }
 
 function errorMessage(err: unknown): string {

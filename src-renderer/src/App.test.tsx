@@ -6,8 +6,8 @@ import { App } from './App'
 import { bootApp } from './boot'
 import { AppPartsProvider } from './stores/context'
 import { TOKEN_KEY } from './net/connection'
-import { FakeSocket, makeTask, updateMsg } from './test-utils/fake-socket'
-import { fakeLayout } from './test-utils/parts'
+import { FakeSocket, makeTask, updateMsg } from '../../test/fakes/renderer/fake-socket'
+import { fakeLayout } from '../../test/fakes/renderer/parts'
 
 function fakeFetch(goodToken: string) {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {

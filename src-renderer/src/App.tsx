@@ -70,6 +70,7 @@ export function App() {
     (conn === 'unauthorized' || conn === 'no-token') && !(connection.isDesktop && view === 'settings')
   return (
     <div className="app">
+      <SkipLinks view={view} />
       <header className="topbar">
         <div className="brand" aria-label="TaskPulse">
           <span className="brand-mark" aria-hidden="true">
@@ -94,7 +95,7 @@ export function App() {
         <SearchBox inputRef={searchRef} />
         <ConnectionPill />
       </header>
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         {gated ? (
           <AuthGate />
         ) : view === 'agents' ? (
@@ -112,6 +113,31 @@ export function App() {
       {gated ? null : <TaskDetail />}
       <StatusBar />
     </div>
+  )
+}
+
+/**
+ * The first Tab stops: straight to the view (past the header), and on the agent monitor straight
+ * to the first task row (otherwise some 40 Tabs away, past the filters and every agent card).
+ * Visible only when focused.
+ */
+function SkipLinks({ view }: { view: View }) {
+  const focus = (selector: string) => (e: React.MouseEvent) => {
+    e.preventDefault()
+    const el = document.querySelector<HTMLElement>(selector) ?? document.getElementById('main')
+    el?.focus()
+  }
+  return (
+    <nav className="skip-links" aria-label="Skip links">
+      <a className="skip-link" href="#main" onClick={focus('#main')}>
+        Skip to {VIEW_LABELS[view].toLowerCase()}
+      </a>
+      {view === 'agents' ? (
+        <a className="skip-link" href="#main" onClick={focus('.task-row')}>
+          Skip to the task list
+        </a>
+      ) : null}
+    </nav>
   )
 }
 

@@ -1,8 +1,8 @@
 // Composition root of the renderer: builds the stores, the REST client and the socket, and wires
 // timers and browser events to them. Returns the parts for React and a dispose for tests.
-import type { DesktopApi } from '../../src-shared/ipc'
 import { createApi } from './net/api'
 import { createConnectionSource } from './net/connection'
+import { desktopBridge } from './net/desktop-bridge'
 import { createFrameBatcher, frameThrottleSchedule, type Schedule } from './net/frame-batcher'
 import { createSocketClient } from './net/socket-client'
 import type { AppParts } from './stores/context'
@@ -109,11 +109,9 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
       win.history.pushState(win.history.state, '', `#/${s.view}`)
   })
 
-  const bridge = (
-    win as unknown as { desktop?: Partial<Pick<DesktopApi, 'onNavigateToTask' | 'onNavigateToList'>> }
-  ).desktop
-  const offNav = bridge?.onNavigateToTask?.((id) => ui.getState().openTask(id))
-  const offList = bridge?.onNavigateToList?.((f) => {
+  const bridge = desktopBridge(win)
+  const offNav = bridge?.onNavigateToTask((id) => ui.getState().openTask(id))
+  const offList = bridge?.onNavigateToList((f) => {
     ui.getState().setView('agents')
     ui.getState().setStatusFilter(f?.status ?? 'all')
   })
@@ -125,8 +123,8 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
       clearInterval(health)
       offConn()
       offUi()
-      if (typeof offNav === 'function') offNav()
-      if (typeof offList === 'function') offList()
+      offNav?.()
+      offList?.()
       win.removeEventListener('hashchange', onHash)
       win.removeEventListener('offline', onOffline)
       win.removeEventListener('online', onOnline)

@@ -67,7 +67,9 @@ export async function startBackend(opts: StartBackendOptions = {}): Promise<Back
 
   const ready = await new Promise<{ url: string; ws: string; ui: string }>((resolveReady, reject) => {
     const rl = createInterface({ input: proc.stdout! })
-    const timer = setTimeout(() => reject(new Error(`backend not ready in 15 s; stderr:\n${stderr}`)), 15_000)
+    // A ceiling for a dead or hung start, not a speed check: a loaded 2-core CI machine can take
+    // well over 15 s to start a Node process with its imports.
+    const timer = setTimeout(() => reject(new Error(`backend not ready in 60 s; stderr:\n${stderr}`)), 60_000)
     rl.once('line', (line) => {
       clearTimeout(timer)
       try {

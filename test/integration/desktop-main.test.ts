@@ -9,9 +9,10 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Channel, type Connection, type IpcResult } from '../../src-shared/ipc'
+import type { Connection, IpcResult } from '../../src-shared/ipc'
+import { pushContract } from '../../src-shared/ipc-contract'
 import type * as MainModule from '../../src-main/index'
-import { createFakeElectron, findMenuItem, type FakeElectron } from '../../src-main/testing/fake-electron'
+import { createFakeElectron, findMenuItem, type FakeElectron } from '../fakes/main/fake-electron'
 import { REPO_ROOT, removeDir, startBackend, waitFor } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 
@@ -89,7 +90,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         30_000,
       )
       expect(electron.forked).toHaveLength(1)
-      const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      const conn = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
       expect(conn.ok && conn.value.mode).toBe('embedded')
       expect(conn.ok && conn.value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       // The page was requested before the backend was known: it has been reloaded with a CSP
@@ -134,7 +135,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       notes[0]?.click()
       expect(win?.visible).toBe(true)
       expect(win?.webContents.sent).toContainEqual({
-        channel: Channel.navigateToTask,
+        channel: pushContract.onNavigateToTask.channel,
         args: ['nightly-build'],
       })
 
@@ -205,7 +206,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         15_000,
       )
       expect(electron.forked).toHaveLength(0)
-      const conn = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      const conn = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
       expect(conn).toEqual({
         ok: true,
         value: { url: remote.url, wsUrl: `${remote.ws}`, token: 'remote-token-123456', mode: 'remote' },
@@ -223,7 +224,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
 
       // "Test connection" asks as the window does: this server was started without
       // --allowed-origins app://taskpulse, so the window would get 403 — and the probe says so.
-      const probe = (await electron.ipc.invoke(Channel.testConnection, APP_PAGE, {
+      const probe = (await electron.ipc.invoke('testConnection', APP_PAGE, {
         url: remote.url,
         token: 'remote-token-123456',
       })) as IpcResult<unknown>
@@ -236,7 +237,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         extraArgs: ['--allowed-origins', 'app://taskpulse'],
       })
       try {
-        const ok = (await electron.ipc.invoke(Channel.testConnection, APP_PAGE, {
+        const ok = (await electron.ipc.invoke('testConnection', APP_PAGE, {
           url: allowing.url,
           token: 'remote-token-123456',
         })) as IpcResult<{ message: string }>
@@ -311,13 +312,13 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
     try {
       await app.started
       await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'connected', 30_000)
-      const before = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      const before = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
       if (!before.ok) throw new Error(before.error)
       const health = async (url: string) =>
         ((await (await fetch(`${url}/api/health`)).json()) as { redis: string }).redis
       expect(await health(before.value.url)).toBe('disabled')
 
-      const set = (await electron.ipc.invoke(Channel.setSettings, APP_PAGE, {
+      const set = (await electron.ipc.invoke('setSettings', APP_PAGE, {
         backend: { redisUrl: redis.url },
       })) as IpcResult<unknown>
       expect(set.ok).toBe(true)
@@ -327,7 +328,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         30_000,
       )
       expect(electron.forked[0]?.child.exitCode).toBe(0) // the old one stopped gracefully
-      const after = (await electron.ipc.invoke(Channel.getConnection, APP_PAGE)) as IpcResult<Connection>
+      const after = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
       expect(after.ok && after.value.url).toBe(before.value.url) // same port
       await waitFor(
         async () => (await health(before.value.url)) === 'connected',
@@ -335,7 +336,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         15_000,
       )
       const win = electron.windows()[0]
-      expect(win?.webContents.sent.some((m) => m.channel === Channel.onBackendStatus)).toBe(true)
+      expect(win?.webContents.sent.some((m) => m.channel === pushContract.onBackendStatus.channel)).toBe(true)
     } finally {
       await app.quit()
       removeDir(dir)

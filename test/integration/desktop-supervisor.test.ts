@@ -13,8 +13,8 @@ import {
   nodeFork,
   type BackendSupervisor,
   type EmbeddedConfig,
-} from '../../src-main/backend-supervisor'
-import type { Cursor } from '../../src-main/notifier'
+} from '../../src-main/backend/backend-supervisor'
+import type { Cursor } from '../../src-main/notifications/notifier'
 import { REPO_ROOT, removeDir, tempDir, waitFor } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 

@@ -249,6 +249,27 @@ describe('redis bus', () => {
       expect(quiet.lines.some((l) => l.includes('trimmed past'))).toBe(false)
     })
 
+    it('reads on after the stream is reset while connected (periodic cursor check): one warning, cursor stored', async () => {
+      const n = names()
+      const raw = track(rawClient(redis.url))
+      const stored: string[] = []
+      const r = { ...recorder('0'), setStreamCursor: (c: string) => void stored.push(c) }
+      const { bus, lines } = makeBus(redis.url, { ...n, streamRecheckMs: 300 })
+      await bus.start(r)
+      await waitFor(() => bus.state() === 'connected', 'connected')
+      // A far-future explicit id becomes the cursor; then the stream is deleted and refilled with
+      // ids below it, which XREAD from that cursor would skip forever.
+      await raw.xadd(n.stream, '99999999999999-0', 'data', 'future')
+      await waitFor(() => fromStream(r).length === 1, 'the far-future entry')
+      await raw.del(n.stream)
+      await raw.xadd(n.stream, '*', 'data', 'after-reset')
+      await waitFor(() => fromStream(r).some((m) => m.payload === 'after-reset'), 'the entry after the reset')
+      expect(stored).toEqual(['0'])
+      await sleep(1_000) // several more checks: the same loss is not reported again
+      const warnings = lines.filter((l) => l.includes('"kind":"reset"') || l.includes('"kind":"missing"'))
+      expect(warnings).toHaveLength(1)
+    })
+
     it('delivers a large backlog in batches of at most readCount', async () => {
       const n = names()
       const raw = track(rawClient(redis.url))

@@ -86,7 +86,7 @@ describe('redis producers', () => {
     const droppedBefore = (await health()).dropped_messages
     for (const bad of [
       '{oops',
-      '{"task_id":"x"}',
+      '{"status":"running"}',
       '{"task_id":"x","status":"nope"}',
       'x'.repeat(1024 * 1024 + 1),
     ]) {

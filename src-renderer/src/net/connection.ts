@@ -4,21 +4,9 @@
 // sessionStorage (this tab only) and removed from the address bar so it is not bookmarked,
 // shared in a screenshot or sent as a referrer.
 import type { Connection } from '../../../src-shared/ipc'
-
-/** What the renderer uses of the preload bridge; every member optional (older or absent shells). */
-interface DesktopBridge {
-  getConnection?: () => Promise<unknown>
-  onConnectionChanged?: (cb: (c: unknown) => void) => (() => void) | void
-  onNavigateToTask?: (cb: (taskId: string) => void) => (() => void) | void
-}
+import { desktopBridge } from './desktop-bridge'
 
 export const TOKEN_KEY = 'taskpulse.token'
-
-export function desktopBridge(): DesktopBridge | undefined {
-  if (typeof window === 'undefined') return undefined
-  const d = (window as unknown as { desktop?: unknown }).desktop
-  return d && typeof d === 'object' ? (d as DesktopBridge) : undefined
-}
 
 function isConnection(v: unknown): v is Connection {
   if (!v || typeof v !== 'object') return false
@@ -87,7 +75,7 @@ export interface ConnectionSource {
 }
 
 export function createConnectionSource(win: Window = window): ConnectionSource {
-  const bridge = desktopBridge()
+  const bridge = desktopBridge(win)
   let current: Connection | null = null
   const listeners = new Set<(c: Connection) => void>()
   const emit = (c: Connection) => {
@@ -100,7 +88,7 @@ export function createConnectionSource(win: Window = window): ConnectionSource {
     storage = null
   }
 
-  if (bridge?.onConnectionChanged) {
+  if (bridge) {
     bridge.onConnectionChanged((v) => {
       const c = unwrapConnection(v)
       if (c) {
@@ -108,17 +96,16 @@ export function createConnectionSource(win: Window = window): ConnectionSource {
         emit(c)
       }
     })
-  }
-  if (!bridge?.getConnection) {
+  } else {
     const token = takeBrowserToken(win.location, storage, win.history)
     current = token ? browserConnection(token, win.location) : null
   }
 
   return {
-    isDesktop: Boolean(bridge?.getConnection),
+    isDesktop: bridge !== null,
     current: () => current,
     async resolve() {
-      if (bridge?.getConnection) {
+      if (bridge) {
         try {
           const c = unwrapConnection(await bridge.getConnection())
           if (c) current = c

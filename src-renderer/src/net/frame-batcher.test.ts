@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createFrameBatcher, frameThrottleSchedule } from './frame-batcher'
 import { createTaskStore, type Incoming } from '../stores/task-store'
-import { makeTask, updateMsg } from '../test-utils/fake-socket'
+import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 
 function manualFrames() {
   const queue: (() => void)[] = []

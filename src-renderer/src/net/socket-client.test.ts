@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSocketClient, type SocketClient } from './socket-client'
 import type { ConnEvent } from './conn-state'
 import type { Incoming } from '../stores/task-store'
-import { FakeSocket, makeTask, updateMsg } from '../test-utils/fake-socket'
+import { FakeSocket, makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 
 describe('socket client', () => {
   let client: SocketClient

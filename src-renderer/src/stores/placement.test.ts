@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { localDayKey, MIN_BLOCK_MS, placeTask, placementDayKey } from './placement'
-import { makeTask } from '../test-utils/fake-socket'
+import { makeTask } from '../../../test/fakes/renderer/fake-socket'
 
 const ms = (s: string) => Date.parse(s)
 

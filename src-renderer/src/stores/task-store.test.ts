@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTaskStore, NONE } from './task-store'
-import { makeTask, updateMsg } from '../test-utils/fake-socket'
+import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 import { countsBetween } from './time-buckets'
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0)

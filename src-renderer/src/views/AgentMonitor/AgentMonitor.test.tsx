@@ -1,10 +1,33 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { AgentMonitor } from './AgentMonitor'
-import { fakeLayout, makeParts, withParts } from '../../test-utils/parts'
-import { makeTask, updateMsg } from '../../test-utils/fake-socket'
+import type * as AgentRowModule from './AgentRow'
+import type * as TaskRowModule from './TaskRow'
+import { fakeLayout, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 
-const g = globalThis as { __TASKPULSE_RENDERS__?: Map<string, number> }
+// Each row rendered with a React <Profiler> inside its memo boundary (test/fakes/renderer/profiled.ts),
+// which reports every commit that re-rendered it: the rows themselves carry no probe. Counting is
+// on only while `probe.state.renders` is set.
+const probe = vi.hoisted(() => {
+  const state = { renders: null as Map<string, number> | null }
+  return {
+    state,
+    onRender: (id: string) => void state.renders?.set(id, (state.renders.get(id) ?? 0) + 1),
+  }
+})
+vi.mock('./TaskRow', async (importOriginal) => {
+  const { profiled } = await import('../../../../test/fakes/renderer/profiled')
+  const { TaskRow } = await importOriginal<typeof TaskRowModule>()
+  return { TaskRow: profiled<{ id: string }>(TaskRow, (p) => `task:${p.id}`, probe.onRender) }
+})
+vi.mock('./AgentRow', async (importOriginal) => {
+  const { profiled } = await import('../../../../test/fakes/renderer/profiled')
+  const { AgentRow } = await importOriginal<typeof AgentRowModule>()
+  return {
+    AgentRow: profiled<{ agentKey: string }>(AgentRow, (p) => `agent:${p.agentKey}`, probe.onRender),
+  }
+})
 
 describe('agent monitor', () => {
   let restoreLayout: () => void
@@ -14,7 +37,7 @@ describe('agent monitor', () => {
   afterEach(() => {
     cleanup()
     restoreLayout()
-    delete g.__TASKPULSE_RENDERS__
+    probe.state.renders = null
   })
 
   function setup(n = 6) {
@@ -42,7 +65,7 @@ describe('agent monitor', () => {
 
   it('a change to one task re-renders only the rows that show it', () => {
     const { parts, tasks } = setup()
-    g.__TASKPULSE_RENDERS__ = new Map()
+    probe.state.renders = new Map()
     act(() => {
       parts.tasks.getState().applyBatch([
         {
@@ -59,7 +82,7 @@ describe('agent monitor', () => {
         },
       ])
     })
-    const renders = Object.fromEntries(g.__TASKPULSE_RENDERS__)
+    const renders = Object.fromEntries(probe.state.renders)
     expect(renders).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
     const row = document.querySelector('[data-agent="agent-3"]')!
     expect(row.className).toContain('agent-failed')

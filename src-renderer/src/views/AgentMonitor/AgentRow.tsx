@@ -1,7 +1,6 @@
 // One agent: its current task, status, time since last update, counts for today and the last
 // 24 h, and the latest output or error. Subscribes to its own entry and task only.
 import { memo } from 'react'
-import { countRender } from '../../components/render-probe'
 import { STATUSES } from '../../stores/statuses'
 import { useNow, useParts, useTasks } from '../../stores/context'
 import { countsBetween, startOfLocalDay } from '../../stores/time-buckets'
@@ -15,7 +14,6 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
   const current = useTasks((s) => (entry ? s.tasks.get(entry.currentId) : undefined))
   const latest = useTasks((s) => (entry ? s.tasks.get(entry.latestId) : undefined))
   const now = useNow(60_000)
-  countRender('agent', agentKey)
   if (!entry || !current || !latest) return null
   const today = countsBetween(entry.buckets, startOfLocalDay(now), now + 60_000)
   const day = countsBetween(entry.buckets, now - 24 * 3600_000, now + 60_000)
@@ -44,7 +42,7 @@ export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string 
         type="button"
         className="agent-task linklike"
         onClick={open}
-        aria-label={`Open task ${current.task_id}`}
+        title={`Open task ${current.task_id}`}
       >
         <span className="agent-task-title">{current.title || current.task_id}</span>
         <span className="agent-task-id mono">{current.task_id}</span>

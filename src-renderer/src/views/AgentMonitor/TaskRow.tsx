@@ -1,6 +1,5 @@
 // One line of the task list; re-renders only when its task changes.
 import { memo } from 'react'
-import { countRender } from '../../components/render-probe'
 import { useParts, useTasks } from '../../stores/context'
 import { StatusBadge } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
@@ -8,7 +7,6 @@ import { Ago } from '../../components/Ago'
 export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
   const { ui } = useParts()
   const t = useTasks((s) => s.tasks.get(id))
-  countRender('task', id)
   if (!t) return null
   return (
     <button
@@ -18,12 +16,14 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
       data-status={t.status}
       data-event-id={t.last_event_id}
       onClick={() => ui.getState().openTask(t.task_id)}
-      aria-label={`Task ${t.title || t.task_id}, ${t.status}`}
+      title={t.title || t.task_id}
     >
       <StatusBadge status={t.status} compact />
       <span className="task-row-title">{t.title || t.task_id}</span>
-      <span className="task-row-meta">{t.assignee ?? 'unassigned'}</span>
-      <span className="task-row-meta">{t.project_id ?? ''}</span>
+      {/* Columns drop out by priority when the list is narrow (CSS container queries): project
+          first, then agent; the title keeps a readable width. */}
+      <span className="task-row-meta task-row-agent">{t.assignee ?? 'unassigned'}</span>
+      <span className="task-row-meta task-row-project">{t.project_id ?? ''}</span>
       <span className="task-row-ago">
         <Ago iso={t.updated_at} />
       </span>

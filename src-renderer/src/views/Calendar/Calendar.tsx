@@ -1,7 +1,7 @@
 // Month, week, day and agenda views (react-big-calendar, MIT, date-fns localizer). Tasks are
 // placed by schedule or run window (stores/placement.ts), coloured by status with icon and text,
 // recoloured live; a crowded month day collapses into "+N more".
-import { createContext, memo, useCallback, useContext, useMemo, useState } from 'react'
+import { createContext, memo, useCallback, useContext, useMemo, useRef, useState } from 'react'
 import {
   Calendar as BigCalendar,
   dateFnsLocalizer,
@@ -29,6 +29,7 @@ import { useNow, useParts, useTasks } from '../../stores/context'
 import { eventsInRange, EVENT_TEXT, type CalendarEvent } from './calendar-events'
 import { localDayKey } from '../../stores/placement'
 import { StatusBadge } from '../../components/StatusBadge'
+import { FocusableEvent, openOnEnter, useCalendarAriaRepair, useEscapeClosesPopup } from './calendar-a11y'
 
 const localizer = dateFnsLocalizer({ format, parse, startOfWeek, getDay, locales: { 'en-US': enUS } })
 const AGENDA_DAYS = 30
@@ -81,12 +82,24 @@ function DayHeader({ date, label, onDrillDown }: DateHeaderProps) {
   )
 }
 
-/** Agenda rows stay neutral; the status shows as a badge beside the title. */
+/** Agenda rows stay neutral; the status shows as a badge beside the title. A button, so the row
+ * opens from the keyboard too (the library's cell only listens for clicks). */
 const AgendaEvent = memo(function AgendaEvent({ event }: EventProps<CalendarEvent>) {
+  const { ui } = useParts()
   return (
-    <span className="cal-agenda-ev" data-task-id={event.id} data-status={event.status}>
+    <button
+      type="button"
+      className="linklike cal-agenda-ev"
+      data-task-id={event.id}
+      data-status={event.status}
+      onClick={(e) => {
+        // The library's cell would open it a second time.
+        e.stopPropagation()
+        ui.getState().openTask(event.id)
+      }}
+    >
       <StatusBadge status={event.status} /> {event.title.slice(2)}
-    </span>
+    </button>
   )
 })
 
@@ -116,9 +129,19 @@ export function CalendarView() {
     [],
   )
   const components = useMemo(
-    () => ({ event: EventBody, month: { dateHeader: DayHeader }, agenda: { event: AgendaEvent } }),
+    () => ({
+      event: EventBody,
+      eventWrapper: FocusableEvent,
+      month: { dateHeader: DayHeader },
+      agenda: { event: AgendaEvent },
+    }),
     [],
   )
+  const onKeyPressEvent = useMemo(() => openOnEnter((e: CalendarEvent) => ui.getState().openTask(e.id)), [ui])
+  const wrapRef = useRef<HTMLDivElement>(null)
+  useCalendarAriaRepair(wrapRef)
+  const detailOpen = useCallback(() => ui.getState().selectedTaskId !== null, [ui])
+  useEscapeClosesPopup(wrapRef, detailOpen)
   const failedByDay = useMemo(() => {
     const m = new Map<string, number>()
     for (const e of events)
@@ -140,7 +163,7 @@ export function CalendarView() {
         </span>
       </div>
       <FailedByDay.Provider value={failedByDay}>
-        <div className={`cal-wrap cal-${view}`} data-testid="calendar">
+        <div ref={wrapRef} className={`cal-wrap cal-${view}`} data-testid="calendar">
           <BigCalendar<CalendarEvent>
             localizer={localizer}
             events={events}
@@ -156,6 +179,7 @@ export function CalendarView() {
             eventPropGetter={eventPropGetter}
             components={components}
             onSelectEvent={(e) => ui.getState().openTask(e.id)}
+            onKeyPressEvent={onKeyPressEvent}
             tooltipAccessor={null}
             scrollToTime={new Date(1970, 0, 1, 7)}
             dayLayoutAlgorithm="no-overlap"

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
 import { eventsInRange, EVENT_TEXT } from './calendar-events'
 import { createTaskStore } from '../../stores/task-store'
-import { makeTask, updateMsg } from '../../test-utils/fake-socket'
+import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { StatusBadge } from '../../components/StatusBadge'
-import { makeParts, withParts } from '../../test-utils/parts'
+import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { CalendarView } from './Calendar'
 
 describe('calendar events', () => {

@@ -58,10 +58,10 @@ export function eventsInRange(
   return out
 }
 
-/** Text colour readable on each status colour. */
+/** Text colour readable (≥ 4.5:1) on each status colour: see src-shared/status-colors.ts. */
 export const EVENT_TEXT: Record<TaskStatus, string> = {
-  pending: '#ffffff',
-  running: '#1f1300',
-  completed: '#00210f',
-  failed: '#ffffff',
+  pending: STATUS_STYLES.pending.onColor,
+  running: STATUS_STYLES.running.onColor,
+  completed: STATUS_STYLES.completed.onColor,
+  failed: STATUS_STYLES.failed.onColor,
 }

@@ -1,7 +1,6 @@
 // Per project: counts by status, a progress bar (completed share, status segments), latest
 // failures. One card per project; each subscribes to its own entry.
 import { memo } from 'react'
-import { countRender } from '../../components/render-probe'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import type { Task } from '../../../../src-shared/protocol'
 import { STATUSES } from '../../stores/statuses'
@@ -46,7 +45,6 @@ export function latestFailures(
 const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: string }) {
   const { tasks, ui } = useParts()
   const p = useTasks((s) => s.projects.get(projectKey))
-  countRender('project', projectKey)
   if (!p) return null
   const name = projectKey === '' ? '(no project)' : projectKey
   const done = p.counts.completed
@@ -99,7 +97,7 @@ const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: stri
                   type="button"
                   className="linklike"
                   onClick={() => ui.getState().openTask(t.task_id)}
-                  aria-label={`Open failed task ${t.task_id}`}
+                  title={`Open failed task ${t.task_id}`}
                 >
                   <span aria-hidden="true" className="fail-icon">
                     {STATUS_STYLES.failed.icon}

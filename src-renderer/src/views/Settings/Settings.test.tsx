@@ -2,10 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { Settings } from './Settings'
 import { App } from '../../App'
-import { makeParts, withParts } from '../../test-utils/parts'
-import { createFakeDesktop, defaultView, type FakeDesktop } from './fake-desktop'
+import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import {
+  createFakeDesktop,
+  disposeFakeDesktops,
+  type FakeDesktop,
+} from '../../../../test/fakes/renderer/fake-desktop'
 import { draftFrom, parseNames, patchFrom, tokenForTest, validate } from './settings-form'
-import type { DesktopApi } from '../../../../src-shared/ipc'
+import type { DesktopApi } from '../../../../src-shared/ipc-contract'
+import type { SettingsView } from '../../../../src-shared/ipc'
 
 const w = window as unknown as { desktop?: DesktopApi }
 
@@ -26,19 +31,17 @@ describe('desktop settings view', () => {
   afterEach(() => {
     cleanup()
     delete w.desktop
+    disposeFakeDesktops()
   })
 
   it('loads the settings, backend status and warnings; secrets only as set / not set', async () => {
-    const fake = createFakeDesktop(
-      defaultView({
-        backend: { mode: 'embedded', redisUrl: 'redis://cache.local:6379', remoteUrl: '' },
-        secrets: { redisPasswordSet: true, remoteTokenSet: false },
-        warnings: [
-          'Settings file was invalid (schema); defaults used, old file kept as settings.json.corrupt-1',
-        ],
-        secretStorage: 'unavailable',
-      }),
-    )
+    // A settings file main could not read (kept aside, defaults used), then a Redis URL and
+    // password saved on a system without a secret store.
+    const fake = createFakeDesktop({ settingsFile: '{ not json', safeStorage: { available: false } })
+    fake.main.settings.update({
+      backend: { redisUrl: 'redis://cache.local:6379' },
+      secrets: { redisPassword: 'pw' },
+    })
     await open(fake)
     expect(fake.calls.map((c) => c.method)).toEqual(
       expect.arrayContaining(['getSettings', 'getBackendStatus']),
@@ -50,7 +53,7 @@ describe('desktop settings view', () => {
     expect(pw.type).toBe('password')
     expect(pw.value).toBe('')
     const warnings = screen.getByRole('alert', { name: 'Warnings' })
-    expect(warnings.textContent).toContain('old file kept as settings.json.corrupt-1')
+    expect(warnings.textContent).toMatch(/defaults used, old file kept as \S*settings\.json\.corrupt-/)
     expect(screen.getByRole('note').textContent).toContain('stored unencrypted')
     await screen.findByText('Backend: Running')
     expect(screen.getByText('Embedded backend at http://127.0.0.1:4100')).toBeTruthy()
@@ -109,9 +112,8 @@ describe('desktop settings view', () => {
   })
 
   it('clears a saved secret only when asked', async () => {
-    const fake = createFakeDesktop(
-      defaultView({ secrets: { redisPasswordSet: true, remoteTokenSet: false } }),
-    )
+    const fake = createFakeDesktop()
+    fake.main.settings.update({ secrets: { redisPassword: 'pw' } })
     await open(fake)
     check('Remove the saved redis password')
     save()
@@ -122,14 +124,15 @@ describe('desktop settings view', () => {
 
   it('shows an error returned by main and keeps the edits', async () => {
     const fake = createFakeDesktop()
-    fake.failNextSave = 'EACCES: permission denied, open settings.json'
+    fake.main.breakSettingsWrites()
     await open(fake)
     check('Close to tray')
     save()
-    const alert = await screen.findByText(/Not saved: EACCES/)
+    const alert = await screen.findByText(/Not saved: EISDIR/)
     expect(alert.closest('[role="alert"]')).toBeTruthy()
     expect(screen.getByRole('checkbox', { name: 'Close to tray' })).toHaveProperty('checked', false)
     expect(screen.getByRole('button', { name: 'Save' })).toHaveProperty('disabled', false)
+    fake.main.repairSettingsWrites()
     save()
     await screen.findByText('Saved.')
     expect(fake.patches).toEqual([{ app: { closeToTray: false } }, { app: { closeToTray: false } }])
@@ -173,10 +176,7 @@ describe('desktop settings view', () => {
     })
     expect(screen.getByText(/Connected: TaskPulse 0.1.0, Redis connected, 12 ms/)).toBeTruthy()
 
-    fake.testResult = () => ({
-      ok: false,
-      error: 'Connected, but the token was refused (401): check the token',
-    })
+    // The server accepts only team-token.
     type('Token', 'wrong')
     fireEvent.click(test)
     await screen.findByText('Connection failed.')
@@ -195,13 +195,14 @@ describe('desktop settings view', () => {
   })
 
   it('tests a saved remote with the live token when none is typed', async () => {
-    const fake = createFakeDesktop(
-      defaultView({
-        backend: { mode: 'remote', redisUrl: '', remoteUrl: 'https://pulse.example.com/' },
-        secrets: { redisPasswordSet: false, remoteTokenSet: true },
-        overrides: { redisUrl: false, remote: true },
-      }),
-    )
+    const fake = createFakeDesktop({
+      env: { TASKPULSE_BACKEND_URL: 'https://pulse.example.com', TASKPULSE_TOKEN: 'live-tok' },
+      remoteToken: 'live-tok',
+    })
+    fake.main.settings.update({
+      backend: { mode: 'remote', remoteUrl: 'https://pulse.example.com/' },
+      secrets: { remoteToken: 'saved-tok' },
+    })
     const live = {
       url: 'https://pulse.example.com',
       wsUrl: 'wss://pulse.example.com/ws',
@@ -270,20 +271,19 @@ describe('desktop settings view', () => {
   })
 
   it('says so when the settings cannot be read', async () => {
-    const fake = createFakeDesktop()
-    fake.getSettings = () => Promise.resolve({ ok: false, error: 'sender not allowed' })
+    // Main refuses a page that is not the app's own.
+    const fake = createFakeDesktop({ frameUrl: 'https://evil.example.com/' })
     w.desktop = fake
     render(withParts(makeParts(), <Settings />))
     expect(
       (await screen.findByText(/Could not read the desktop settings/)).closest('[role="alert"]'),
     ).toBeTruthy()
-    expect(screen.getByText(/sender not allowed/)).toBeTruthy()
+    expect(screen.getByText(/forbidden: untrusted sender/)).toBeTruthy()
   })
 
   it('in the desktop app a refused token leads to Settings instead of a dead end', async () => {
-    const fake = createFakeDesktop(
-      defaultView({ backend: { mode: 'remote', redisUrl: '', remoteUrl: 'https://pulse.example.com' } }),
-    )
+    const fake = createFakeDesktop()
+    fake.main.settings.update({ backend: { mode: 'remote', remoteUrl: 'https://pulse.example.com' } })
     w.desktop = fake
     const parts = makeParts()
     parts.connection.isDesktop = true
@@ -311,6 +311,12 @@ describe('desktop settings view', () => {
 })
 
 describe('settings form rules', () => {
+  afterEach(disposeFakeDesktops)
+  /** The view main sends for default settings, with `over` applied. */
+  const defaultView = (over: Partial<SettingsView> = {}): SettingsView => ({
+    ...createFakeDesktop().main.settings.view(),
+    ...over,
+  })
   it('an untouched draft makes an empty patch', () => {
     const v = defaultView({
       notifications: { ...defaultView().notifications, agents: { mode: 'only', names: ['a', 'b'] } },

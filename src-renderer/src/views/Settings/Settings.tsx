@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react'
 import { useParts, useStatus } from '../../stores/context'
 import { DesktopSettings } from './DesktopSettings'
-import { desktopApi } from './settings-form'
+import { desktopBridge } from '../../net/desktop-bridge'
 import './Settings.css'
 
 export function Settings() {
@@ -13,7 +13,7 @@ export function Settings() {
   const health = useStatus((s) => s.health)
   const c = connection.current()
   const [token, setToken] = useState('')
-  const desktop = useMemo(() => desktopApi(), [])
+  const desktop = useMemo(() => desktopBridge(), [])
   return (
     <section className={`settings${desktop ? ' settings-desktop' : ''}`} aria-label="Settings">
       {desktop ? (

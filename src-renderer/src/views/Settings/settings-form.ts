@@ -4,7 +4,6 @@
 // src-shared/ipc: its zod schemas stay out of the renderer bundle.
 import type {
   BackendState,
-  DesktopApi,
   NameFilter,
   NotificationPrefs,
   SettingsPatch,
@@ -38,19 +37,6 @@ export interface Draft {
 }
 
 export type DraftErrors = Partial<Record<keyof Draft, string>>
-
-/** `window.desktop` when the page runs in the desktop app with a bridge that has settings. */
-export function desktopApi(
-  win: unknown = typeof window === 'undefined' ? undefined : window,
-): DesktopApi | null {
-  const d = (win as { desktop?: unknown } | undefined)?.desktop as Partial<DesktopApi> | undefined
-  return d &&
-    typeof d === 'object' &&
-    typeof d.getSettings === 'function' &&
-    typeof d.setSettings === 'function'
-    ? (d as DesktopApi)
-    : null
-}
 
 export function draftFrom(v: SettingsView): Draft {
   const n = v.notifications

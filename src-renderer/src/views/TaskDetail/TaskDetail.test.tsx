@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { TaskDetail, TEXT_PREVIEW_CHARS } from './TaskDetail'
-import { makeParts, withParts } from '../../test-utils/parts'
-import { makeTask, updateMsg } from '../../test-utils/fake-socket'
+import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import type { StoredEvent } from '../../../../src-shared/protocol'
 
 afterEach(cleanup)

@@ -9,6 +9,7 @@ import { StatusBadge } from '../../components/StatusBadge'
 import { CopyButton } from '../../components/CopyButton'
 import { Ago } from '../../components/Ago'
 import { formatDateTime } from '../../components/format'
+import { useReturnFocus } from '../../components/return-focus'
 
 export const TEXT_PREVIEW_CHARS = 4000
 
@@ -26,7 +27,10 @@ function TaskDetailPanel({ id }: { id: string }) {
   const [events, setEvents] = useState<StoredEvent[] | null>(null)
   const [eventsError, setEventsError] = useState<string | null>(null)
   const closeRef = useRef<HTMLButtonElement>(null)
+  const panelRef = useRef<HTMLElement>(null)
   const task = live ?? fetched
+  // Closing (Esc, ✕) puts focus back on the row or event that opened the task.
+  useReturnFocus(id, panelRef)
 
   useEffect(() => {
     closeRef.current?.focus()
@@ -64,6 +68,7 @@ function TaskDetailPanel({ id }: { id: string }) {
   const close = () => ui.getState().openTask(null)
   return (
     <aside
+      ref={panelRef}
       className="detail"
       role="dialog"
       aria-modal="false"
@@ -188,7 +193,10 @@ export function LongText({
         <h3>{label}</h3>
         <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
       </div>
-      <pre className="mono">{cut ? text.slice(0, TEXT_PREVIEW_CHARS) : text}</pre>
+      {/* Scrolls: focusable, so the keyboard can scroll it, and named for what it holds. */}
+      <pre className="mono" tabIndex={0} role="region" aria-label={`${label} text`}>
+        {cut ? text.slice(0, TEXT_PREVIEW_CHARS) : text}
+      </pre>
       {cut ? (
         <button type="button" className="btn btn-small" onClick={() => setAll(true)}>
           Show all ({Math.ceil(text.length / 1024)} KB)

@@ -1,0 +1,70 @@
+// Builds the app's parts for a component test: real stores, a fake REST client, no socket.
+import type { ReactNode } from 'react'
+import { AppPartsProvider, type AppParts } from '../../../src-renderer/src/stores/context'
+import { createTaskStore } from '../../../src-renderer/src/stores/task-store'
+import { createUiStore } from '../../../src-renderer/src/stores/ui-store'
+import { createClockStore, createStatusStore } from '../../../src-renderer/src/stores/status-store'
+import type { Api } from '../../../src-renderer/src/net/api'
+import type { ConnectionSource } from '../../../src-renderer/src/net/connection'
+
+export function makeParts(over: Partial<AppParts> = {}): AppParts {
+  const conn = {
+    url: 'http://127.0.0.1:8080',
+    wsUrl: 'ws://127.0.0.1:8080/ws',
+    token: 'tok',
+    mode: 'remote' as const,
+  }
+  const connection: ConnectionSource = {
+    resolve: async () => conn,
+    current: () => conn,
+    setToken: () => {},
+    onChange: () => () => {},
+    isDesktop: false,
+  }
+  const api: Api = {
+    health: async () => ({
+      status: 'ok',
+      redis: 'connected',
+      epoch: 'E',
+      seq: 0,
+      clients: 1,
+      outbox_pending: 0,
+      dropped_messages: 0,
+      uptime_s: 1,
+      version: '0.1.0',
+    }),
+    task: async (id) => {
+      throw new Error(`no task ${id}`)
+    },
+    taskEvents: async () => ({ events: [], next_cursor: null }),
+    tasks: async () => ({ tasks: [], next_cursor: null }),
+    checkAuth: async () => 'ok',
+  }
+  return {
+    tasks: createTaskStore(),
+    ui: createUiStore(),
+    status: createStatusStore(Date.now()),
+    clock: createClockStore(Date.now()),
+    api,
+    connection,
+    reconnect: () => {},
+    ...over,
+  }
+}
+
+export function withParts(parts: AppParts, node: ReactNode) {
+  return <AppPartsProvider parts={parts}>{node}</AppPartsProvider>
+}
+
+/** happy-dom lays nothing out; give scroll containers a size so virtual lists render rows. */
+export function fakeLayout(height = 900, width = 1200): () => void {
+  const proto = HTMLElement.prototype
+  const oh = Object.getOwnPropertyDescriptor(proto, 'clientHeight')
+  const ow = Object.getOwnPropertyDescriptor(proto, 'clientWidth')
+  Object.defineProperty(proto, 'clientHeight', { configurable: true, get: () => height })
+  Object.defineProperty(proto, 'clientWidth', { configurable: true, get: () => width })
+  return () => {
+    if (oh) Object.defineProperty(proto, 'clientHeight', oh)
+    if (ow) Object.defineProperty(proto, 'clientWidth', ow)
+  }
+}
