@@ -1,9 +1,14 @@
 // The entry the desktop app forks: Electron's utilityProcess.fork, or child_process.fork under plain
 // Node (tests). Same flags as `taskpulse serve`. Tells the parent when it is ready or why it could
-// not start; stops gracefully on {type:'shutdown'} or SIGTERM.
+// not start; stops gracefully on {type:'shutdown'}, SIGTERM, or when the parent goes away. Holds
+// the data dir's lock for its life: a backend left over from a crashed app makes a new one fail
+// with a message naming the holder, instead of both answering 503 to each other's writes.
 import { ConfigError, parseServeArgs } from './config'
 import { createLogger } from './logger'
+import { watchParent } from './parent-watch'
 import { startServer, type RunningServer } from './server'
+import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock'
+import { StorageError } from './store/storage-errors'
 
 export type ChildToParent =
   { type: 'ready'; url: string; ws: string; ui: string } | { type: 'error'; code: string; message: string }
@@ -40,25 +45,30 @@ async function run(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   let server: RunningServer
+  let lock: DataDirLock | undefined
   try {
+    lock = acquireDataDirLock(config.dataDir)
     server = await startServer(config, { log })
   } catch (err) {
+    lock?.release()
     const e = err as NodeJS.ErrnoException
-    post({ type: 'error', code: e.code ?? 'start_failed', message: e.message })
+    const code = err instanceof StorageError ? err.code : (e.code ?? 'start_failed')
+    post({ type: 'error', code, message: e.message })
     log.flush()
     process.exitCode = 1
     return
   }
-  post({ type: 'ready', url: server.url, ws: server.wsUrl, ui: server.uiUrl })
-
+  const heldLock = lock
   let stopping = false
   const stop = () => {
     if (stopping) return
     stopping = true
+    parentWatch.stop()
     server
       .close()
       .catch((err: unknown) => log.error({ err }, 'error during shutdown'))
       .finally(() => {
+        heldLock.release()
         log.flush()
         process.exit(0)
       })
@@ -68,8 +78,12 @@ async function run(): Promise<void> {
   })
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
-  // Parent gone (child_process IPC closed): do not linger as an orphan.
+  // Parent gone (child_process IPC closed, or re-parented: Electron's utility process has no IPC
+  // channel that closes): do not linger as an orphan holding the port and the data dir.
   process.once('disconnect', stop)
+  const parentWatch = watchParent(stop, { wholeChain: false })
+  // Ready only once a stop can be handled: the parent may ask for one the moment it reads this.
+  post({ type: 'ready', url: server.url, ws: server.wsUrl, ui: server.uiUrl })
 }
 
 void run()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseServeArgs } from './config'
+import { ConfigError, parseServeArgs, SERVE_OPTIONS, SERVE_USAGE, serverConfigSchema } from './config'
 
 describe('serve config', () => {
   it('takes flags over environment over defaults', () => {
@@ -32,5 +32,17 @@ describe('serve config', () => {
     expect(() => parseServeArgs(['--port', 'abc'], {})).toThrow(ConfigError)
     expect(() => parseServeArgs(['--redis-url', 'http://x'], {})).toThrow(/redis:\/\//)
     expect(() => parseServeArgs(['--bogus'], {})).toThrow(ConfigError)
+  })
+
+  it('serve --help lists every option the parser accepts, and every config field has a flag', () => {
+    for (const [name, spec] of Object.entries(SERVE_OPTIONS)) {
+      expect(SERVE_USAGE, `--${name} in serve --help`).toContain(`--${name} `)
+      if ('short' in spec) expect(SERVE_USAGE).toContain(`-${spec.short},`)
+    }
+    // streamMaxLen is --stream-maxlen: compare without dashes and case.
+    const flat = Object.keys(SERVE_OPTIONS).map((f) => f.replace(/^no-/, '').replaceAll('-', ''))
+    for (const field of Object.keys(serverConfigSchema.shape)) {
+      expect(flat, `config field ${field} has a flag`).toContain(field.toLowerCase())
+    }
   })
 })

@@ -37,8 +37,12 @@ export const serverConfigSchema = z
     eventRetention: z.coerce.number().int().min(1000).default(1_000_000),
     synchronous: z.enum(['normal', 'full']).default('normal'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Open connections (HTTP and WebSocket) before the oldest unanswered one is closed for a new one. */
+    maxConnections: z.coerce.number().int().min(16).default(16_384),
     /** Folder of the built renderer served at `/` (out/renderer). */
     uiDir: z.string().optional(),
+    /** Stop when the launching process exits (npx/npm do not pass signals on); off for daemons. */
+    parentWatch: z.boolean().default(true),
   })
   .superRefine((c, ctx) => {
     if (!isLoopbackHost(c.host) && !c.token) {
@@ -73,7 +77,7 @@ export function resolveConfig(input: Partial<ServerConfigInput>): ServerConfig {
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
-const SERVE_OPTIONS = {
+export const SERVE_OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'redis-url': { type: 'string' },
@@ -88,9 +92,12 @@ const SERVE_OPTIONS = {
   synchronous: { type: 'string' },
   'log-level': { type: 'string' },
   'ui-dir': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'no-parent-watch': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
+/** Every entry of SERVE_OPTIONS appears here (config.test.ts holds that). */
 export const SERVE_USAGE = `Usage: taskpulse serve [options]
 
   --host HOST              bind address (default 127.0.0.1; env TASKPULSE_HOST)
@@ -105,7 +112,17 @@ export const SERVE_USAGE = `Usage: taskpulse serve [options]
   --stream-maxlen N        approximate MAXLEN for XADD (default 100000)
   --event-retention N      events of history kept in SQLite (default 1000000)
   --synchronous normal|full  SQLite durability: normal survives a process crash, full also power loss
-  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (default info; logs go to stderr)
+  --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (default info; env TASKPULSE_LOG_LEVEL; logs go to stderr)
+  --ui-dir DIR             the built web UI served at / (default: out/renderer next to the backend)
+  --max-connections N      open HTTP + WebSocket connections (default 16384, lowered to fit the open-file
+                           limit; env TASKPULSE_MAX_CONNECTIONS); at the cap the oldest unanswered one is closed
+  --no-parent-watch        keep running when the launching process exits (default: stop, since
+                           npx and npm do not pass SIGINT/SIGTERM on); for a shell script that
+                           starts the server in the background and ends
+  -h, --help               this help
+
+One server per data dir: a second one on the same --data-dir exits with code 1, naming the pid
+that holds it. Stops gracefully on SIGINT, SIGTERM, SIGHUP, and when its parent process exits.
 `
 
 /** Parses `serve` flags over the environment. Throws ConfigError with a readable message. */
@@ -145,6 +162,8 @@ export function parseServeArgs(
       synchronous: values.synchronous,
       logLevel: pick(values['log-level'], env.TASKPULSE_LOG_LEVEL),
       uiDir: values['ui-dir'],
+      maxConnections: pick(values['max-connections'], env.TASKPULSE_MAX_CONNECTIONS),
+      parentWatch: values['no-parent-watch'] ? false : undefined,
     }) as Partial<ServerConfigInput>,
   )
 }

@@ -15,6 +15,7 @@ import {
   type TaskFieldValues,
 } from '../src-shared/protocol'
 import type { InboundMessage } from './bus/bus'
+import { describeStorageFailure } from './store/storage-errors'
 import type { ApplyOutcome, TaskStore } from './store/task-store'
 
 /** A change that was committed and must be broadcast. */
@@ -227,15 +228,17 @@ export function createIngest(deps: IngestDeps) {
       commitFailures = 0
     } catch (err) {
       commitFailures++
+      const why = describeStorageFailure(err)
       deps.log.error(
-        { err, events: batch.length, attempt: commitFailures },
-        'could not store a batch of events',
+        { err, file: deps.store.file, why, events: batch.length, attempt: commitFailures },
+        `could not store a batch of events in ${deps.store.file}: ${why}`,
       )
       // REST/CLI callers get the failure (503) and may retry. Events from Redis have no caller to
       // retry them and the bus has already read past them: keep them, with their stream cursor,
       // and try again after a pause (they are idempotent by event_id).
-      const failure = Object.assign(new Error('storage failed; the update was not accepted'), {
+      const failure = Object.assign(new Error(`storage failed: ${why}; the update was not accepted`), {
         code: 'storage_failed',
+        reason: why,
       })
       for (const p of batch) p.reject?.(failure)
       const inbound = batch.filter((p) => !p.reject)

@@ -7,6 +7,7 @@
 //   http (guard, REST, UI, /ws upgrade)
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -17,6 +18,7 @@ import { createLocalBus } from './bus/local-bus'
 import { createRedisBus } from './bus/redis-bus'
 import { isLoopbackHost, type ServerConfig } from './config'
 import { createApi } from './http/api'
+import { applyConnectionLimits, effectiveConnectionCap } from './http/connection-limits'
 import { createEntryGuards, endSocketWithError } from './http/entry-guards'
 import { createGuard, requestUrlOf } from './http/guard'
 import { createIngest } from './ingest'
@@ -25,6 +27,9 @@ import { openTaskStore } from './store/task-store'
 import { createWsHub } from './ws/ws-hub'
 
 export const VERSION = '0.1.0'
+
+/** Requests one connection may have unanswered (HTTP pipelining); browsers send one at a time. */
+const MAX_PIPELINED_REQUESTS = 32
 
 export interface RunningServer {
   url: string
@@ -162,10 +167,57 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   // Every entry Node hands us goes through a last-resort guard (http/entry-guards.ts): a throw from
   // a listener would end the process, so a bug there must cost one request, not the backend.
   const entryGuards = createEntryGuards(log.child({ component: 'http' }))
+  // headersTimeout also closes sockets that never send a full header block (slowloris, idle
+  // sockets); the check runs every 5 s instead of Node's default 30 s so they go sooner.
   const server: Server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000 },
-    entryGuards.request(app),
+    { requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 5_000 },
+    entryGuards.request((req, res) => {
+      if (connections.admit(req, res)) void app(req, res)
+    }),
   )
+  const maxConnections = effectiveConnectionCap(config.maxConnections)
+  if (maxConnections < config.maxConnections)
+    log.info(
+      { maxConnections, configured: config.maxConnections },
+      'connection cap lowered to fit the open-file limit (ulimit -n)',
+    )
+  const connections = applyConnectionLimits(server, {
+    maxConnections,
+    maxPipelined: MAX_PIPELINED_REQUESTS,
+    silentTimeoutMs: 10_000,
+    log: log.child({ component: 'http' }),
+  })
+  new Gauge({
+    name: 'taskpulse_http_connections',
+    help: 'Open HTTP and WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(connections.count())
+    },
+  })
+  new Gauge({
+    name: 'taskpulse_http_connections_closed_total',
+    help: 'Connections closed by a bound: reason=cap (oldest unanswered, at the connection cap), pipelining',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.set({ reason: 'cap' }, connections.evicted())
+      this.set({ reason: 'pipelining' }, connections.cutOff())
+    },
+  })
+  // The longest the event loop was blocked since the previous scrape: a slow request shows here
+  // even when no other request happened to wait behind it.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
+  new Gauge({
+    name: 'taskpulse_event_loop_delay_max_seconds',
+    help: 'Longest event-loop delay since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(loopDelay.max / 1e9)
+      loopDelay.reset()
+    },
+  })
   server.on(
     'upgrade',
     entryGuards.upgrade((req, socket, head) => {
@@ -223,6 +275,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })
   } catch (err) {
     clearInterval(pruneTimer)
+    loopDelay.disable()
     await bus.stop()
     store.close()
     throw err
@@ -240,6 +293,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer)
+        loopDelay.disable()
         const httpClosed = new Promise<void>((r) => server.close(() => r()))
         ingest.stop() // commits what is queued, refuses the rest
         const drained = await relay.flush(2000)

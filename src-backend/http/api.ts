@@ -2,6 +2,7 @@
 // {"error":{"code","message","details"}}, never a stack trace.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -20,6 +21,7 @@ import { toTaskEvent, uuidv7 } from '../ingest'
 import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
 import type { Guard } from './guard'
+import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
 export interface ApiDeps {
   store: TaskStore
@@ -71,7 +73,14 @@ const listQuerySchema = z
   })
   .strict()
 
-const rangeQuerySchema = z.object({ from: timestampSchema, to: timestampSchema }).strict()
+const rangeQuerySchema = z
+  .object({
+    from: timestampSchema,
+    to: timestampSchema,
+    cursor: z.string().max(1024).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
 const eventsQuerySchema = z
   .object({
     cursor: z.string().max(1024).optional(),
@@ -141,18 +150,30 @@ export function createApi(deps: ApiDeps): express.Express {
     },
   })
   const requireJson = (req: Request, _res: Response, next: NextFunction) => {
-    if (
-      !req.headers['content-type'] &&
-      !Number(req.headers['content-length'] ?? 0) &&
-      !req.headers['transfer-encoding']
-    ) {
-      return next(new HttpError(400, 'invalid_request', 'a JSON body is required'))
-    }
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined
+    if (!hasBody) return next(new HttpError(400, 'invalid_request', 'a JSON body is required'))
     if (!req.is('application/json')) {
       return next(new HttpError(415, 'unsupported_media_type', 'send the body as application/json'))
     }
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be mis-read, not refused.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '')?.[1]
+    if (charset !== undefined && !/^utf-8$/i.test(charset)) {
+      return next(
+        new HttpError(415, 'unsupported_media_type', `charset ${charset} is not supported; send UTF-8`),
+      )
+    }
     next()
   }
+  /** A body that sets nothing (`{}`) is refused: it would create or touch a task by accident. */
+  const requireFields = (body: unknown): void => {
+    if (body === undefined || (typeof body === 'object' && body !== null && Object.keys(body).length === 0))
+      throw new HttpError(400, 'invalid_request', 'the body sets no field')
+  }
+
+  // Task ids with a local write queued but not yet committed: ingest commits once per event-loop
+  // turn, so a POST must see those too, or concurrent POSTs of one new id would all get 201.
+  const pendingWrites = new Map<string, number>()
 
   const accept = async (
     taskId: string,
@@ -164,7 +185,7 @@ export function createApi(deps: ApiDeps): express.Express {
     // The CLI marks its requests so a task's history tells where each change came from.
     const source = req.get('x-taskpulse-source') === 'cli' ? 'cli' : 'rest'
     const { updated_at, event_id, ...fields } = body
-    if (mode === 'create' && store.getTask(taskId)) {
+    if (mode === 'create' && (pendingWrites.has(taskId) || store.getTask(taskId))) {
       throw new HttpError(
         409,
         'task_exists',
@@ -179,7 +200,15 @@ export function createApi(deps: ApiDeps): express.Express {
       source,
       received_at: new Date(),
     })
-    const outcome = await deps.submitLocal(event)
+    pendingWrites.set(taskId, (pendingWrites.get(taskId) ?? 0) + 1)
+    let outcome: ApplyOutcome
+    try {
+      outcome = await deps.submitLocal(event)
+    } finally {
+      const n = pendingWrites.get(taskId)! - 1
+      if (n === 0) pendingWrites.delete(taskId)
+      else pendingWrites.set(taskId, n)
+    }
     if (outcome.kind === 'duplicate' && (outcome.conflict || !outcome.task)) {
       throw new HttpError(
         409,
@@ -192,6 +221,7 @@ export function createApi(deps: ApiDeps): express.Express {
   }
 
   app.post('/api/tasks', requireJson, json, (req, res, next) => {
+    requireFields(req.body)
     const body = parseOr400(restCreateSchema, req.body, 'task')
     const { task_id, ...rest } = body
     accept(task_id ?? uuidv7(), rest, req, res, 'create').catch(next)
@@ -199,13 +229,17 @@ export function createApi(deps: ApiDeps): express.Express {
 
   app.put('/api/tasks/:id', requireJson, json, (req, res, next) => {
     const taskId = parseOr400(taskIdSchema, req.params.id, 'task id')
+    requireFields(req.body)
     const body = parseOr400(restUpdateSchema, req.body, 'update')
     accept(taskId, body, req, res, 'upsert').catch(next)
   })
 
-  app.get('/api/tasks', (req, res) => {
+  app.get('/api/tasks', (req, res, next) => {
     const q = parseOr400(listQuerySchema, req.query, 'query')
-    res.json(store.listTasks(q))
+    store
+      .listTasksYielding(q, () => setImmediatePromise())
+      .then((page) => res.json(page))
+      .catch(next)
   })
 
   app.get('/api/tasks/:id', (req, res) => {
@@ -231,28 +265,22 @@ export function createApi(deps: ApiDeps): express.Express {
   })
 
   app.get('/api/calendar', (req, res) => {
-    const { from, to } = parseOr400(rangeQuerySchema, req.query, 'range (from and to are required)')
+    const { from, to, cursor, limit } = parseOr400(
+      rangeQuerySchema,
+      req.query,
+      'range (from and to are required)',
+    )
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
-    res.json({ tasks: store.calendar(from, to), next_cursor: null })
+    res.json(store.calendarPage(from, to, limit, cursor))
   })
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
 
   // The UI: the same renderer build the desktop window loads, for browsers.
   if (deps.uiDir && existsSync(join(deps.uiDir, 'index.html'))) {
-    const uiDir = deps.uiDir
-    app.use(
-      express.static(uiDir, {
-        index: 'index.html',
-        setHeaders: (res) => {
-          res.setHeader(
-            'Content-Security-Policy',
-            "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-          )
-          res.setHeader('Cache-Control', 'no-cache')
-        },
-      }),
-    )
+    const files = loadUiFiles(deps.uiDir)
+    log.debug({ files: files.size }, 'UI loaded into memory')
+    app.use(serveUiFromMemory(files))
   } else {
     app.get('/', (_req, res) => {
       res.type('text/plain').send('TaskPulse backend is running. The UI is not built here (npm run build).\n')
@@ -265,7 +293,7 @@ export function createApi(deps: ApiDeps): express.Express {
     if (res.headersSent) return
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.details)
     if (err instanceof InvalidCursorError) return sendError(res, 400, err.code, err.message)
-    const e = err as { type?: string; status?: number; code?: string; message?: string }
+    const e = err as { type?: string; status?: number; code?: string; message?: string; reason?: string }
     if (e.type === 'entity.too.large') {
       return sendError(res, 413, 'payload_too_large', `body over ${MAX_MESSAGE_BYTES} bytes`)
     }
@@ -278,7 +306,12 @@ export function createApi(deps: ApiDeps): express.Express {
     }
     if (e.code === 'shutting_down') return sendError(res, 503, 'shutting_down', 'server is shutting down')
     if (e.code === 'storage_failed')
-      return sendError(res, 503, 'storage_failed', 'could not store the update; retry')
+      return sendError(
+        res,
+        503,
+        'storage_failed',
+        `could not store the update: ${e.reason ?? 'storage failed'}; retry`,
+      )
     log.error({ err }, 'unhandled error in request')
     sendError(res, 500, 'internal', 'internal error')
   }

@@ -51,6 +51,63 @@ const MIGRATIONS: readonly string[] = [
     wire TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: per-agent and per-project counts by status, kept by triggers in the same transaction as
+  // every task write (whatever code path writes), so /api/agents and /api/projects read O(result)
+  // instead of grouping every task. Secondary indexes gain task_id so "newest first, ties by id"
+  // reads (listing, latest task per agent, latest failures per project) need no sort.
+  `
+  CREATE TABLE task_counts (
+    dim    TEXT NOT NULL,    -- 'agent' (assignee) or 'project' (project_id)
+    key    TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (dim, key, status)
+  ) STRICT, WITHOUT ROWID;
+
+  INSERT INTO task_counts (dim, key, status, n)
+    SELECT 'agent', assignee, status, count(*) FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee, status;
+  INSERT INTO task_counts (dim, key, status, n)
+    SELECT 'project', project_id, status, count(*) FROM tasks WHERE project_id IS NOT NULL GROUP BY project_id, status;
+
+  CREATE TRIGGER task_counts_on_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_counts (dim, key, status, n) SELECT 'agent', new.assignee, new.status, 1
+      WHERE new.assignee IS NOT NULL ON CONFLICT (dim, key, status) DO UPDATE SET n = n + 1;
+    INSERT INTO task_counts (dim, key, status, n) SELECT 'project', new.project_id, new.status, 1
+      WHERE new.project_id IS NOT NULL ON CONFLICT (dim, key, status) DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TRIGGER task_counts_on_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE dim = 'agent' AND key = old.assignee AND status = old.status;
+    UPDATE task_counts SET n = n - 1 WHERE dim = 'project' AND key = old.project_id AND status = old.status;
+    DELETE FROM task_counts WHERE n <= 0 AND ((dim = 'agent' AND key = old.assignee) OR (dim = 'project' AND key = old.project_id));
+  END;
+
+  CREATE TRIGGER task_counts_on_update AFTER UPDATE OF status, assignee, project_id ON tasks
+  WHEN old.status IS NOT new.status OR old.assignee IS NOT new.assignee OR old.project_id IS NOT new.project_id
+  BEGIN
+    UPDATE task_counts SET n = n - 1 WHERE dim = 'agent' AND key = old.assignee AND status = old.status;
+    UPDATE task_counts SET n = n - 1 WHERE dim = 'project' AND key = old.project_id AND status = old.status;
+    DELETE FROM task_counts WHERE n <= 0 AND ((dim = 'agent' AND key = old.assignee) OR (dim = 'project' AND key = old.project_id));
+    INSERT INTO task_counts (dim, key, status, n) SELECT 'agent', new.assignee, new.status, 1
+      WHERE new.assignee IS NOT NULL ON CONFLICT (dim, key, status) DO UPDATE SET n = n + 1;
+    INSERT INTO task_counts (dim, key, status, n) SELECT 'project', new.project_id, new.status, 1
+      WHERE new.project_id IS NOT NULL ON CONFLICT (dim, key, status) DO UPDATE SET n = n + 1;
+  END;
+
+  DROP INDEX tasks_by_assignee;
+  DROP INDEX tasks_by_project;
+  DROP INDEX tasks_by_status;
+  CREATE INDEX tasks_by_assignee ON tasks (assignee, updated_at DESC, task_id DESC);
+  CREATE INDEX tasks_by_project ON tasks (project_id, updated_at DESC, task_id DESC);
+  CREATE INDEX tasks_by_status ON tasks (status, updated_at DESC, task_id DESC);
+  CREATE INDEX tasks_failed_by_project ON tasks (project_id, updated_at DESC, task_id DESC) WHERE status = 'failed';
+  -- the calendar: tasks that end in or after the window are found by range on the first column;
+  -- the start and task_id make it covering, so only the page's rows are read from the table
+  CREATE INDEX tasks_by_calendar ON tasks (
+    coalesce(due_at, scheduled_at, finished_at, updated_at),
+    coalesce(scheduled_at, due_at, started_at, created_at),
+    task_id);
+  `,
 ]
 
 export function migrate(db: Database): number {
@@ -77,5 +134,9 @@ export function migrate(db: Database): number {
     })()
     version++
   }
+  // Planner statistics: without them SQLite may pick the status index for "assignee = ? AND
+  // status = ?" and read a quarter of all tasks. Cheap (bounded sampling), re-run only when stale.
+  db.pragma('analysis_limit = 1000')
+  db.pragma('optimize = 0x10002')
   return version
 }

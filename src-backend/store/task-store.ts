@@ -5,7 +5,7 @@
 // each field holds the value of the latest event that set it, latest by (updated_at, event_id), so
 // any arrival order of the same events gives the same task on every backend.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import {
@@ -23,6 +23,8 @@ import {
   type TaskStatusUpdateMessage,
 } from '../../src-shared/protocol'
 import { eventToWire } from '../bus/bus'
+import { ensureDataDir } from './data-dir-lock'
+import { StorageError } from './storage-errors'
 import { migrate } from './migrations'
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer'
 
@@ -83,6 +85,9 @@ export class InvalidCursorError extends Error {
   readonly code = 'invalid_cursor'
 }
 
+/** Rows of the newest-first index a substring search reads per event-loop turn (≈ 10 ms at 100k tasks). */
+const SEARCH_SLICE = 1000
+
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed'])
 
 function newer(a: Version, b: Version | undefined): boolean {
@@ -123,20 +128,76 @@ function rowToTask(row: TaskRow): Task {
   }
 }
 
+/** A task's place on the calendar; the same expressions as the index tasks_by_calendar. */
+const CALENDAR_START = 'coalesce(scheduled_at, due_at, started_at, created_at)'
+const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
+
 const TASK_COLUMNS =
   'task_id, status, title, description, assignee, project_id, output, error, scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id'
 
 export type TaskStore = ReturnType<typeof openTaskStore>
 
+const RECOVERY_HINT =
+  'stop TaskPulse and recover it as docs/operations.md ("Recovering a damaged database") says: ' +
+  'sqlite3 taskpulse.sqlite ".recover" | sqlite3 recovered.sqlite, or restore a backup'
+
+/**
+ * Opens the database and proves it sound before anything is served: a damaged page would
+ * otherwise surface only at the first query that reads it, as a 500 or a crash mid-run.
+ * Every failure here names the file and says what to do.
+ */
+function openCheckedDatabase(options: TaskStoreOptions): Database.Database {
+  const file = options.file
+  const onDisk = file !== ':memory:'
+  if (onDisk) {
+    ensureDataDir(dirname(file))
+    // SQLite writes its header on the first write, so a 0-byte file is a database that was never
+    // written or one truncated by a tool or a full disk: taking it as new would hide a data loss.
+    if (existsSync(file) && statSync(file).size === 0) {
+      throw new StorageError(
+        file,
+        `database file ${file} is empty (0 bytes), which TaskPulse never leaves behind: it was truncated ` +
+          `or replaced. Restore it from a backup, or delete it (and its -wal/-shm files) to start empty`,
+        'database_empty',
+      )
+    }
+  }
+  let db: Database.Database | undefined
+  try {
+    db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma('busy_timeout = 5000')
+    // Without this a WAL that grew under a burst stays at its largest size forever.
+    db.pragma('journal_size_limit = 67108864')
+    if (onDisk) {
+      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check)
+      if (problems.length !== 1 || problems[0] !== 'ok') {
+        throw new StorageError(
+          file,
+          `database file ${file} is damaged (quick_check: ${problems.join('; ')}); ${RECOVERY_HINT}`,
+          'database_corrupt',
+        )
+      }
+    }
+    migrate(db)
+    return db
+  } catch (err) {
+    if (db?.open) db.close()
+    if (err instanceof StorageError) throw err
+    const e = err as { code?: string; message?: string }
+    const damaged = e.code === 'SQLITE_CORRUPT' || e.code === 'SQLITE_NOTADB'
+    throw new StorageError(
+      file,
+      `cannot open database file ${file}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}` +
+        (damaged ? `; ${RECOVERY_HINT}` : ''),
+      damaged ? 'database_corrupt' : 'storage_error',
+    )
+  }
+}
+
 export function openTaskStore(options: TaskStoreOptions) {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-  const db = new Database(options.file)
-  db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-  db.pragma('busy_timeout = 5000')
-  // Without this a WAL that grew under a burst stays at its largest size forever.
-  db.pragma('journal_size_limit = 67108864')
-  migrate(db)
+  const db = openCheckedDatabase(options)
 
   let checkpointer: WalCheckpointer | null = null
   if (options.file !== ':memory:' && options.checkpointInWorker !== false) {
@@ -199,6 +260,43 @@ export function openTaskStore(options: TaskStoreOptions) {
     ),
     eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
       'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    // The window end is found through tasks_by_calendar (migration 2), a covering index: the
+    // page's rowids are chosen from the index alone, then only those rows are read.
+    calendar: db.prepare<
+      [{ from: string; to: string; cs: string | null; ct: string | null; n: number }],
+      TaskRow
+    >(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE rowid IN (
+         SELECT rowid FROM tasks
+         WHERE ${CALENDAR_END} >= @from AND ${CALENDAR_START} < @to
+           AND (@cs IS NULL OR ${CALENDAR_START} > @cs OR (${CALENDAR_START} = @cs AND task_id > @ct))
+         ORDER BY ${CALENDAR_START}, task_id LIMIT @n)
+       ORDER BY ${CALENDAR_START}, task_id`,
+    ),
+    sliceBoundTop: db.prepare<[number], { updated_at: string; task_id: string }>(
+      'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
+    ),
+    sliceBoundBelow: db.prepare<
+      [{ u: string; t: string; skip: number }],
+      { updated_at: string; task_id: string }
+    >(
+      `SELECT updated_at, task_id FROM tasks
+       WHERE updated_at <= @u AND (updated_at < @u OR (updated_at = @u AND task_id < @t))
+       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET @skip`,
+    ),
+    countsOf: db.prepare<[string], { key: string; status: TaskStatus; n: number }>(
+      'SELECT key, status, n FROM task_counts WHERE dim = ? AND n > 0',
+    ),
+    latestOfAgent: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE assignee = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1`,
+    ),
+    lastUpdateOfProject: db.prepare<[string], { updated_at: string }>(
+      'SELECT updated_at FROM tasks WHERE project_id = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1',
+    ),
+    failuresOfProject: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE project_id = ? AND status = 'failed'
+       ORDER BY updated_at DESC, task_id DESC LIMIT 5`,
     ),
     pruneBelow: db.prepare<[number, number]>(
       'DELETE FROM task_events WHERE seq IN (SELECT seq FROM task_events WHERE seq <= ? ORDER BY seq LIMIT ?)',
@@ -336,7 +434,71 @@ export function openTaskStore(options: TaskStoreOptions) {
     return outcomes
   })
 
+  const listStatements = new Map<string, Database.Statement<(string | number)[], TaskRow>>()
+
+  /** The rows of a task listing, newest first; `slice` limits them to one slice of the index. */
+  function selectTasks(
+    query: ListTasksQuery,
+    n: number,
+    slice: { upper: [string, string] | null; bound: { updated_at: string; task_id: string } | null } | null,
+  ): TaskRow[] {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    const filter = (clause: string, value: string | undefined) => {
+      if (value === undefined || value === '') return
+      where.push(clause)
+      params.push(value)
+    }
+    filter('status = ?', query.status)
+    filter('assignee = ?', query.assignee)
+    filter('project_id = ?', query.project_id)
+    filter('updated_at >= ?', query.from)
+    filter('updated_at < ?', query.to)
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push(
+        "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
+      )
+      params.push(like, like, like, like)
+    }
+    const upper: readonly (string | number)[] | null = query.cursor
+      ? decodeCursor(query.cursor, 2)
+      : (slice?.upper ?? null)
+    if (upper) {
+      const [updatedAt, taskId] = upper
+      // The plain `updated_at <= ?` is implied by the OR, but only it lets SQLite seek the index
+      // instead of scanning from the newest row on every page.
+      where.push('updated_at <= ? AND (updated_at < ? OR (updated_at = ? AND task_id < ?))')
+      params.push(String(updatedAt), String(updatedAt), String(updatedAt), String(taskId))
+    }
+    if (slice?.bound) {
+      where.push('updated_at >= ? AND (updated_at > ? OR (updated_at = ? AND task_id >= ?))')
+      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
+    }
+    const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, task_id DESC LIMIT ?`
+    let stmt = listStatements.get(sql)
+    if (!stmt) {
+      // One statement per combination of filters (a few dozen at most): preparing is a large part
+      // of a small listing's cost.
+      stmt = db.prepare<(string | number)[], TaskRow>(sql)
+      if (listStatements.size < 256) listStatements.set(sql, stmt)
+    }
+    return stmt.all(...params, n)
+  }
+
+  function pageOf(rows: readonly TaskRow[], limit: number): { tasks: Task[]; next_cursor: string | null } {
+    const page = rows.slice(0, limit).map(rowToTask)
+    const last = page.at(-1)
+    return {
+      tasks: page,
+      next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+    }
+  }
+
   return {
+    /** Path of the database file, named in every storage error. */
+    file: options.file,
     epoch,
     /** The seq of the latest applied event (a cursor; not a count). */
     currentSeq: (): number => lastSeq,
@@ -358,40 +520,44 @@ export function openTaskStore(options: TaskStoreOptions) {
     },
 
     listTasks(query: ListTasksQuery): { tasks: Task[]; next_cursor: string | null } {
-      const where: string[] = []
-      const params: (string | number)[] = []
-      const filter = (clause: string, value: string | undefined) => {
-        if (value === undefined || value === '') return
-        where.push(clause)
-        params.push(value)
-      }
-      filter('status = ?', query.status)
-      filter('assignee = ?', query.assignee)
-      filter('project_id = ?', query.project_id)
-      filter('updated_at >= ?', query.from)
-      filter('updated_at < ?', query.to)
-      if (query.q) {
-        const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-        where.push(
-          "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
-        )
-        params.push(like, like, like, like)
-      }
-      if (query.cursor) {
-        const [updatedAt, taskId] = decodeCursor(query.cursor, 2)
-        where.push('(updated_at < ? OR (updated_at = ? AND task_id < ?))')
-        params.push(String(updatedAt), String(updatedAt), String(taskId))
-      }
       const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
-      const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY updated_at DESC, task_id DESC LIMIT ?`
-      const rows = db.prepare<(string | number)[], TaskRow>(sql).all(...params, limit + 1)
-      const page = rows.slice(0, limit).map(rowToTask)
-      const last = page.at(-1)
-      return {
-        tasks: page,
-        next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+      const rows = selectTasks(query, limit + 1, null)
+      return pageOf(rows, limit)
+    },
+
+    /**
+     * listTasks for every query, `q` included. A substring search cannot use an index, so it walks
+     * the newest-first index in slices of SEARCH_SLICE rows and yields to the event loop between
+     * slices: the search costs O(tasks) in total but never blocks other requests for long.
+     */
+    async listTasksYielding(
+      query: ListTasksQuery,
+      yieldTurn: () => Promise<unknown>,
+    ): Promise<{ tasks: Task[]; next_cursor: string | null }> {
+      if (!query.q) return this.listTasks(query)
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+      let upper: [string, string] | null = null
+      if (query.cursor) {
+        const [u, t] = decodeCursor(query.cursor, 2)
+        upper = [String(u), String(t)]
       }
+      const found: TaskRow[] = []
+      for (;;) {
+        // The last row of the next slice (by the covering index tasks_by_updated); null: last slice.
+        const bound = upper
+          ? stmts.sliceBoundBelow.get({ u: upper[0], t: upper[1], skip: SEARCH_SLICE - 1 })
+          : stmts.sliceBoundTop.get(SEARCH_SLICE - 1)
+        found.push(
+          ...selectTasks({ ...query, cursor: undefined }, limit + 1 - found.length, {
+            upper,
+            bound: bound ?? null,
+          }),
+        )
+        if (found.length > limit || !bound) break
+        upper = [bound.updated_at, bound.task_id]
+        await yieldTurn()
+      }
+      return pageOf(found, limit)
     },
 
     listEvents(
@@ -416,78 +582,74 @@ export function openTaskStore(options: TaskStoreOptions) {
       return { events, next_cursor: rows.length > n && last ? encodeCursor([last.seq]) : null }
     },
 
-    /** Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else created..updated. */
+    /**
+     * Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else
+     * created..updated; ordered by their start, a page of `limit` at a time.
+     */
     calendar(from: string, to: string, limit = 5000): Task[] {
-      return db
-        .prepare<[string, string, number], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM tasks
-           WHERE coalesce(scheduled_at, due_at, started_at, created_at) < ?
-             AND coalesce(due_at, scheduled_at, finished_at, updated_at) >= ?
-           ORDER BY coalesce(scheduled_at, due_at, started_at, created_at) LIMIT ?`,
-        )
-        .all(to, from, limit)
-        .map(rowToTask)
+      return this.calendarPage(from, to, limit).tasks
     },
 
+    calendarPage(
+      from: string,
+      to: string,
+      limit = 500,
+      cursor?: string,
+    ): { tasks: Task[]; next_cursor: string | null } {
+      const n = Math.min(Math.max(limit, 1), 5000) // the REST route allows up to 1000
+      const after = cursor ? decodeCursor(cursor, 2).map(String) : null
+      const rows = stmts.calendar.all({ from, to, cs: after?.[0] ?? null, ct: after?.[1] ?? null, n: n + 1 })
+      const tasks = rows.slice(0, n).map(rowToTask)
+      const last = tasks.at(-1)
+      const start = (t: Task) => t.scheduled_at ?? t.due_at ?? t.started_at ?? t.created_at
+      return {
+        tasks,
+        next_cursor: rows.length > n && last ? encodeCursor([start(last), last.task_id]) : null,
+      }
+    },
+
+    // Both aggregates read the trigger-kept task_counts (migration 2) and one index seek per agent or
+    // project: O(agents/projects), never a scan of every task.
     agents(): AgentSummary[] {
-      const counts = db
-        .prepare<[], { assignee: string; status: TaskStatus; n: number }>(
-          'SELECT assignee, status, count(*) AS n FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee, status',
-        )
-        .all()
-      const latest = db
-        .prepare<[], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM (
-             SELECT *, row_number() OVER (PARTITION BY assignee ORDER BY updated_at DESC, task_id DESC) AS rn
-             FROM tasks WHERE assignee IS NOT NULL) WHERE rn = 1 ORDER BY updated_at DESC`,
-        )
-        .all()
       const byAgent = new Map<string, AgentSummary>()
-      for (const row of latest) {
-        byAgent.set(row.assignee!, {
-          assignee: row.assignee!,
-          counts: emptyCounts(),
-          latest_task: rowToTask(row),
-        })
+      for (const c of stmts.countsOf.all('agent')) {
+        let agent = byAgent.get(c.key)
+        if (!agent) {
+          const latest = stmts.latestOfAgent.get(c.key)
+          if (!latest) continue // cannot happen while the triggers hold; skip rather than lie
+          agent = { assignee: c.key, counts: emptyCounts(), latest_task: rowToTask(latest) }
+          byAgent.set(c.key, agent)
+        }
+        agent.counts[c.status] = c.n
       }
-      for (const c of counts) {
-        const agent = byAgent.get(c.assignee)
-        if (agent) agent.counts[c.status] = c.n
-      }
-      return [...byAgent.values()]
+      return [...byAgent.values()].sort((a, b) =>
+        a.latest_task.updated_at < b.latest_task.updated_at
+          ? 1
+          : a.latest_task.updated_at > b.latest_task.updated_at
+            ? -1
+            : 0,
+      )
     },
 
     projects(): ProjectSummary[] {
-      const rows = db
-        .prepare<[], { project_id: string; status: TaskStatus; n: number; last: string }>(
-          'SELECT project_id, status, count(*) AS n, max(updated_at) AS last FROM tasks WHERE project_id IS NOT NULL GROUP BY project_id, status',
-        )
-        .all()
-      const failures = db
-        .prepare<[], TaskRow>(
-          `SELECT ${TASK_COLUMNS}, versions FROM (
-             SELECT *, row_number() OVER (PARTITION BY project_id ORDER BY updated_at DESC, task_id DESC) AS rn
-             FROM tasks WHERE project_id IS NOT NULL AND status = 'failed') WHERE rn <= 5`,
-        )
-        .all()
       const byProject = new Map<string, ProjectSummary>()
-      for (const r of rows) {
-        let p = byProject.get(r.project_id)
+      for (const c of stmts.countsOf.all('project')) {
+        let p = byProject.get(c.key)
         if (!p) {
+          const last = stmts.lastUpdateOfProject.get(c.key)?.updated_at
+          if (!last) continue
           p = {
-            project_id: r.project_id,
+            project_id: c.key,
             counts: emptyCounts(),
             total: 0,
-            last_updated_at: r.last,
-            latest_failures: [],
+            last_updated_at: last,
+            latest_failures: stmts.failuresOfProject.all(c.key).map(rowToTask),
           }
-          byProject.set(r.project_id, p)
+          byProject.set(c.key, p)
         }
-        p.counts[r.status] = r.n
-        p.total += r.n
-        if (r.last > p.last_updated_at) p.last_updated_at = r.last
+        p.counts[c.status] = c.n
+        p.total += c.n
       }
-      for (const f of failures) byProject.get(f.project_id!)?.latest_failures.push(rowToTask(f))
       return [...byProject.values()].sort((a, b) => (a.last_updated_at < b.last_updated_at ? 1 : -1))
     },
 
