@@ -135,7 +135,8 @@ const PROBE = `(() => {
         const t = performance.now()
         const d = ev.data
         if (typeof d !== 'string') return
-        if (d.startsWith('{"type":"snapshot"') || (probe.snapshotAt === null && d.includes('"type":"snapshot"'))) { probe.snapshotAt = t; return }
+        // A snapshot comes in pages: the clock starts at the first one.
+        if (d.startsWith('{"type":"snapshot"')) { if (probe.snapshotAt === null) probe.snapshotAt = t; return }
         const m = /"event_id":"([^"]+)"/.exec(d)
         if (m && d.includes('"task_status_update"')) probe.recv.set(m[1], t)
       })
@@ -163,7 +164,9 @@ const PROBE = `(() => {
       }
     }
   })
-  const start = () => mo.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-event-id'], characterData: false })
+  // characterData: the last snapshot page may only change the count's text (its rows are
+  // appended below the visible ones), and that moment is what 'rendered' means.
+  const start = () => mo.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-event-id'], characterData: true })
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start)
 })()`
 

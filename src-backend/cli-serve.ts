@@ -3,6 +3,7 @@
 // process that launched it goes away (npx and npm do not pass signals on to it).
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { ConfigError, parseServeArgs, SERVE_USAGE } from './config'
 import { createLogger } from './logger'
 import { watchParent } from './parent-watch'
@@ -13,14 +14,21 @@ import { StorageError } from './store/storage-errors'
 /** A graceful stop that hangs (a stuck socket, a wedged Redis) must not keep the port forever. */
 const STOP_DEADLINE_MS = 10_000
 
-/** The built renderer next to the built backend (out/renderer beside out/backend). */
+/**
+ * The built renderer next to the built backend (out/renderer beside out/backend). This module is
+ * bundled into a lazily loaded chunk (out/backend/chunks/), so its own URL is one level deeper
+ * than the entry's: look in both places rather than depend on where esbuild put it.
+ */
 function defaultUiDir(): string | undefined {
-  try {
-    const dir = fileURLToPath(new URL('../renderer', import.meta.url))
-    return existsSync(dir) ? dir : undefined
-  } catch {
-    return undefined
+  for (const relative of ['../renderer', '../../renderer']) {
+    try {
+      const dir = fileURLToPath(new URL(relative, import.meta.url))
+      if (existsSync(join(dir, 'index.html'))) return dir
+    } catch {
+      // not a file: URL (never for the built CLI); try the next
+    }
   }
+  return undefined
 }
 
 /** What to tell the operator when the server cannot start. */

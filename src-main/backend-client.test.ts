@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Connection } from '../src-shared/ipc'
+import type { Task } from '../src-shared/protocol'
 import { createBackendClient, type BackendClient, type LinkState } from './backend-client'
 import type { Cursor } from './notifications/notifier'
-import { makeUpdate } from '../test/fakes/main/fixtures'
+import { makeTask, makeUpdate } from '../test/fakes/main/fixtures'
 
 interface FakeServer {
   wss: WebSocketServer
@@ -28,7 +29,9 @@ afterEach(async () => {
   }
 })
 
-async function server(opts: { epoch?: string; autoPong?: boolean } = {}): Promise<FakeServer> {
+async function server(
+  opts: { epoch?: string; autoPong?: boolean; snapshot?: unknown[] } = {},
+): Promise<FakeServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: opts.autoPong ?? true })
   servers.push(wss)
   await once(wss, 'listening')
@@ -48,7 +51,8 @@ async function server(opts: { epoch?: string; autoPong?: boolean } = {}): Promis
         ws.send(JSON.stringify(makeUpdate({ task_id: 'replayed', status: 'failed', seq: 9 })))
         ws.send(JSON.stringify({ type: 'resumed', seq: 10 }))
       } else {
-        ws.send(JSON.stringify({ type: 'snapshot', seq: 10, tasks: [] }))
+        for (const page of opts.snapshot ?? [{ type: 'snapshot', seq: 10, tasks: [] }])
+          ws.send(JSON.stringify(page))
       }
     })
   })
@@ -112,6 +116,42 @@ describe('backend client', () => {
     await until(() => events.length === 1, 'snapshot')
     expect(s.received).toEqual([{ type: 'resume', epoch: 'E1', seq: 0 }])
     expect(events).toEqual(['snapshot 0 E2 10'])
+  })
+
+  it('a paged snapshot reaches the handler once, whole, at its last page, without the texts', async () => {
+    const excerpt = { output_bytes: 70_000, error_bytes: 0, excerpt: true }
+    const page = (ids: string[], more: boolean) => ({
+      type: 'snapshot',
+      seq: 10,
+      more,
+      tasks: ids.map((id) => ({
+        ...makeTask({ task_id: id, status: 'failed', output: '…tail' }),
+        ...excerpt,
+      })),
+    })
+    const s = await server({ snapshot: [page(['a', 'b'], true), page(['c'], true), page(['d'], false)] })
+    const tasks: Task[][] = []
+    const links: LinkState[] = []
+    const c = createBackendClient(
+      {
+        cursor: () => null,
+        onUpdate: () => {},
+        onSnapshot: (t, epoch, seq) => {
+          expect([epoch, seq, links.at(-1)]).toEqual(['E1', 10, 'connecting']) // synced after, not before
+          tasks.push(t)
+        },
+        onSynced: () => {},
+        onLink: (l) => links.push(l),
+      },
+      { log: { info() {}, warn() {}, error() {} }, reconnect: { initialMs: 20, maxMs: 100 } },
+    )
+    clients.push(c)
+    c.setConnection(s.connection)
+    await until(() => c.link() === 'connected', 'synced')
+    expect(tasks).toHaveLength(1)
+    expect(tasks[0]!.map((t) => t.task_id)).toEqual(['a', 'b', 'c', 'd'])
+    expect(tasks[0]!.every((t) => t.output === null && t.status === 'failed')).toBe(true)
+    expect(tasks[0]![0]).not.toHaveProperty('excerpt')
   })
 
   it('reconnects when the server drops the socket', async () => {

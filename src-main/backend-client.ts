@@ -1,5 +1,5 @@
 // Main's WebSocket client of the backend, like any other client: hello → resume from the stored
-// cursor (same epoch) or get a snapshot (first run, other database) → replay → live updates.
+// cursor (same epoch) or get a paged snapshot (first run, other database) → replay → live updates.
 // Reconnects with backoff and a heartbeat; a new Connection (backend restarted elsewhere, remote
 // mode) replaces the socket at once. What it receives goes to the callbacks (notifier + tray).
 import WebSocket from 'ws'
@@ -29,6 +29,30 @@ export interface BackendClient {
   setConnection(connection: Connection | null): void
   close(): void
   link(): LinkState
+}
+
+/**
+ * What main keeps of a snapshot task: notifications and the tray need status, names and times,
+ * not the text (a snapshot of many tasks would otherwise sit in main's memory whole).
+ */
+function statusOnly(task: Task): Task {
+  return {
+    task_id: task.task_id,
+    status: task.status,
+    title: task.title,
+    description: null,
+    assignee: task.assignee,
+    project_id: task.project_id,
+    output: null,
+    error: null,
+    scheduled_at: task.scheduled_at,
+    due_at: task.due_at,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    started_at: task.started_at,
+    finished_at: task.finished_at,
+    last_event_id: task.last_event_id,
+  }
 }
 
 // A cursor epoch no database has: asks the server for a snapshot (epochs are random ids).
@@ -98,7 +122,8 @@ export function createBackendClient(
     try {
       ws = new WebSocket(target.wsUrl, {
         headers: { Authorization: `Bearer ${target.token}` },
-        maxPayload: 64 * 1024 * 1024, // snapshots can be large
+        // Snapshot pages are ≤ 1 MiB and updates ~200 KiB; an older server sent one whole snapshot.
+        maxPayload: 64 * 1024 * 1024,
         handshakeTimeout: 10_000,
       })
     } catch (err) {
@@ -109,6 +134,7 @@ export function createBackendClient(
     }
     socket = ws
     let epoch = ''
+    let pages: { seq: number; tasks: Task[] } | null = null
     let alive = true
 
     ws.on('open', () => {
@@ -162,10 +188,19 @@ export function createBackendClient(
           ws.send(JSON.stringify(resume))
           break
         }
-        case 'snapshot':
-          handlers.onSnapshot(msg.tasks, epoch, msg.seq)
+        case 'snapshot': {
+          // Pages of one snapshot share its seq; a page after a last one (or the first ever)
+          // starts a new snapshot. Main hands over the whole snapshot at the last page: the
+          // tray and the cursor must not reflect half of one.
+          if (!pages || pages.seq !== msg.seq) pages = { seq: msg.seq, tasks: [] }
+          for (const task of msg.tasks) pages.tasks.push(statusOnly(task))
+          if (msg.more) break
+          const { tasks, seq } = pages
+          pages = null
+          handlers.onSnapshot(tasks, epoch, seq)
           markSynced()
           break
+        }
         case 'resumed':
         case 'subscribed':
           handlers.onSynced(epoch, msg.seq)

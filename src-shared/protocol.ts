@@ -221,10 +221,34 @@ export interface ResumedMessage {
   type: 'resumed'
   seq: number
 }
+/**
+ * A task as a snapshot page carries it: `output` and `error` are at most their last
+ * SNAPSHOT_EXCERPT_BYTES (cut on a character boundary), with the full sizes beside them.
+ * `excerpt` is true when either was cut: the full text is at `GET /api/tasks/:id`.
+ */
+export interface SnapshotTask extends Task {
+  output_bytes: number
+  error_bytes: number
+  excerpt: boolean
+}
+/** Bytes of the tail of `output` / `error` a snapshot carries per task. */
+export const SNAPSHOT_EXCERPT_BYTES = 2048
+
+/** Whether a task held by a client is a snapshot excerpt (its full text is only over REST). */
+export function isExcerpt(task: Task): task is SnapshotTask {
+  return (task as Partial<SnapshotTask>).excerpt === true
+}
+
+/**
+ * One page of a snapshot. Every page of one snapshot has the same `seq`; the first page replaces
+ * the client's state, later ones add to it; `more: false` marks the last. Changes after `seq`
+ * follow the last page as `task_status_update`s, then live ones.
+ */
 export interface SnapshotMessage {
   type: 'snapshot'
   seq: number
-  tasks: Task[]
+  tasks: SnapshotTask[]
+  more: boolean
 }
 /** One applied change: the cursor, the event, and the task's resulting state. */
 export interface TaskStatusUpdateMessage extends Task {
@@ -285,6 +309,9 @@ export interface Health {
   clients: number
   outbox_pending: number
   dropped_messages: number
+  /** `failing` while SQLite refuses writes (disk full, I/O error); `storage_error` says why. */
+  storage: 'ok' | 'failing'
+  storage_error?: string
   uptime_s: number
   version: string
 }
@@ -325,7 +352,19 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), epoch: z.string().min(1), seq: wireSeq }),
   z.object({ type: z.literal('subscribed'), seq: wireSeq }),
   z.object({ type: z.literal('resumed'), seq: wireSeq }),
-  z.object({ type: z.literal('snapshot'), seq: wireSeq, tasks: z.array(taskWireSchema) }),
+  z.object({
+    type: z.literal('snapshot'),
+    seq: wireSeq,
+    tasks: z.array(
+      taskWireSchema.extend({
+        // Defaults: a server from before paged snapshots sent whole tasks in one message.
+        output_bytes: z.number().int().nonnegative().default(0),
+        error_bytes: z.number().int().nonnegative().default(0),
+        excerpt: z.boolean().default(false),
+      }),
+    ),
+    more: z.boolean().default(false),
+  }),
   taskWireSchema.extend({
     type: z.literal('task_status_update'),
     seq: wireSeq,

@@ -338,3 +338,33 @@ describe('WAL checkpoints', () => {
     }
   })
 })
+
+describe('snapshot pages', () => {
+  it('pages every task once in the listing order (ties on updated_at across pages too), texts cut to a tail', () => {
+    const store = freshStore({ inMemory: true })
+    // 25 tasks, five per timestamp: page boundaries fall inside groups of equal updated_at.
+    store.apply(
+      Array.from({ length: 25 }, (_, i) =>
+        ev(
+          `t${String(i).padStart(2, '0')}`,
+          { status: 'running', output: `${i}-` + 'é'.repeat(100) },
+          t(i % 5),
+        ),
+      ),
+    )
+    const seen: string[] = []
+    let after: { updated_at: string; task_id: string } | null = null
+    for (;;) {
+      const page = store.snapshotPage(after, 4, 10)
+      if (page.length === 0) break
+      for (const row of page) {
+        seen.push(row.task_id)
+        expect(row.output).toBe('é'.repeat(10)) // the last 10 characters
+        expect(row.output_bytes).toBe(Buffer.byteLength(`${row.task_id.slice(1).replace(/^0/, '')}-`) + 200)
+        expect(row.error_bytes).toBe(0)
+      }
+      after = page.at(-1)!
+    }
+    expect(seen).toEqual(store.listTasks({ limit: 100 }).tasks.map((x) => x.task_id))
+  })
+})

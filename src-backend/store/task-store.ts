@@ -108,7 +108,7 @@ function decodeCursor(cursor: string, arity: number): (string | number)[] {
   throw new InvalidCursorError('cursor is not one this server issued')
 }
 
-function rowToTask(row: TaskRow): Task {
+function rowToTask(row: Task): Task {
   return {
     task_id: row.task_id,
     status: row.status,
@@ -134,6 +134,21 @@ const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
 
 const TASK_COLUMNS =
   'task_id, status, title, description, assignee, project_id, output, error, scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id'
+
+/** A task whose output/error are only their last `tailChars` characters, with their full byte sizes. */
+export interface TaskTailRow extends Task {
+  output_bytes: number
+  error_bytes: number
+}
+type SnapshotRow = TaskTailRow
+// Parameters: tail length (chars) for output, then for error.
+const SNAPSHOT_COLUMNS = [
+  'task_id, status, title, description, assignee, project_id',
+  'substr(output, -?) AS output, substr(error, -?) AS error',
+  'scheduled_at, due_at, created_at, updated_at, started_at, finished_at, last_event_id',
+  'coalesce(length(CAST(output AS BLOB)), 0) AS output_bytes',
+  'coalesce(length(CAST(error AS BLOB)), 0) AS error_bytes',
+].join(', ')
 
 export type TaskStore = ReturnType<typeof openTaskStore>
 
@@ -257,6 +272,15 @@ export function openTaskStore(options: TaskStoreOptions) {
     ),
     allTasks: db.prepare<[], TaskRow>(
       `SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`,
+    ),
+    // Snapshot pages (keyset on the tasks_by_updated index). Only the tail of output/error leaves
+    // SQLite (substr counts characters), so a page never loads the full 64 KiB texts.
+    snapshotFirst: db.prepare<[number, number, number], SnapshotRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+    ),
+    snapshotAfter: db.prepare<[number, number, string, string, number], SnapshotRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE (updated_at, task_id) < (?, ?)
+       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
     ),
     eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
       'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -656,6 +680,22 @@ export function openTaskStore(options: TaskStoreOptions) {
     /** Every task, newest first: the content of a WS snapshot. */
     allTasks(): Task[] {
       return stmts.allTasks.all().map(rowToTask)
+    },
+
+    /**
+     * One page of a snapshot, newest first: tasks after `after` (the last page's last task) in
+     * (updated_at, task_id) descending order, with output/error cut to their last `tailChars`
+     * characters and their full sizes in bytes.
+     */
+    snapshotPage(
+      after: { updated_at: string; task_id: string } | null,
+      limit: number,
+      tailChars: number,
+    ): TaskTailRow[] {
+      const rows = after
+        ? stmts.snapshotAfter.all(tailChars, tailChars, after.updated_at, after.task_id, limit)
+        : stmts.snapshotFirst.all(tailChars, tailChars, limit)
+      return rows.map((r) => ({ ...rowToTask(r), output_bytes: r.output_bytes, error_bytes: r.error_bytes }))
     },
 
     /** Broadcast frames of changes after `seq`, in order, at most `limit`. */

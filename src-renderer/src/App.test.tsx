@@ -6,7 +6,7 @@ import { App } from './App'
 import { bootApp } from './boot'
 import { AppPartsProvider } from './stores/context'
 import { TOKEN_KEY } from './net/connection'
-import { FakeSocket, makeTask, updateMsg } from '../../test/fakes/renderer/fake-socket'
+import { FakeSocket, makeTask, snapshotMsg, updateMsg } from '../../test/fakes/renderer/fake-socket'
 import { fakeLayout } from '../../test/fakes/renderer/parts'
 
 function fakeFetch(goodToken: string) {
@@ -24,6 +24,7 @@ function fakeFetch(goodToken: string) {
         clients: 1,
         outbox_pending: 0,
         dropped_messages: 0,
+        storage: 'ok',
         uptime_s: 3,
         version: '0.1.0',
       })
@@ -76,11 +77,11 @@ describe('app', () => {
     act(() => {
       ws.serverOpen()
       ws.serverSend({ type: 'hello', epoch: 'E1', seq: 1 })
-      ws.serverSend({
-        type: 'snapshot',
-        seq: 1,
-        tasks: [makeTask({ task_id: 'job-1', title: 'Build', assignee: 'builder', status: 'running' })],
-      })
+      ws.serverSend(
+        snapshotMsg(1, [
+          makeTask({ task_id: 'job-1', title: 'Build', assignee: 'builder', status: 'running' }),
+        ]),
+      )
     })
     await vi.waitFor(() => expect(document.querySelector('[data-agent="builder"]')).toBeTruthy())
     expect(screen.getByRole('status').textContent).toContain('Live')

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
-import type { ServerMessage, TaskStatusUpdateMessage } from '../../src-shared/protocol'
+import type { ServerMessage, SnapshotMessage, TaskStatusUpdateMessage } from '../../src-shared/protocol'
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 const BIN = join(REPO_ROOT, 'bin', 'taskpulse.js')
@@ -176,4 +176,16 @@ export function connectClient(
     }
     ws.on('message', onMsg)
   })
+}
+
+/** Waits for the last page of a snapshot; returns the pages of that snapshot, in order. */
+export async function snapshotPages(c: TestClient, timeoutMs = 20_000): Promise<SnapshotMessage[]> {
+  const pages = () => c.messages.filter((m): m is SnapshotMessage => m.type === 'snapshot')
+  await waitFor(() => pages().some((p) => !p.more), 'the last snapshot page', timeoutMs)
+  const all = pages()
+  const last = all.findIndex((p) => !p.more)
+  // The pages of the snapshot that ended there: back to the page after an earlier last page.
+  let first = last
+  while (first > 0 && all[first - 1]!.more) first--
+  return all.slice(first, last + 1)
 }

@@ -4,7 +4,14 @@ import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Task } from '../../src-shared/protocol'
-import { connectClient, removeDir, startBackend, waitFor, type Backend } from '../helpers/backend-process'
+import {
+  connectClient,
+  removeDir,
+  snapshotPages,
+  startBackend,
+  waitFor,
+  type Backend,
+} from '../helpers/backend-process'
 
 let backend: Backend
 
@@ -178,17 +185,25 @@ describe('REST', () => {
     expect((await backend.api('/api/tasks/owner-b')).status).toBe(404)
   })
 
-  it('sends a snapshot of many large tasks whole', async () => {
+  it('sends a snapshot of many large tasks as pages of excerpts; the full text is over REST', async () => {
     for (let i = 0; i < 40; i++)
-      await put(`big-${i}`, { status: 'completed', output: `${i}:`.padEnd(60_000, 'z') })
+      await put(`big-${i}`, { status: 'completed', output: `${i}:`.padEnd(60_000, 'z') + `|end-${i}` })
     const c = await connectClient(backend.ws, backend.token, { subscribe: false })
-    c.ws.on('message', () => {})
     c.send({ type: 'resume', epoch: 'elsewhere', seq: 0 })
-    await waitFor(() => c.messages.some((m) => m.type === 'snapshot'), 'snapshot')
-    const snap = c.messages.find((m) => m.type === 'snapshot')
-    const big = snap?.type === 'snapshot' ? snap.tasks.filter((t) => t.task_id.startsWith('big-')) : []
+    const pages = await snapshotPages(c)
+    expect(new Set(pages.map((p) => p.seq)).size).toBe(1)
+    const big = pages.flatMap((p) => p.tasks).filter((t) => t.task_id.startsWith('big-'))
     expect(big).toHaveLength(40)
-    expect(big.every((t) => t.output!.length === 60_000)).toBe(true)
+    for (const t of big) {
+      const n = t.task_id.slice(4)
+      expect(t.excerpt).toBe(true)
+      expect(t.output_bytes).toBe(60_000 + `|end-${n}`.length)
+      expect(Buffer.byteLength(t.output!)).toBe(2048)
+      expect(t.output!.endsWith(`|end-${n}`)).toBe(true)
+    }
+    const full = (await (await backend.api('/api/tasks/big-7')).json()) as Task
+    expect(full.output).toBe('7:'.padEnd(60_000, 'z') + '|end-7')
+    expect(full.output!.endsWith(big.find((t) => t.task_id === 'big-7')!.output!)).toBe(true)
     c.close()
   })
 
@@ -292,10 +307,12 @@ describe('websocket', () => {
   it('answers a resume with a foreign epoch by a snapshot, then live', async () => {
     const c = await connectClient(backend.ws, backend.token, { subscribe: false })
     c.send({ type: 'resume', epoch: 'some-other-database', seq: 3 })
-    await waitFor(() => c.messages.some((m) => m.type === 'snapshot'), 'snapshot')
-    const snap = c.messages.find((m) => m.type === 'snapshot')
+    const pages = await snapshotPages(c)
     const listed = (await (await backend.api('/api/tasks?limit=1000')).json()) as { tasks: Task[] }
-    expect(snap && snap.type === 'snapshot' && snap.tasks.length).toBe(listed.tasks.length)
+    // newest first, every task once, as the listing has them
+    expect(pages.flatMap((p) => p.tasks.map((t) => t.task_id))).toEqual(listed.tasks.map((t) => t.task_id))
+    expect(pages.at(-1)!.more).toBe(false)
+    expect(c.messages.some((m) => m.type === 'resumed')).toBe(false)
     await put('after-snapshot', { status: 'running' })
     await waitFor(() => c.updates().some((u) => u.task_id === 'after-snapshot'), 'live after snapshot')
     c.close()

@@ -202,7 +202,7 @@ export function updateIds(c: TestClient): string[] {
   return c.updates().map((u) => u.event_id)
 }
 
-/** A client that sends `resume` and resolves once the server answered it (resumed or snapshot). */
+/** A client that sends `resume` and resolves once the server answered it (resumed, or a snapshot's last page). */
 export async function resumeClient(
   wsUrl: string,
   token: string,
@@ -211,7 +211,10 @@ export async function resumeClient(
 ): Promise<TestClient> {
   const c = await connectClient(wsUrl, token, { subscribe: false })
   c.send({ type: 'resume', epoch, seq })
-  await waitFor(() => c.messages.some((m) => m.type === 'resumed' || m.type === 'snapshot'), 'resume answer')
+  await waitFor(
+    () => c.messages.some((m) => m.type === 'resumed' || (m.type === 'snapshot' && !m.more)),
+    'resume answer',
+  )
   return c
 }
 

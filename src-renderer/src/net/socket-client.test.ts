@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSocketClient, type SocketClient } from './socket-client'
 import type { ConnEvent } from './conn-state'
 import type { Incoming } from '../stores/task-store'
-import { FakeSocket, makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
+import { FakeSocket, makeTask, snapshotMsg, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 
 describe('socket client', () => {
   let client: SocketClient
@@ -40,7 +40,7 @@ describe('socket client', () => {
     ws.serverSend({ type: 'hello', epoch: 'E1', seq: 7 })
     expect(ws.sent).toEqual([{ type: 'resume', epoch: 'none', seq: 0 }])
     const a = makeTask({ task_id: 'a' })
-    ws.serverSend({ type: 'snapshot', seq: 7, tasks: [a] })
+    ws.serverSend(snapshotMsg(7, [a]))
     ws.serverSend(updateMsg({ ...a, status: 'running' }, 9))
     expect(incoming.map((i) => i.kind)).toEqual(['snapshot', 'update'])
     expect(conn.map((e) => e.type)).toEqual(['synced'])
@@ -51,7 +51,7 @@ describe('socket client', () => {
     let ws = await nextSocket(1)
     ws.serverOpen()
     ws.serverSend({ type: 'hello', epoch: 'E1', seq: 3 })
-    ws.serverSend({ type: 'snapshot', seq: 3, tasks: [] })
+    ws.serverSend(snapshotMsg(3, []))
     ws.serverSend(updateMsg(makeTask({ task_id: 'a' }), 5))
     ws.serverDrop()
     expect(conn.map((e) => e.type)).toEqual(['synced', 'closed'])
@@ -71,16 +71,59 @@ describe('socket client', () => {
     let ws = await nextSocket(1)
     ws.serverOpen()
     ws.serverSend({ type: 'hello', epoch: 'E1', seq: 3 })
-    ws.serverSend({ type: 'snapshot', seq: 3, tasks: [] })
+    ws.serverSend(snapshotMsg(3, []))
     ws.serverDrop()
     ws = await nextSocket(2)
     ws.serverOpen()
     ws.serverSend({ type: 'hello', epoch: 'E2', seq: 1 })
     expect(ws.sent).toEqual([{ type: 'resume', epoch: 'E1', seq: 3 }])
-    ws.serverSend({ type: 'snapshot', seq: 1, tasks: [makeTask({ task_id: 'z' })] })
+    ws.serverSend(snapshotMsg(1, [makeTask({ task_id: 'z' })]))
     ws.serverSend(updateMsg(makeTask({ task_id: 'z' }), 2))
     expect(client.cursor()).toEqual({ epoch: 'E2', seq: 2 })
     expect(incoming.filter((i) => i.kind === 'update')).toHaveLength(1)
+  })
+
+  it('hands a paged snapshot over page by page; synced and the cursor only at the last page', async () => {
+    let ws = await nextSocket(1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 4 })
+    ws.serverSend(snapshotMsg(4, [makeTask({ task_id: 'old' })]))
+    ws.serverDrop()
+    ws = await nextSocket(2)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E2', seq: 20 })
+    const excerpt = { output: 'tail', output_bytes: 70_000, excerpt: true }
+    ws.serverSend(snapshotMsg(20, [makeTask({ task_id: 'a', ...excerpt })], true))
+    expect(conn.map((e) => e.type)).toEqual(['synced', 'closed'])
+    expect(client.cursor()).toEqual({ epoch: null, seq: 0 }) // a partial state has no cursor
+    ws.serverSend(snapshotMsg(20, [makeTask({ task_id: 'b' })], true))
+    ws.serverSend(snapshotMsg(20, [makeTask({ task_id: 'c' })], false))
+    ws.serverSend(updateMsg(makeTask({ task_id: 'a' }), 21)) // committed while paging
+    const pages = incoming.slice(1).flatMap((i) => (i.kind === 'snapshot' ? [i] : []))
+    expect(pages.map((p) => [p.tasks.map((t) => t.task_id).join(), p.first, p.more])).toEqual([
+      ['a', true, true],
+      ['b', false, true],
+      ['c', false, false],
+    ])
+    expect(pages[0]!.tasks[0]).toMatchObject({ excerpt: true, output_bytes: 70_000 })
+    expect(conn.map((e) => e.type)).toEqual(['synced', 'closed', 'synced'])
+    expect(client.cursor()).toEqual({ epoch: 'E2', seq: 21 })
+    expect(incoming.at(-1)!.kind).toBe('update')
+  })
+
+  it('a drop in the middle of a snapshot asks for a snapshot again, which starts over', async () => {
+    let ws = await nextSocket(1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 4 })
+    ws.serverSend(snapshotMsg(4, [makeTask({ task_id: 'a' })], true))
+    ws.serverDrop()
+    ws = await nextSocket(2)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', epoch: 'E1', seq: 5 })
+    expect(ws.sent).toEqual([{ type: 'resume', epoch: 'none', seq: 0 }])
+    ws.serverSend(snapshotMsg(5, [makeTask({ task_id: 'b' })], false))
+    const pages = incoming.flatMap((i) => (i.kind === 'snapshot' ? [i] : []))
+    expect(pages.map((p) => p.first)).toEqual([true, true])
   })
 
   it('reports a rejected token when the socket closes before hello', async () => {

@@ -56,6 +56,8 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
   let serverEpoch: string | null = null
   let helloSeen = false
   let replaying = false
+  /** Inside a paged snapshot: a page with more:true came, its last page has not. */
+  let inSnapshot = false
   let lastMessageAt = 0
   let timer: ReturnType<typeof setInterval> | null = null
   let authCheck: Promise<unknown> | null = null
@@ -85,19 +87,32 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
     switch (msg.type) {
       case 'hello':
         helloSeen = true
+        inSnapshot = false
         serverEpoch = msg.epoch
         replaying = true
         // First connect: an epoch that cannot match asks for a snapshot (race-free initial load).
         send({ type: 'resume', epoch: epoch ?? 'none', seq })
         return
-      case 'snapshot':
+      case 'snapshot': {
+        // Pages: the first replaces the state, the rest add to it, `more: false` ends it. Until
+        // the last page our cursor means nothing (the state is partial): a reconnect in between
+        // asks for a snapshot again. An older server sends one message without `more`.
+        const first = !inSnapshot
+        const more = msg.more === true
+        inSnapshot = more
+        if (first) {
+          epoch = null
+          seq = 0
+        }
+        deps.onIncoming({ kind: 'snapshot', seq: msg.seq, tasks: msg.tasks, first, more })
+        if (more) return
         epoch = serverEpoch
         seq = msg.seq
         replaying = false
-        deps.onIncoming({ kind: 'snapshot', seq: msg.seq, tasks: msg.tasks })
         deps.onConn({ type: 'synced', at: now() })
         send({ type: 'ping', t: now() }) // a first round trip for the readout
         return
+      }
       case 'resumed':
       case 'subscribed':
         epoch = serverEpoch
@@ -136,6 +151,7 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
     const wasBeforeHello = !helloSeen
     helloSeen = false
     replaying = false
+    inSnapshot = false
     if (stopped) return
     deps.onConn({ type: 'closed', at: now() })
     // A socket refused at the upgrade looks like any network error to a browser; ask REST why.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTaskStore, NONE } from './task-store'
 import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 import { countsBetween } from './time-buckets'
+import { isExcerpt } from '../../../src-shared/protocol'
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0)
 const iso = (offsetS: number) => new Date(T0 + offsetS * 1000).toISOString()
@@ -246,5 +247,74 @@ describe('task store', () => {
     const days = (m: ReadonlyMap<string, ReadonlySet<string>>) =>
       [...m].map(([d, ids]) => [d, [...ids].sort()]).sort()
     expect(days(a.days)).toEqual(days(b.days))
+  })
+
+  it('a snapshot in pages ends as the same state as in one message; rows show from the first page', () => {
+    const statuses = ['pending', 'running', 'completed', 'failed'] as const
+    const all = Array.from({ length: 40 }, (_, i) =>
+      makeTask({
+        task_id: `t${i}`,
+        status: statuses[i % 4]!,
+        assignee: i % 5 === 0 ? null : `agent${i % 3}`,
+        project_id: `p${i % 4}`,
+        updated_at: iso(1000 - i * 7 + (i % 3)), // roughly newest first, as pages come
+      }),
+    )
+    // pages newest first (the server's order), one task repeated on a later page
+    const sorted = [...all].sort((x, y) => (x.updated_at < y.updated_at ? 1 : -1))
+    const pages = [sorted.slice(0, 15), [...sorted.slice(15, 30), sorted[3]!], sorted.slice(30)]
+    const paged = createTaskStore()
+    paged.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [makeTask({ task_id: 'stale' })] }])
+    paged.getState().applyBatch([{ kind: 'snapshot', seq: 50, tasks: pages[0]!, first: true, more: true }])
+    expect(paged.getState().order).toHaveLength(15) // replaced: 'stale' is gone, rows are there
+    expect(paged.getState().tasks.has('stale')).toBe(false)
+    paged.getState().applyBatch([
+      { kind: 'snapshot', seq: 50, tasks: pages[1]!, first: false, more: true },
+      { kind: 'snapshot', seq: 50, tasks: pages[2]!, first: false, more: false },
+    ])
+    const whole = createTaskStore()
+    whole.getState().applyBatch([{ kind: 'snapshot', seq: 50, tasks: all }])
+    const a = paged.getState()
+    const b = whole.getState()
+    expect(a.seq).toBe(50)
+    expect([...a.order]).toEqual([...b.order])
+    expect(a.agentKeys).toEqual(b.agentKeys)
+    for (const k of a.agentKeys) {
+      const x = a.agents.get(k)!
+      const y = b.agents.get(k)!
+      expect([x.latestId, x.currentId, x.total]).toEqual([y.latestId, y.currentId, y.total])
+    }
+    expect(a.projectKeys).toEqual(b.projectKeys)
+    for (const k of a.projectKeys) expect(a.projects.get(k)!.counts).toEqual(b.projects.get(k)!.counts)
+  })
+
+  it('is synced only once the last page of a first snapshot landed', () => {
+    const store = createTaskStore()
+    store
+      .getState()
+      .applyBatch([
+        { kind: 'snapshot', seq: 5, tasks: [makeTask({ task_id: 'a' })], first: true, more: true },
+      ])
+    expect(store.getState().synced).toBe(false)
+    expect(store.getState().tasks.size).toBe(1)
+    store.getState().applyBatch([{ kind: 'snapshot', seq: 5, tasks: [], first: false, more: false }])
+    expect(store.getState().synced).toBe(true)
+  })
+
+  it('keeps excerpt marks of snapshot tasks until an update brings the full task', () => {
+    const store = createTaskStore()
+    const t = {
+      ...makeTask({ task_id: 'x', output: 'tail' }),
+      output_bytes: 9000,
+      error_bytes: 0,
+      excerpt: true,
+    }
+    store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [t] }])
+    expect(isExcerpt(store.getState().tasks.get('x')!)).toBe(true)
+    store
+      .getState()
+      .applyBatch([{ kind: 'update', msg: updateMsg(makeTask({ task_id: 'x', output: 'full' }), 2) }])
+    expect(isExcerpt(store.getState().tasks.get('x')!)).toBe(false)
+    expect(store.getState().tasks.get('x')!.output).toBe('full')
   })
 })

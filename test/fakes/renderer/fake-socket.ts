@@ -1,6 +1,13 @@
 // A WebSocket stand-in for happy-dom tests: records what the client sends, lets the test play the
 // server. reconnecting-websocket accepts it through its `WebSocket` option.
-import type { ServerMessage, Task, TaskStatus, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
+import type {
+  ServerMessage,
+  SnapshotMessage,
+  SnapshotTask,
+  Task,
+  TaskStatus,
+  TaskStatusUpdateMessage,
+} from '../../../src-shared/protocol'
 
 type Listener = (ev: unknown) => void
 
@@ -93,4 +100,23 @@ export function updateMsg(
   previous: TaskStatus | null = null,
 ): TaskStatusUpdateMessage {
   return { type: 'task_status_update', seq, event_id: task.last_event_id, previous_status: previous, ...task }
+}
+
+/** One snapshot page as the server sends it: whole (short) texts unless `excerpt` fields are given. */
+export function snapshotMsg(
+  seq: number,
+  tasks: (Task & Partial<Pick<SnapshotTask, 'output_bytes' | 'error_bytes' | 'excerpt'>>)[],
+  more = false,
+): SnapshotMessage {
+  return {
+    type: 'snapshot',
+    seq,
+    more,
+    tasks: tasks.map((t) => ({
+      output_bytes: new TextEncoder().encode(t.output ?? '').length,
+      error_bytes: new TextEncoder().encode(t.error ?? '').length,
+      excerpt: false,
+      ...t,
+    })),
+  }
 }

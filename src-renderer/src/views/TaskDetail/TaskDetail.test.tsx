@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { TaskDetail, TEXT_PREVIEW_CHARS } from './TaskDetail'
 import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
-import type { StoredEvent } from '../../../../src-shared/protocol'
+import type { SnapshotTask, StoredEvent } from '../../../../src-shared/protocol'
 
 afterEach(cleanup)
 
@@ -83,5 +83,51 @@ describe('task detail', () => {
       ]),
     )
     await vi.waitFor(() => expect(taskEvents).toHaveBeenCalledTimes(2))
+  })
+
+  it('fetches the full text of a task held as a snapshot excerpt, and says so until it arrives', async () => {
+    const parts = makeParts()
+    parts.api.taskEvents = vi.fn(async () => ({ events: [], next_cursor: null }))
+    const fullOutput = 'head…' + 'o'.repeat(9000) + 'TAIL'
+    let answer!: (t: ReturnType<typeof makeTask>) => void
+    const taskCall = vi.fn(() => new Promise<ReturnType<typeof makeTask>>((r) => (answer = r)))
+    parts.api.task = taskCall
+    const base = makeTask({
+      task_id: 'ex',
+      title: 'Long',
+      status: 'failed',
+      output: 'o'.repeat(2044) + 'TAIL',
+    })
+    const held: SnapshotTask = { ...base, error: 'short', output_bytes: 9009, error_bytes: 5, excerpt: true }
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [held] }])
+    parts.ui.getState().openTask('ex')
+    render(withParts(parts, <TaskDetail />))
+    const output = screen.getByRole('region', { name: 'Output' })
+    expect(output.textContent).toContain('Showing the end only; loading the full text')
+    expect(screen.getByRole('region', { name: 'Error' }).textContent).not.toContain('Showing the end only')
+    expect(taskCall).toHaveBeenCalledWith('ex')
+    act(() => answer({ ...base, output: fullOutput, error: 'short' }))
+    await vi.waitFor(() => expect(output.textContent).not.toContain('Showing the end only'))
+    fireEvent.click(screen.getByRole('button', { name: /Show all/ }))
+    expect(output.querySelector('pre')!.textContent).toBe(fullOutput)
+  })
+
+  it('a task the store holds whole is not fetched again', async () => {
+    const parts = makeParts()
+    parts.api.taskEvents = vi.fn(async () => ({ events: [], next_cursor: null }))
+    const taskCall = vi.fn(async () => makeTask({ task_id: 'w' }))
+    parts.api.task = taskCall
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [makeTask({ task_id: 'w', title: 'Whole', output: 'all of it' })],
+      },
+    ])
+    parts.ui.getState().openTask('w')
+    render(withParts(parts, <TaskDetail />))
+    await vi.waitFor(() => expect(parts.api.taskEvents).toHaveBeenCalled())
+    expect(screen.getByRole('region', { name: 'Output' }).textContent).toContain('all of it')
+    expect(taskCall).not.toHaveBeenCalled()
   })
 })

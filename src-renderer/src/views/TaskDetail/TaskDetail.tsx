@@ -1,8 +1,10 @@
 // Everything about one task: every field, its status history (GET /api/tasks/:id/events) as a
 // timeline, output and error as monospaced copyable text. Long text is cut with "show all".
 // Live: the fields follow the store, and the history reloads when a new event lands.
+// A task the store has from a snapshot carries only the tail of its output and error (an
+// excerpt): opening it fetches the full task (GET /api/tasks/:id) for the text.
 import { useEffect, useRef, useState } from 'react'
-import type { StoredEvent, Task } from '../../../../src-shared/protocol'
+import { isExcerpt, type StoredEvent, type Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { useParts, useTasks, useUi } from '../../stores/context'
 import { StatusBadge } from '../../components/StatusBadge'
@@ -31,6 +33,10 @@ function TaskDetailPanel({ id }: { id: string }) {
   const task = live ?? fetched
   // Closing (Esc, ✕) puts focus back on the row or event that opened the task.
   useReturnFocus(id, panelRef)
+  // The full text of a task held as an excerpt; a live update replaces the excerpt anyway.
+  const [full, setFull] = useState<Task | null>(null)
+  const [fullError, setFullError] = useState<string | null>(null)
+  const excerpt = live !== undefined && isExcerpt(live) ? live : null
 
   useEffect(() => {
     closeRef.current?.focus()
@@ -48,6 +54,27 @@ function TaskDetailPanel({ id }: { id: string }) {
       cancelled = true
     }
   }, [api, id, live])
+
+  const excerptOf = excerpt?.last_event_id ?? null
+  useEffect(() => {
+    if (excerptOf === null) return
+    let cancelled = false
+    api.task(id).then(
+      (t) => !cancelled && setFull(t),
+      (e: Error) => !cancelled && setFullError(e.message),
+    )
+    return () => {
+      cancelled = true
+    }
+  }, [api, id, excerptOf])
+  const fullText = full && excerpt && full.updated_at >= excerpt.updated_at ? full : null
+  const text: Pick<Task, 'output' | 'error'> | null = excerpt ? (fullText ?? excerpt) : task
+  const excerptNote =
+    excerpt && !fullText
+      ? fullError
+        ? `Showing the end only; could not load the full text: ${fullError}`
+        : 'Showing the end only; loading the full text…'
+      : null
 
   const lastEvent = task?.last_event_id
   useEffect(() => {
@@ -114,8 +141,17 @@ function TaskDetailPanel({ id }: { id: string }) {
             <Field name="Due" value={formatDateTime(task.due_at)} />
             <Field name="Last event" mono value={task.last_event_id} />
           </dl>
-          <LongText label="Error" text={task.error} error />
-          <LongText label="Output" text={task.output} />
+          <LongText
+            label="Error"
+            text={text?.error ?? null}
+            error
+            note={excerpt && excerpt.error_bytes > utf8Bytes(excerpt.error) ? excerptNote : null}
+          />
+          <LongText
+            label="Output"
+            text={text?.output ?? null}
+            note={excerpt && excerpt.output_bytes > utf8Bytes(excerpt.output) ? excerptNote : null}
+          />
           <section className="timeline-wrap" aria-label="Status history">
             <h3>History</h3>
             {eventsError ? <p className="error-text">Could not load history: {eventsError}</p> : null}
@@ -175,14 +211,23 @@ function duration(t: Task): string | null {
   return `${Math.floor(s / 60)}m ${s % 60}s${t.finished_at ? '' : ' (running)'}`
 }
 
+const encoder = new TextEncoder()
+/** UTF-8 size of a text (the sizes a snapshot gives are in bytes). */
+function utf8Bytes(text: string | null): number {
+  return text ? encoder.encode(text).length : 0
+}
+
 export function LongText({
   label,
   text,
   error = false,
+  note = null,
 }: {
   label: string
   text: string | null
   error?: boolean
+  /** Shown above the text: e.g. that only its end is shown yet. */
+  note?: string | null
 }) {
   const [all, setAll] = useState(false)
   if (!text) return null
@@ -193,6 +238,11 @@ export function LongText({
         <h3>{label}</h3>
         <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
       </div>
+      {note ? (
+        <p className="muted" role="note">
+          {note}
+        </p>
+      ) : null}
       {/* Scrolls: focusable, so the keyboard can scroll it, and named for what it holds. */}
       <pre className="mono" tabIndex={0} role="region" aria-label={`${label} text`}>
         {cut ? text.slice(0, TEXT_PREVIEW_CHARS) : text}
