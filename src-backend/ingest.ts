@@ -84,7 +84,7 @@ export function toTaskEvent(input: {
   if (typeof fields.output === 'string') fields.output = capText(fields.output)
   if (typeof fields.error === 'string') fields.error = capText(fields.error)
   let updatedAt = input.updated_at
-  if (!updatedAt && input.streamId) updatedAt = streamIdTime(input.streamId) ?? undefined
+  if (!updatedAt && input.streamId) updatedAt = plausibleStreamIdTime(input.streamId, input.received_at)
   return {
     event_id: input.event_id ?? input.streamId ?? uuidv7(input.received_at.getTime()),
     task_id: input.task_id,
@@ -97,6 +97,21 @@ export function toTaskEvent(input: {
 
 /** How far ahead of this backend's clock a stream entry id's time may be when it stands in for updated_at. */
 export const MAX_STREAM_ID_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The entry id's time, when it can stand in for a missing updated_at: Redis stamps ids with its
+ * clock, so within a day of ours it is a real time that every backend reads alike. An explicit id
+ * far in the future (99999999999999-0, the year 5138, or one past Date's range) is no time: used
+ * as updated_at it would win every later update of its task forever. Such an entry is still a
+ * valid update, and after it Redis numbers every later `*` entry above it, so dropping them would
+ * lose the stream for good: they get the time of receipt instead, like a PUBLISH without
+ * updated_at (no cross-backend ordering for them, as documented).
+ */
+function plausibleStreamIdTime(streamId: string, receivedAt: Date): string | undefined {
+  const time = streamIdTime(streamId)
+  if (time === null || Date.parse(time) > receivedAt.getTime() + MAX_STREAM_ID_AHEAD_MS) return undefined
+  return time
+}
 
 /**
  * The time of a stream entry id (`ms-seq`) as a canonical timestamp, or null when the id is not
@@ -166,20 +181,6 @@ function parseInboundUnsafe(msg: InboundMessage, now: Date): ParseResult {
   }
   const { task_id, updated_at, event_id, ...fields } = parsed.data
   const streamId = msg.source === 'stream' ? msg.streamId : undefined
-  if (streamId !== undefined && !updated_at) {
-    // The entry id's time stands in for updated_at. An explicit id far in the future (such as
-    // 99999999999999-0, the year 5138) is no time at all: it would win every later update to
-    // its task on every backend, forever. Redis itself stamps ids with its clock, so a day of
-    // slack covers any real clock difference.
-    const time = streamIdTime(streamId)
-    if (time === null || Date.parse(time) > now.getTime() + MAX_STREAM_ID_AHEAD_MS) {
-      return {
-        ok: false,
-        reason: 'invalid_stream_id',
-        detail: `entry ${streamId.slice(0, 48)} has no updated_at and its id is no plausible time (1970 to a day from now)`,
-      }
-    }
-  }
   return {
     ok: true,
     event: toTaskEvent({
@@ -201,6 +202,9 @@ export function createIngest(deps: IngestDeps) {
   let scheduled: NodeJS.Immediate | null = null
   let retryTimer: NodeJS.Timeout | null = null
   let commitFailures = 0
+  // Why the last commit failed, while commits keep failing: /api/health reports it, so a server
+  // whose every write is refused does not look healthy.
+  let storageFailure: string | null = null
   let stopped = false
   // reason → when it was last logged and how many drops of it were only counted since.
   const dropLog = new Map<string, { at: number; suppressed: number }>()
@@ -227,9 +231,11 @@ export function createIngest(deps: IngestDeps) {
         streamCursor ? { streamCursor } : {},
       )
       commitFailures = 0
+      storageFailure = null
     } catch (err) {
       commitFailures++
       const why = describeStorageFailure(err)
+      storageFailure = why
       deps.log.error(
         { err, file: deps.store.file, why, events: batch.length, attempt: commitFailures },
         `could not store a batch of events in ${deps.store.file}: ${why}`,
@@ -329,6 +335,8 @@ export function createIngest(deps: IngestDeps) {
     },
 
     droppedCount: (): number => dropped,
+    /** Why storing fails right now, or null when the last commit succeeded. */
+    storageFailure: (): string | null => storageFailure,
 
     /** Applies what is queued and stops accepting. Idempotent. */
     stop(): void {
