@@ -5,7 +5,8 @@ import type { AgentSort } from './ui-store'
 
 export interface AgentFilter {
   status: TaskStatus | 'all'
-  project: string | 'all'
+  /** A project key, or 'all'. */
+  project: string
   search: string
 }
 

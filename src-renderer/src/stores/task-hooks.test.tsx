@@ -65,14 +65,12 @@ describe('task store hooks', () => {
     const before = result.current
     expect(before.ids).toEqual(['b1', 'a2', 'a1'])
     act(() => {
-      parts.tasks
-        .getState()
-        .applyBatch([
-          {
-            kind: 'update',
-            msg: updateMsg(makeTask({ task_id: 'a1', updated_at: '2026-01-01T13:00:00.000Z' }), 2),
-          },
-        ])
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(makeTask({ task_id: 'a1', updated_at: '2026-01-01T13:00:00.000Z' }), 2),
+        },
+      ])
     })
     expect(result.current).not.toBe(before)
     expect(result.current.ids).toEqual(['a1', 'b1', 'a2'])

@@ -3,7 +3,7 @@
 // rows on screen.
 import { useCallback, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
-import type { Task, TaskStatus } from '../../../../src-shared/protocol'
+import type { Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { STATUSES } from '../../stores/statuses'
 import { useParts, useUi } from '../../stores/context'
@@ -85,7 +85,7 @@ function MonitorToolbar() {
             role="radio"
             aria-checked={status === st}
             className={`seg-btn${status === st ? ' seg-on' : ''}`}
-            onClick={() => ui.getState().setStatusFilter(st as TaskStatus | 'all')}
+            onClick={() => ui.getState().setStatusFilter(st)}
           >
             {st === 'all' ? 'All' : `${STATUS_STYLES[st].icon} ${STATUS_STYLES[st].label}`}
           </button>
