@@ -200,6 +200,9 @@ export function createIngest(deps: IngestDeps) {
   let scheduled: NodeJS.Immediate | null = null
   let retryTimer: NodeJS.Timeout | null = null
   let commitFailures = 0
+  // Why the last commit failed, while commits keep failing: /api/health reports it, so a server
+  // whose every write is refused does not look healthy.
+  let storageFailure: string | null = null
   let stopped = false
   // reason → when it was last logged and how many drops of it were only counted since.
   const dropLog = new Map<string, { at: number; suppressed: number }>()
@@ -226,9 +229,11 @@ export function createIngest(deps: IngestDeps) {
         streamCursor ? { streamCursor } : {},
       )
       commitFailures = 0
+      storageFailure = null
     } catch (err) {
       commitFailures++
       const why = describeStorageFailure(err)
+      storageFailure = why
       deps.log.error(
         { err, file: deps.store.file, why, events: batch.length, attempt: commitFailures },
         `could not store a batch of events in ${deps.store.file}: ${why}`,
@@ -328,6 +333,8 @@ export function createIngest(deps: IngestDeps) {
     },
 
     droppedCount: (): number => dropped,
+    /** Why storing fails right now, or null when the last commit succeeded. */
+    storageFailure: (): string | null => storageFailure,
 
     /** Applies what is queued and stops accepting. Idempotent. */
     stop(): void {

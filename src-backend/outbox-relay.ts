@@ -3,7 +3,7 @@
 // a retry after an unconfirmed publish may duplicate on Redis, which event_id dedupe makes harmless.
 import type { Logger } from 'pino'
 import type { Bus } from './bus/bus'
-import { backoffDelay } from './bus/redis-bus'
+import { backoffDelay } from './bus/backoff'
 import type { TaskStore } from './store/task-store'
 
 export interface OutboxRelayDeps {

@@ -149,6 +149,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     clients: hub.clientCount(),
     outbox_pending: store.outboxCount(),
     dropped_messages: ingest.droppedCount(),
+    ...storageHealth(ingest.storageFailure()),
     uptime_s: Math.round((Date.now() - startedAt) / 1000),
     version: VERSION,
   })
@@ -303,4 +304,8 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       return closing
     },
   }
+}
+
+function storageHealth(failure: string | null): Pick<Health, 'storage' | 'storage_error'> {
+  return failure === null ? { storage: 'ok' } : { storage: 'failing', storage_error: failure }
 }

@@ -309,6 +309,9 @@ export interface Health {
   clients: number
   outbox_pending: number
   dropped_messages: number
+  /** `failing` while SQLite refuses writes (disk full, I/O error); `storage_error` says why. */
+  storage: 'ok' | 'failing'
+  storage_error?: string
   uptime_s: number
   version: string
 }

@@ -3,6 +3,17 @@
 // storage happen in the ingest pipeline, so a malformed message is counted in one place.
 import type { TaskEvent } from '../../src-shared/protocol'
 
+/** An error with a machine-readable code. */
+export class BusError extends Error {
+  constructor(
+    readonly code: 'BUS_DISCONNECTED' | 'BUS_PUBLISH_FAILED' | 'BUS_STOPPED' | 'BUS_BAD_URL',
+    message: string,
+  ) {
+    super(message)
+    this.name = 'BusError'
+  }
+}
+
 export type BusState = 'connected' | 'disconnected' | 'disabled'
 
 /** A message that arrived from outside: a PUBLISH on the channel or an entry of the stream. */

@@ -1,52 +1,53 @@
-// Server-side WebSocket framing (RFC 6455 §5.2), done here rather than by ws's (untyped) Sender
-// so that one prepared buffer can be written to many sockets, and so that every frame the hub
-// sends goes through one accounted write path (control frames included).
-
-/** One unmasked, final text frame around `json`. */
-export function frameOf(json: string): Buffer {
-  const n = Buffer.byteLength(json)
-  const frame = Buffer.allocUnsafe(headerLength(n) + n)
-  frame.write(json, writeHeader(frame, n, OPCODE_TEXT)) // one copy: the string straight into the frame
-  return frame
-}
-
-/** The same, for a payload given in pieces (joined into the frame without an intermediate string). */
-export function frameOfParts(parts: readonly Buffer[]): Buffer {
-  let n = 0
-  for (const p of parts) n += p.length
-  const header = Buffer.allocUnsafe(headerLength(n))
-  writeHeader(header, n, OPCODE_TEXT)
-  return Buffer.concat([header, ...parts], header.length + n)
-}
+// Server-side WebSocket frames, built by ws's own framer (Sender.frame, typed in ws-sender.d.ts)
+// so the bytes are exactly what ws would send. The hub frames a message once and writes the same
+// prepared buffer to many sockets, through its one accounted write path (so the socket's
+// writableLength, which the per-client bound reads, counts every byte: control frames included).
+// Frames are plain: the hub refuses any negotiated extension (assertNoExtensions), since a
+// per-message-deflate peer would read these uncompressed frames as corrupt.
+import { Sender, type SenderFrameOptions, type WebSocket } from 'ws'
 
 export const OPCODE_TEXT = 0x1
 export const OPCODE_PING = 0x9
 export const OPCODE_PONG = 0xa
 
+// A server never masks (RFC 6455 §5.1), and nothing here is compressed (no RSV1).
+const TEXT: SenderFrameOptions = { fin: true, opcode: OPCODE_TEXT, mask: false, readOnly: true, rsv1: false }
+
+/** One final text frame around `json`. */
+export function frameOf(json: string): Buffer {
+  return joined(Sender.frame(Buffer.from(json), TEXT))
+}
+
+/** The same, for a payload given in pieces (joined into the frame without an intermediate string). */
+export function frameOfParts(parts: readonly Buffer[]): Buffer {
+  return joined(Sender.frame(parts.length === 1 ? parts[0]! : Buffer.concat(parts), TEXT))
+}
+
+/** One buffer holding a text frame per message, in order: the prepared buffer of a batch. */
+export function framesOf(messages: readonly string[]): Buffer {
+  const pieces: Buffer[] = []
+  for (const message of messages) pieces.push(...Sender.frame(Buffer.from(message), TEXT))
+  return joined(pieces)
+}
+
 /** A ping or pong frame; control payloads are at most 125 bytes (RFC 6455 §5.5). */
 export function controlFrame(opcode: typeof OPCODE_PING | typeof OPCODE_PONG, payload: Buffer): Buffer {
   if (payload.length > 125) throw new RangeError('control frame payload over 125 bytes')
-  const frame = Buffer.allocUnsafe(2 + payload.length)
-  writeHeader(frame, payload.length, opcode)
-  payload.copy(frame, 2)
-  return frame
+  return joined(Sender.frame(payload, { ...TEXT, opcode }))
 }
 
-const headerLength = (n: number): number => (n < 126 ? 2 : n < 65536 ? 4 : 10)
+/**
+ * Throws unless the handshake negotiated no extension. Our frames are prepared once for every
+ * socket and written past ws's own sender: with permessage-deflate a peer would expect compressed
+ * payloads and ws's bufferedAmount would no longer count what we queued.
+ */
+export function assertNoExtensions(ws: Pick<WebSocket, 'extensions'>): void {
+  if (ws.extensions !== '') {
+    throw new Error(`websocket extension negotiated (${ws.extensions}); the hub's frames require none`)
+  }
+}
 
-/** Writes the header for a payload of n bytes at the start of `buf`; returns its length. */
-function writeHeader(buf: Buffer, n: number, opcode: number): number {
-  buf[0] = 0x80 | opcode // FIN + opcode
-  if (n < 126) {
-    buf[1] = n
-    return 2
-  }
-  if (n < 65536) {
-    buf[1] = 126
-    buf.writeUInt16BE(n, 2)
-    return 4
-  }
-  buf[1] = 127
-  buf.writeBigUInt64BE(BigInt(n), 2)
-  return 10
+/** Sender.frame gives the header and the payload apart; a prepared frame is one buffer. */
+function joined(pieces: readonly Buffer[]): Buffer {
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
 }

@@ -18,11 +18,12 @@ import {
 } from '../../src-shared/protocol'
 import { openTaskStore, type TaskStore } from '../store/task-store'
 import { utf8Tail } from './excerpt'
+import { OPCODE_PING, OPCODE_PONG, assertNoExtensions, controlFrame, framesOf } from './frames'
 import { createWsHub, frameOf, frameOfParts, type WsHub, type WsHubDeps } from './ws-hub'
 
 // ws exports its frame parser at runtime; @types/ws does not declare it.
 interface FrameReceiver {
-  on(event: 'message', cb: (data: Buffer) => void): void
+  on(event: 'message' | 'ping' | 'pong', cb: (data: Buffer) => void): void
   write(chunk: Buffer): void
 }
 const { Receiver } = wsModule as unknown as { Receiver: new (opts: { isServer: boolean }) => FrameReceiver }
@@ -44,6 +45,29 @@ describe('ws frames', () => {
   it('frames a payload given in parts, and several frames in one buffer', () => {
     const parts = ['{"a":', '1', '}'].map((p) => Buffer.from(p))
     expect(parse(Buffer.concat([frameOfParts(parts), frameOf('second')]))).toEqual(['{"a":1}', 'second'])
+  })
+  it('prepares a batch as one buffer of frames, in order', () => {
+    const messages = ['{"n":1}', 'x'.repeat(70_000), '', 'é'.repeat(200)]
+    expect(parse(framesOf(messages))).toEqual(messages)
+    expect(parse(framesOf(['only']))).toEqual(['only'])
+  })
+  it('frames pings and pongs with their payload, and refuses an oversized one', () => {
+    const seen: string[] = []
+    const receiver = new Receiver({ isServer: false })
+    receiver.on('ping', (d) => seen.push(`ping:${d.toString()}`))
+    receiver.on('pong', (d) => seen.push(`pong:${d.toString()}`))
+    receiver.write(
+      Buffer.concat([
+        controlFrame(OPCODE_PING, Buffer.from('abc')),
+        controlFrame(OPCODE_PONG, Buffer.alloc(0)),
+      ]),
+    )
+    expect(seen).toEqual(['ping:abc', 'pong:'])
+    expect(() => controlFrame(OPCODE_PING, Buffer.alloc(126))).toThrow(RangeError)
+  })
+  it('asserts that no extension was negotiated', () => {
+    expect(() => assertNoExtensions({ extensions: '' })).not.toThrow()
+    expect(() => assertNoExtensions({ extensions: 'permessage-deflate' })).toThrow(/permessage-deflate/)
   })
 })
 
@@ -182,6 +206,23 @@ async function floodUntilGone(r: Rig, raw: Socket, data: Buffer): Promise<void> 
 
 const snapshotPages = (r: Recorder): SnapshotMessage[] =>
   r.messages.filter((m): m is SnapshotMessage => m.type === 'snapshot')
+
+describe('extensions', { timeout: 30_000 }, () => {
+  it('negotiates none with a client that offers permessage-deflate, and its frames read', async () => {
+    const r = await rig()
+    const ws = new WebSocket(`ws://127.0.0.1:${r.port}/ws`, { perMessageDeflate: true })
+    cleanups.push(() => ws.terminate())
+    const messages: ServerMessage[] = []
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as ServerMessage))
+    await once(ws, 'open')
+    expect(ws.extensions).toBe('')
+    await until(() => messages.some((m) => m.type === 'hello'), 'hello')
+    ws.send(JSON.stringify({ type: 'subscribe' }))
+    await until(() => messages.some((m) => m.type === 'subscribed'), 'subscribed')
+    r.put('t-ext', { status: 'running', output: 'x'.repeat(200_000) })
+    await until(() => messages.some((m) => m.type === 'task_status_update'), 'a live change')
+  })
+})
 
 describe('paged snapshot', { timeout: 30_000 }, () => {
   it('sends task excerpts in pages of one seq, newest first, the last with more:false', async () => {

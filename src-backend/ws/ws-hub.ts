@@ -1,25 +1,24 @@
-// The WebSocket hub: hello, then subscribe (live from now) or resume (replay after a seq, or a
-// paged snapshot), then live changes. Fan-out cost is what decides latency at scale, so:
-// - each change is serialised once, at commit (the store keeps that frame for replays too);
-// - a batch of changes becomes one prepared buffer of WS frames, written to every live socket
-//   with a single write (no per-client JSON, no per-client framing).
-// Memory per client is bounded: every byte queued for a client (live changes, replay and snapshot
-// pages, pongs, errors, replies, our pings) goes through one write path that counts it, and a
-// client past its bound is cut off without slowing anyone else. Replays and snapshots are written
-// a page at a time, only when the socket has drained below a low-water mark, so a client that
-// stops reading holds at most its bound whatever it asked for.
-// Resume is race-free without locks: a catching-up client reads the store until it is empty and
-// turns live in the same synchronous step, and the store holds every change before it is broadcast.
+// The WebSocket hub: sessions (hello, then subscribe — live from now — or resume — a paged replay
+// after a seq, or a paged snapshot — then live changes) and the fan-out of committed changes.
+// Fan-out cost is what decides latency at scale, so each change is serialised once, at commit
+// (the store keeps that frame for replays too), and a batch of changes becomes one prepared
+// buffer of WS frames (frames.ts, ws's own framer), written to every live socket with a single
+// write: no per-client JSON, no per-client framing.
+// The parts with their own reasons to change live beside it: every byte queued for a client goes
+// through client-sender.ts (the per-client bound), replays and snapshots are paging.ts, and the
+// ping allowance is ping-budget.ts.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
-import { clientMessageSchema, type ServerMessage } from '../../src-shared/protocol'
+import { clientMessageSchema } from '../../src-shared/protocol'
 import type { AppliedChange } from '../ingest'
 import type { TaskStore } from '../store/task-store'
-import { EXCERPT_TAIL_CHARS, snapshotTaskOf } from './excerpt'
-import { OPCODE_PING, OPCODE_PONG, controlFrame, frameOf, frameOfParts } from './frames'
+import { createClientSender, type HubClient } from './client-sender'
+import { OPCODE_PING, OPCODE_PONG, assertNoExtensions, controlFrame, framesOf } from './frames'
+import { createPaging } from './paging'
+import { createPingBudget } from './ping-budget'
 
 export { frameOf, frameOfParts } from './frames'
 
@@ -51,53 +50,42 @@ export interface WsHubDeps {
   now?: () => number
 }
 
-type ClientState = 'awaiting' | 'paging' | 'live' | 'closed'
-
-interface Client {
-  ws: WebSocket
-  socket: Duplex
-  state: ClientState
-  /** Highest seq this client has been sent (or told about): live frames at or below it are skipped. */
-  lastSentSeq: number
-  invalidFrames: number
-  /** Payload of our last heartbeat ping still unanswered; null when answered (or none sent yet). */
-  pendingPing: Buffer | null
-  pingTokens: number
-  pingRefilledAt: number
-  excessPings: number
-  /** Resolves a page writer waiting for the socket to drain (or to close). */
-  wake: (() => void) | null
-  /** Closed for a policy violation: its frames are no longer handled. */
-  closing: boolean
-}
-
-/** Outcome of a replay: caught up and live, the client went away, or the history it needs is gone. */
-type ReplayEnd = 'live' | 'gone' | 'pruned'
-
 export function createWsHub(deps: WsHubDeps) {
   const { store, log } = deps
   const now = deps.now ?? (() => Date.now())
-  const maxBuffered = deps.maxBufferedBytes ?? 8 * 1024 * 1024
-  const replayPageSize = deps.replayPageSize ?? 500
-  // Snapshot pages are large enough that a 10,000-task snapshot is a handful of messages (each
-  // page is a store update and a render in the UI); replay pages are small, as their messages are
-  // already one per change. Either way a client holds a page over the low-water mark at most.
-  const snapshotPageSize = deps.snapshotPageSize ?? 1000
-  const snapshotPageBytes = deps.snapshotPageBytes ?? 1024 * 1024
-  const pageBytes = deps.pageBytes ?? 256 * 1024
-  const lowWater = deps.lowWaterBytes ?? 512 * 1024
   const maxInvalid = deps.maxInvalidFrames ?? 20
-  const pingBurst = deps.pingBurst ?? 20
-  const pingsPerSecond = deps.pingsPerSecond ?? 2
-  const maxExcessPings = deps.maxExcessPings ?? 50
-  const clients = new Set<Client>()
-  const live = new Set<Client>()
-  let cutOff = 0
+  const sender = createClientSender({
+    maxBufferedBytes: deps.maxBufferedBytes ?? 8 * 1024 * 1024,
+    lowWaterBytes: deps.lowWaterBytes ?? 512 * 1024,
+    log,
+  })
+  const { send, write } = sender
+  const paging = createPaging({
+    store,
+    sender,
+    goLive,
+    replayPageSize: deps.replayPageSize ?? 500,
+    // Snapshot pages are large enough that a 10,000-task snapshot is a handful of messages (each
+    // page is a store update and a render in the UI); replay pages are small, as their messages are
+    // already one per change. Either way a client holds a page over the low-water mark at most.
+    snapshotPageSize: deps.snapshotPageSize ?? 1000,
+    pageBytes: deps.pageBytes ?? 256 * 1024,
+    snapshotPageBytes: deps.snapshotPageBytes ?? 1024 * 1024,
+  })
+  const pingBudget = createPingBudget({
+    burst: deps.pingBurst ?? 20,
+    perSecond: deps.pingsPerSecond ?? 2,
+    maxExcess: deps.maxExcessPings ?? 50,
+    now,
+  })
+  const clients = new Set<HubClient>()
+  const live = new Set<HubClient>()
   let closing = false
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: deps.maxInboundBytes ?? 64 * 1024,
+    // Our prepared frames are uncompressed (and checked per connection: assertNoExtensions).
     perMessageDeflate: false,
     clientTracking: false,
     // Pongs to a client's pings are ours to send (budgeted and counted); ws's automatic ones would
@@ -119,40 +107,11 @@ export function createWsHub(deps: WsHubDeps) {
   }, deps.heartbeatMs ?? 30_000)
   heartbeat.unref()
 
-  const gone = (c: Client): boolean => c.state === 'closed' || c.closing || c.ws.readyState !== WebSocket.OPEN
-
-  /**
-   * The only way bytes reach a client. Everything queued counts (socket.writableLength holds all
-   * of it, ws's own close frames included); a client past the bound is cut off at once.
-   */
-  function write(c: Client, data: Buffer): boolean {
-    if (gone(c) || !c.socket.writable) return false
-    c.socket.write(data)
-    if (c.socket.writableLength > maxBuffered) {
-      cut(c, 'send buffer over bound')
-      return false
-    }
-    return true
-  }
-
-  function send(c: Client, message: ServerMessage): void {
-    write(c, frameOf(JSON.stringify(message)))
-  }
-
-  function cut(c: Client, why: string): void {
-    cutOff++
-    log.warn(
-      { buffered: c.socket.writableLength, why },
-      'cutting off a websocket client that does not keep up',
-    )
-    c.ws.terminate()
-  }
-
   /**
    * Closes with a policy code. From here on nothing the client sends is handled (a flood costs
    * only ws's frame parsing), and a client that does not read the close frame is dropped soon.
    */
-  function closeForPolicy(c: Client, code: number, reason: string): void {
+  function closeForPolicy(c: HubClient, code: number, reason: string): void {
     if (c.closing) return
     c.closing = true
     live.delete(c)
@@ -165,33 +124,14 @@ export function createWsHub(deps: WsHubDeps) {
     setTimeout(() => c.ws.terminate(), 1000).unref()
   }
 
-  /** Resolves once fewer than `lowWater` bytes wait for the client; false if it went away. */
-  async function roomForPage(c: Client): Promise<boolean> {
-    // Never below the socket's own highWaterMark: 'drain' is only emitted after passing that.
-    const mark = Math.max(lowWater, c.socket.writableHighWaterMark)
-    while (!gone(c) && c.socket.writableLength > mark) {
-      // Above the low-water mark the socket has passed its highWaterMark, so 'drain' will come
-      // (or 'close', which also wakes us).
-      await new Promise<void>((resolve) => (c.wake = resolve))
-      c.wake = null
-    }
-    return !gone(c)
-  }
-
   /** A ping (control frame or app-level) within the client's budget? Past it: unanswered, counted. */
-  function pingAllowed(c: Client): boolean {
-    const t = now()
-    c.pingTokens = Math.min(pingBurst, c.pingTokens + ((t - c.pingRefilledAt) / 1000) * pingsPerSecond)
-    c.pingRefilledAt = t
-    if (c.pingTokens >= 1) {
-      c.pingTokens -= 1
-      return true
-    }
-    if (++c.excessPings > maxExcessPings) closeForPolicy(c, 1008, 'too many pings')
-    return false
+  function pingAllowed(c: HubClient): boolean {
+    const verdict = pingBudget.take(c.pings)
+    if (verdict === 'close') closeForPolicy(c, 1008, 'too many pings')
+    return verdict === 'answer'
   }
 
-  function goLive(c: Client, reply: 'subscribed' | 'resumed' | null): void {
+  function goLive(c: HubClient, reply: 'subscribed' | 'resumed' | null): void {
     const seq = store.currentSeq()
     c.lastSentSeq = Math.max(c.lastSentSeq, seq)
     c.state = 'live'
@@ -199,81 +139,7 @@ export function createWsHub(deps: WsHubDeps) {
     if (reply) send(c, { type: reply, seq })
   }
 
-  /**
-   * Sends every change after c.lastSentSeq a page at a time, then turns the client live (in the
-   * same synchronous step as the read that found nothing more). `reply` is sent on going live.
-   */
-  async function replay(c: Client, reply: 'resumed' | null): Promise<ReplayEnd> {
-    c.state = 'paging'
-    // Rows to read next: sized from the last page's messages so that a history of large outputs
-    // is not loaded 500 at a time only to send a few.
-    let limit = Math.min(32, replayPageSize)
-    for (;;) {
-      if (!(await roomForPage(c))) return 'gone'
-      // History may be pruned while a slow client pages through it: a gap must not go unnoticed.
-      if (!store.canReplayFrom(c.lastSentSeq)) return 'pruned'
-      let rows = store.messagesAfter(c.lastSentSeq, limit)
-      if (rows.length === 0) {
-        goLive(c, reply)
-        return 'live'
-      }
-      let bytes = 0
-      const fit = rows.findIndex((r) => (bytes += r.message.length) > pageBytes)
-      if (fit >= 0) rows = rows.slice(0, Math.max(fit, 1))
-      write(c, Buffer.concat(rows.map((r) => frameOf(r.message))))
-      c.lastSentSeq = rows.at(-1)!.seq
-      const average = Math.max(1, bytes / (fit >= 0 ? fit + 1 : rows.length))
-      limit = Math.max(1, Math.min(replayPageSize, Math.ceil(pageBytes / average)))
-    }
-  }
-
-  /**
-   * A snapshot at seq N in pages of task excerpts, newest first; the last page says more:false.
-   * Changes committed while paging are then replayed from N like a resume: a task that moved in
-   * the order while we paged is covered by that replay, so nothing is missed.
-   */
-  async function snapshot(c: Client): Promise<void> {
-    for (;;) {
-      c.state = 'paging'
-      const seq = store.currentSeq()
-      c.lastSentSeq = seq
-      let after: { updated_at: string; task_id: string } | null = null
-      for (let more = true; more;) {
-        if (!(await roomForPage(c))) return
-        const rows = store.snapshotPage(after, snapshotPageSize + 1, EXCERPT_TAIL_CHARS)
-        const parts: Buffer[] = []
-        let bytes = 0
-        let n = 0
-        for (const row of rows.slice(0, snapshotPageSize)) {
-          const json = Buffer.from((n ? ',' : '') + JSON.stringify(snapshotTaskOf(row)))
-          if (n > 0 && bytes + json.length > snapshotPageBytes) break
-          parts.push(json)
-          bytes += json.length
-          n++
-        }
-        more = n < rows.length
-        if (n > 0) after = rows[n - 1]!
-        write(
-          c,
-          frameOfParts([
-            Buffer.from(`{"type":"snapshot","seq":${seq},"tasks":[`),
-            ...parts,
-            Buffer.from(`],"more":${more}}`),
-          ]),
-        )
-      }
-      // History after N pruned while we paged: start over with a fresh snapshot (its first page
-      // replaces the client's state again).
-      if ((await replay(c, null)) !== 'pruned') return
-    }
-  }
-
-  async function resume(c: Client, seq: number): Promise<void> {
-    c.lastSentSeq = seq
-    if ((await replay(c, 'resumed')) === 'pruned') await snapshot(c)
-  }
-
-  function onMessage(c: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  function onMessage(c: HubClient, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const invalid = (code: string, message: string) => {
       c.invalidFrames++
       send(c, { type: 'error', code, message })
@@ -301,16 +167,18 @@ export function createWsHub(deps: WsHubDeps) {
     if (c.state !== 'awaiting') return invalid('already_subscribed', 'this socket is already subscribed')
     if (msg.type === 'subscribe') return goLive(c, 'subscribed')
     c.state = 'paging' // now: a second resume before the first page is refused
-    const paging =
-      msg.epoch === store.epoch && store.canReplayFrom(msg.seq) ? resume(c, msg.seq) : snapshot(c)
-    paging.catch((err: unknown) => {
+    const paged =
+      msg.epoch === store.epoch && store.canReplayFrom(msg.seq)
+        ? paging.resume(c, msg.seq)
+        : paging.snapshot(c)
+    paged.catch((err: unknown) => {
       log.error({ err }, 'replay or snapshot failed')
       c.ws.terminate()
     })
   }
 
   /** Contains anything a handler throws to the one socket: it would otherwise end the process. */
-  function guarded(c: Client, what: string, fn: () => void): void {
+  function guarded(c: HubClient, what: string, fn: () => void): void {
     if (c.closing) return
     try {
       fn()
@@ -328,16 +196,23 @@ export function createWsHub(deps: WsHubDeps) {
         return
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const c: Client = {
+        try {
+          assertNoExtensions(ws)
+        } catch (err) {
+          // Only a change of our own options could get here: say so loudly, and serve no frames
+          // the peer would misread.
+          log.error({ err }, 'refusing a websocket connection: an extension was negotiated')
+          ws.close(1011, 'extension negotiated')
+          return
+        }
+        const c: HubClient = {
           ws,
           socket,
           state: 'awaiting',
           lastSentSeq: 0,
           invalidFrames: 0,
           pendingPing: null,
-          pingTokens: pingBurst,
-          pingRefilledAt: now(),
-          excessPings: 0,
+          pings: pingBudget.fresh(),
           wake: null,
           closing: false,
         }
@@ -369,8 +244,8 @@ export function createWsHub(deps: WsHubDeps) {
     /** Sends committed changes (in seq order) to every live client. */
     broadcast(changes: readonly AppliedChange[]): void {
       if (changes.length === 0 || live.size === 0) return
-      const frames = changes.map((ch) => frameOf(ch.message))
-      const all = frames.length === 1 ? frames[0]! : Buffer.concat(frames)
+      // The batch's one prepared buffer.
+      const all = framesOf(changes.map((ch) => ch.message))
       const firstSeq = changes[0]!.seq
       const lastSeq = changes.at(-1)!.seq
       for (const c of live) {
@@ -379,7 +254,7 @@ export function createWsHub(deps: WsHubDeps) {
         } else if (c.lastSentSeq < lastSeq) {
           // Rare: a client that turned live inside this batch's range gets only what it lacks.
           const start = changes.findIndex((ch) => ch.seq > c.lastSentSeq)
-          write(c, Buffer.concat(frames.slice(start)))
+          write(c, framesOf(changes.slice(start).map((ch) => ch.message)))
         } else {
           continue
         }
@@ -394,7 +269,7 @@ export function createWsHub(deps: WsHubDeps) {
       for (const c of clients) n += c.socket.writableLength
       return n
     },
-    cutOffCount: (): number => cutOff,
+    cutOffCount: sender.cutOffCount,
 
     /** Closes every client with 1001 and waits briefly for them to go. Idempotent. */
     async close(): Promise<void> {

@@ -24,6 +24,7 @@ function fakeFetch(goodToken: string) {
         clients: 1,
         outbox_pending: 0,
         dropped_messages: 0,
+        storage: 'ok',
         uptime_s: 3,
         version: '0.1.0',
       })

@@ -244,8 +244,12 @@ describe('full disk', () => {
     })
     expect(backend.stderr()).toContain(join(dataDir, 'taskpulse.sqlite'))
     expect(backend.stderr()).toMatch(/disk is full/)
-    // Still up, still reading.
-    expect((await health(backend)).status).toBe('ok')
+    // Still up, still reading, and health says writes are failing and why.
+    expect(await health(backend)).toMatchObject({
+      status: 'ok',
+      storage: 'failing',
+      storage_error: expect.stringMatching(/disk is full/),
+    })
     expect((await allTasks(backend)).length).toBeGreaterThanOrEqual(5)
 
     // Space is freed: writes succeed again without a restart.
@@ -256,6 +260,7 @@ describe('full disk', () => {
       30_000,
     )
     for (let i = 0; i < 10; i++) expect([200, 201]).toContain((await put(`after-free-${i}`)).status)
+    expect(await health(backend)).toMatchObject({ storage: 'ok' })
 
     const verify = async (b: Backend, when: string) => {
       const stored = new Map((await allTasks(b)).map((t) => [t.task_id, t]))

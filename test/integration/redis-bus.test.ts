@@ -12,13 +12,14 @@ import pino from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TaskEvent } from '../../src-shared/protocol'
 import {
+  BusError,
   eventToWire,
   type Bus,
   type BusHandlers,
   type BusState,
   type InboundMessage,
 } from '../../src-backend/bus/bus'
-import { BusError, createRedisBus, type RedisBusDeps } from '../../src-backend/bus/redis-bus'
+import { createRedisBus, type RedisBusDeps } from '../../src-backend/bus/redis-bus'
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server'
 
 // Short timings so outages are noticed and healed within a second or two.

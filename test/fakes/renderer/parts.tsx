@@ -30,6 +30,7 @@ export function makeParts(over: Partial<AppParts> = {}): AppParts {
       clients: 1,
       outbox_pending: 0,
       dropped_messages: 0,
+      storage: 'ok',
       uptime_s: 1,
       version: '0.1.0',
     }),

@@ -1,31 +1,14 @@
-// Pure parts of the Redis bus: backoff bounds, XREAD reply parsing, stream id order.
-// The connection behaviour is covered against a real redis-server in test/integration/redis-bus.test.ts.
+// The stream reader's pure parts: XREAD and XINFO STREAM replies, stream id order, and the verdict
+// on a stored cursor. The reading itself is covered against a real redis-server in
+// test/integration/redis-stream-reader.test.ts.
 import { describe, expect, it } from 'vitest'
 import {
-  assertRedisUrl,
   assessStreamCursor,
-  backoffDelay,
   compareStreamIds,
   parseStreamInfo,
   xreadReplyToMessages,
   type StreamInfo,
-} from './redis-bus'
-
-describe('backoffDelay', () => {
-  it('grows exponentially from the base and stays between half and all of the step', () => {
-    expect(backoffDelay(1, 100, 5_000, () => 0)).toBe(50)
-    expect(backoffDelay(1, 100, 5_000, () => 1)).toBe(100)
-    expect(backoffDelay(4, 100, 5_000, () => 1)).toBe(800)
-  })
-
-  it('is capped at maxMs however many attempts failed', () => {
-    for (const attempt of [7, 20, 1_000, Number.MAX_SAFE_INTEGER]) {
-      const d = backoffDelay(attempt, 100, 5_000)
-      expect(d).toBeGreaterThanOrEqual(2_500)
-      expect(d).toBeLessThanOrEqual(5_000)
-    }
-  })
-})
+} from './stream-cursor'
 
 describe('xreadReplyToMessages', () => {
   it('takes the data field of each entry of our stream, null when absent', () => {
@@ -61,26 +44,6 @@ describe('compareStreamIds', () => {
     expect(compareStreamIds('10-2', '10-2')).toBe(0)
     expect(compareStreamIds('1795460581829-2', '1795460581820-7')).toBe(1)
     expect(compareStreamIds('5', '5-0')).toBe(0)
-  })
-})
-
-describe('assertRedisUrl', () => {
-  it('accepts redis:// and rediss:// URLs', () => {
-    expect(() => assertRedisUrl('redis://127.0.0.1:6379')).not.toThrow()
-    expect(() => assertRedisUrl('rediss://:pw@cache.example:6380/1')).not.toThrow()
-  })
-
-  it('rejects anything else with BUS_BAD_URL and without the password in the message', () => {
-    for (const bad of ['http://:hunter2@h:1', 'redis//:hunter2@h', 'cache:6379', '']) {
-      let caught: unknown
-      try {
-        assertRedisUrl(bad)
-      } catch (err) {
-        caught = err
-      }
-      expect(caught).toMatchObject({ code: 'BUS_BAD_URL' })
-      expect(String((caught as Error).message)).not.toContain('hunter2')
-    }
   })
 })
 
