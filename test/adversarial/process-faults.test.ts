@@ -248,7 +248,7 @@ describe('full disk', () => {
     expect(await health(backend)).toMatchObject({
       status: 'ok',
       storage: 'failing',
-      storage_error: expect.stringMatching(/disk is full/),
+      storage_error: expect.stringMatching(/disk is full/) as unknown,
     })
     expect((await allTasks(backend)).length).toBeGreaterThanOrEqual(5)
 
