@@ -6,10 +6,10 @@ import { redisUpdateSchema, taskStatusSchema } from '../src-shared/protocol'
 import { eventToWire } from './bus/bus'
 import { toTaskEvent, uuidv7 } from './ingest'
 
-export const EMIT_USAGE = `Usage: taskpulse emit --task ID --status pending|running|completed|failed [fields] (--server URL --token T | --redis-url URL)
+export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|running|completed|failed] [fields] (--server URL --token T | --redis-url URL)
 
   --task ID          task id (1-128 of A-Z a-z 0-9 . _ : -)
-  --status S         pending | running | completed | failed
+  --status S         pending | running | completed | failed (optional: a partial update sets only the fields given)
   --title T  --output O  --error E  --assignee A  --project P  --description D
   --server URL       backend base URL, e.g. http://127.0.0.1:8080 (env TASKPULSE_SERVER)
   --token T          backend token (env TASKPULSE_TOKEN)
@@ -140,8 +140,8 @@ export async function emit(argv: readonly string[]): Promise<number> {
     process.stdout.write(EMIT_USAGE)
     return 0
   }
-  if (!values.task || !values.status) return fail(`--task and --status are required\n${EMIT_USAGE}`)
-  if (!taskStatusSchema.safeParse(values.status).success) {
+  if (!values.task) return fail(`--task is required\n${EMIT_USAGE}`)
+  if (values.status !== undefined && !taskStatusSchema.safeParse(values.status).success) {
     return fail(`--status must be one of pending, running, completed, failed (got '${values.status}')`)
   }
   const server = values.server ?? process.env.TASKPULSE_SERVER
@@ -169,7 +169,7 @@ export async function emit(argv: readonly string[]): Promise<number> {
 
   const update = {
     task_id: values.task,
-    status: values.status,
+    ...(values.status !== undefined && { status: values.status }),
     ...(values.title !== undefined && { title: values.title }),
     ...(values.output !== undefined && { output: values.output }),
     ...(values.error !== undefined && { error: values.error }),
@@ -177,6 +177,9 @@ export async function emit(argv: readonly string[]): Promise<number> {
     ...(values.project !== undefined && { project_id: values.project }),
     ...(values.description !== undefined && { description: values.description }),
   }
+  // A partial update (no status) is valid on every path, but an update of nothing is not.
+  if (Object.keys(update).length === 1)
+    return fail(`give --status or at least one field to set\n${EMIT_USAGE}`)
   const parsed = redisUpdateSchema.safeParse(update)
   if (!parsed.success) {
     const i = parsed.error.issues[0]

@@ -96,12 +96,12 @@ describe('parseInbound', () => {
     const other = parseInbound({ source: 'redis', payload: flat.replace('running', 'failed') }, now)
     expect(other.ok && a.ok && other.event.event_id !== a.event.event_id).toBe(true)
   })
-  it('drops a stream entry without updated_at whose id is no time, alone and without throwing', () => {
+  it('stamps a stream entry without updated_at whose id is no time with the time of receipt, without throwing', () => {
     for (const streamId of ['99999999999999999-0', '18446744073709551615-0', '8640000000000001-0']) {
       expect(streamIdTime(streamId)).toBeNull()
       expect(
         parseInbound({ source: 'stream', payload: '{"task_id":"a","status":"running"}', streamId }, now),
-      ).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
+      ).toMatchObject({ ok: true, event: { updated_at: now.toISOString(), event_id: streamId } })
       // With its own updated_at the entry is fine: the id's time is not needed.
       const withTime = parseInbound(
         {
@@ -116,10 +116,13 @@ describe('parseInbound', () => {
     // In Date's range, but the year 5138: not a time an update can have without its own updated_at.
     expect(streamIdTime('99999999999999-0')).toBe('5138-11-16T09:46:39.999Z')
     const future = { source: 'stream' as const, payload: '{"task_id":"a"}', streamId: '99999999999999-0' }
-    expect(parseInbound(future, now)).toMatchObject({ ok: false, reason: 'invalid_stream_id' })
-    // Up to a day ahead of the receiving clock is clock difference, and accepted.
-    const soon = `${now.getTime() + 60 * 60 * 1000}-0`
-    expect(parseInbound({ ...future, streamId: soon }, now).ok).toBe(true)
+    expect(parseInbound(future, now)).toMatchObject({ ok: true, event: { updated_at: now.toISOString() } })
+    // Up to a day ahead of the receiving clock is clock difference: the id's time is used.
+    const soonMs = now.getTime() + 60 * 60 * 1000
+    expect(parseInbound({ ...future, streamId: `${soonMs}-0` }, now)).toMatchObject({
+      ok: true,
+      event: { updated_at: new Date(soonMs).toISOString() },
+    })
   })
   it.each([
     ['not json', 'invalid_json'],
@@ -235,9 +238,9 @@ describe('ingest drops', () => {
       },
     ])
     await expect.poll(() => applied.length).toBe(1)
-    expect(applied[0]).toEqual({ ids: ['v1', 'v2'], cursor: '99999999999999999-3' })
-    expect(reasons).toEqual(['invalid_stream_id', 'invalid_json', 'no_data_field'])
-    expect(ingest.droppedCount()).toBe(3)
+    expect(applied[0]).toEqual({ ids: ['v1', '99999999999999999-0', 'v2'], cursor: '99999999999999999-3' })
+    expect(reasons).toEqual(['invalid_json', 'no_data_field'])
+    expect(ingest.droppedCount()).toBe(2)
     ingest.resetStreamCursor('0')
     await expect.poll(() => applied.length).toBe(2)
     expect(applied[1]).toEqual({ ids: [], cursor: '0' })

@@ -83,7 +83,7 @@ export function toTaskEvent(input: {
   if (typeof fields.output === 'string') fields.output = capText(fields.output)
   if (typeof fields.error === 'string') fields.error = capText(fields.error)
   let updatedAt = input.updated_at
-  if (!updatedAt && input.streamId) updatedAt = streamIdTime(input.streamId) ?? undefined
+  if (!updatedAt && input.streamId) updatedAt = plausibleStreamIdTime(input.streamId, input.received_at)
   return {
     event_id: input.event_id ?? input.streamId ?? uuidv7(input.received_at.getTime()),
     task_id: input.task_id,
@@ -96,6 +96,21 @@ export function toTaskEvent(input: {
 
 /** How far ahead of this backend's clock a stream entry id's time may be when it stands in for updated_at. */
 export const MAX_STREAM_ID_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The entry id's time, when it can stand in for a missing updated_at: Redis stamps ids with its
+ * clock, so within a day of ours it is a real time that every backend reads alike. An explicit id
+ * far in the future (99999999999999-0, the year 5138, or one past Date's range) is no time: used
+ * as updated_at it would win every later update of its task forever. Such an entry is still a
+ * valid update, and after it Redis numbers every later `*` entry above it, so dropping them would
+ * lose the stream for good: they get the time of receipt instead, like a PUBLISH without
+ * updated_at (no cross-backend ordering for them, as documented).
+ */
+function plausibleStreamIdTime(streamId: string, receivedAt: Date): string | undefined {
+  const time = streamIdTime(streamId)
+  if (time === null || Date.parse(time) > receivedAt.getTime() + MAX_STREAM_ID_AHEAD_MS) return undefined
+  return time
+}
 
 /**
  * The time of a stream entry id (`ms-seq`) as a canonical timestamp, or null when the id is not
@@ -165,20 +180,6 @@ function parseInboundUnsafe(msg: InboundMessage, now: Date): ParseResult {
   }
   const { task_id, updated_at, event_id, ...fields } = parsed.data
   const streamId = msg.source === 'stream' ? msg.streamId : undefined
-  if (streamId !== undefined && !updated_at) {
-    // The entry id's time stands in for updated_at. An explicit id far in the future (such as
-    // 99999999999999-0, the year 5138) is no time at all: it would win every later update to
-    // its task on every backend, forever. Redis itself stamps ids with its clock, so a day of
-    // slack covers any real clock difference.
-    const time = streamIdTime(streamId)
-    if (time === null || Date.parse(time) > now.getTime() + MAX_STREAM_ID_AHEAD_MS) {
-      return {
-        ok: false,
-        reason: 'invalid_stream_id',
-        detail: `entry ${streamId.slice(0, 48)} has no updated_at and its id is no plausible time (1970 to a day from now)`,
-      }
-    }
-  }
   return {
     ok: true,
     event: toTaskEvent({

@@ -19,7 +19,8 @@ import { createRedisBus } from './bus/redis-bus'
 import { isLoopbackHost, type ServerConfig } from './config'
 import { createApi } from './http/api'
 import { applyConnectionLimits, effectiveConnectionCap } from './http/connection-limits'
-import { createGuard } from './http/guard'
+import { createEntryGuards, endSocketWithError } from './http/entry-guards'
+import { createGuard, requestUrlOf } from './http/guard'
 import { createIngest } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
 import { openTaskStore } from './store/task-store'
@@ -164,13 +165,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     uiDir: config.uiDir,
   })
 
+  // Every entry Node hands us goes through a last-resort guard (http/entry-guards.ts): a throw from
+  // a listener would end the process, so a bug there must cost one request, not the backend.
+  const entryGuards = createEntryGuards(log.child({ component: 'http' }))
   // headersTimeout also closes sockets that never send a full header block (slowloris, idle
   // sockets); the check runs every 5 s instead of Node's default 30 s so they go sooner.
   const server: Server = createServer(
     { requestTimeout: 30_000, headersTimeout: 10_000, connectionsCheckingInterval: 5_000 },
-    (req, res) => {
+    entryGuards.request((req, res) => {
       if (connections.admit(req, res)) void app(req, res)
-    },
+    }),
   )
   const maxConnections = effectiveConnectionCap(config.maxConnections)
   if (maxConnections < config.maxConnections)
@@ -215,21 +219,23 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       loopDelay.reset()
     },
   })
-  server.on('upgrade', (req, socket, head) => {
-    const reject = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-    }
-    socket.on('error', () => socket.destroy())
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (path !== '/ws') return reject(404, 'Not Found')
-    const verdict = guard.checkRequest(req)
-    if (!verdict.ok) return reject(verdict.status, 'Forbidden')
-    if (!guard.tokenMatches(guard.tokenOf(req, true))) return reject(401, 'Unauthorized')
-    hub.handleUpgrade(req, socket, head)
-  })
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-  })
+  server.on(
+    'upgrade',
+    entryGuards.upgrade((req, socket, head) => {
+      const reject = (status: 400 | 401 | 403 | 404, code: string, message: string) =>
+        endSocketWithError(socket, status, code, message)
+      // Any request-target a client can send must land here, `//` and `http://[` included.
+      const url = requestUrlOf(req)
+      if (!url) return reject(400, 'bad_request', 'request-target is not a URL path')
+      if (url.pathname !== '/ws') return reject(404, 'not_found', 'not found')
+      const verdict = guard.checkRequest(req)
+      if (!verdict.ok) return reject(verdict.status, verdict.code, verdict.message)
+      if (!guard.tokenMatches(guard.tokenOf(req, true)))
+        return reject(401, 'unauthorized', 'missing or wrong token')
+      hub.handleUpgrade(req, socket, head)
+    }),
+  )
+  server.on('clientError', entryGuards.clientError)
 
   await bus.start({
     onMessages: (batch) => ingest.submitInbound(batch),

@@ -17,6 +17,19 @@ export interface GuardOptions {
   token: string
 }
 
+/**
+ * The request-target as a URL, or null when it is not one. Total: `new URL()` throws on targets a
+ * client can send at will (`//`, `//[`, `http://[`), and a throw in the upgrade handler ends the
+ * process. Absolute-form targets (`http://host/ws`) parse as themselves.
+ */
+export function requestUrlOf(req: Pick<IncomingMessage, 'url'>): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://x')
+  } catch {
+    return null
+  }
+}
+
 export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403; code: string; message: string }
 
 export function createGuard(opts: GuardOptions) {
@@ -56,12 +69,14 @@ export function createGuard(opts: GuardOptions) {
 
     /** Host and Origin: applied to every request, health included. */
     checkRequest(req: IncomingMessage): GuardVerdict {
-      if (!hostAllowed(req.headers.host)) {
+      // Node keeps the first of duplicate Host/Origin headers as a string; anything else is refused.
+      if (typeof req.headers.host !== 'string' || !hostAllowed(req.headers.host)) {
         return { ok: false, status: 403, code: 'forbidden_host', message: 'Host header not allowed' }
       }
-      const origin = req.headers.origin
-      if (origin !== undefined && !originAllowed(origin, req.headers.host)) {
-        return { ok: false, status: 403, code: 'forbidden_origin', message: `Origin ${origin} not allowed` }
+      const origin: unknown = req.headers.origin
+      if (origin !== undefined && (typeof origin !== 'string' || !originAllowed(origin, req.headers.host))) {
+        const shown = String(origin).slice(0, 200)
+        return { ok: false, status: 403, code: 'forbidden_origin', message: `Origin ${shown} not allowed` }
       }
       return { ok: true }
     },
@@ -75,10 +90,11 @@ export function createGuard(opts: GuardOptions) {
     /** The token of a request: `Authorization: Bearer T`, or `?token=T` (WebSocket upgrades only). */
     tokenOf(req: IncomingMessage, allowQuery: boolean): string | null {
       // The auth scheme is case-insensitive (RFC 7235).
-      const auth = /^bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')
+      const header: unknown = req.headers.authorization
+      const auth = typeof header === 'string' ? /^bearer\s+(.+)$/i.exec(header) : null
       if (auth) return auth[1]!.trim()
-      if (allowQuery && req.url) {
-        const t = new URL(req.url, 'http://x').searchParams.get('token')
+      if (allowQuery) {
+        const t = requestUrlOf(req)?.searchParams.get('token')
         if (t) return t
       }
       return null

@@ -128,6 +128,22 @@ describe('taskpulse CLI', () => {
     expect(r.stderr).not.toMatch(/Connection is closed/)
   })
 
+  it('emit without --status sends a partial update; emit of nothing to set says so', async () => {
+    const { ready, stop } = await serveWithoutToken()
+    cleanup.add(() => stop())
+    const server = ['--server', ready.url, '--token', ready.token]
+    expect((await run(['emit', '--task', 'partial-1', '--status', 'running', ...server])).code).toBe(0)
+    const partial = await run(['emit', '--task', 'partial-1', '--output', 'step 2 of 5', ...server])
+    expect(partial.code, partial.stderr).toBe(0)
+    const res = await fetch(`${ready.url}/api/tasks/partial-1`, {
+      headers: { authorization: `Bearer ${ready.token}` },
+    })
+    expect(await res.json()).toMatchObject({ status: 'running', output: 'step 2 of 5' })
+    const nothing = await run(['emit', '--task', 'partial-1', ...server])
+    expect(nothing.code).toBe(2)
+    expect(nothing.stderr).toMatch(/--status or at least one field/)
+  })
+
   it('emit with a non-Redis URL for --redis-url says what it must look like', async () => {
     const r = await run(['emit', '--task', 't', '--status', 'running', '--redis-url', '127.0.0.1:6379'])
     expect(r.code).toBe(2)
