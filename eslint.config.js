@@ -36,7 +36,8 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  // Type-aware rules (unsafe any flows, misused promises, ...) for all TypeScript.
+  ...tseslint.configs.recommendedTypeChecked,
   {
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
@@ -47,6 +48,30 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+    },
+  },
+  {
+    // Fakes and tests implement Promise-returning interfaces with `async` methods that need no
+    // await (an async fake also turns a throw into a rejection, as the real thing does):
+    // require-await is about forgotten awaits in real code, which these are not.
+    files: ['**/*.test.{ts,tsx}', 'test/**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/require-await': 'off' },
+  },
+  {
+    // TODO(issue 9, lead): remove after merging the `model` and `hub` branches, which rewrite
+    // these files concurrently; their findings are listed in the rstore report instead of fixed
+    // here (fixing them on this branch would only conflict).
+    files: [
+      'src-backend/ws/**/*.ts',
+      'src-backend/bus/**/*.ts',
+      'src-shared/protocol.ts',
+      'src-renderer/src/net/socket-client.ts',
+    ],
+    rules: {
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   {

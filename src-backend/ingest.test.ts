@@ -307,7 +307,7 @@ describe('one schema for every path (properties)', () => {
         const wire = eventToWire(local)
         for (const payload of [
           wire,
-          JSON.stringify({ type: 'task_status_update', data: JSON.parse(wire) }),
+          JSON.stringify({ type: 'task_status_update', data: JSON.parse(wire) as unknown }),
         ]) {
           for (const msg of [
             { source: 'redis' as const, payload },

@@ -55,7 +55,7 @@ describe('outbox relay', () => {
     s.apply([local('a', 'e1'), local('b', 'e2')])
     const relay = createOutboxRelay({ store: s, bus, log })
     expect(await relay.flush(1000)).toBe(true)
-    expect(published.map((p) => JSON.parse(p))).toEqual([
+    expect(published.map((p) => JSON.parse(p) as unknown)).toEqual([
       {
         task_id: 'a',
         status: 'failed',

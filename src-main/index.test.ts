@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { IpcResult, SettingsView } from '../src-shared/ipc'
+import type { IpcResult } from '../src-shared/ipc'
 import { bootstrap, type DesktopApp } from './index'
 import { createFakeElectron, type FakeElectron } from '../test/fakes/main/fake-electron'
 
@@ -92,9 +92,9 @@ describe('composition root (fake electron)', () => {
 
   it('close to tray can be turned off in settings', async () => {
     const win = await start()
-    const r = (await electron.ipc.invoke('setSettings', 'app://taskpulse/index.html', {
+    const r = await electron.ipc.invoke('setSettings', 'app://taskpulse/index.html', {
       app: { closeToTray: false },
-    })) as IpcResult<SettingsView>
+    })
     expect(r.ok).toBe(true)
     expect(win?.userClose()).toBe(false)
   })
@@ -102,10 +102,7 @@ describe('composition root (fake electron)', () => {
   it('tray "pause for 1 hour" sets do-not-disturb in the settings and the tooltip', async () => {
     await start()
     electron.trays()[0]?.clickItem('pause:1h')
-    const s = (await electron.ipc.invoke(
-      'getSettings',
-      'app://taskpulse/index.html',
-    )) as IpcResult<SettingsView>
+    const s = await electron.ipc.invoke('getSettings', 'app://taskpulse/index.html')
     expect(s.ok && s.value.notifications.pausedUntil).toBeGreaterThan(Date.now() + 59 * 60_000)
     expect(electron.trays()[0]?.toolTip).toContain('notifications paused')
   })
@@ -117,10 +114,7 @@ describe('composition root (fake electron)', () => {
       ok: true,
       value: { url: 'http://127.0.0.1:9', wsUrl: 'ws://127.0.0.1:9/ws', token: 'tok', mode: 'remote' },
     })
-    const s = (await electron.ipc.invoke(
-      'getSettings',
-      'app://taskpulse/index.html',
-    )) as IpcResult<SettingsView>
+    const s = await electron.ipc.invoke('getSettings', 'app://taskpulse/index.html')
     expect(s.ok && s.value.overrides).toEqual({ redisUrl: false, remote: true })
     expect(electron.trays()[0]?.image).toBe('/res/tray/tray-disconnected.png')
   })

@@ -74,7 +74,8 @@ export interface EntryGuards {
   upgrade(
     handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
   ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void
-  clientError(err: Error & { code?: string }, socket: Duplex): void
+  /** A property, not a method: it is handed to `server.on('clientError', …)` unbound. */
+  clientError: (err: Error & { code?: string }, socket: Duplex) => void
 }
 
 export function createEntryGuards(log: Logger): EntryGuards {

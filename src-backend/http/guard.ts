@@ -75,7 +75,7 @@ export function createGuard(opts: GuardOptions) {
       }
       const origin: unknown = req.headers.origin
       if (origin !== undefined && (typeof origin !== 'string' || !originAllowed(origin, req.headers.host))) {
-        const shown = String(origin).slice(0, 200)
+        const shown = (typeof origin === 'string' ? origin : JSON.stringify(origin)).slice(0, 200)
         return { ok: false, status: 403, code: 'forbidden_origin', message: `Origin ${shown} not allowed` }
       }
       return { ok: true }

@@ -29,7 +29,8 @@ export class DataDirInUseError extends StorageError {
 
 /** A failed SQLite write, in words an operator acts on ("the disk is full"), with SQLite's code. */
 export function describeStorageFailure(err: unknown): string {
-  const code = String((err as { code?: unknown })?.code ?? '')
+  const raw = (err as { code?: unknown } | null)?.code
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : ''
   const known: Record<string, string> = {
     SQLITE_FULL: 'the disk is full',
     SQLITE_BUSY: 'the database is locked by another process',

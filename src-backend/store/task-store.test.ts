@@ -87,7 +87,7 @@ describe('task store', () => {
       expect(out?.kind).toBe('changed')
       if (out?.kind !== 'changed') return
       expect(out.created).toBe(true)
-      const frame = JSON.parse(out.message)
+      const frame = JSON.parse(out.message) as { task: object }
       expect(frame).toMatchObject({
         type: 'task_status_update',
         seq: out.seq,
@@ -165,7 +165,9 @@ describe('task store', () => {
         ev('a', { status: 'running' }, t(1), 'x1', 'rest'),
         ev('b', { status: 'running' }, t(1), 'x2', 'redis'),
       ])
-      expect(withOutbox.pendingOutbox(10).map((o) => JSON.parse(o.wire).event_id)).toEqual(['x1'])
+      expect(
+        withOutbox.pendingOutbox(10).map((o) => (JSON.parse(o.wire) as { event_id: string }).event_id),
+      ).toEqual(['x1'])
       withOutbox.ackOutbox(withOutbox.pendingOutbox(10).map((o) => o.seq))
       expect(withOutbox.outboxCount()).toBe(0)
       const without = freshStore({ outbox: false })

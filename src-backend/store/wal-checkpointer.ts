@@ -53,7 +53,7 @@ export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpoin
     if (m.ready && !stopped) opts.onRunning(true)
     if (m.error) opts.onError?.(new Error(`wal checkpoint: ${m.error}`))
   })
-  worker.on('error', (err) => opts.onError?.(err))
+  worker.on('error', (err: Error) => opts.onError?.(err))
   void exited.then(() => {
     if (!stopped) opts.onRunning(false)
   })

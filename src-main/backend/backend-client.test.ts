@@ -45,7 +45,11 @@ async function server(
     authHeaders.push(req.headers.authorization)
     ws.send(JSON.stringify({ type: 'hello', protocol: 2, epoch: opts.epoch ?? 'E1', seq: 10 }))
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { type: string; epoch?: string; seq?: number }
+      const msg = JSON.parse((data as Buffer).toString('utf8')) as {
+        type: string
+        epoch?: string
+        seq?: number
+      }
       received.push(msg)
       if (msg.type !== 'resume') return
       if (msg.epoch === (opts.epoch ?? 'E1')) {

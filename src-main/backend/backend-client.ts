@@ -173,7 +173,8 @@ export function createBackendClient(
       alive = true
       let raw: unknown
       try {
-        raw = JSON.parse(String(data))
+        // Text frames arrive as one Buffer (binaryType nodebuffer).
+        raw = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '')
       } catch {
         warnBadFrame('not JSON')
         return

@@ -186,7 +186,7 @@ describe('backend supervisor (policy, fake child)', () => {
     await expect(started).rejects.toThrow(/stopped 5 times within 60 s/)
     expect(sup.state()).toMatchObject({
       status: 'failed',
-      error: expect.stringContaining('database is locked'),
+      error: expect.stringContaining('database is locked') as unknown,
     })
     const before = last()
     const again = sup.retry()

@@ -327,7 +327,7 @@ describe('notifier', () => {
           fc.array(
             fc.record({
               gap: fc.integer({ min: 0, max: 4_000 }),
-              status: fc.constantFrom('failed', 'completed') as fc.Arbitrary<'failed' | 'completed'>,
+              status: fc.constantFrom<'failed' | 'completed'>('failed', 'completed'),
             }),
             {
               maxLength: 60,

@@ -132,7 +132,9 @@ describe('tray state', () => {
   it('survives a restart through its persisted form', () => {
     const tray = connected()
     tray.applyUpdate(makeUpdate({ task_id: 'a', status: 'failed', title: 'Deploy' }))
-    const again = createTrayState(JSON.parse(JSON.stringify(tray.persisted())))
+    const again = createTrayState(
+      JSON.parse(JSON.stringify(tray.persisted())) as ReturnType<typeof tray.persisted>,
+    )
     again.setBackend({ status: 'running', connection }, 'embedded')
     again.setLink('connected')
     expect(again.model(NOW)).toMatchObject({ overall: 'failure', badgeCount: 1 })

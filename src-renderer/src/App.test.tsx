@@ -11,7 +11,7 @@ import { fakeLayout } from '../../test/fakes/renderer/parts'
 
 function fakeFetch(goodToken: string) {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = String(input)
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const auth = new Headers(init?.headers).get('authorization')
     const json = (status: number, body: unknown) =>
       new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })

@@ -154,7 +154,7 @@ describe('taskpulse CLI', () => {
 /** `serve` without --token (and none in the environment), reading the ready line itself. */
 async function serveWithoutToken(): Promise<{
   ready: { url: string; ui: string; token: string }
-  stop(): Promise<number | null>
+  stop: () => Promise<number | null>
 }> {
   const dataDir = cleanup.dir(tempDir())
   const proc = spawn(

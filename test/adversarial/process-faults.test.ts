@@ -240,7 +240,7 @@ describe('full disk', () => {
     }
     expect(refusals.length, 'the disk filled up').toBe(5)
     expect(refusals[0]).toMatchObject({
-      error: { code: 'storage_failed', message: expect.stringMatching(/disk is full/) },
+      error: { code: 'storage_failed', message: expect.stringMatching(/disk is full/) as unknown },
     })
     expect(backend.stderr()).toContain(join(dataDir, 'taskpulse.sqlite'))
     expect(backend.stderr()).toMatch(/disk is full/)
@@ -248,7 +248,7 @@ describe('full disk', () => {
     expect(await health(backend)).toMatchObject({
       status: 'ok',
       storage: 'failing',
-      storage_error: expect.stringMatching(/disk is full/),
+      storage_error: expect.stringMatching(/disk is full/) as unknown,
     })
     expect((await allTasks(backend)).length).toBeGreaterThanOrEqual(5)
 

@@ -54,8 +54,8 @@ async function launch(how: Launch): Promise<Launched> {
   const top = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
-  top.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-  top.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  top.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  top.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   cleanup.add(() => top.exitCode === null && top.signalCode === null && top.kill('SIGKILL'))
   // npm prints its own header lines to stdout first; the ready line is the JSON one.
   const ready = await waitFor(

@@ -34,8 +34,10 @@ async function allTasks(be: Backend): Promise<Task[]> {
 
 /** id → status of every task row the task list shows (the viewport is tall enough for all). */
 function uiTaskStatuses(page: Page): Promise<Record<string, string>> {
-  return page.$$eval('[data-testid="task-list"] [data-task-id]', (rows) =>
-    Object.fromEntries(rows.map((r) => [r.getAttribute('data-task-id')!, r.getAttribute('data-status')!])),
+  return page.$$eval(
+    '[data-testid="task-list"] [data-task-id]',
+    (rows: { getAttribute(name: string): string | null }[]) =>
+      Object.fromEntries(rows.map((r) => [r.getAttribute('data-task-id')!, r.getAttribute('data-status')!])),
   )
 }
 

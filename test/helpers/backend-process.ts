@@ -6,8 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import WebSocket from 'ws'
+import WebSocket, { type RawData } from 'ws'
 import type { ServerMessage, SnapshotMessage, TaskStatusUpdateMessage } from '../../src-shared/protocol'
+
+/** A ws message as text: ws hands a Buffer, an ArrayBuffer or (fragmented) a Buffer[]. */
+export function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8')
+}
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 const BIN = join(REPO_ROOT, 'bin', 'taskpulse.js')
@@ -62,11 +68,11 @@ export async function startBackend(opts: StartBackendOptions = {}): Promise<Back
     env: { ...process.env, ...opts.env },
   })
   let stderr = ''
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
 
   const ready = await new Promise<{ url: string; ws: string; ui: string }>((resolveReady, reject) => {
-    const rl = createInterface({ input: proc.stdout! })
+    const rl = createInterface({ input: proc.stdout })
     // A ceiling for a dead or hung start, not a speed check: a loaded 2-core CI machine can take
     // well over 15 s to start a Node process with its imports.
     const timer = setTimeout(() => reject(new Error(`backend not ready in 60 s; stderr:\n${stderr}`)), 60_000)
@@ -117,7 +123,7 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await check()
-    if (v) return v as NonNullable<T>
+    if (v) return v
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))
   }
@@ -145,7 +151,7 @@ export function connectClient(
   const hello = new Promise<{ epoch: string; seq: number }>((r) => (resolveHello = r))
   const closed = new Promise<{ code: number }>((r) => ws.once('close', (code) => r({ code })))
   ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString()) as ServerMessage
+    const msg = JSON.parse(rawText(data)) as ServerMessage
     messages.push(msg)
     if (msg.type === 'hello') {
       resolveHello({ epoch: msg.epoch, seq: msg.seq })

@@ -54,7 +54,7 @@ describe('REST', () => {
         task_id: 'job-1',
         status: 'running',
         project_id: '42',
-        started_at: expect.any(String),
+        started_at: expect.any(String) as unknown,
       })
       const updated = await put('job-1', { status: 'failed', error: 'exit 1' })
       expect(updated.status).toBe(200)
@@ -64,7 +64,7 @@ describe('REST', () => {
         expect(first).toMatchObject({ previous_status: null, task: { status: 'running', title: 'Build' } })
         expect(second).toMatchObject({
           previous_status: 'running',
-          task: { status: 'failed', error: 'exit 1', finished_at: expect.any(String) },
+          task: { status: 'failed', error: 'exit 1', finished_at: expect.any(String) as unknown },
         })
         expect(second!.seq).toBeGreaterThan(first!.seq)
       }
@@ -161,7 +161,9 @@ describe('REST', () => {
       const { path = '/api/tasks/guarded', ...rest } = init
       const res = await backend.api(path, rest)
       const body = (await res.json()) as { error: { code: string; message: string } }
-      expect(res.status, `${rest.method} ${path} ${String(rest.body).slice(0, 40)}`).toBe(status)
+      expect(res.status, `${rest.method} ${path} ${JSON.stringify(rest.body ?? null).slice(0, 40)}`).toBe(
+        status,
+      )
       expect(body.error.code).toBe(code)
       expect(body.error.message).toBeTruthy()
       expect(JSON.stringify(body)).not.toMatch(/at .*\.js:\d+/) // no stack trace

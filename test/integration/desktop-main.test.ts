@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Connection, IpcResult } from '../../src-shared/ipc'
+import type { IpcResult } from '../../src-shared/ipc'
 import { pushContract } from '../../src-shared/ipc-contract'
 import type * as MainModule from '../../src-main/index'
 import { createFakeElectron, findMenuItem, type FakeElectron } from '../fakes/main/fake-electron'
@@ -90,7 +90,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         30_000,
       )
       expect(electron.forked).toHaveLength(1)
-      const conn = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
+      const conn = await electron.ipc.invoke('getConnection', APP_PAGE)
       expect(conn.ok && conn.value.mode).toBe('embedded')
       expect(conn.ok && conn.value.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       // The page was requested before the backend was known: it has been reloaded with a CSP
@@ -206,7 +206,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         15_000,
       )
       expect(electron.forked).toHaveLength(0)
-      const conn = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
+      const conn = await electron.ipc.invoke('getConnection', APP_PAGE)
       expect(conn).toEqual({
         ok: true,
         value: { url: remote.url, wsUrl: `${remote.ws}`, token: 'remote-token-123456', mode: 'remote' },
@@ -295,7 +295,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
       expect(notes[2]).toEqual({
         title: '498 more task updates',
         body: '348 failed, 150 completed',
-        icon: expect.any(String),
+        icon: expect.any(String) as unknown,
       })
       console.log(`burst of 500 through backend + main: tray updated after ${Math.round(trayMs)} ms`)
     } finally {
@@ -312,7 +312,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
     try {
       await app.started
       await waitFor(() => tray(electron)?.image.endsWith('tray-idle.png'), 'connected', 30_000)
-      const before = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
+      const before = await electron.ipc.invoke('getConnection', APP_PAGE)
       if (!before.ok) throw new Error(before.error)
       const health = async (url: string) =>
         ((await (await fetch(`${url}/api/health`)).json()) as { redis: string }).redis
@@ -328,7 +328,7 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         30_000,
       )
       expect(electron.forked[0]?.child.exitCode).toBe(0) // the old one stopped gracefully
-      const after = (await electron.ipc.invoke('getConnection', APP_PAGE)) as IpcResult<Connection>
+      const after = await electron.ipc.invoke('getConnection', APP_PAGE)
       expect(after.ok && after.value.url).toBe(before.value.url) // same port
       await waitFor(
         async () => (await health(before.value.url)) === 'connected',

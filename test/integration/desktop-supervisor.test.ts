@@ -15,7 +15,7 @@ import {
   type EmbeddedConfig,
 } from '../../src-main/backend/backend-supervisor'
 import type { Cursor } from '../../src-main/notifications/notifier'
-import { REPO_ROOT, removeDir, tempDir, waitFor } from '../helpers/backend-process'
+import { REPO_ROOT, rawText, removeDir, tempDir, waitFor } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 
 const ENTRY = join(REPO_ROOT, 'out', 'backend', 'child.js')
@@ -206,7 +206,7 @@ describe('desktop backend supervisor (real child)', () => {
       headers: { Origin: 'app://taskpulse' },
     })
     const hello = await new Promise<string>((resolve, reject) => {
-      ws.once('message', (d) => resolve(String(d)))
+      ws.once('message', (d) => resolve(rawText(d)))
       ws.once('error', reject)
     })
     ws.close()

@@ -121,11 +121,17 @@ describe('redis producers', () => {
         body: JSON.stringify({ status: 'running', event_id: 'relay-1' }),
       })
       expect(res.status).toBe(201)
-      await waitFor(() => seen.some((m) => JSON.parse(m).event_id === 'relay-1'), 'published')
-      const entries = await producer.xrange('task_status_stream', '-', '+')
-      expect(entries.some(([, fields]) => fields[1] && JSON.parse(fields[1]).event_id === 'relay-1')).toBe(
-        true,
+      await waitFor(
+        () => seen.some((m) => (JSON.parse(m) as { event_id?: string }).event_id === 'relay-1'),
+        'published',
       )
+      const entries = await producer.xrange('task_status_stream', '-', '+')
+      expect(
+        entries.some(
+          ([, fields]) =>
+            fields[1] && (JSON.parse(fields[1]) as { event_id?: string }).event_id === 'relay-1',
+        ),
+      ).toBe(true)
       // the outbox row is deleted once Redis has confirmed both commands
       await waitFor(async () => (await health()).outbox_pending === 0, 'outbox drained')
     } finally {

@@ -58,7 +58,7 @@ describe('two backends on one Redis', () => {
       return ids
     }
     const [fromA, fromB] = await Promise.all([write(a, 'via-a'), write(b, 'via-b')])
-    const all = [...fromA!, ...fromB!]
+    const all = [...fromA, ...fromB]
 
     for (const [k, c] of clients.entries()) {
       await waitFor(

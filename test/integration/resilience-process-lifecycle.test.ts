@@ -34,7 +34,8 @@ async function writeUntilKilled(
 ): Promise<Map<string, string[]>> {
   const accepted = new Map<string, string[]>()
   let total = 0
-  let killing: Promise<number | null> | null = null
+  // Typed by a cast, not an annotation: assigned in a callback, which TS's narrowing does not see.
+  let killing = null as Promise<number | null> | null
   const loop = async (w: number) => {
     const taskId = `crash-task-${w}`
     const ids: string[] = accepted.get(taskId) ?? []
@@ -147,7 +148,8 @@ describe('SIGTERM under write load', () => {
 
     const accepted: string[] = []
     const refusals = new Map<number, number>()
-    let stopping: Promise<number | null> | null = null
+    // Typed by a cast: assigned in a callback, which TS's narrowing does not see.
+    let stopping = null as Promise<number | null> | null
     const loop = async (w: number) => {
       for (let i = 0; ; i++) {
         const eventId = `term-load-w${w}-${i}`

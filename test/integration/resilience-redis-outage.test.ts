@@ -61,7 +61,8 @@ describe('redis outage while REST updates continue', () => {
     const sent = new Map<string, { task_id: string; status: string; output: string }>()
     const refused: { i: number; status: number }[] = []
     let killed: Promise<void> | null = null
-    let restarted: Promise<void> | null = null
+    // Typed by a cast: assigned in a callback, which TS's narrowing does not see.
+    let restarted = null as Promise<void> | null
 
     // Two writers in parallel, so requests are in flight while Redis dies and while it comes back.
     // Each writer has its own tasks: two concurrent updates of one task may be stamped in one

@@ -12,9 +12,10 @@ export function CopyButton({
 }) {
   const [done, setDone] = useState<'idle' | 'ok' | 'fail'>('idle')
   const copy = () => {
-    const p = navigator.clipboard?.writeText(text)
-    if (!p) return setDone('fail')
-    p.then(
+    // Absent outside a secure context, whatever lib.dom says.
+    const clipboard = navigator.clipboard as Clipboard | undefined
+    if (!clipboard) return setDone('fail')
+    clipboard.writeText(text).then(
       () => setDone('ok'),
       () => setDone('fail'),
     )

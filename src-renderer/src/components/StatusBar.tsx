@@ -1,14 +1,15 @@
 // Pipeline health: Redis as the backend reports it, age of the last event, events/s, measured
 // delivery latency (producer's updated_at → received here) and socket round trip.
-import { useStatus, useTasks } from '../stores/context'
+import { useStatus } from '../stores/context'
+import { useSeq, useTaskCount } from '../stores/task-hooks'
 import { Ago } from './Ago'
 
 export function StatusBar() {
   const health = useStatus((s) => s.health)
   const healthError = useStatus((s) => s.healthError)
   const p = useStatus((s) => s.pipeline)
-  const count = useTasks((s) => s.tasks.size)
-  const seq = useTasks((s) => s.seq)
+  const count = useTaskCount()
+  const seq = useSeq()
   const redis = health?.redis
   const redisText = healthError
     ? 'backend unreachable'

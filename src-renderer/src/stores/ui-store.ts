@@ -12,13 +12,14 @@ export interface UiState {
   selectedTaskId: string | null
   search: string
   statusFilter: TaskStatus | 'all'
-  projectFilter: string | 'all'
+  /** A project key, or 'all'. */
+  projectFilter: string
   agentSort: AgentSort
   setView(v: View): void
   openTask(id: string | null): void
   setSearch(q: string): void
   setStatusFilter(s: TaskStatus | 'all'): void
-  setProjectFilter(p: string | 'all'): void
+  setProjectFilter(p: string): void
   setAgentSort(s: AgentSort): void
 }
 

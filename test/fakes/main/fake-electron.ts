@@ -329,7 +329,7 @@ export function createFakeElectron(opts: {
   const app = Object.assign(appEmitter, {
     quitCalls: 0,
     badgeCount: 0,
-    loginItem: {} as { openAtLogin?: boolean },
+    loginItem: {},
     singleInstance: true,
     isPackaged: false,
     ready: () => resolveReady(),
@@ -357,7 +357,7 @@ export function createFakeElectron(opts: {
   const forked: FakeChildProcess[] = []
 
   const fake: FakeElectron = {
-    app: app as FakeElectron['app'],
+    app,
     BrowserWindow: class extends FakeBrowserWindow {
       constructor(options: BrowserWindowOptionsLike) {
         super(options, defaultSession, (url) => {
@@ -435,8 +435,8 @@ export function createFakeElectron(opts: {
             return child.kill('SIGTERM')
           },
         })
-        forked.push(proc as unknown as FakeChildProcess)
-        return proc as unknown as FakeChildProcess
+        forked.push(proc)
+        return proc
       },
     },
     nativeImage: {

@@ -20,5 +20,5 @@ export function profiled<P extends object>(
   const inner = (isMemo ? m.type : component) as FunctionComponent<P>
   const Profiled: FunctionComponent<P> = (props) =>
     createElement(Profiler, { id: idOf(props), onRender }, createElement(inner, props))
-  return isMemo ? (memo(Profiled, m.compare ?? undefined) as unknown as FunctionComponent<P>) : Profiled
+  return isMemo ? memo(Profiled, m.compare ?? undefined) : Profiled
 }

@@ -3,13 +3,20 @@
 // rows on screen.
 import { useCallback, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
-import type { Task, TaskStatus } from '../../../../src-shared/protocol'
+import type { Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { STATUSES } from '../../stores/statuses'
-import { useParts, useTasks, useUi } from '../../stores/context'
+import { useParts, useUi } from '../../stores/context'
+import {
+  useAgentRowKeys,
+  useProjectKeys,
+  useSynced,
+  useTaskCount,
+  useTaskLookup,
+  useTaskRowIds,
+} from '../../stores/task-hooks'
 import type { AgentSort } from '../../stores/ui-store'
 import { EmptyState } from '../../components/EmptyState'
-import { selectAgentRows, selectTaskRows } from './agent-rows'
 import { AgentRow } from './AgentRow'
 import { TaskRow } from './TaskRow'
 
@@ -48,8 +55,8 @@ function VirtualRows({
 }
 
 export function AgentMonitor() {
-  const synced = useTasks((s) => s.synced)
-  const count = useTasks((s) => s.tasks.size)
+  const synced = useSynced()
+  const count = useTaskCount()
   if (synced && count === 0) return <EmptyState />
   return (
     <div className="monitor">
@@ -67,7 +74,7 @@ function MonitorToolbar() {
   const status = useUi((s) => s.statusFilter)
   const project = useUi((s) => s.projectFilter)
   const sort = useUi((s) => s.agentSort)
-  const projectKeys = useTasks((s) => s.projectKeys)
+  const projectKeys = useProjectKeys()
   return (
     <div className="toolbar" role="toolbar" aria-label="Filter and sort agents">
       <div className="seg" role="radiogroup" aria-label="Filter by status">
@@ -78,7 +85,7 @@ function MonitorToolbar() {
             role="radio"
             aria-checked={status === st}
             className={`seg-btn${status === st ? ' seg-on' : ''}`}
-            onClick={() => ui.getState().setStatusFilter(st as TaskStatus | 'all')}
+            onClick={() => ui.getState().setStatusFilter(st)}
           >
             {st === 'all' ? 'All' : `${STATUS_STYLES[st].icon} ${STATUS_STYLES[st].label}`}
           </button>
@@ -123,17 +130,10 @@ function useFilter() {
 }
 
 function AgentList() {
-  const { tasks } = useParts()
   const f = useFilter()
   const sort = useUi((s) => s.agentSort)
   // Recomputed once per applied batch (not per message): O(agents · log agents).
-  const version = useTasks((s) => s.version)
-  const keys = useMemo(() => {
-    const s = tasks.getState()
-    return selectAgentRows(s.agentKeys, s.agents, s.tasks, f, sort)
-    // The revision numbers are the triggers: the store mutates its maps in place.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [version, f, sort, tasks])
+  const keys = useAgentRowKeys(f, sort)
   const parentRef = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({
     count: keys.length,
@@ -175,19 +175,14 @@ export function findNear(rows: readonly string[], id: string, hint: number, reac
 }
 
 function TaskList() {
-  const { tasks } = useParts()
   const f = useFilter()
-  const orderRev = useTasks((s) => s.orderRev)
-  const ids = useMemo(() => {
-    const s = tasks.getState()
-    const rows = selectTaskRows(s.order, s.tasks, f)
-    // The unfiltered order is the store's own array (mutated in place): copy nothing, but give
-    // the virtualiser a fresh identity per revision.
-    return { rows, rev: orderRev }
-  }, [orderRev, f, tasks])
+  const taskById = useTaskLookup()
+  // A fresh object per store revision around ids that may be the store's own order array.
+  const taskRows = useTaskRowIds(f)
+  const ids = taskRows.ids
   const parentRef = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({
-    count: ids.rows.length,
+    count: ids.length,
     getScrollElement: () => parentRef.current,
     estimateSize: () => TASK_ROW_PX,
     overscan: 8,
@@ -199,7 +194,7 @@ function TaskList() {
   // list (overflow-anchor) so the two never fight.
   const anchor = useRef<ScrollAnchor | null>(null)
   /** What the DOM shows since the last commit (the scroll handler reads it). */
-  const current = useRef({ rows: ids.rows, f })
+  const current = useRef({ rows: ids, f })
   const record = useCallback(() => {
     const el = parentRef.current
     if (!el) return
@@ -211,33 +206,31 @@ function TaskList() {
     const { rows, f: filter } = current.current
     const first = Math.floor(top / TASK_ROW_PX)
     const last = Math.min(rows.length, first + Math.ceil(el.clientHeight / TASK_ROW_PX) + 1)
-    const byId = tasks.getState().tasks
     const onScreen: ScrollAnchor['rows'] = []
-    for (let i = first; i < last; i++) onScreen.push({ id: rows[i]!, index: i, task: byId.get(rows[i]!) })
+    for (let i = first; i < last; i++) onScreen.push({ id: rows[i]!, index: i, task: taskById(rows[i]!) })
     anchor.current = { scrollTop: top, filter, rows: onScreen }
-  }, [tasks])
+  }, [taskById])
   useLayoutEffect(() => {
     const el = parentRef.current
     const a = anchor.current
     if (el && a && a.filter === f && el.scrollTop === a.scrollTop) {
-      const byId = tasks.getState().tasks
       for (const r of a.rows) {
         // A row whose task changed has moved to the top itself: anchor on one that did not.
-        if (byId.get(r.id) !== r.task) continue
-        const now = findNear(ids.rows, r.id, r.index)
+        if (taskById(r.id) !== r.task) continue
+        const now = findNear(taskRows.ids, r.id, r.index)
         if (now < 0) continue
         if (now !== r.index) el.scrollTop = Math.max(0, a.scrollTop + (now - r.index) * TASK_ROW_PX)
         break
       }
     }
-    current.current = { rows: ids.rows, f }
+    current.current = { rows: taskRows.ids, f }
     record()
-  }, [ids, f, tasks, record])
+  }, [taskRows, f, taskById, record])
 
   return (
     <section className="pane tasks-pane" aria-label="Tasks">
       <h2 className="pane-title">
-        Tasks <span className="pane-count">{ids.rows.length.toLocaleString()}</span>
+        Tasks <span className="pane-count">{ids.length.toLocaleString()}</span>
       </h2>
       <div
         ref={parentRef}
@@ -246,9 +239,9 @@ function TaskList() {
         style={{ overflowAnchor: 'none' }}
         onScroll={record}
       >
-        {ids.rows.length === 0 ? <p className="muted pad">No task matches the filters.</p> : null}
-        <VirtualRows v={v} keyOf={(i) => ids.rows[i]!} className="task-slot">
-          {(i) => <TaskRow id={ids.rows[i]!} />}
+        {ids.length === 0 ? <p className="muted pad">No task matches the filters.</p> : null}
+        <VirtualRows v={v} keyOf={(i) => ids[i]!} className="task-slot">
+          {(i) => <TaskRow id={ids[i]!} />}
         </VirtualRows>
       </div>
     </section>

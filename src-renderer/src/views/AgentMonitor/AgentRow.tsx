@@ -2,7 +2,8 @@
 // 24 h, and the latest output or error. Subscribes to its own entry and task only.
 import { memo } from 'react'
 import { STATUSES } from '../../stores/statuses'
-import { useNow, useParts, useTasks } from '../../stores/context'
+import { useNow, useParts } from '../../stores/context'
+import { useAgentEntry, useTask } from '../../stores/task-hooks'
 import { countsBetween, startOfLocalDay } from '../../stores/time-buckets'
 import { StatusBadge, StatusCount } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
@@ -10,9 +11,9 @@ import { excerpt } from '../../components/format'
 
 export const AgentRow = memo(function AgentRow({ agentKey }: { agentKey: string }) {
   const { ui } = useParts()
-  const entry = useTasks((s) => s.agents.get(agentKey))
-  const current = useTasks((s) => (entry ? s.tasks.get(entry.currentId) : undefined))
-  const latest = useTasks((s) => (entry ? s.tasks.get(entry.latestId) : undefined))
+  const entry = useAgentEntry(agentKey)
+  const current = useTask(entry?.currentId ?? '')
+  const latest = useTask(entry?.latestId ?? '')
   const now = useNow(60_000)
   if (!entry || !current || !latest) return null
   const today = countsBetween(entry.buckets, startOfLocalDay(now), now + 60_000)

@@ -1,12 +1,13 @@
 // One line of the task list; re-renders only when its task changes.
 import { memo } from 'react'
-import { useParts, useTasks } from '../../stores/context'
+import { useParts } from '../../stores/context'
+import { useTask } from '../../stores/task-hooks'
 import { StatusBadge } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
 
 export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
   const { ui } = useParts()
-  const t = useTasks((s) => s.tasks.get(id))
+  const t = useTask(id)
   if (!t) return null
   return (
     <button

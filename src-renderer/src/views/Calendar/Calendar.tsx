@@ -25,8 +25,10 @@ import {
 import { enUS } from 'date-fns/locale/en-US'
 import 'react-big-calendar/lib/css/react-big-calendar.css'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { useNow, useParts, useTasks } from '../../stores/context'
-import { eventsInRange, EVENT_TEXT, type CalendarEvent } from './calendar-events'
+import { useNow, useParts } from '../../stores/context'
+import { useCalendarEvents } from '../../stores/task-hooks'
+import type { CalendarEvent } from '../../stores/calendar-events'
+import { EVENT_TEXT } from './event-text'
 import { localDayKey } from '../../stores/placement'
 import { StatusBadge } from '../../components/StatusBadge'
 import { FocusableEvent, openOnEnter, useCalendarAriaRepair, useEscapeClosesPopup } from './calendar-a11y'
@@ -104,19 +106,12 @@ const AgendaEvent = memo(function AgendaEvent({ event }: EventProps<CalendarEven
 })
 
 export function CalendarView() {
-  const { tasks, ui } = useParts()
+  const { ui } = useParts()
   const [view, setView] = useState<View>(Views.MONTH)
   const [date, setDate] = useState(() => new Date())
-  const daysRev = useTasks((s) => s.daysRev)
-  const version = useTasks((s) => s.version)
   const now = useNow(60_000)
   const range = useMemo(() => visibleRange(view, date), [view, date])
-  const events = useMemo(() => {
-    const s = tasks.getState()
-    return eventsInRange(s.days, s.tasks, range.from.getTime(), range.to.getTime(), now, s.spanning)
-    // The revision numbers are the triggers: the store mutates its maps in place.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [daysRev, version, range, now, tasks])
+  const events = useCalendarEvents(range.from.getTime(), range.to.getTime(), now)
   const eventPropGetter = useCallback(
     (e: CalendarEvent) => ({
       className: `ev-${e.status}`,

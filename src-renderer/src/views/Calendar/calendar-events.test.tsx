@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
-import { eventsInRange, EVENT_TEXT } from './calendar-events'
+import { eventsInRange } from '../../stores/calendar-events'
+import { EVENT_TEXT } from './event-text'
 import { createTaskStore } from '../../stores/task-store'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'

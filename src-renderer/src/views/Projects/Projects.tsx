@@ -2,17 +2,17 @@
 // failures. One card per project; each subscribes to its own entry.
 import { memo } from 'react'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import type { Task } from '../../../../src-shared/protocol'
 import { STATUSES } from '../../stores/statuses'
-import { useParts, useTasks } from '../../stores/context'
+import { useParts } from '../../stores/context'
+import { useLatestFailures, useProjectEntry, useProjectKeys, useSynced } from '../../stores/task-hooks'
 import { StatusCount } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
 import { EmptyState } from '../../components/EmptyState'
 import { excerpt } from '../../components/format'
 
 export function Projects() {
-  const keys = useTasks((s) => s.projectKeys)
-  const synced = useTasks((s) => s.synced)
+  const keys = useProjectKeys()
+  const synced = useSynced()
   if (synced && keys.length === 0) return <EmptyState what="projects" />
   return (
     <section className="projects" aria-label="Projects">
@@ -23,33 +23,14 @@ export function Projects() {
   )
 }
 
-export function latestFailures(
-  ids: ReadonlySet<string>,
-  tasks: ReadonlyMap<string, Task>,
-  n: number,
-): Task[] {
-  const top: Task[] = []
-  for (const id of ids) {
-    const t = tasks.get(id)
-    if (!t) continue
-    top.push(t)
-    if (top.length > n * 4) {
-      top.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))
-      top.length = n
-    }
-  }
-  top.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))
-  return top.slice(0, n)
-}
-
 const ProjectCard = memo(function ProjectCard({ projectKey }: { projectKey: string }) {
-  const { tasks, ui } = useParts()
-  const p = useTasks((s) => s.projects.get(projectKey))
+  const { ui } = useParts()
+  const p = useProjectEntry(projectKey)
+  const failures = useLatestFailures(projectKey, 3)
   if (!p) return null
   const name = projectKey === '' ? '(no project)' : projectKey
   const done = p.counts.completed
   const pct = p.total ? Math.round((done / p.total) * 100) : 0
-  const failures = latestFailures(p.failedIds, tasks.getState().tasks, 3)
   return (
     <article
       className={`project${p.counts.failed > 0 ? ' project-has-failed' : ''}`}

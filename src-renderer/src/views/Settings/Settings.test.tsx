@@ -49,7 +49,7 @@ describe('desktop settings view', () => {
     expect(screen.getByRole('radio', { name: /Embedded/ })).toHaveProperty('checked', true)
     expect(screen.getByLabelText('Redis URL')).toHaveProperty('value', 'redis://cache.local:6379')
     expect(screen.getByText('Redis password: set')).toBeTruthy()
-    const pw = screen.getByLabelText('New redis password') as HTMLInputElement
+    const pw = screen.getByLabelText<HTMLInputElement>('New redis password')
     expect(pw.type).toBe('password')
     expect(pw.value).toBe('')
     const warnings = screen.getByRole('alert', { name: 'Warnings' })
@@ -102,7 +102,7 @@ describe('desktop settings view', () => {
     ])
     // The password left the renderer: the field is empty again and the view says "set".
     expect(screen.getByText('Redis password: set')).toBeTruthy()
-    expect((screen.getByLabelText('New redis password') as HTMLInputElement).value).toBe('')
+    expect(screen.getByLabelText<HTMLInputElement>('New redis password').value).toBe('')
     expect(document.body.innerHTML).not.toContain('s3cret')
     expect(screen.getByRole('button', { name: 'Save' })).toHaveProperty('disabled', true)
     // "completes" is overridden by "failures only" and says so by being unticked and disabled.

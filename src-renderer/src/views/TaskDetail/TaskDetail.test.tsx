@@ -49,7 +49,7 @@ describe('task detail', () => {
     parts.ui.getState().openTask('x')
     render(withParts(parts, <TaskDetail />))
     expect(screen.getByRole('dialog', { name: 'Deploy' })).toBeTruthy()
-    const text = document.body.textContent!
+    const text = document.body.textContent
     for (const label of [
       'Task id',
       'Assignee',
@@ -114,7 +114,8 @@ describe('task detail', () => {
 
   it('a task the store holds whole is not fetched again', async () => {
     const parts = makeParts()
-    parts.api.taskEvents = vi.fn(async () => ({ events: [], next_cursor: null }))
+    const taskEvents = vi.fn(async () => ({ events: [], next_cursor: null }))
+    parts.api.taskEvents = taskEvents
     const taskCall = vi.fn(async () => makeTask({ task_id: 'w' }))
     parts.api.task = taskCall
     parts.tasks.getState().applyBatch([
@@ -126,7 +127,7 @@ describe('task detail', () => {
     ])
     parts.ui.getState().openTask('w')
     render(withParts(parts, <TaskDetail />))
-    await vi.waitFor(() => expect(parts.api.taskEvents).toHaveBeenCalled())
+    await vi.waitFor(() => expect(taskEvents).toHaveBeenCalled())
     expect(screen.getByRole('region', { name: 'Output' }).textContent).toContain('all of it')
     expect(taskCall).not.toHaveBeenCalled()
   })

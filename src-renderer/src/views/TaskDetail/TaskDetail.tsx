@@ -6,7 +6,8 @@
 import { useEffect, useRef, useState } from 'react'
 import { isExcerpt, type StoredEvent, type Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { useParts, useTasks, useUi } from '../../stores/context'
+import { useParts, useUi } from '../../stores/context'
+import { useTask } from '../../stores/task-hooks'
 import { StatusBadge } from '../../components/StatusBadge'
 import { CopyButton } from '../../components/CopyButton'
 import { Ago } from '../../components/Ago'
@@ -23,7 +24,7 @@ export function TaskDetail() {
 
 function TaskDetailPanel({ id }: { id: string }) {
   const { ui, api } = useParts()
-  const live = useTasks((s) => s.tasks.get(id))
+  const live = useTask(id)
   const [fetched, setFetched] = useState<Task | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
   const [events, setEvents] = useState<StoredEvent[] | null>(null)

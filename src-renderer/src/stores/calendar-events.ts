@@ -1,8 +1,8 @@
 // Calendar events for a visible range, from the store's day index: the work is proportional to
 // the tasks in the range, not to all tasks.
-import type { Task, TaskStatus } from '../../../../src-shared/protocol'
-import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { localDayKey, placeTask, type PlacementBasis } from '../../stores/placement'
+import type { Task, TaskStatus } from '../../../src-shared/protocol'
+import { STATUS_STYLES } from '../../../src-shared/status-colors'
+import { localDayKey, placeTask, type PlacementBasis } from './placement'
 
 export interface CalendarEvent {
   id: string
@@ -56,12 +56,4 @@ export function eventsInRange(
     push(id, t, firstDayMs, p.endMs, p.basis)
   }
   return out
-}
-
-/** Text colour readable (≥ 4.5:1) on each status colour: see src-shared/status-colors.ts. */
-export const EVENT_TEXT: Record<TaskStatus, string> = {
-  pending: STATUS_STYLES.pending.onColor,
-  running: STATUS_STYLES.running.onColor,
-  completed: STATUS_STYLES.completed.onColor,
-  failed: STATUS_STYLES.failed.onColor,
 }

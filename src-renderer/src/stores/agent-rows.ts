@@ -1,11 +1,12 @@
 // Which agents the monitor lists and in what order: pure, so it is tested without React.
-import type { Task, TaskStatus } from '../../../../src-shared/protocol'
-import type { AgentEntry } from '../../stores/task-store'
-import type { AgentSort } from '../../stores/ui-store'
+import type { Task, TaskStatus } from '../../../src-shared/protocol'
+import type { AgentEntry } from './task-store'
+import type { AgentSort } from './ui-store'
 
 export interface AgentFilter {
   status: TaskStatus | 'all'
-  project: string | 'all'
+  /** A project key, or 'all'. */
+  project: string
   search: string
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { selectAgentRows, selectTaskRows, type AgentFilter } from './agent-rows'
-import { createTaskStore } from '../../stores/task-store'
-import { makeTask } from '../../../../test/fakes/renderer/fake-socket'
+import { createTaskStore } from './task-store'
+import { makeTask } from '../../../test/fakes/renderer/fake-socket'
 
 function storeWith() {
   const store = createTaskStore()

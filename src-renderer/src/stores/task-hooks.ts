@@ -1,0 +1,172 @@
+// What views read from the task store, as hooks: one field or one derived list per hook, so a view
+// says what it shows and re-renders when that changes, nothing else.
+//
+// The store keeps its indexes (task order, agent and project maps, the day index) as structures it
+// mutates in place, so the work per update stays independent of the task count. A list derived
+// from them is therefore memoised here on what says it changed: a revision counter, or an entry
+// object that the store replaces on change, plus the `tasks` map itself (replaced by a snapshot or
+// reset). Same keys → the same result object, which is what useSyncExternalStore needs of a
+// snapshot, and what lets views depend on the result honestly (no revision counters in views, no
+// getState() during render, react-hooks/exhaustive-deps on everywhere).
+import { useCallback, useMemo } from 'react'
+import type { Task } from '../../../src-shared/protocol'
+import { useParts, useTasks } from './context'
+import { selectAgentRows, selectTaskRows, type AgentFilter } from './agent-rows'
+import { eventsInRange, type CalendarEvent } from './calendar-events'
+import type { AgentEntry, ProjectEntry, TaskStoreState } from './task-store'
+import type { AgentSort } from './ui-store'
+
+type Selector<T> = (s: TaskStoreState) => T
+
+/**
+ * A selector that runs `read` only when one of `keysOf(state)` changed (Object.is) since its last
+ * call, and otherwise returns its last result. Create it with useMemo on the arguments `read`
+ * closes over.
+ */
+export function memoOnKeys<T>(keysOf: Selector<readonly unknown[]>, read: Selector<T>): Selector<T> {
+  let keys: readonly unknown[] | null = null
+  let value: T
+  return (s) => {
+    const next = keysOf(s)
+    if (keys === null || next.length !== keys.length || next.some((k, i) => !Object.is(k, keys![i]))) {
+      keys = next
+      value = read(s)
+    }
+    return value
+  }
+}
+
+/** One task by id; re-renders only when that task changes. */
+export function useTask(id: string): Task | undefined {
+  return useTasks((s) => s.tasks.get(id))
+}
+
+/**
+ * A lookup of the current task by id, for event handlers and effects (not for render: a value read
+ * through it does not re-render anything). Stable for the store's lifetime.
+ */
+export function useTaskLookup(): (id: string) => Task | undefined {
+  const { tasks } = useParts()
+  return useCallback((id: string) => tasks.getState().tasks.get(id), [tasks])
+}
+
+export function useTaskCount(): number {
+  return useTasks((s) => s.tasks.size)
+}
+
+/** A snapshot or resume has completed: an empty store means "no tasks", not "not loaded yet". */
+export function useSynced(): boolean {
+  return useTasks((s) => s.synced)
+}
+
+/** The last applied change cursor. */
+export function useSeq(): number {
+  return useTasks((s) => s.seq)
+}
+
+export function useProjectKeys(): readonly string[] {
+  return useTasks((s) => s.projectKeys)
+}
+
+/** One agent's entry; replaced by the store whenever anything of that agent changes. */
+export function useAgentEntry(agentKey: string): AgentEntry | undefined {
+  return useTasks((s) => s.agents.get(agentKey))
+}
+
+/** One project's entry; replaced by the store whenever anything of that project changes. */
+export function useProjectEntry(projectKey: string): ProjectEntry | undefined {
+  return useTasks((s) => s.projects.get(projectKey))
+}
+
+/**
+ * The agents the monitor lists, filtered and sorted (stores/agent-rows.ts). Recomputed once per
+ * applied batch, O(agents · log agents), and on a filter or sort change.
+ */
+export function useAgentRowKeys(filter: AgentFilter, sort: AgentSort): readonly string[] {
+  const select = useMemo(
+    () =>
+      memoOnKeys(
+        (s) => [s.version, s.tasks],
+        (s) => selectAgentRows(s.agentKeys, s.agents, s.tasks, filter, sort),
+      ),
+    [filter, sort],
+  )
+  return useTasks(select)
+}
+
+/**
+ * Task ids of the task list, most recently updated first, filtered. `ids` may be the store's own
+ * order array (unfiltered: nothing is copied, per update cost stays O(log n)), so it changes in
+ * place: the object around it is new at every revision, and that is what to depend on.
+ */
+export interface TaskRowIds {
+  ids: readonly string[]
+  revision: number
+}
+
+export function useTaskRowIds(filter: AgentFilter): TaskRowIds {
+  const select = useMemo(
+    () =>
+      memoOnKeys(
+        (s) => [s.orderRev, s.tasks],
+        (s): TaskRowIds => ({ ids: selectTaskRows(s.order, s.tasks, filter), revision: s.orderRev }),
+      ),
+    [filter],
+  )
+  return useTasks(select)
+}
+
+/** The newest `ids` first, at most n; O(ids), not a full sort of them. */
+export function latestFailures(
+  ids: ReadonlySet<string>,
+  tasks: ReadonlyMap<string, Task>,
+  n: number,
+): Task[] {
+  const top: Task[] = []
+  for (const id of ids) {
+    const t = tasks.get(id)
+    if (!t) continue
+    top.push(t)
+    if (top.length > n * 4) {
+      top.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))
+      top.length = n
+    }
+  }
+  top.sort((a, b) => (a.updated_at < b.updated_at ? 1 : -1))
+  return top.slice(0, n)
+}
+
+/**
+ * The n most recently updated failed tasks of a project. Recomputed only when the project's entry
+ * is replaced (any change to one of its tasks), so a card re-renders with its own project only.
+ */
+export function useLatestFailures(projectKey: string, n: number): readonly Task[] {
+  const select = useMemo(
+    () =>
+      memoOnKeys(
+        (s) => [s.projects.get(projectKey)],
+        (s) => {
+          const p = s.projects.get(projectKey)
+          return p ? latestFailures(p.failedIds, s.tasks, n) : []
+        },
+      ),
+    [projectKey, n],
+  )
+  return useTasks(select)
+}
+
+/**
+ * Calendar events placed in [fromMs, toMs] (stores/calendar-events.ts), running tasks drawn up to
+ * `nowMs`. The work is proportional to the tasks in the range; recomputed per applied batch.
+ */
+export function useCalendarEvents(fromMs: number, toMs: number, nowMs: number): CalendarEvent[] {
+  const select = useMemo(
+    () =>
+      memoOnKeys(
+        (s) => [s.version, s.daysRev, s.tasks],
+        (s) => eventsInRange(s.days, s.tasks, fromMs, toMs, nowMs, s.spanning),
+      ),
+    [fromMs, toMs, nowMs],
+  )
+  return useTasks(select)
+}
