@@ -58,23 +58,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
-    // TODO(issue 9, lead): remove after merging the `model` and `hub` branches, which rewrite
-    // these files concurrently; their findings are listed in the rstore report instead of fixed
-    // here (fixing them on this branch would only conflict).
-    files: [
-      'src-backend/ws/**/*.ts',
-      'src-backend/bus/**/*.ts',
-      'src-shared/protocol.ts',
-      'src-renderer/src/net/socket-client.ts',
-    ],
-    rules: {
-      '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
-      '@typescript-eslint/no-base-to-string': 'off',
-      '@typescript-eslint/unbound-method': 'off',
-    },
-  },
-  {
     files: ['src-renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -12,7 +12,7 @@ export interface ConnectionErrorLog {
   /** Forget what was logged (after a recovery, the next failure is news again). */
   reset(): void
   /** `text` with the password replaced by `***`. */
-  scrub(text: string): string
+  scrub: (text: string) => string
 }
 
 export function createConnectionErrorLog(deps: {

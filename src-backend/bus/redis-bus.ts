@@ -177,6 +177,8 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
   return {
     kind: 'redis',
 
+    // async without an await on purpose: the checks below reject instead of throwing at the caller.
+    // eslint-disable-next-line @typescript-eslint/require-await
     async start(h: BusHandlers): Promise<void> {
       if (started) throw new Error('redis bus already started')
       if (stopped) throw new BusError('BUS_STOPPED', 'redis bus was stopped')

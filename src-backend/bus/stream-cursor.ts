@@ -33,16 +33,16 @@ export function parseStreamInfo(reply: unknown): StreamInfo | null {
     const i = reply.indexOf(key)
     return i >= 0 && i % 2 === 0 ? reply[i + 1] : undefined
   }
-  const lastGeneratedId = get('last-generated-id')
-  if (lastGeneratedId === undefined) return null
+  const lastGeneratedId = replyText(get('last-generated-id'))
+  if (lastGeneratedId === null) return null
   const first = get('first-entry')
   const maxDeleted = get('max-deleted-entry-id')
   const added = get('entries-added')
   return {
     length: Number(get('length') ?? 0),
-    lastGeneratedId: String(lastGeneratedId),
+    lastGeneratedId,
     firstEntryId: Array.isArray(first) && first.length > 0 ? String(first[0]) : null,
-    maxDeletedId: maxDeleted === undefined || maxDeleted === null ? null : String(maxDeleted),
+    maxDeletedId: replyText(maxDeleted),
     entriesAdded: added === undefined || added === null ? null : Number(added),
   }
 }
@@ -169,4 +169,12 @@ export function xreadReplyToMessages(reply: unknown, stream: string): InboundMes
     }
   }
   return out
+}
+
+/** A scalar of a Redis reply as text (ids and counts come as strings or numbers); null otherwise. */
+function replyText(v: unknown): string | null {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (Buffer.isBuffer(v)) return v.toString('utf8')
+  return null
 }

@@ -10,7 +10,7 @@ export interface StreamPublisherDeps {
   /** Approximate MAXLEN applied on every XADD. */
   maxLen: number
   /** Cuts secrets out of error texts. */
-  scrub(text: string): string
+  scrub: (text: string) => string
 }
 
 /**

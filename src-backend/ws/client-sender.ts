@@ -67,7 +67,8 @@ export function createClientSender(opts: ClientSenderOptions) {
   return {
     gone,
     write,
-    send(c: HubClient, message: ServerMessage): void {
+    // A property, not a method: the hub takes it out of this object (no `this` involved).
+    send: (c: HubClient, message: ServerMessage): void => {
       write(c, frameOf(JSON.stringify(message)))
     },
 

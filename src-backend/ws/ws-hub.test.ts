@@ -18,6 +18,7 @@ import {
 } from '../../src-shared/protocol'
 import { openTaskStore, type TaskStore } from '../store/task-store'
 import { utf8Tail } from './excerpt'
+import { rawText } from '../../test/helpers/backend-process'
 import { OPCODE_PING, OPCODE_PONG, assertNoExtensions, controlFrame, framesOf } from './frames'
 import { createWsHub, frameOf, frameOfParts, type WsHub, type WsHubDeps } from './ws-hub'
 
@@ -146,7 +147,7 @@ async function client(port: number): Promise<Recorder> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { maxPayload: 64 * 1024 * 1024 })
   cleanups.push(() => ws.terminate())
   const messages: ServerMessage[] = []
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as ServerMessage))
+  ws.on('message', (d) => messages.push(JSON.parse(rawText(d)) as ServerMessage))
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
   await once(ws, 'open')
   await until(() => messages.some((m) => m.type === 'hello'), 'hello')
@@ -213,7 +214,7 @@ describe('extensions', { timeout: 30_000 }, () => {
     const ws = new WebSocket(`ws://127.0.0.1:${r.port}/ws`, { perMessageDeflate: true })
     cleanups.push(() => ws.terminate())
     const messages: ServerMessage[] = []
-    ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as ServerMessage))
+    ws.on('message', (d) => messages.push(JSON.parse(rawText(d)) as ServerMessage))
     await once(ws, 'open')
     expect(ws.extensions).toBe('')
     await until(() => messages.some((m) => m.type === 'hello'), 'hello')
