@@ -10,20 +10,8 @@ import { attachChannelSubscriber } from '../../src-backend/bus/channel-subscribe
 import { openBusConnection, type BusConnection } from '../../src-backend/bus/redis-connection'
 import { createStreamPublisher } from '../../src-backend/bus/stream-publisher'
 import { createStreamReader, type StreamReaderDeps } from '../../src-backend/bus/stream-reader'
+import { waitFor } from '../helpers/backend-process'
 import { freePort, startRedis, type RedisServer } from '../helpers/redis-server'
-
-async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 8_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await cond()) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)
-    await sleep(20)
-  }
-}
 
 function memoryLog(): { log: pino.Logger; lines: string[] } {
   const lines: string[] = []
