@@ -108,6 +108,14 @@ export const taskFieldsShape = {
   error: z.string().nullable().optional(),
   scheduled_at: timestampSchema.nullable().optional(),
   due_at: timestampSchema.nullable().optional(),
+  // Up to thirty days; the producer knows its own cadence (tests and fast loops use seconds).
+  stale_after_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .nullable()
+    .optional(),
 } as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */
@@ -321,6 +329,10 @@ const wireFieldOfKind: Record<TaskFieldKind, z.ZodType> = {
   text: wireNullable,
   time: wireNullable,
   stamp: z.string(),
+  seconds: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? null),
 }
 
 /** A task as the server sends it (snapshot entry, update); checks shape, not content rules. */

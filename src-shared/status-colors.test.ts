@@ -21,10 +21,11 @@ describe('status colours', () => {
     for (const bg of DARK_PANELS) expect(contrastRatio(st.textDark, bg)).toBeGreaterThanOrEqual(4.5)
   })
 
-  it('keeps the reference colours as the identity', () => {
+  it('keeps the reference colours as the identity, and violet for waiting', () => {
     expect(Object.fromEntries(TASK_STATUSES.map((s) => [s, STATUS_STYLES[s].color]))).toEqual({
       pending: '#3B82F6',
       running: '#F59E0B',
+      waiting: '#8B5CF6',
       completed: '#10B981',
       failed: '#EF4444',
     })

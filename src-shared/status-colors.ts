@@ -35,6 +35,16 @@ export const STATUS_STYLES: Readonly<Record<TaskStatus, StatusStyle>> = {
     label: 'Running',
     icon: '◐',
   },
+  // TaskPulse's own fifth status (not in the reference design): a task waiting for a person's input.
+  waiting: {
+    color: '#8B5CF6',
+    // The violet sits mid-luminance: the near-black of the others reaches only 4.4:1, black 5:1.
+    onColor: '#000000',
+    textLight: '#6D28D9',
+    textDark: '#C4B5FD',
+    label: 'Waiting',
+    icon: '?',
+  },
   completed: {
     color: '#10B981',
     onColor: '#0B1220',

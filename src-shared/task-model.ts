@@ -4,7 +4,8 @@
 // uses it). Plain TypeScript, no zod: the renderer imports this without pulling zod's bundle;
 // protocol.ts builds the zod schemas from it.
 
-export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed'] as const
+// `waiting` (needs input) is TaskPulse's fifth status; the reference design's four keep their meaning.
+export const TASK_STATUSES = ['pending', 'running', 'waiting', 'completed', 'failed'] as const
 export type TaskStatus = (typeof TASK_STATUSES)[number]
 
 export function isTaskStatus(v: unknown): v is TaskStatus {
@@ -17,7 +18,8 @@ export const emptyCounts = (): StatusCounts =>
 
 /**
  * Field kinds: `id` and `stamp` are always-present strings, `status` a TaskStatus, `text` and
- * `time` nullable strings (`time` a canonical UTC ISO date-time).
+ * `time` nullable strings (`time` a canonical UTC ISO date-time), `seconds` a nullable whole number
+ * of seconds.
  */
 interface FieldKinds {
   id: string
@@ -25,6 +27,7 @@ interface FieldKinds {
   text: string | null
   time: string | null
   stamp: string
+  seconds: number | null
 }
 export type TaskFieldKind = keyof FieldKinds
 
@@ -46,11 +49,17 @@ export const TASK_FIELDS = {
   error: { kind: 'text', settable: true },
   scheduled_at: { kind: 'time', settable: true },
   due_at: { kind: 'time', settable: true },
+  /** A running task with no update for this long is stale; unset: the agent's own or the global default. */
+  stale_after_seconds: { kind: 'seconds', settable: true },
   created_at: { kind: 'stamp', settable: false },
   updated_at: { kind: 'stamp', settable: false },
   started_at: { kind: 'time', settable: false },
   finished_at: { kind: 'time', settable: false },
   last_event_id: { kind: 'id', settable: false },
+  /** Set by the backend when a running task passes its staleness threshold; cleared by any update. */
+  stale_since: { kind: 'time', settable: false },
+  /** When someone acknowledged the task (one key in the UI); a failure after it is unacknowledged again. */
+  acknowledged_at: { kind: 'time', settable: false },
 } as const satisfies Record<string, FieldSpec>
 
 type Fields = typeof TASK_FIELDS
@@ -70,12 +79,13 @@ export const SETTABLE_FIELDS = TASK_KEYS.filter((k) => TASK_FIELDS[k].settable) 
  * null, both stamps the event's time.
  */
 export function newTask(taskId: string, eventId: string, at: string): Task {
-  const defaults: Record<TaskFieldKind, string | null> = {
+  const defaults: Record<TaskFieldKind, string | number | null> = {
     id: eventId,
     status: 'pending',
     text: null,
     time: null,
     stamp: at,
+    seconds: null,
   }
   const task = Object.fromEntries(TASK_KEYS.map((k) => [k, defaults[TASK_FIELDS[k].kind]])) as Task
   task.task_id = taskId
@@ -85,6 +95,19 @@ export function newTask(taskId: string, eventId: string, at: string): Task {
 /** A copy of `source` with exactly the task's fields (drops extra keys such as snapshot sizes). */
 export function pickTask(source: Task): Task {
   return Object.fromEntries(TASK_KEYS.map((k) => [k, source[k]])) as Task
+}
+
+/**
+ * A failure that still needs a person: failed and not acknowledged since it failed (an ack of an
+ * earlier failure does not cover a later one).
+ */
+export function isUnacknowledgedFailure(
+  task: Pick<Task, 'status' | 'acknowledged_at' | 'finished_at'>,
+): boolean {
+  if (task.status !== 'failed') return false
+  return (
+    task.acknowledged_at === null || (task.finished_at !== null && task.acknowledged_at < task.finished_at)
+  )
 }
 
 export function sameTask(a: Task, b: Task): boolean {

@@ -62,7 +62,7 @@ function randomEvents(count: number, seed: number): TaskEvent[] {
 function recount(tasks: Task[]) {
   const agents = new Map<string, Record<TaskStatus, number>>()
   const projects = new Map<string, Record<TaskStatus, number>>()
-  const zero = () => ({ pending: 0, running: 0, completed: 0, failed: 0 })
+  const zero = () => ({ pending: 0, running: 0, waiting: 0, completed: 0, failed: 0 })
   for (const t of tasks) {
     if (t.assignee !== null) {
       const c = agents.get(t.assignee) ?? zero()
@@ -122,6 +122,8 @@ describe('aggregates', () => {
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
+      ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
+      ALTER TABLE tasks DROP COLUMN acknowledged_at;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
     db.close()
     const after = storeAt(file)

@@ -119,6 +119,13 @@ const MIGRATIONS: readonly string[] = [
       'task', json_remove(message, '$.type', '$.seq', '$.event_id', '$.previous_status'))
     WHERE message IS NOT NULL AND json_type(message, '$.task') IS NULL;
   `,
+  // 4: attention. A task's own staleness threshold, when the backend found it stale, and when
+  // someone acknowledged it. Old broadcast frames lack the fields; clients read them as null.
+  `
+  ALTER TABLE tasks ADD COLUMN stale_after_seconds INTEGER;
+  ALTER TABLE tasks ADD COLUMN stale_since TEXT;
+  ALTER TABLE tasks ADD COLUMN acknowledged_at TEXT;
+  `,
 ]
 
 export function migrate(db: Database): number {

@@ -60,6 +60,9 @@ describe('task store', () => {
           row.seq,
         )
       }
+      // ...and without migration 4's columns.
+      for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
+        db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
       db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
       db.close()
 

@@ -54,7 +54,13 @@ const RECENT_MAX = 5
 /** Open tasks (and unacknowledged failures) kept: the most recently updated ones. Failed tasks
  * stay open until they complete, so without a cap the map (and state.json) would only grow. */
 export const OPEN_MAX = 5_000
-const STATUS_MARK: Record<TaskStatus, string> = { failed: '✗', completed: '✓', running: '▶', pending: '…' }
+const STATUS_MARK: Record<TaskStatus, string> = {
+  failed: '✗',
+  completed: '✓',
+  running: '▶',
+  waiting: '?',
+  pending: '…',
+}
 
 export const emptyTrayPersisted = (): TrayPersisted => ({ open: {}, unacknowledged: [], recent: [] })
 
@@ -63,7 +69,7 @@ export function createTrayState(initial?: TrayPersisted | null, opts: { openMax?
   // Insertion order is update order: the first entry is the least recently updated.
   const open = new Map<string, { status: TaskStatus; label: string }>()
   // Kept up to date on every change, so rendering never walks `open`.
-  const c: Record<TaskStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0 }
+  const c: Record<TaskStatus, number> = { pending: 0, running: 0, waiting: 0, completed: 0, failed: 0 }
   const unacknowledged = new Set<string>()
   const acknowledgeLater = (taskId: string): void => {
     unacknowledged.delete(taskId)
@@ -131,7 +137,7 @@ export function createTrayState(initial?: TrayPersisted | null, opts: { openMax?
     },
     applySnapshot(tasks) {
       open.clear()
-      c.pending = c.running = c.completed = c.failed = 0
+      c.pending = c.running = c.waiting = c.completed = c.failed = 0
       // Oldest first, so the cap keeps the most recently updated (canonical ISO times sort).
       const live = tasks.filter((t) => t.status !== 'completed')
       live.sort((a, b) => (a.updated_at < b.updated_at ? -1 : a.updated_at > b.updated_at ? 1 : 0))

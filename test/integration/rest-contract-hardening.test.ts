@@ -172,7 +172,7 @@ describe('agent and project aggregates', () => {
       string,
       { counts: Record<TaskStatus, number>; total: number; last: string; failures: Task[] }
     >()
-    const zero = () => ({ pending: 0, running: 0, completed: 0, failed: 0 })
+    const zero = () => ({ pending: 0, running: 0, waiting: 0, completed: 0, failed: 0 })
     // tasks come newest first (updated_at desc, task_id desc)
     for (const t of tasks) {
       if (t.assignee !== null) {

@@ -10,7 +10,7 @@ export interface AgentFilter {
   search: string
 }
 
-const ATTENTION: Record<TaskStatus, number> = { failed: 0, running: 1, pending: 2, completed: 3 }
+const ATTENTION: Record<TaskStatus, number> = { failed: 0, waiting: 1, running: 2, pending: 3, completed: 4 }
 
 export function taskMatches(t: Task, f: AgentFilter, needle: string): boolean {
   if (f.status !== 'all' && t.status !== f.status) return false

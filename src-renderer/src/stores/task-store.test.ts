@@ -76,7 +76,13 @@ describe('task store', () => {
     expect([...s.order]).toEqual(['a', 'b'])
     expect(s.tasks.get('a')).toMatchObject({ status: 'failed', error: 'boom' })
     expect(s.seq).toBe(3)
-    expect(s.projects.get(NONE)!.counts).toEqual({ pending: 1, running: 0, completed: 0, failed: 1 })
+    expect(s.projects.get(NONE)!.counts).toEqual({
+      pending: 1,
+      running: 0,
+      waiting: 0,
+      completed: 0,
+      failed: 1,
+    })
   })
 
   it('ignores updates at or below the applied seq (duplicates after a replay)', () => {
@@ -154,11 +160,11 @@ describe('task store', () => {
     const old = makeTask({ task_id: 'old', assignee: 'x', status: 'failed', updated_at: iso(-3 * 24 * 3600) })
     store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a, old] }])
     const day = () => countsBetween(store.getState().agents.get('x')!.buckets, T0 - 24 * 3600e3, T0 + 3600e3)
-    expect(day()).toEqual({ pending: 0, running: 1, completed: 0, failed: 0 })
+    expect(day()).toEqual({ pending: 0, running: 1, waiting: 0, completed: 0, failed: 0 })
     store
       .getState()
       .applyBatch([{ kind: 'update', msg: updateMsg({ ...a, status: 'failed', updated_at: iso(60) }, 2) }])
-    expect(day()).toEqual({ pending: 0, running: 0, completed: 0, failed: 1 })
+    expect(day()).toEqual({ pending: 0, running: 0, waiting: 0, completed: 0, failed: 1 })
   })
 
   it('keeps the day index in step with placement changes', () => {

@@ -175,7 +175,7 @@ describe('status colours', () => {
     expect(STATUS_STYLES.running.color).toBe('#F59E0B')
     expect(STATUS_STYLES.completed.color).toBe('#10B981')
     expect(STATUS_STYLES.failed.color).toBe('#EF4444')
-    expect(Object.keys(EVENT_TEXT).sort()).toEqual(['completed', 'failed', 'pending', 'running'])
+    expect(Object.keys(EVENT_TEXT).sort()).toEqual(['completed', 'failed', 'pending', 'running', 'waiting'])
   })
   it('never shows status by colour alone: the badge has a glyph and a word', () => {
     const { container } = render(<StatusBadge status="failed" />)

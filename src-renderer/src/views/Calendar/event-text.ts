@@ -7,6 +7,7 @@ import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 export const EVENT_TEXT: Record<TaskStatus, string> = {
   pending: STATUS_STYLES.pending.onColor,
   running: STATUS_STYLES.running.onColor,
+  waiting: STATUS_STYLES.waiting.onColor,
   completed: STATUS_STYLES.completed.onColor,
   failed: STATUS_STYLES.failed.onColor,
 }
