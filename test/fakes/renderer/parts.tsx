@@ -40,6 +40,7 @@ export function makeParts(over: Partial<AppParts> = {}): AppParts {
     taskEvents: async () => ({ events: [], next_cursor: null }),
     tasks: async () => ({ tasks: [], next_cursor: null }),
     checkAuth: async () => 'ok',
+    ack: async () => {},
   }
   return {
     tasks: createTaskStore(),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
-import { TaskDetail, TEXT_PREVIEW_CHARS } from './TaskDetail'
+import { TaskDetail, TEXT_TAIL_CHARS } from './TaskDetail'
 import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import type { SnapshotTask, StoredEvent } from '../../../../src-shared/protocol'
@@ -34,7 +34,7 @@ describe('task detail', () => {
     const parts = makeParts()
     const taskEvents = vi.fn(async () => ({ events, next_cursor: null }))
     parts.api.taskEvents = taskEvents
-    const big = 'x'.repeat(TEXT_PREVIEW_CHARS + 500)
+    const big = 'x'.repeat(TEXT_TAIL_CHARS + 500)
     const task = makeTask({
       task_id: 'x',
       title: 'Deploy',
@@ -66,7 +66,7 @@ describe('task detail', () => {
     await vi.waitFor(() => expect(document.querySelectorAll('.tl-item')).toHaveLength(2))
     expect(document.querySelector('.tl-item')!.className).toContain('tl-failed')
     const output = screen.getByRole('region', { name: 'Output' })
-    expect(output.querySelector('pre')!.textContent).toHaveLength(TEXT_PREVIEW_CHARS)
+    expect(output.querySelector('pre')!.textContent).toHaveLength(TEXT_TAIL_CHARS)
     fireEvent.click(screen.getByRole('button', { name: /Show all/ }))
     expect(output.querySelector('pre')!.textContent).toHaveLength(big.length)
     expect(screen.getByRole('button', { name: 'Copy output' })).toBeTruthy()
