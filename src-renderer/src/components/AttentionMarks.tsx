@@ -10,7 +10,11 @@ export const StaleMark = memo(function StaleMark({ since }: { since: string }) {
   const now = useNow(1000)
   const ms = Math.max(0, now - Date.parse(since))
   return (
-    <span className="mark mark-stale" data-mark="stale" title={`No update past its threshold for ${formatDuration(ms)}`}>
+    <span
+      className="mark mark-stale"
+      data-mark="stale"
+      title={`No update past its threshold for ${formatDuration(ms)}`}
+    >
       <span aria-hidden="true">◷ </span>stale {formatDuration(ms)}
     </span>
   )

@@ -9,7 +9,9 @@ export function acknowledge(parts: Pick<AppParts, 'api' | 'ui'>, ids: readonly s
   parts.api.ack(ids).catch((e: Error) => {
     parts.ui
       .getState()
-      .setNotice(`Could not acknowledge ${ids.length === 1 ? 'the failure' : `${ids.length} failures`}: ${e.message}`)
+      .setNotice(
+        `Could not acknowledge ${ids.length === 1 ? 'the failure' : `${ids.length} failures`}: ${e.message}`,
+      )
   })
 }
 

@@ -183,7 +183,10 @@ export function formatRate(rate: number | null): string {
 }
 
 /** How long a task has been running at `nowMs` (null unless running). */
-export function runningForMs(t: Pick<Task, 'status' | 'started_at' | 'created_at'>, nowMs: number): number | null {
+export function runningForMs(
+  t: Pick<Task, 'status' | 'started_at' | 'created_at'>,
+  nowMs: number,
+): number | null {
   if (t.status !== 'running') return null
   return Math.max(0, nowMs - Date.parse(t.started_at ?? t.created_at))
 }
@@ -218,15 +221,7 @@ export function attentionKey(s: AgentSummary, tasks: ReadonlyMap<string, Task>):
 // ---- Compact row columns, dropped by priority as the pane narrows ----
 
 export type AgentColumn =
-  | 'status'
-  | 'name'
-  | 'title'
-  | 'attention'
-  | 'age'
-  | 'running'
-  | 'rate'
-  | 'strip'
-  | 'statusLabel'
+  'status' | 'name' | 'title' | 'attention' | 'age' | 'running' | 'rate' | 'strip' | 'statusLabel'
 
 interface ColumnSpec {
   id: AgentColumn

@@ -11,7 +11,13 @@
 import { useCallback, useMemo } from 'react'
 import type { Task } from '../../../src-shared/protocol'
 import { useParts, useTasks } from './context'
-import { agentSummary, selectAgentRows, selectTaskRows, type AgentFilter, type AgentSummary } from './agent-rows'
+import {
+  agentSummary,
+  selectAgentRows,
+  selectTaskRows,
+  type AgentFilter,
+  type AgentSummary,
+} from './agent-rows'
 import { eventsInRange, type CalendarEvent } from './calendar-events'
 import type { AgentEntry, ProjectEntry, TaskStoreState } from './task-store'
 import type { AgentSort } from './ui-store'

@@ -75,11 +75,20 @@ describe('agent monitor', () => {
 
   it('cards stay available through a toggle that persists', () => {
     const stored = new Map<string, string>()
-    const prefs = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) }
+    const prefs = {
+      getItem: (k: string) => stored.get(k) ?? null,
+      setItem: (k: string, v: string) => void stored.set(k, v),
+    }
     const parts = makeParts({ ui: createUiStore({}, prefs) })
-    parts.tasks.getState().applyBatch([
-      { kind: 'snapshot', seq: 1, tasks: [makeTask({ task_id: 'c1', assignee: 'cat', status: 'running' })] },
-    ])
+    parts.tasks
+      .getState()
+      .applyBatch([
+        {
+          kind: 'snapshot',
+          seq: 1,
+          tasks: [makeTask({ task_id: 'c1', assignee: 'cat', status: 'running' })],
+        },
+      ])
     render(withParts(parts, <AgentMonitor />))
     fireEvent.click(screen.getByRole('radio', { name: /Cards/ }))
     expect(screen.getByRole('heading', { name: 'cat' })).toBeTruthy()
@@ -168,7 +177,9 @@ describe('agent monitor', () => {
     act(() => {
       parts.tasks
         .getState()
-        .applyBatch([{ kind: 'update', msg: updateMsg({ ...tasks[1]!, stale_since: since, last_event_id: 'st' }, 2) }])
+        .applyBatch([
+          { kind: 'update', msg: updateMsg({ ...tasks[1]!, stale_since: since, last_event_id: 'st' }, 2) },
+        ])
     })
     const row = document.querySelector('.task-row[data-task-id="t1"]')!
     expect(row.getAttribute('data-stale')).toBe('true')
@@ -202,7 +213,14 @@ describe('agent monitor', () => {
       parts.tasks.getState().applyBatch([
         {
           kind: 'update',
-          msg: updateMsg({ ...tasks[2]!, acknowledged_at: new Date(Date.now() + 1000).toISOString(), last_event_id: 'ack' }, 2),
+          msg: updateMsg(
+            {
+              ...tasks[2]!,
+              acknowledged_at: new Date(Date.now() + 1000).toISOString(),
+              last_event_id: 'ack',
+            },
+            2,
+          ),
         },
       ])
     })
@@ -221,11 +239,18 @@ describe('agent monitor', () => {
     parts.api.ack = async () => {
       throw new Error('404 not found')
     }
-    const t = makeTask({ task_id: 'f', assignee: 'x', status: 'failed', finished_at: new Date().toISOString() })
+    const t = makeTask({
+      task_id: 'f',
+      assignee: 'x',
+      status: 'failed',
+      finished_at: new Date().toISOString(),
+    })
     parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [t] }])
     render(withParts(parts, <AgentMonitor />))
     fireEvent.keyDown(document.querySelector('.task-row[data-task-id="f"]')!, { key: 'a' })
-    expect((await screen.findByRole('alert')).textContent).toContain('Could not acknowledge the failure: 404 not found')
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      'Could not acknowledge the failure: 404 not found',
+    )
     expect(document.querySelector('.task-row[data-task-id="f"]')!.getAttribute('data-unacked')).toBe('true')
   })
 

@@ -2,7 +2,16 @@
 // it, every task by last update. Both lists are virtualised, so 10,000 tasks cost the DOM of the
 // rows on screen. Agents are dense one-line rows by default (40 fit on a laptop screen), cards on
 // request; sorted by what needs attention (stores/agent-rows.ts).
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react'
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+  type RefObject,
+} from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
 import type { Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
@@ -224,7 +233,11 @@ function AgentList() {
         style={{ ['--aline-cols' as string]: cols.template }}
       >
         {keys.length === 0 ? <p className="muted pad">No agent matches the filters.</p> : null}
-        <VirtualRows v={v} keyOf={(i) => keys[i]!} className={layout === 'cards' ? 'agent-slot' : 'aline-slot'}>
+        <VirtualRows
+          v={v}
+          keyOf={(i) => keys[i]!}
+          className={layout === 'cards' ? 'agent-slot' : 'aline-slot'}
+        >
           {(i) => <AgentRow agentKey={keys[i]!} layout={layout} columns={columns} />}
         </VirtualRows>
       </div>

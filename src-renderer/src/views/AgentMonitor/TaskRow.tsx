@@ -67,7 +67,8 @@ function RunTimes({ task }: { task: Task }) {
   const ms = runningForMs(task, now) ?? 0
   return (
     <span className="task-row-times">
-      running {formatDuration(ms)} · updated {formatDuration(Math.max(0, now - Date.parse(task.updated_at)))} ago
+      running {formatDuration(ms)} · updated {formatDuration(Math.max(0, now - Date.parse(task.updated_at)))}{' '}
+      ago
     </span>
   )
 }
