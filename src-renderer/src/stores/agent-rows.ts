@@ -240,8 +240,8 @@ const BASE_COLUMNS: ColumnSpec[] = [
 ]
 /** Optional columns in the order they are given room (the first is the last to drop out). */
 const OPTIONAL_COLUMNS: ColumnSpec[] = [
-  { id: 'age', track: '64px', px: 64 },
-  { id: 'running', track: '64px', px: 64 },
+  { id: 'age', track: '84px', px: 84 },
+  { id: 'running', track: '80px', px: 80 },
   { id: 'rate', track: '44px', px: 44 },
   { id: 'strip', track: '112px', px: 112 },
   { id: 'statusLabel', track: '78px', px: 78 },

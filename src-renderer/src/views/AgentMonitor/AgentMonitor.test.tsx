@@ -271,7 +271,7 @@ describe('agent monitor', () => {
 
   it('columns drop out by priority with the measured width of the list', () => {
     restoreLayout()
-    restoreLayout = fakeLayout(900, 620)
+    restoreLayout = fakeLayout(900, 660)
     setup(2)
     const list = screen.getByTestId('agent-list')
     expect(list.getAttribute('data-columns')).toBe('status,name,title,attention,running,age')

@@ -215,7 +215,6 @@ function AgentList() {
     estimateSize: () => rowPx,
     overscan: 4,
   })
-  useEffect(() => v.measure(), [v, rowPx])
   // Compact columns drop out by priority as the pane narrows (agent-rows.ts compactColumns).
   const width = useWidth(parentRef)
   const cols = useMemo(() => compactColumns(width || 1200), [width])

@@ -137,7 +137,7 @@ const AgentLine = memo(function AgentLine({ agentKey, columns }: { agentKey: str
   )
 })
 
-/** "⏱ 5h 02m" for a running task; empty otherwise (the column keeps its place). */
+/** "run 5h 02m" for a running task; empty otherwise (the column keeps its place). */
 function RunningFor({ task }: { task: Task }) {
   const now = useNow(1000)
   const ms = runningForMs(task, now)
@@ -145,8 +145,8 @@ function RunningFor({ task }: { task: Task }) {
     <span className="aline-run" title={ms === null ? undefined : 'Running for'}>
       {ms === null ? null : (
         <>
+          <span aria-hidden="true">run </span>
           <span className="sr-only">running for </span>
-          <span aria-hidden="true">⏱ </span>
           {formatDuration(ms)}
         </>
       )}
