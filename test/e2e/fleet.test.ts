@@ -39,6 +39,8 @@ interface ViewResult {
   /** Time to show the view, and to run axe on it. */
   showMs: number
   axeMs: number
+  /** Agents view: rows wholly visible. */
+  agentRows?: number
 }
 
 // Page-side code runs in Chromium. The node tsconfig has no DOM lib, so the little it uses is
@@ -129,6 +131,19 @@ function findSqueezedTitles(): string[] {
     if (r.height > 0 && r.width < 140) out.push(`${String(el.className)} only ${Math.round(r.width)} px wide`)
   }
   return out.slice(0, 5)
+}
+
+/** Agent rows wholly inside the agent list's visible box (the dense default must fit a fleet). */
+function countVisibleAgentRows(): number {
+  const list = [...document.querySelectorAll('[data-testid="agent-list"]')][0]
+  if (!list) return 0
+  const box = list.getBoundingClientRect()
+  let n = 0
+  for (const el of document.querySelectorAll('[data-testid="agent-list"] [data-agent]')) {
+    const r = el.getBoundingClientRect()
+    if (r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5) n++
+  }
+  return n
 }
 
 async function runAxe(): Promise<AxeFinding[]> {
@@ -374,6 +389,10 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
           const t1 = Date.now()
           const found = await page.evaluate(runAxe)
           const axeMs = Date.now() - t1
+          const agentRows = v.name === 'agents' ? await page.evaluate(countVisibleAgentRows) : undefined
+          // The dense rows are the default at fleet size: at least 25 agents on a 1440×900 screen.
+          if (agentRows !== undefined && size.width === 1440)
+            expect(agentRows, 'agent rows visible at 1440×900').toBeGreaterThanOrEqual(25)
           mine.push({
             view: v.name,
             size: `${size.width}x${size.height}`,
@@ -382,6 +401,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
             overflow,
             showMs,
             axeMs,
+            agentRows,
           })
         }
         results.push(...mine)

@@ -8,12 +8,23 @@ export interface AgentFilter {
   status: TaskStatus | 'all'
   /** A project key, or 'all'. */
   project: string
+  /** The search box's text (agent names are matched against it). */
   search: string
+  /** An agent key ('' = unassigned), or 'all' / absent. */
+  agent?: string
+  /**
+   * The search store's matching task ids (stores/search-store.ts: the server's full-text search
+   * over titles, logs, errors …); null while no search is active. Absent: `search` is matched
+   * here, as a substring of id, title, agent and project (views without the search store).
+   */
+  matches?: ReadonlySet<string> | null
 }
 
 export function taskMatches(t: Task, f: AgentFilter, needle: string): boolean {
   if (f.status !== 'all' && t.status !== f.status) return false
   if (f.project !== 'all' && (t.project_id ?? '') !== f.project) return false
+  if (f.agent !== undefined && f.agent !== 'all' && (t.assignee ?? '') !== f.agent) return false
+  if (f.matches !== undefined) return f.matches === null || f.matches.has(t.task_id)
   if (needle) {
     const hay = `${t.task_id} ${t.title ?? ''} ${t.assignee ?? ''} ${t.project_id ?? ''}`.toLowerCase()
     if (!hay.includes(needle)) return false
@@ -33,6 +44,16 @@ export function selectAgentRows(
   sort: AgentSort,
 ): string[] {
   const needle = f.search.trim().toLowerCase()
+  // With the search store: an agent matches by its name or by any of its tasks the search found.
+  const searching = f.matches === undefined ? needle !== '' : f.matches !== null
+  let matchedAgents: Set<string> | null = null
+  if (f.matches) {
+    matchedAgents = new Set()
+    for (const id of f.matches) {
+      const t = tasks.get(id)
+      if (t) matchedAgents.add(t.assignee ?? '')
+    }
+  }
   const rows: { key: string; entry: AgentEntry; latest: Task; current: Task }[] = []
   for (const key of agentKeys) {
     const entry = agents.get(key)
@@ -42,11 +63,14 @@ export function selectAgentRows(
     if (!current || !latest) continue
     if (f.status !== 'all' && current.status !== f.status) continue
     if (f.project !== 'all' && (current.project_id ?? '') !== f.project) continue
+    if (f.agent !== undefined && f.agent !== 'all' && key !== f.agent) continue
     if (
-      needle &&
-      !key.toLowerCase().includes(needle) &&
-      !(key === '' && 'unassigned'.includes(needle)) &&
-      !taskMatches(current, { status: 'all', project: 'all', search: needle }, needle)
+      searching &&
+      !(needle && key.toLowerCase().includes(needle)) &&
+      !(needle && key === '' && 'unassigned'.includes(needle)) &&
+      !(matchedAgents
+        ? matchedAgents.has(key)
+        : taskMatches(current, { status: 'all', project: 'all', search: needle }, needle))
     )
       continue
     rows.push({ key, entry, latest, current })
@@ -84,7 +108,8 @@ export function selectTaskRows(
   f: AgentFilter,
 ): readonly string[] {
   const needle = f.search.trim().toLowerCase()
-  if (f.status === 'all' && f.project === 'all' && !needle) return order
+  const searching = f.matches === undefined ? needle !== '' : f.matches !== null
+  if (f.status === 'all' && f.project === 'all' && (f.agent ?? 'all') === 'all' && !searching) return order
   const out: string[] = []
   for (const id of order) {
     const t = tasks.get(id)

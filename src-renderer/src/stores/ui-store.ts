@@ -20,6 +20,8 @@ export interface UiState {
   statusFilter: TaskStatus | 'all'
   /** A project key, or 'all'. */
   projectFilter: string
+  /** An agent key ('' = unassigned), or 'all'. Every view honours the three filters. */
+  agentFilter: string
   agentSort: AgentSort
   agentLayout: AgentLayout
   /** A short message about an action that failed (e.g. an acknowledgement the backend refused). */
@@ -29,6 +31,8 @@ export interface UiState {
   setSearch(q: string): void
   setStatusFilter(s: TaskStatus | 'all'): void
   setProjectFilter(p: string): void
+  setAgentFilter(a: string): void
+  clearFilters(): void
   setAgentSort(s: AgentSort): void
   setAgentLayout(l: AgentLayout): void
   setNotice(n: string | null): void
@@ -60,6 +64,7 @@ export function createUiStore(
     search: '',
     statusFilter: 'all',
     projectFilter: 'all',
+    agentFilter: 'all',
     agentSort: 'attention',
     agentLayout: readPref(LAYOUT_KEY) === 'cards' ? 'cards' : 'rows',
     setView: (view) => set({ view }),
@@ -67,6 +72,8 @@ export function createUiStore(
     setSearch: (search) => set({ search }),
     setStatusFilter: (statusFilter) => set({ statusFilter }),
     setProjectFilter: (projectFilter) => set({ projectFilter }),
+    setAgentFilter: (agentFilter) => set({ agentFilter }),
+    clearFilters: () => set({ statusFilter: 'all', projectFilter: 'all', agentFilter: 'all' }),
     setAgentSort: (agentSort) => set({ agentSort }),
     notice: null,
     setNotice: (notice) => set({ notice }),

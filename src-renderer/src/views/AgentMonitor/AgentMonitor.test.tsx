@@ -80,15 +80,13 @@ describe('agent monitor', () => {
       setItem: (k: string, v: string) => void stored.set(k, v),
     }
     const parts = makeParts({ ui: createUiStore({}, prefs) })
-    parts.tasks
-      .getState()
-      .applyBatch([
-        {
-          kind: 'snapshot',
-          seq: 1,
-          tasks: [makeTask({ task_id: 'c1', assignee: 'cat', status: 'running' })],
-        },
-      ])
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [makeTask({ task_id: 'c1', assignee: 'cat', status: 'running' })],
+      },
+    ])
     render(withParts(parts, <AgentMonitor />))
     fireEvent.click(screen.getByRole('radio', { name: /Cards/ }))
     expect(screen.getByRole('heading', { name: 'cat' })).toBeTruthy()
@@ -127,7 +125,7 @@ describe('agent monitor', () => {
     expect(document.querySelector('[data-task-id="t3"]')!.getAttribute('data-status')).toBe('failed')
   })
 
-  it('filters by status and search; shows unassigned tasks', () => {
+  it('filters by status and search; shows unassigned tasks', async () => {
     const { parts } = setup(3)
     act(() => {
       parts.tasks.getState().applyBatch([
@@ -149,9 +147,57 @@ describe('agent monitor', () => {
       parts.ui.getState().setStatusFilter('all')
       parts.ui.getState().setSearch('agent-1')
     })
-    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
-      'agent-1',
+    // The search store answers after its debounce (here: matched locally, the fake has no route).
+    await vi.waitFor(() =>
+      expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual(
+        ['agent-1'],
+      ),
+    )
+    expect([...document.querySelectorAll('.task-row')].map((e) => e.getAttribute('data-task-id'))).toEqual([
+      't1',
     ])
+  })
+
+  it('search: rows filtered to the matches of the search store (output and error too), titles highlighted', async () => {
+    const parts = makeParts()
+    parts.api.search = async (q) => ({
+      query: q,
+      results: [{ task_id: 'oom', field: 'error', snippet: 'java.lang.OutOfMemoryError' }],
+      truncated: false,
+    })
+    const tasks = [
+      makeTask({
+        task_id: 'oom',
+        assignee: 'loader',
+        title: 'Load orders',
+        status: 'failed',
+        error: 'java.lang.OutOfMemoryError',
+      }),
+      makeTask({ task_id: 'ok', assignee: 'other', title: 'Load invoices', status: 'completed' }),
+    ]
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    render(withParts(parts, <AgentMonitor />))
+    act(() => parts.ui.getState().setSearch('OutOfMemory'))
+    await vi.waitFor(() =>
+      expect([...document.querySelectorAll('.task-row')].map((e) => e.getAttribute('data-task-id'))).toEqual([
+        'oom',
+      ]),
+    )
+    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
+      'loader',
+    ])
+    act(() => parts.ui.getState().setSearch('load'))
+    parts.api.search = async (q) => ({
+      query: q,
+      results: tasks.map((t) => ({ task_id: t.task_id, field: 'title' as const, snippet: t.title! })),
+      truncated: false,
+    })
+    act(() => parts.ui.getState().setSearch('Load'))
+    await vi.waitFor(() => expect(document.querySelectorAll('.task-row')).toHaveLength(2))
+    await vi.waitFor(() =>
+      expect(document.querySelector('.task-row[data-task-id="ok"] mark')?.textContent).toBe('Load'),
+    )
+    expect(document.querySelector('[data-agent="loader"] .aline-title mark')?.textContent).toBe('Load')
   })
 
   it('shows how to send a first task when there is none, with the real URL', () => {

@@ -26,7 +26,8 @@ import {
   useTaskRowIds,
 } from '../../stores/task-hooks'
 import type { AgentLayout, AgentSort } from '../../stores/ui-store'
-import { compactColumns } from '../../stores/agent-rows'
+import { compactColumns, type AgentFilter } from '../../stores/agent-rows'
+import { useSearchMatches, useSearchState } from '../../stores/search-store'
 import { EmptyState } from '../../components/EmptyState'
 import { AgentRow } from './AgentRow'
 import { TaskRow } from './TaskRow'
@@ -174,11 +175,18 @@ function MonitorToolbar() {
   )
 }
 
-function useFilter() {
+/** The filters and the search's matches (search-store: debounced, server-side full text). The
+ * query text is the one the matches answer, not the box's: typing alone recomputes nothing. */
+function useFilter(): AgentFilter {
   const status = useUi((s) => s.statusFilter)
   const project = useUi((s) => s.projectFilter)
-  const search = useUi((s) => s.search)
-  return useMemo(() => ({ status, project, search }), [status, project, search])
+  const agent = useUi((s) => s.agentFilter)
+  const search = useSearchState((s) => s.query)
+  const matches = useSearchMatches()
+  return useMemo(
+    () => ({ status, project, agent, search, matches }),
+    [status, project, agent, search, matches],
+  )
 }
 
 /** The width of an element, followed as it resizes (one ResizeObserver; no layout reads per frame). */

@@ -21,6 +21,7 @@ import type { AgentLayout } from '../../stores/ui-store'
 import { StatusBadge, StatusCount } from '../../components/StatusBadge'
 import { StaleMark, UnackedMark, WaitingMark } from '../../components/AttentionMarks'
 import { Ago } from '../../components/Ago'
+import { Highlight } from '../../components/Highlight'
 import { tailExcerpt } from '../../components/format'
 import { acknowledge, isAckKey } from '../../components/ack'
 
@@ -114,8 +115,12 @@ const AgentLine = memo(function AgentLine({ agentKey, columns }: { agentKey: str
         {st.icon}
       </span>
       <span className={has('statusLabel') ? 'aline-status' : 'sr-only'}>{st.label}</span>
-      <span className={`aline-name${agentKey === '' ? ' agent-unassigned' : ''}`}>{name}</span>
-      <span className="aline-title">{shown.title || shown.task_id}</span>
+      <span className={`aline-name${agentKey === '' ? ' agent-unassigned' : ''}`}>
+        <Highlight text={name} />
+      </span>
+      <span className="aline-title">
+        <Highlight text={shown.title || shown.task_id} />
+      </span>
       <span className="aline-attn">
         <Marks summary={summary} compact />
       </span>
@@ -195,7 +200,9 @@ const AgentCard = memo(function AgentCard({ agentKey }: { agentKey: string }) {
         data-task-id={shown.task_id}
         title={`Open task ${shown.task_id}`}
       >
-        <span className="agent-task-title">{shown.title || shown.task_id}</span>
+        <span className="agent-task-title">
+          <Highlight text={shown.title || shown.task_id} />
+        </span>
         <span className="agent-task-id mono">{shown.task_id}</span>
         {shown.project_id ? <span className="chip">{shown.project_id}</span> : null}
       </button>

@@ -9,6 +9,7 @@ import { formatDuration, runningForMs } from '../../stores/agent-rows'
 import { StatusBadge } from '../../components/StatusBadge'
 import { StaleMark, UnackedMark, WaitingMark } from '../../components/AttentionMarks'
 import { Ago } from '../../components/Ago'
+import { Highlight } from '../../components/Highlight'
 import { acknowledge, isAckKey } from '../../components/ack'
 import type { Task } from '../../../../src-shared/protocol'
 
@@ -40,7 +41,9 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
     >
       <StatusBadge status={t.status} compact />
       <span className="task-row-main">
-        <span className="task-row-title">{t.title || t.task_id}</span>
+        <span className="task-row-title">
+          <Highlight text={t.title || t.task_id} />
+        </span>
         {sub ? (
           <span className="task-row-sub">
             {unacked ? <UnackedMark /> : null}

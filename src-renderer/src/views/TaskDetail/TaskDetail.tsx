@@ -23,6 +23,7 @@ import { logLines } from '../../components/log-lines'
 import { StaleMark, UnackedMark } from '../../components/AttentionMarks'
 import { formatDuration, runningForMs, selectTaskRows, stepTask } from '../../stores/agent-rows'
 import type { AppParts } from '../../stores/context'
+import { searchStoreOf } from '../../stores/search-store'
 import './detail.css'
 
 /** The end of a long text shown at first (the rest behind "Show all"). */
@@ -48,13 +49,21 @@ function isTyping(el: Element | null): boolean {
  * Opens the task `delta` rows away in the task list's current order (filters applied). Focus goes
  * to that task's row first, so that Esc later returns there, not to the row the walk began on.
  */
-export function openNeighbour(parts: Pick<AppParts, 'tasks' | 'ui'>, id: string, delta: 1 | -1): void {
+export function openNeighbour(
+  parts: Pick<AppParts, 'tasks' | 'ui' | 'api'>,
+  id: string,
+  delta: 1 | -1,
+): void {
   const ui = parts.ui.getState()
   const s = parts.tasks.getState()
+  const search = searchStoreOf(parts).getState()
+  // The same filter as the task list (AgentMonitor useFilter), read once per key press.
   const ids = selectTaskRows(s.order, s.tasks, {
     status: ui.statusFilter,
     project: ui.projectFilter,
-    search: ui.search,
+    agent: ui.agentFilter,
+    search: search.query,
+    matches: search.matches,
   })
   const next = stepTask(ids, id, delta)
   if (next === null || next === id) return
