@@ -101,7 +101,9 @@ describe('attention in the UI', () => {
     // Needs attention: the stale agent sorts above the merely running one.
     const agents = await page
       .locator('[data-agent]')
-      .evaluateAll((els) => els.map((e) => e.getAttribute('data-agent')))
+      .evaluateAll((els: { getAttribute(n: string): string | null }[]) =>
+        els.map((e) => e.getAttribute('data-agent')),
+      )
     expect(agents.indexOf('quiet-agent')).toBeLessThan(agents.indexOf('busy-agent'))
     await screenshot(page, 'attention-stale')
 
