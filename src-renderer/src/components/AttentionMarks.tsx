@@ -2,20 +2,27 @@
 // stale (the backend's `stale_since` on a running task), an unacknowledged failure, waiting.
 import { memo } from 'react'
 import { useNow } from '../stores/context'
-import { formatDuration } from '../stores/agent-rows'
+import { formatDuration, formatShortDuration } from '../stores/agent-rows'
 import './status.css'
 
 /** "◷ stale 23m": a running task with no update past its threshold, since `since`. */
-export const StaleMark = memo(function StaleMark({ since }: { since: string }) {
+export const StaleMark = memo(function StaleMark({
+  since,
+  short = false,
+}: {
+  since: string
+  short?: boolean
+}) {
   const now = useNow(1000)
   const ms = Math.max(0, now - Date.parse(since))
+  const fmt = short ? formatShortDuration : formatDuration
   return (
     <span
       className="mark mark-stale"
       data-mark="stale"
       title={`No update past its threshold for ${formatDuration(ms)}`}
     >
-      <span aria-hidden="true">◷ </span>stale {formatDuration(ms)}
+      <span aria-hidden="true">◷ </span>stale {fmt(ms)}
     </span>
   )
 })

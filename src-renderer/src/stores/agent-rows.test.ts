@@ -4,6 +4,7 @@ import {
   compactColumns,
   failureRate,
   formatDuration,
+  formatShortDuration,
   formatRate,
   outcomeText,
   runningForMs,
@@ -261,6 +262,9 @@ describe('agent row model', () => {
     expect(formatDuration(12 * 60_000)).toBe('12m')
     expect(formatDuration(125 * 60_000)).toBe('2h 05m')
     expect(formatDuration(76 * 3600_000)).toBe('3d 4h')
+    expect(formatShortDuration(47 * 3600_000 + 59 * 60_000)).toBe('47h')
+    expect(formatShortDuration(49 * 3600_000)).toBe('2d')
+    expect(formatShortDuration(5 * 60_000 + 30_000)).toBe('5m')
   })
 
   it('compact columns drop out by priority; the title never goes below its readable width', () => {
@@ -286,9 +290,11 @@ describe('agent row model', () => {
     }
     const dropped = seen.slice(1).map((cols, i) => seen[i]!.filter((c) => !cols.includes(c)))
     expect(dropped).toEqual([['statusLabel'], ['strip'], ['rate'], ['running'], ['age']])
-    // The base set always keeps the title at 160 px minimum.
+    // The base set always keeps the title at its readable minimum (150 px).
     expect(compactColumns(300).columns).toEqual(['status', 'name', 'title', 'attention'])
-    expect(compactColumns(300).template).toContain('minmax(160px, 1fr)')
+    expect(compactColumns(300).template).toContain('minmax(150px, 1fr)')
+    // A 1024 px window's agents pane (≈ 496 px inside) keeps the last-update age.
+    expect(compactColumns(496).columns).toContain('age')
   })
 
   it('j/k steps through the list order, from the top when the task is not in it, stopping at the ends', () => {

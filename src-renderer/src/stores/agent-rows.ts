@@ -216,6 +216,15 @@ export function runningForMs(
   return Math.max(0, nowMs - Date.parse(t.started_at ?? t.created_at))
 }
 
+/** The largest unit only, for narrow marks: "45s", "12m", "5h", "3d". */
+export function formatShortDuration(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m`
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`
+  return `${Math.floor(s / 86400)}d`
+}
+
 /** A compact duration: "45s", "12m", "5h 02m", "3d 4h". */
 export function formatDuration(ms: number): string {
   const s = Math.floor(ms / 1000)
@@ -259,17 +268,17 @@ interface ColumnSpec {
 /** Always shown: status glyph, agent name, task title (its readable minimum), attention mark. */
 const BASE_COLUMNS: ColumnSpec[] = [
   { id: 'status', track: '22px', px: 22 },
-  { id: 'name', track: 'minmax(0, 170px)', px: 120 },
-  { id: 'title', track: 'minmax(160px, 1fr)', px: 160 },
-  { id: 'attention', track: '92px', px: 92 },
+  { id: 'name', track: 'minmax(0, 170px)', px: 96 },
+  { id: 'title', track: 'minmax(150px, 1fr)', px: 150 },
+  { id: 'attention', track: '80px', px: 80 },
 ]
 /** Optional columns in the order they are given room (the first is the last to drop out). */
 const OPTIONAL_COLUMNS: ColumnSpec[] = [
-  { id: 'age', track: '84px', px: 84 },
+  { id: 'age', track: '76px', px: 76 },
   { id: 'running', track: '80px', px: 80 },
   { id: 'rate', track: '44px', px: 44 },
-  { id: 'strip', track: '112px', px: 112 },
-  { id: 'statusLabel', track: '78px', px: 78 },
+  { id: 'strip', track: '100px', px: 100 },
+  { id: 'statusLabel', track: '72px', px: 72 },
 ]
 const COLUMN_GAP = 8
 /** Order of the columns on screen. */
@@ -291,7 +300,7 @@ const DISPLAY_ORDER: AgentColumn[] = [
  * the title goes below its readable minimum; never overlapping, because the grid has exactly the
  * tracks of the columns shown.
  */
-export function compactColumns(width: number, padding = 24): { columns: AgentColumn[]; template: string } {
+export function compactColumns(width: number, padding = 34): { columns: AgentColumn[]; template: string } {
   const chosen = new Set<AgentColumn>(BASE_COLUMNS.map((c) => c.id))
   let used = BASE_COLUMNS.reduce((n, c) => n + c.px, 0) + COLUMN_GAP * (BASE_COLUMNS.length - 1) + padding
   for (const c of OPTIONAL_COLUMNS) {

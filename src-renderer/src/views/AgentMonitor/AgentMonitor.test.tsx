@@ -233,7 +233,7 @@ describe('agent monitor', () => {
     const agent = document.querySelector('[data-agent="agent-1"]')!
     expect(agent.getAttribute('data-stale')).toBe('true')
     expect(agent.className).toContain('aline-stale')
-    expect(agent.textContent).toContain('stale 23m')
+    expect(agent.querySelector('[data-mark="stale"]')!.textContent).toBe('◷ stale 23m')
     // running-for and time since the last update on every running task row
     expect(row.textContent).toMatch(/running \d+s · updated \d+s ago/)
     // the stale agent sorts before the merely running ones
@@ -317,7 +317,7 @@ describe('agent monitor', () => {
 
   it('columns drop out by priority with the measured width of the list', () => {
     restoreLayout()
-    restoreLayout = fakeLayout(900, 660)
+    restoreLayout = fakeLayout(900, 600)
     setup(2)
     const list = screen.getByTestId('agent-list')
     expect(list.getAttribute('data-columns')).toBe('status,name,title,attention,running,age')
