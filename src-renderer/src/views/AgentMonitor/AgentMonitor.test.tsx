@@ -123,6 +123,21 @@ describe('agent monitor', () => {
     expect(row.textContent).toContain('1 failed')
     expect(row.textContent).toContain('last 1 runs: 0 completed, 1 failed')
     expect(document.querySelector('[data-task-id="t3"]')!.getAttribute('data-status')).toBe('failed')
+    // An acknowledgement (same updated_at, so the task keeps its place) re-renders the same two.
+    probe.state.renders = new Map()
+    const failed = parts.tasks.getState().tasks.get('t3')!
+    act(() => {
+      parts.tasks
+        .getState()
+        .applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg({ ...failed, acknowledged_at: new Date().toISOString(), last_event_id: 'ack' }, 3),
+          },
+        ])
+    })
+    expect(Object.fromEntries(probe.state.renders)).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
+    expect(row.getAttribute('data-unacked')).toBeNull()
   })
 
   it('filters by status and search; shows unassigned tasks', async () => {
