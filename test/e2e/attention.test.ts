@@ -166,16 +166,9 @@ describe('attention in the UI', () => {
     await one.waitForSelector('[data-testid="task-detail"]')
     await two.waitForSelector('.task-row[data-task-id="boom-2"]:not([data-unacked])', { timeout: CEILING_MS })
     // The detail's Acknowledge button goes once the update is back.
-    await one.waitForFunction(
-      () =>
-        ![
-          ...(
-            document as unknown as { querySelectorAll(s: string): Iterable<{ textContent: string }> }
-          ).querySelectorAll('button'),
-        ].some((b) => b.textContent === 'Acknowledge (a)'),
-      undefined,
-      { timeout: CEILING_MS },
-    )
+    await one
+      .getByRole('button', { name: 'Acknowledge (a)' })
+      .waitFor({ state: 'detached', timeout: CEILING_MS })
     await one.close()
     await two.close()
   }, 120_000)

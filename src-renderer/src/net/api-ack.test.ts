@@ -9,7 +9,7 @@ describe('api.ack', () => {
       calls.push({
         url,
         method: init.method ?? 'GET',
-        body: init.body === undefined ? undefined : JSON.parse(String(init.body)),
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
         auth: headers.get('authorization'),
       })
       return new Response(

@@ -127,14 +127,12 @@ describe('agent monitor', () => {
     probe.state.renders = new Map()
     const failed = parts.tasks.getState().tasks.get('t3')!
     act(() => {
-      parts.tasks
-        .getState()
-        .applyBatch([
-          {
-            kind: 'update',
-            msg: updateMsg({ ...failed, acknowledged_at: new Date().toISOString(), last_event_id: 'ack' }, 3),
-          },
-        ])
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg({ ...failed, acknowledged_at: new Date().toISOString(), last_event_id: 'ack' }, 3),
+        },
+      ])
     })
     expect(Object.fromEntries(probe.state.renders)).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
     expect(row.getAttribute('data-unacked')).toBeNull()
