@@ -298,6 +298,9 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       show: async () => {
         await tab('Agents').click()
         await search().fill(fleet.detailTaskId)
+        // The search is debounced and answered by the server: click once the list has settled
+        // on its matches, not while rows are still moving under the pointer.
+        await page.waitForSelector('#search-status:text-matches("[0-9][+]? match")')
         await page.locator(`.task-row[data-task-id="${fleet.detailTaskId}"]`).click()
         await page.waitForSelector('[data-testid="task-detail"] .tl-item')
       },
