@@ -231,7 +231,11 @@ export function* fleetTasks(now, count, seed = 20261201) {
     } else {
       const long = r()
       const runMs =
-        long < 0.02 ? int(26, 80) * HOUR : long < 0.1 ? int(1, 9) * HOUR : int(1, 55) * 60_000 + int(0, 59) * 1000
+        long < 0.02
+          ? int(26, 80) * HOUR
+          : long < 0.1
+            ? int(1, 9) * HOUR
+            : int(1, 55) * 60_000 + int(0, 59) * 1000
       const lines = int(3, 40)
       updates.push({
         task_id: id,
@@ -311,7 +315,8 @@ export async function seedFleet(redis, api, { now, count, stream = 'task_status_
       const t = await res.json()
       if (t.last_event_id === last.event_id) break
     } else await res.arrayBuffer()
-    if (Date.now() > deadline) throw new Error(`the fleet's last update (${last.event_id}) was not stored in time`)
+    if (Date.now() > deadline)
+      throw new Error(`the fleet's last update (${last.event_id}) was not stored in time`)
     await new Promise((r) => setTimeout(r, 250))
   }
   return {

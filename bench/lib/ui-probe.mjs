@@ -67,7 +67,7 @@ function probe(cfg) {
         w.received++
         w.pendingNext.push(t)
         EVENT_ID.lastIndex = 0
-        for (let m; (m = EVENT_ID.exec(d)); ) w.recv.set(m[1], t)
+        for (let m; (m = EVENT_ID.exec(d));) w.recv.set(m[1], t)
       })
     }
   }

@@ -49,12 +49,20 @@ export const PAGE_MARKERS = {
 const ROLES = ['button', 'tab', 'radio', 'link', 'menuitem', 'option']
 
 /**
- * Reaches `view` as a user would. Resolves `{ ok: true }` or `{ ok: false, reason }`.
+ * Reaches `view` as a user would. Resolves `{ ok: true, switch_ms }` (the last step's click →
+ * the view's ready marker visible), or `{ ok: false, blocked, reason }`: `blocked` when the page's
+ * main thread was too busy to answer (the view exists but did not render in time), else missing.
  * @param {import('playwright-core').Page} page
  */
-export async function goToView(page, view, { stepTimeoutMs = 10_000 } = {}) {
+export async function goToView(page, view, { stepTimeoutMs = 30_000 } = {}) {
+  let clickedAt = Date.now()
+  const fail = async (reason) => {
+    const busy = await mainThreadBusy(page, clickedAt)
+    return { ok: false, blocked: busy !== null, reason: busy ? `${reason}; ${busy}` : reason }
+  }
   for (const step of view.steps) {
     try {
+      clickedAt = Date.now()
       if (step.key) {
         await page.keyboard.press(step.key)
         continue
@@ -62,18 +70,32 @@ export async function goToView(page, view, { stepTimeoutMs = 10_000 } = {}) {
       const loc = step.tab
         ? page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: step.tab, exact: true })
         : await firstVisible(page, step.control, stepTimeoutMs)
-      if (!loc) return { ok: false, reason: `no control named "${step.control}"` }
+      if (!loc) return await fail(`no control named "${step.control}" within ${stepTimeoutMs / 1000} s`)
+      clickedAt = Date.now()
       await loc.first().click({ timeout: stepTimeoutMs })
     } catch (err) {
-      return { ok: false, reason: `step ${JSON.stringify(step)}: ${err.message.split('\n')[0]}` }
+      return await fail(`step ${JSON.stringify(step)}: ${err.message.split('\n')[0]}`)
     }
   }
   try {
     await page.locator(view.ready).first().waitFor({ state: 'visible', timeout: stepTimeoutMs })
   } catch {
-    return { ok: false, reason: `not shown: none of ${view.ready} became visible` }
+    return await fail(`not shown: none of ${view.ready} became visible within ${stepTimeoutMs / 1000} s`)
   }
-  return { ok: true }
+  return { ok: true, switch_ms: Date.now() - clickedAt }
+}
+
+/** Null when the page answers promptly and had no long task since `sinceEpochMs`; else why not. */
+async function mainThreadBusy(page, sinceEpochMs) {
+  const answer = page.evaluate((since) => {
+    const from = since - performance.timeOrigin
+    const long = (window.__uiScale?.longTasks ?? []).filter((l) => l.start >= from)
+    return { n: long.length, max: Math.max(0, ...long.map((l) => l.duration)) }
+  }, sinceEpochMs)
+  const r = await Promise.race([answer, new Promise((res) => setTimeout(() => res(null), 5000))])
+  if (r === null) return 'the page did not answer for 5 s (main thread blocked)'
+  if (r.max > 1000) return `main thread busy: ${r.n} long tasks, longest ${Math.round(r.max)} ms`
+  return null
 }
 
 async function firstVisible(page, name, timeoutMs) {
