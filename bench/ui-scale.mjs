@@ -22,7 +22,8 @@
 // Prints progress to stderr, a table, and one JSON line last; writes
 // bench/results/ui-scale-<time>.json. Options: --views agents,month (which, in order)
 // --views-file FILE (JSON list like bench/lib/ui-views.mjs: adds views, or replaces one by name)
-// --trace (main-thread trace summary per view: why frames were long)  --cpu-profile (top
+// --trace (main-thread trace summary per view: why frames were long)  --trace-load (the same for
+// the first page load; keep the fleet small)  --cpu-profile (top
 // functions)  --quiet-wait S  --width/--height  --chromium PATH  --out FILE  --rate  --seconds.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -53,6 +54,8 @@ const { values: opt } = parseArgs({
     'views-file': { type: 'string' },
     'no-search': { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
+    // Trace the first page load too (large: keep the fleet small).
+    'trace-load': { type: 'boolean', default: false },
     'cpu-profile': { type: 'boolean', default: false },
     'quiet-wait': { type: 'string' },
     width: { type: 'string', default: '1440' },
@@ -306,6 +309,25 @@ async function livePhase(page, cdp, redis, next, view) {
   return r
 }
 
+/** True once the page has had no long task for 2 s (polled; false after maxMs). */
+async function settled(page, maxMs) {
+  const deadline = Date.now() + maxMs
+  while (Date.now() < deadline) {
+    const quiet = await Promise.race([
+      page
+        .evaluate(() => {
+          const last = window.__uiScale.longTasks.at(-1)
+          return !last || performance.now() - (last.start + last.duration) > 2000
+        })
+        .catch(() => false),
+      new Promise((res) => setTimeout(() => res(false), 5000)),
+    ])
+    if (quiet) return true
+    await new Promise((res) => setTimeout(res, 500))
+  }
+  return false
+}
+
 async function clearSearch(page) {
   const box = page.locator(PAGE_MARKERS.searchSelector).first()
   await box.fill('')
@@ -487,7 +509,10 @@ try {
         }),
       )
       const cdp = await context.newCDPSession(page)
+      const traced = opt['trace-load'] && expectedTasks >= 0
+      if (traced) await startTrace(cdp)
       const load = await loadPhase(page, be, expectedTasks)
+      if (traced) load.trace = await endTrace(cdp)
       return { page, cdp, load }
     }
     let { page, cdp, load } = await openPage(tasks)
@@ -506,10 +531,14 @@ try {
       ;({ page, cdp } = await openPage(-1))
     }
     for (const view of VIEWS) {
+      // A view that leaves the main thread busy (a calendar still laying out) must not be billed
+      // to the next one: wait for the page to go quiet, else start the next view on a fresh page.
+      await freshIfBlocked(!(await settled(page, 60_000)))
       const r = await livePhase(page, cdp, redis, next, view)
       size.views.push(r)
       await freshIfBlocked(r.status === 'blocked')
     }
+    await freshIfBlocked(!(await settled(page, 60_000)))
     if (big && !opt['no-search']) size.search = await searchPhase(page, seeded.search)
     if (big && HEAP_MINUTES > 0) size.heap = await heapPhase(page, cdp, redis, next)
     size.server_rss_mb_at_end = rssMb(be.pid)

@@ -56,9 +56,23 @@ const ROLES = ['button', 'tab', 'radio', 'link', 'menuitem', 'option']
  */
 export async function goToView(page, view, { stepTimeoutMs = 30_000 } = {}) {
   let clickedAt = Date.now()
-  const fail = async (reason) => {
+  const fail = async (reason, control = null) => {
     const busy = await mainThreadBusy(page, clickedAt)
-    return { ok: false, blocked: busy !== null, reason: busy ? `${reason}; ${busy}` : reason }
+    if (busy === null) return { ok: false, blocked: false, reason }
+    // Busy: a control may be absent only because the page has not rendered it yet. Give the page
+    // up to a minute to answer again, then look once more.
+    const answered = await waitResponsive(page, 60_000)
+    if (answered && control !== null && !(await firstVisible(page, control, 2000)))
+      return {
+        ok: false,
+        blocked: false,
+        reason: `${reason}; ${busy}; still absent once the page answered again`,
+      }
+    return {
+      ok: false,
+      blocked: true,
+      reason: `${reason}; ${busy}${answered ? '' : '; the page did not answer for 60 s'}`,
+    }
   }
   for (const step of view.steps) {
     try {
@@ -70,7 +84,8 @@ export async function goToView(page, view, { stepTimeoutMs = 30_000 } = {}) {
       const loc = step.tab
         ? page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: step.tab, exact: true })
         : await firstVisible(page, step.control, stepTimeoutMs)
-      if (!loc) return await fail(`no control named "${step.control}" within ${stepTimeoutMs / 1000} s`)
+      if (!loc)
+        return await fail(`no control named "${step.control}" within ${stepTimeoutMs / 1000} s`, step.control)
       clickedAt = Date.now()
       await loc.first().click({ timeout: stepTimeoutMs })
     } catch (err) {
@@ -96,6 +111,18 @@ async function mainThreadBusy(page, sinceEpochMs) {
   if (r === null) return 'the page did not answer for 5 s (main thread blocked)'
   if (r.max > 1000) return `main thread busy: ${r.n} long tasks, longest ${Math.round(r.max)} ms`
   return null
+}
+
+async function waitResponsive(page, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const ok = await Promise.race([
+      page.evaluate(() => true).catch(() => false),
+      new Promise((res) => setTimeout(() => res(false), 5000)),
+    ])
+    if (ok) return true
+  }
+  return false
 }
 
 async function firstVisible(page, name, timeoutMs) {
