@@ -134,6 +134,10 @@ describe('ui-scale bench', () => {
     expect(title.paste.to_results_ms).toBeGreaterThan(0)
     expect(big.heap!.used_mb_after_gc.end).toBeGreaterThan(0)
     expect(big.heap!.samples.length).toBeGreaterThan(0)
+    // The docs' tables come from the results file.
+    const report = await run(process.execPath, ['bench/ui-scale-report.mjs', out], { timeout: 60_000 })
+    expect(report.stdout).toMatch(/\| 400 \| agents \|/)
+    expect(report.stdout).toMatch(/\| 400 \| nowhere \| missing \|/)
     expect(Object.keys(result.goals).sort()).toEqual([
       'blocked_views',
       'first_rows_under_1s',
