@@ -124,6 +124,22 @@ describe('search', () => {
     expect(one('canary')).toMatchObject({ task_id: 'deploy-42', field: 'description' })
   })
 
+  it('cuts a snippet around the hit, and survives regex characters and folded accents in the query', () => {
+    const { writes, search } = parts()
+    const output = `${'a'.repeat(5000)}\n\n   stage   three: c++ (gcc) failed\n${'z'.repeat(5000)}`
+    writes.apply([ev('build-9', { output }, t(1)), ev('order-1', { title: 'Café crème order' }, t(2))])
+    const [cpp] = search('c++ (gcc)', 5).results
+    expect(cpp).toMatchObject({ task_id: 'build-9', field: 'output' })
+    expect(cpp!.snippet.startsWith('…')).toBe(true)
+    expect(cpp!.snippet.endsWith('…')).toBe(true)
+    expect(cpp!.snippet).toContain('stage three: c++ (gcc) failed')
+    expect(Array.from(cpp!.snippet).length).toBeLessThanOrEqual(160)
+    // The index folds accents (remove_diacritics 2); the snippet falls back to the title's start.
+    expect(search('cafe creme', 5).results).toEqual([
+      { task_id: 'order-1', field: 'title', snippet: 'Café crème order' },
+    ])
+  })
+
   it('returns newest first, at most `limit`, and says when it cut', () => {
     const { writes, search } = parts()
     writes.apply(

@@ -18,16 +18,14 @@ export const SEARCH_FIELDS: readonly SearchField[] = [
 
 export type SearchPage = Omit<SearchResponse, 'query'>
 
-/** The longest snippet sent (characters); FTS5 cuts by tokens, a token can be long. */
+/** The longest snippet sent (characters). */
 export const SNIPPET_CHARS = 160
-const SNIPPET_TOKENS = 20
-/** Marks a hit in the probe snippets; control characters a task text does not hold. */
-const MARK = '\u0002\u0003'
+/** Characters of context kept before the first hit. */
+const LEAD_CHARS = 50
 
-const col = (f: SearchField) => SEARCH_FIELDS.indexOf(f)
 /**
  * Which field a result shows: the first (in this order) that holds a hit. Short fields first, so a
- * task whose title matches never tokenizes its output; output is the remaining case, probed never.
+ * title or agent match is named as such even when the output mentions the word too.
  */
 const FIELD_ORDER: readonly SearchField[] = [
   'title',
@@ -36,31 +34,25 @@ const FIELD_ORDER: readonly SearchField[] = [
   'project_id',
   'description',
   'error',
+  'output',
 ]
 
 /** The FTS5 subquery of matching rowids, for listings that filter by text (`rowid IN (…)`). */
 export const MATCHING_ROWIDS = 'SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?'
+
+type TextRow = Record<SearchField, string | null>
 
 export type TaskSearch = ReturnType<typeof createTaskSearch>
 
 export function createTaskSearch(db: Database.Database) {
   const stmts = {
     // Newest first over the match set: SQLite reads the matching rowids from the index, then
-    // keeps the top `limit` by (updated_at, task_id); no text is read.
+    // keeps the top `limit` by (updated_at, task_id); no text is read for the rest.
     hits: db.prepare<[string, number], { rowid: number; task_id: string }>(
       `SELECT rowid, task_id FROM tasks WHERE rowid IN (${MATCHING_ROWIDS})
        ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
     ),
-    field: db.prepare<[string, number], { c: number }>(
-      `SELECT CASE
-         ${FIELD_ORDER.map((f) => `WHEN instr(snippet(tasks_fts, ${col(f)}, '${MARK}', '', '', 1), '${MARK}') > 0 THEN ${col(f)}`).join('\n         ')}
-         ELSE ${col('output')} END AS c
-       FROM tasks_fts WHERE tasks_fts MATCH ? AND rowid = ?`,
-    ),
-    snippet: db.prepare<[number, string, number], { s: string | null }>(
-      `SELECT snippet(tasks_fts, ?, '', '', '…', ${SNIPPET_TOKENS}) AS s
-       FROM tasks_fts WHERE tasks_fts MATCH ? AND rowid = ?`,
-    ),
+    texts: db.prepare<[number], TextRow>(`SELECT ${SEARCH_FIELDS.join(', ')} FROM tasks WHERE rowid = ?`),
   }
 
   return {
@@ -69,21 +61,63 @@ export function createTaskSearch(db: Database.Database) {
       const match = toFtsQuery(text)
       if (match === null) return { results: [], truncated: false }
       const hits = stmts.hits.all(match, limit + 1)
+      const finder = hitFinder(text)
       const results = hits.slice(0, limit).map((hit): SearchResult => {
-        const c = stmts.field.get(match, hit.rowid)?.c ?? col('output')
-        const s = stmts.snippet.get(c, match, hit.rowid)?.s ?? ''
-        return {
-          task_id: hit.task_id,
-          field: SEARCH_FIELDS[c]!,
-          snippet: clip(s.replace(/\s+/gu, ' ').trim()),
-        }
+        const row = stmts.texts.get(hit.rowid)
+        return row
+          ? describeHit(hit.task_id, row, finder)
+          : { task_id: hit.task_id, field: 'task_id', snippet: hit.task_id }
       })
       return { results, truncated: hits.length > limit }
     },
   }
 }
 
-function clip(s: string): string {
-  const chars = Array.from(s)
-  return chars.length <= SNIPPET_CHARS ? s : `${chars.slice(0, SNIPPET_CHARS - 1).join('')}…`
+// The field and snippet are found here rather than with FTS5's snippet(): snippet() re-runs the
+// MATCH for the row and tokenizes every column it considers, which cost seconds per page for a
+// common word at 5,000 tasks (docs/benchmarks.md "Search"). A regex over ≤ limit rows' texts
+// finds the same place: a word's first token at a token start, case-insensitive.
+const TOKEN = /[\p{L}\p{N}]+/gu
+
+/** A regex finding the start of any query word in a text, or null when no word has a token. */
+export function hitFinder(text: string): RegExp | null {
+  const firsts = new Set<string>()
+  for (const word of text.split(/\s+/u)) {
+    const token = word.match(TOKEN)?.[0]
+    if (token) firsts.add(token.slice(0, 128).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  }
+  if (firsts.size === 0) return null
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${[...firsts].join('|')})`, 'iu')
+}
+
+function describeHit(taskId: string, row: TextRow, finder: RegExp | null): SearchResult {
+  for (const field of FIELD_ORDER) {
+    const value = row[field]
+    if (!value || !finder) continue
+    const at = value.search(finder)
+    if (at >= 0) return { task_id: taskId, field, snippet: snippetAt(value, at) }
+  }
+  // Matched through folding the regex does not do (diacritics): the first field with text.
+  const field = FIELD_ORDER.find((f) => row[f]) ?? 'task_id'
+  return { task_id: taskId, field, snippet: snippetAt(row[field] ?? taskId, 0) }
+}
+
+/** ≤ SNIPPET_CHARS characters of `value` around offset `at`, whitespace collapsed, cuts marked "…". */
+export function snippetAt(value: string, at: number): string {
+  const start = Math.max(0, at - LEAD_CHARS)
+  // Enough raw text for the window even after whitespace collapses; code points, not UTF-16 units.
+  const raw = value.slice(start, start + SNIPPET_CHARS * 4)
+  let body = raw.replace(/\s+/gu, ' ')
+  if (start === 0) body = body.trimStart()
+  const head = start > 0 ? '…' : ''
+  const chars = Array.from(body)
+  const room = SNIPPET_CHARS - head.length
+  const cut = chars.length > room || start + raw.length < value.length
+  const kept = cut
+    ? chars
+        .slice(0, room - 1)
+        .join('')
+        .trimEnd() + '…'
+    : chars.join('').trimEnd()
+  return head + kept
 }
