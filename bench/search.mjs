@@ -7,7 +7,7 @@
 //     the live index (unicode61, prefix queries) and a trigram index built over the same rows.
 //
 //   node bench/search.mjs [--tasks 100000] [--updates 20000] [--queries 50]
-//   (or: npm run bench -- --search)
+//   (or: npm run bench -- --search --tasks 10000)
 // Prints a table, ends with one JSON line; writes bench/results/search-<time>.json.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
