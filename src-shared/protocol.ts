@@ -357,6 +357,7 @@ export interface AckManyResult {
   acknowledged: string[]
   acknowledged_at: string
   not_found: string[]
+}
 /** GET /api/search (docs/protocol.md "Search"): tasks matching free text, newest first. */
 export type SearchField = 'title' | 'output' | 'error' | 'assignee' | 'project_id' | 'task_id' | 'description'
 export interface SearchResult {
