@@ -116,6 +116,8 @@ export const taskFieldsShape = {
     .max(30 * 86400)
     .nullable()
     .optional(),
+  parent_id: taskIdSchema.nullable().optional(),
+  schedule_id: idLike('schedule_id').nullable().optional(),
 } as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */

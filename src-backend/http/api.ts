@@ -21,6 +21,7 @@ import { toTaskEvent, uuidv7 } from '../ingest'
 import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
 import type { Guard } from './guard'
+import { createHooksRouter } from './hooks-route'
 import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
 export interface ApiDeps {
@@ -273,6 +274,18 @@ export function createApi(deps: ApiDeps): express.Express {
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
     res.json(store.calendarPage(from, to, limit, cursor))
   })
+
+  // Agent hooks that speak HTTP themselves (Claude Code's `type: "http"`): src-backend/http/hooks-route.ts.
+  app.use(
+    '/api/hooks',
+    requireJson,
+    json,
+    createHooksRouter({
+      getTask: (id) => store.getTask(id),
+      submitLocal: (event) => deps.submitLocal(event),
+      toTaskEvent,
+    }),
+  )
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
 

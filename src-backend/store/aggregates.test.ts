@@ -123,7 +123,8 @@ describe('aggregates', () => {
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
       ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
-      ALTER TABLE tasks DROP COLUMN acknowledged_at;
+      ALTER TABLE tasks DROP COLUMN acknowledged_at; DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
+      ALTER TABLE tasks DROP COLUMN parent_id; ALTER TABLE tasks DROP COLUMN schedule_id;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
     db.close()
     const after = storeAt(file)

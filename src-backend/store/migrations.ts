@@ -126,6 +126,16 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN stale_since TEXT;
   ALTER TABLE tasks ADD COLUMN acknowledged_at TEXT;
   `,
+  // NOTE for the merge: this is migration 6 of the session plan (5 = the store's FTS index). If
+  // FTS lands on main first, it goes above this entry; until then this runs as the 5th step.
+  // 6: agents and schedules. A sub-agent's parent task, and the schedule a run belongs to; both
+  // indexed because the UI's tree and the missed-run checker look tasks up by them.
+  `
+  ALTER TABLE tasks ADD COLUMN parent_id TEXT;
+  ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+  CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tasks_by_schedule ON tasks (schedule_id, updated_at DESC) WHERE schedule_id IS NOT NULL;
+  `,
 ]
 
 export function migrate(db: Database): number {

@@ -61,7 +61,14 @@ describe('task store', () => {
         )
       }
       // ...and without migration 4's columns.
-      for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
+      db.exec('DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule')
+      for (const column of [
+        'stale_after_seconds',
+        'stale_since',
+        'acknowledged_at',
+        'parent_id',
+        'schedule_id',
+      ])
         db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
       db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
       db.close()
