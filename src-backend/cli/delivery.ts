@@ -43,8 +43,15 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Targe
   return 'no TaskPulse configured: give --server URL --token T (or TASKPULSE_SERVER and TASKPULSE_TOKEN), or --redis-url (REDIS_URL)'
 }
 
+export interface SendOutcome {
+  result: SendResult
+  detail?: string
+  /** Unreachable only for lack of time (no answer yet): the target may well be up, just slow. */
+  slow?: boolean
+}
+
 export interface Sender {
-  send(u: SpooledUpdate, deadline: number): Promise<{ result: SendResult; detail?: string }>
+  send(u: SpooledUpdate, deadline: number): Promise<SendOutcome>
   close(): void
 }
 
@@ -64,12 +71,12 @@ export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
     send(u, deadline) {
       // `hook flush` and exec's last word have no budget: 10 s is then the ceiling per request.
       const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
-      if (budget <= 0) return Promise.resolve({ result: 'unreachable', detail: 'out of time' })
+      if (budget <= 0) return Promise.resolve({ result: 'unreachable', detail: 'out of time', slow: true })
       const body = JSON.stringify({ ...u.fields, updated_at: u.updated_at, event_id: u.event_id })
       const url = new URL(`/api/tasks/${encodeURIComponent(u.task_id)}`, target.url)
       return new Promise((resolve) => {
         let done = false
-        const finish = (r: { result: SendResult; detail?: string }) => {
+        const finish = (r: SendOutcome) => {
           if (done) return
           done = true
           clearTimeout(timer)
@@ -109,7 +116,7 @@ export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
         )
         // One ceiling for connect + response: a slow server costs the hook no more than its budget.
         const timer = setTimeout(() => {
-          finish({ result: 'unreachable', detail: `no answer within ${budget} ms` })
+          finish({ result: 'unreachable', detail: `no answer within ${budget} ms`, slow: true })
           req.destroy()
         }, budget)
         req.on('error', (err: NodeJS.ErrnoException) =>
@@ -140,7 +147,8 @@ export async function redisSender(target: Extract<Target, { kind: 'redis' }>): P
   return {
     async send(u, deadline) {
       const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
-      if (budget <= 0 || broken) return { result: 'unreachable', detail: 'out of time' }
+      if (broken) return { result: 'unreachable', detail: 'not connected' }
+      if (budget <= 0) return { result: 'unreachable', detail: 'out of time', slow: true }
       try {
         if (!client) {
           client = new Redis(target.url, {
@@ -171,7 +179,8 @@ export async function redisSender(target: Extract<Target, { kind: 'redis' }>): P
         return { result: 'ok' }
       } catch (err) {
         broken = true
-        return { result: 'unreachable', detail: (err as Error).message }
+        const message = (err as Error).message
+        return { result: 'unreachable', detail: message, slow: message.startsWith('no answer within') }
       }
     },
     close() {
@@ -189,6 +198,11 @@ export interface DeliveryOutcome {
   sent: number
   /** Waiting in the spool after this call. */
   spooled: number
+  /**
+   * Updates wait in the spool although TaskPulse answers (or is merely slow): worth a flush without
+   * the hook's time budget. False when it refused the connection: then the next call tries again.
+   */
+  backlog: boolean
 }
 
 /**
@@ -206,14 +220,20 @@ export async function deliver(
   if (!lock) {
     // Another process is sending: queue behind what it sends.
     spool.append(updates)
-    return { sent: 0, spooled: updates.length }
+    return { sent: 0, spooled: updates.length, backlog: false }
+  }
+  let answered = false
+  const send = async (u: SpooledUpdate, d: number): Promise<SendOutcome> => {
+    const outcome = await sender.send(u, d)
+    if (outcome.result !== 'unreachable' || outcome.slow) answered = true
+    return outcome
   }
   try {
     let sent = 0
     let rest = [...updates]
     if (spool.list().length === 0) {
       while (rest.length > 0) {
-        const { result, detail } = await sender.send(rest[0]!, deadline)
+        const { result, detail } = await send(rest[0]!, deadline)
         if (result === 'unreachable') break
         if (result === 'rejected')
           warn(`TaskPulse refused an update of task ${rest[0]!.task_id} (${detail ?? 'invalid'})`)
@@ -222,11 +242,11 @@ export async function deliver(
       }
       // Unreachable now: the rest waits for the next call (trying the spool now would fail too).
       spool.append(rest)
-      return { sent, spooled: rest.length }
+      return { sent, spooled: rest.length, backlog: rest.length > 0 && answered }
     }
     spool.append(rest)
-    const outcome = await flushSpool(spool, (u, d) => sender.send(u, d), deadline, lock, warn)
-    return { sent: sent + outcome.sent, spooled: outcome.left }
+    const outcome = await flushSpool(spool, send, deadline, lock, warn)
+    return { sent: sent + outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
   } finally {
     lock.release()
   }

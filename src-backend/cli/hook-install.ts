@@ -175,7 +175,8 @@ export function mergeCodexNotify(
   const at = lines.findIndex((l, i) => i < topEnd && /^\s*notify\s*=/.test(l))
   const line = `notify = [${notify.map((a) => JSON.stringify(a)).join(', ')}]`
   if (at !== -1) {
-    if (!isOurCommand(lines[at], 'codex')) {
+    // Ours: `notify = ["…taskpulse…", "hook", "codex"]`.
+    if (!/taskpulse/i.test(lines[at]!) || !/"hook",\s*"codex"/.test(lines[at]!)) {
       return uninstall
         ? { text: toml }
         : {

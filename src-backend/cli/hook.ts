@@ -7,12 +7,13 @@
 // JSON), and returns within its budget (TASKPULSE_HOOK_BUDGET_MS, default 150 ms after the process
 // started, which leaves room under the 200 ms the issue allows). Diagnostics go to stderr, one line.
 // Only node built-ins and the small mapping modules load on this path: no zod, no pino.
+import { spawn } from 'node:child_process'
 import { readdirSync, statSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { uuidv7 } from '../uuidv7'
 import { agentIdentity } from './agent-identity'
-import { deliver, openSender, resolveTarget, type Sender } from './delivery'
+import { deliver, openSender, resolveTarget, type Sender, type Target } from './delivery'
 import { isAgentTool, normalizeHookPayload, reduceAgentEvent, sessionTaskId } from './hook-mapping'
 import { openHookSession } from './hook-session'
 import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
@@ -34,7 +35,7 @@ const MAX_INPUT_BYTES = 4 * 1024 * 1024
 /** Stdin that never ends (a terminal, a stuck writer) is given up on after this. */
 const STDIN_WAIT_MS = 1_000
 const DEFAULT_BUDGET_MS = 150
-const MIN_SEND_MS = 40
+const MIN_SEND_MS = 50
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
 const HOOK_OPTIONS = {
@@ -182,7 +183,8 @@ async function runHook(argv: readonly string[]): Promise<void> {
   let sender: Sender | null = null
   try {
     sender = await openSender(target)
-    await deliver(updates, spool, sender, sendDeadline(env), warn)
+    const outcome = await deliver(updates, spool, sender, sendDeadline(env), warn)
+    if (outcome.backlog) startBackgroundFlush(target)
   } catch (err) {
     // Delivery itself broke (a full disk for the spool, ...): say so; the agent goes on regardless.
     warn(`could not deliver or spool: ${(err as Error).message}`)
@@ -191,16 +193,51 @@ async function runHook(argv: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * TaskPulse answers but the spool did not drain within the budget (a backlog after an outage, a
+ * slow machine): a detached `hook flush --background` sends the rest without a budget, while this
+ * hook returns at once. It holds the flush lock, so other hooks meanwhile just queue behind it.
+ * The target travels in the environment (a token on a command line shows in `ps`).
+ */
+function startBackgroundFlush(target: Target): void {
+  const bin = process.argv[1]
+  if (!bin) return
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  if (target.kind === 'http') {
+    env.TASKPULSE_SERVER = target.url.href
+    env.TASKPULSE_TOKEN = target.token
+  } else {
+    delete env.TASKPULSE_SERVER
+    env.REDIS_URL = target.url
+  }
+  try {
+    spawn(process.execPath, [bin, 'hook', 'flush', '--background'], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+    }).unref()
+  } catch {
+    // the next hook call tries again
+  }
+}
+
 function spoolMax(env: NodeJS.ProcessEnv): number | undefined {
   const n = Number(env.TASKPULSE_SPOOL_MAX)
   return Number.isInteger(n) && n > 0 ? n : undefined
 }
 
+/** Most a background flush runs; what is left then waits for the next hook call. */
+const BACKGROUND_FLUSH_MS = 60_000
+
 /** `taskpulse hook flush`: sends the whole spool now; exit 1 when something is left. */
 async function flushCommand(argv: readonly string[]): Promise<number> {
   let values
   try {
-    values = parseArgs({ args: [...argv], options: HOOK_OPTIONS, strict: true }).values
+    values = parseArgs({
+      args: [...argv],
+      options: { ...HOOK_OPTIONS, background: { type: 'boolean' } },
+      strict: true,
+    }).values
   } catch (err) {
     warn(`${(err as Error).message}\n${HOOK_USAGE}`)
     return 2
@@ -213,7 +250,8 @@ async function flushCommand(argv: readonly string[]): Promise<number> {
   const spool = openSpool({ dir: spoolDir(process.env), maxEntries: spoolMax(process.env), warn })
   const sender = await openSender(target)
   try {
-    const outcome = await deliver([], spool, sender, Number.POSITIVE_INFINITY, warn)
+    const deadline = values.background ? performance.now() + BACKGROUND_FLUSH_MS : Number.POSITIVE_INFINITY
+    const outcome = await deliver([], spool, sender, deadline, warn)
     const left = spool.list().length
     process.stderr.write(`taskpulse hook flush: sent ${outcome.sent}, ${left} left in ${spool.dir}\n`)
     return left === 0 ? 0 : 1

@@ -198,7 +198,10 @@ export interface FlushOutcome {
  */
 export async function flushSpool(
   spool: Spool,
-  send: (u: SpooledUpdate, deadline: number) => Promise<{ result: SendResult; detail?: string }>,
+  send: (
+    u: SpooledUpdate,
+    deadline: number,
+  ) => Promise<{ result: SendResult; detail?: string; slow?: boolean }>,
   deadline: number,
   lock: SpoolLock,
   warn: (message: string) => void,
