@@ -2,6 +2,7 @@
 // with a deadline, and the rule that keeps updates in order: an update goes straight out only when
 // nothing is spooled before it; otherwise it joins the spool, and the holder of the flush lock
 // sends the spool oldest first.
+import { spawn } from 'node:child_process'
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
 import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
 
@@ -249,5 +250,33 @@ export async function deliver(
     return { sent: sent + outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
   } finally {
     lock.release()
+  }
+}
+
+/**
+ * TaskPulse answers but the spool did not drain within the budget (a backlog after an outage, a
+ * slow machine): a detached `hook flush --background` sends the rest without a budget, while this
+ * hook returns at once. It holds the flush lock, so other hooks meanwhile just queue behind it.
+ * The target travels in the environment (a token on a command line shows in `ps`).
+ */
+export function startBackgroundFlush(target: Target): void {
+  const bin = process.argv[1]
+  if (!bin) return
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  if (target.kind === 'http') {
+    env.TASKPULSE_SERVER = target.url.href
+    env.TASKPULSE_TOKEN = target.token
+  } else {
+    delete env.TASKPULSE_SERVER
+    env.REDIS_URL = target.url
+  }
+  try {
+    spawn(process.execPath, [bin, 'hook', 'flush', '--background'], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+    }).unref()
+  } catch {
+    // the next hook call tries again
   }
 }

@@ -12,7 +12,7 @@ import { constants, hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import { uuidv7 } from '../uuidv7'
 import { cleanName, gitRepoName } from './agent-identity'
-import { deliver, openSender, resolveTarget, type Sender } from './delivery'
+import { deliver, openSender, resolveTarget, startBackgroundFlush, type Sender } from './delivery'
 import { oneLine } from './hook-mapping'
 import { flushSpool, openSpool, spoolDir, type Spool, type SpooledUpdate } from './spool'
 import type { TaskFieldValues } from '../../src-shared/task-model'
@@ -45,8 +45,9 @@ const EXEC_OPTIONS = {
 
 /** Bytes of stdout and of stderr kept for the task (the protocol stores up to 64 KiB per field). */
 const TAIL_BYTES = 8 * 1024
-/** How long an update may take; the final one then goes to the spool. */
+/** How long an update may take before it goes to the spool; the final one may take longer. */
 const SEND_MS = 2_000
+const FINAL_SEND_MS = 5_000
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /** The last `max` bytes written to it, as text cut on a character boundary. */
@@ -128,12 +129,17 @@ export async function exec(argv: readonly string[]): Promise<number> {
   }
   /** Sends run one after another, so they leave in the order they were made. */
   let chain: Promise<unknown> = Promise.resolve()
-  const report = (u: SpooledUpdate) => {
-    if (!sender || !spool) return
+  const report = (u: SpooledUpdate, sendMs = SEND_MS) => {
+    if (!sender || !spool || typeof target === 'string') return
     const s = sender
     const sp = spool
+    const t = target
     chain = chain
-      .then(() => deliver([u], sp, s, performance.now() + SEND_MS, warn))
+      .then(async () => {
+        const outcome = await deliver([u], sp, s, performance.now() + sendMs, warn)
+        // TaskPulse answers, only slowly: the spool goes out in the background, not in our way.
+        if (outcome.backlog && u.fields.status !== 'running') startBackgroundFlush(t)
+      })
       .catch((err: unknown) => warn(`cannot report or spool: ${(err as Error).message}`))
   }
   const heartbeat = (u: SpooledUpdate) => {
@@ -233,6 +239,7 @@ export async function exec(argv: readonly string[]): Promise<number> {
       output: stdoutTail.text() || null,
       error: error === null ? null : stderrText ? `${error}\n${stderrText}` : error,
     }),
+    FINAL_SEND_MS,
   )
   await chain
   sender?.close()

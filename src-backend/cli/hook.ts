@@ -7,13 +7,12 @@
 // JSON), and returns within its budget (TASKPULSE_HOOK_BUDGET_MS, default 150 ms after the process
 // started, which leaves room under the 200 ms the issue allows). Diagnostics go to stderr, one line.
 // Only node built-ins and the small mapping modules load on this path: no zod, no pino.
-import { spawn } from 'node:child_process'
 import { readdirSync, statSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { uuidv7 } from '../uuidv7'
 import { agentIdentity } from './agent-identity'
-import { deliver, openSender, resolveTarget, type Sender, type Target } from './delivery'
+import { deliver, openSender, resolveTarget, startBackgroundFlush, type Sender } from './delivery'
 import { isAgentTool, normalizeHookPayload, reduceAgentEvent, sessionTaskId } from './hook-mapping'
 import { openHookSession } from './hook-session'
 import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
@@ -190,34 +189,6 @@ async function runHook(argv: readonly string[]): Promise<void> {
     warn(`could not deliver or spool: ${(err as Error).message}`)
   } finally {
     sender?.close()
-  }
-}
-
-/**
- * TaskPulse answers but the spool did not drain within the budget (a backlog after an outage, a
- * slow machine): a detached `hook flush --background` sends the rest without a budget, while this
- * hook returns at once. It holds the flush lock, so other hooks meanwhile just queue behind it.
- * The target travels in the environment (a token on a command line shows in `ps`).
- */
-function startBackgroundFlush(target: Target): void {
-  const bin = process.argv[1]
-  if (!bin) return
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  if (target.kind === 'http') {
-    env.TASKPULSE_SERVER = target.url.href
-    env.TASKPULSE_TOKEN = target.token
-  } else {
-    delete env.TASKPULSE_SERVER
-    env.REDIS_URL = target.url
-  }
-  try {
-    spawn(process.execPath, [bin, 'hook', 'flush', '--background'], {
-      detached: true,
-      stdio: 'ignore',
-      env,
-    }).unref()
-  } catch {
-    // the next hook call tries again
   }
 }
 
