@@ -328,6 +328,43 @@ describe('taskpulse hook with the server stopped', () => {
   })
 })
 
+describe('taskpulse hook, many at once', () => {
+  it('parallel hook processes (server up, then down and back) lose no update and send none twice', async () => {
+    const stateDir = cleanup.dir(tempDir('taskpulse-state-'))
+    const spoolDir = join(stateDir, 'spool')
+    const session = 'parallel-session'
+    const call = (i: number, env: NodeJS.ProcessEnv) =>
+      runCli(['hook', 'claude-code'], {
+        env,
+        stdin: JSON.stringify({
+          session_id: session,
+          hook_event_name: 'PreToolUse',
+          cwd: repo,
+          tool_name: 'Bash',
+          tool_input: { command: `parallel ${i}` },
+        }),
+      })
+    // Up: 12 at once, as an agent firing hooks for parallel tool calls.
+    const up = await Promise.all(Array.from({ length: 12 }, (_, i) => call(i, hookEnv(stateDir))))
+    for (const r of up) expectQuiet(r)
+    // Down: 12 more at once into the spool (a closed port stands in for the stopped server).
+    const down = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(12 + i, hookEnv(stateDir, { TASKPULSE_SERVER: 'http://127.0.0.1:9' })),
+      ),
+    )
+    for (const r of down) expectQuiet(r)
+    const names = readdirSync(spoolDir).filter((n) => n.endsWith('.json'))
+    expect(names.length).toBeGreaterThanOrEqual(12)
+    for (const n of names) JSON.parse(readFileSync(join(spoolDir, n), 'utf8')) // whole files only
+    const flushed = await runCli(['hook', 'flush'], { env: hookEnv(stateDir) })
+    expect(flushed.code, flushed.stderr).toBe(0)
+    const arrived = (await events(`claude-code:${session}`)).map((e) => e.event_id)
+    expect(arrived).toHaveLength(24)
+    expect(new Set(arrived).size).toBe(24)
+  }, 180_000)
+})
+
 describe('taskpulse hook install', () => {
   it('run twice leaves one entry per event and the user’s own hooks intact; --uninstall removes only ours', async () => {
     const home = cleanup.dir(tempDir('taskpulse-home-'))
