@@ -241,9 +241,13 @@ export async function deliver(
         else sent++
         rest = rest.slice(1)
       }
-      // Unreachable now: the rest waits for the next call (trying the spool now would fail too).
-      spool.append(rest)
-      return { sent, spooled: rest.length, backlog: rest.length > 0 && answered }
+      if (rest.length > 0) {
+        // Unreachable now: the rest waits for the next call (trying the spool now would fail too).
+        spool.append(rest)
+        return { sent, spooled: rest.length, backlog: answered }
+      }
+      // Sent; but hooks that ran meanwhile queued behind this one's lock: send theirs too.
+      if (spool.list().length === 0) return { sent, spooled: 0, backlog: false }
     }
     spool.append(rest)
     const outcome = await flushSpool(spool, send, deadline, lock, warn)

@@ -199,6 +199,8 @@ function spoolMax(env: NodeJS.ProcessEnv): number | undefined {
 
 /** Most a background flush runs; what is left then waits for the next hook call. */
 const BACKGROUND_FLUSH_MS = 60_000
+/** How long a foreground flush waits for another process's flush to finish. */
+const FOREGROUND_WAIT_MS = 30_000
 
 /** `taskpulse hook flush`: sends the whole spool now; exit 1 when something is left. */
 async function flushCommand(argv: readonly string[]): Promise<number> {
@@ -221,10 +223,25 @@ async function flushCommand(argv: readonly string[]): Promise<number> {
   const spool = openSpool({ dir: spoolDir(process.env), maxEntries: spoolMax(process.env), warn })
   const sender = await openSender(target)
   try {
-    const deadline = values.background ? performance.now() + BACKGROUND_FLUSH_MS : Number.POSITIVE_INFINITY
-    const outcome = await deliver([], spool, sender, deadline, warn)
+    if (values.background) {
+      await deliver([], spool, sender, performance.now() + BACKGROUND_FLUSH_MS, warn)
+      return 0
+    }
+    // In the foreground, wait for a flush already running (another process holds the lock) rather
+    // than report a spool that is draining as stuck.
+    let sent = 0
+    const until = performance.now() + FOREGROUND_WAIT_MS
+    for (;;) {
+      const outcome = await deliver([], spool, sender, Number.POSITIVE_INFINITY, warn)
+      sent += outcome.sent
+      if (spool.list().length === 0 || performance.now() > until) break
+      // Left over although this process held the lock: TaskPulse stopped answering. (Without the
+      // lock, `spooled` is 0: another process is sending; wait for it.)
+      if (outcome.spooled > 0) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
     const left = spool.list().length
-    process.stderr.write(`taskpulse hook flush: sent ${outcome.sent}, ${left} left in ${spool.dir}\n`)
+    process.stderr.write(`taskpulse hook flush: sent ${sent}, ${left} left in ${spool.dir}\n`)
     return left === 0 ? 0 : 1
   } finally {
     sender.close()
