@@ -4,7 +4,7 @@
 // stopped (every call exits 0, silent on stdout, its wall time measured) and restarted (the
 // spooled updates arrive in order, exactly once); `hook install` run twice.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventList, Task } from '../../src-shared/protocol'
@@ -311,9 +311,13 @@ describe('taskpulse hook with the server stopped', () => {
   }, 300_000) // about 110 process starts on a busy 2-core machine
 
   it('gives up on a server that accepts and never answers (its budget, not the server, ends the call)', async () => {
-    const hanging = createServer(() => undefined)
+    const accepted = new Set<Socket>()
+    const hanging = createServer((socket) => accepted.add(socket)) // accepts, never answers
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
-    cleanup.add(() => new Promise((r) => hanging.close(r)))
+    cleanup.add(() => {
+      for (const socket of accepted) socket.destroy()
+      hanging.close()
+    })
     const { port } = hanging.address() as AddressInfo
     const env = hookEnv(cleanup.dir(tempDir('taskpulse-state-')), {
       TASKPULSE_SERVER: `http://127.0.0.1:${port}`,
