@@ -119,6 +119,8 @@ export const taskFieldsShape = {
   // Set by the ack routes to the server's time; a producer may set it too (an external tool
   // acknowledging). null un-acknowledges. A time in the future covers failures up to it.
   acknowledged_at: timestampSchema.nullable().optional(),
+  parent_id: taskIdSchema.nullable().optional(),
+  schedule_id: idLike('schedule_id').nullable().optional(),
 } as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */

@@ -23,6 +23,7 @@ import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
 import { createAttentionRoutes } from './attention-routes'
 import type { Guard } from './guard'
+import { createHooksRouter } from './hooks-route'
 import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
 export interface ApiDeps {
@@ -294,6 +295,18 @@ export function createApi(deps: ApiDeps): express.Express {
       getTask: (taskId) => store.getTask(taskId),
       submitLocal: (event) => deps.submitLocal(event),
       attention: () => deps.attention(),
+    }),
+  )
+
+  // Agent hooks that speak HTTP themselves (Claude Code's `type: "http"`): src-backend/http/hooks-route.ts.
+  app.use(
+    '/api/hooks',
+    requireJson,
+    json,
+    createHooksRouter({
+      getTask: (id) => store.getTask(id),
+      submitLocal: (event) => deps.submitLocal(event),
+      toTaskEvent,
     }),
   )
 

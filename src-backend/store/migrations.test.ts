@@ -46,7 +46,8 @@ describe('migration 2 (aggregates)', () => {
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
       ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
-      ALTER TABLE tasks DROP COLUMN acknowledged_at;
+      ALTER TABLE tasks DROP COLUMN acknowledged_at; DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
+      ALTER TABLE tasks DROP COLUMN parent_id; ALTER TABLE tasks DROP COLUMN schedule_id;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
     db.close()
     const after = storeAt(file)
@@ -77,9 +78,16 @@ describe('migration 3 (WS protocol 2)', () => {
         row.seq,
       )
     }
-    // ...and without migration 4's columns and 5's index.
+    // ...and without migration 4's and 6's columns and 5's index.
     db.exec(DROP_FTS)
-    for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
+    db.exec('DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule')
+    for (const column of [
+      'stale_after_seconds',
+      'stale_since',
+      'acknowledged_at',
+      'parent_id',
+      'schedule_id',
+    ])
       db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
     db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
     db.close()

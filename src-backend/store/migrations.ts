@@ -158,6 +158,14 @@ const MIGRATIONS: readonly string[] = [
       VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
   END;
   `,
+  // 6: agents and schedules. A sub-agent's parent task, and the schedule a run belongs to; both
+  // indexed because the UI's tree and the missed-run checker look tasks up by them.
+  `
+  ALTER TABLE tasks ADD COLUMN parent_id TEXT;
+  ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+  CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tasks_by_schedule ON tasks (schedule_id, updated_at DESC) WHERE schedule_id IS NOT NULL;
+  `,
 ]
 
 export function migrate(db: Database): number {
