@@ -30,6 +30,10 @@ afterEach(() => {
 const DROP_FTS = `
   DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
   DROP TABLE tasks_fts;`
+// Migration 6's columns and indexes (parent_id, schedule_id).
+const DROP_MIGRATION_6 = `
+  DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
+  ALTER TABLE tasks DROP COLUMN parent_id; ALTER TABLE tasks DROP COLUMN schedule_id;`
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 
@@ -120,6 +124,7 @@ describe('migration 5 (full-text index)', () => {
     // Back to schema 4: no index, no triggers.
     const db = new Database(file)
     db.exec(DROP_FTS)
+    db.exec(DROP_MIGRATION_6)
     db.exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     db.close()
 
