@@ -55,6 +55,36 @@ export function highlightParts(text: string, words: readonly string[]): TextPart
   return parts
 }
 
+/** Whether some word occurs in `text` (case-insensitive), without splitting it. */
+export function containsWord(text: string, words: readonly string[]): boolean {
+  return words.some((w) => w !== '' && new RegExp(escapeRegExp(w), 'iu').test(text))
+}
+
+/**
+ * A one-line excerpt of `text` (whitespace folded) of at most `max` characters that shows the
+ * first search word: a long error whose match sits deep inside is cut around it, with "…" at the
+ * cut ends. Without a match, the start of the text.
+ */
+export function excerptAround(text: string | null, words: readonly string[], max = 160): string {
+  if (!text) return ''
+  const flat = text.replace(/\s+/g, ' ').trim()
+  if (flat.length <= max) return flat
+  let at = -1
+  let pos = 0
+  for (const p of highlightParts(flat, words)) {
+    if (p.marked) {
+      at = pos
+      break
+    }
+    pos += p.text.length
+  }
+  // No match, or one that shows in the start anyway.
+  if (at < 0 || at + 20 < max) return flat.slice(0, max - 1) + '…'
+  const start = Math.max(0, Math.min(at - Math.floor(max / 3), flat.length - max + 1))
+  const end = start + max - 2
+  return '…' + flat.slice(start, end) + (end < flat.length ? '…' : '')
+}
+
 /**
  * `text` with the current search words marked. `words` overrides the search box's words (for a
  * caller that highlights something else, and for tests).
