@@ -10,7 +10,7 @@ import { useParts, useTasks, useUi } from '../../stores/context'
 import { useProjectEntry, useProjectKeys, useSynced } from '../../stores/task-hooks'
 import { useSearchState, useSearchWords } from '../../stores/search-store'
 import { isFiltering, useViewFilter } from '../../stores/view-filter'
-import { StatusBadge, StatusCount } from '../../components/StatusBadge'
+import { StatusCount } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
 import { EmptyState } from '../../components/EmptyState'
 import { containsWord, excerptAround, Highlight } from '../../components/Highlight'
@@ -193,7 +193,7 @@ const ProjectCard = memo(function ProjectCard({
         ) : null}
       </header>
       <p className="project-sub muted">
-        {p.total.toLocaleString()} {p.total === 1 ? 'task' : 'tasks'} · updated{' '}
+        {p.total.toLocaleString()} {p.total === 1 ? 'task' : 'tasks'} in {WINDOW_LABELS[win]} · updated{' '}
         {entry ? <Ago iso={entry.lastUpdatedAt} /> : '—'}
       </p>
       <dl className="project-metrics">
@@ -234,7 +234,8 @@ const ProjectCard = memo(function ProjectCard({
           <StatusCount key={st} status={st} count={p.counts[st]} />
         ))}
       </div>
-      {p.failures.length > 0 ? (
+      {/* While searching, the matches list shows the failures that match; one list, not two. */}
+      {!searching && p.failures.length > 0 ? (
         <TaskList
           title={`Failures in the last ${WINDOW_LABELS[win]}`}
           count={p.failed}
@@ -292,6 +293,18 @@ function matchedText(t: Task, words: readonly string[]): string | null {
   return null
 }
 
+/** The status as its glyph in the status's text colour, and as words for screen readers. */
+function StatusGlyph({ status }: { status: TaskStatus }) {
+  const st = STATUS_STYLES[status]
+  const colours = { '--st-light': st.textLight, '--st-dark': st.textDark } as React.CSSProperties
+  return (
+    <span className="project-glyph" style={colours} title={st.label}>
+      <span aria-hidden="true">{st.icon}</span>
+      <span className="visually-hidden">{st.label}:</span>
+    </span>
+  )
+}
+
 function TaskList({
   title,
   count,
@@ -330,7 +343,7 @@ function TaskList({
           const unacked = isUnacknowledgedFailure(t)
           return (
             <li key={t.task_id} data-task-id={t.task_id}>
-              <StatusBadge status={t.status} compact />
+              <StatusGlyph status={t.status} />
               <button
                 type="button"
                 className="linklike project-task"
