@@ -8,6 +8,7 @@
 //   npm run bench -- --quick       100×100 and 1,000×100 on the PUBLISH path (< 3 min), ends with one JSON line
 //   npm run bench -- --latency-basic   one client, 1,000 sequential updates (REST and PUBLISH → WS)
 //   npm run bench -- --scale       read endpoints on 100,000 tasks + 1,000,000 events (bench/scale.mjs)
+//   npm run bench -- --search      full-text search and its write cost (bench/search.mjs; --tasks N)
 // Options: --servers taskpulse,limit  --rows 100x100,1000x100  --duration 10  --warmup 2  --no-knee  --no-rest  --rest (REST rows for --rows)
 //          --repeat N (best p99 of N rounds)  --quiet-wait S (wait for an idle machine before each row)  --cpu-prof DIR (profile the servers)
 import { mkdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
@@ -36,6 +37,7 @@ const { values: opt } = parseArgs({
     quick: { type: 'boolean', default: false },
     'latency-basic': { type: 'boolean', default: false },
     scale: { type: 'boolean', default: false },
+    search: { type: 'boolean', default: false },
     servers: { type: 'string' },
     rows: { type: 'string' },
     duration: { type: 'string', default: '10' },
@@ -58,6 +60,10 @@ const { values: opt } = parseArgs({
 
 if (opt.scale) {
   await import('./scale.mjs')
+  process.exit(process.exitCode ?? 0)
+}
+if (opt.search) {
+  await import('./search.mjs')
   process.exit(process.exitCode ?? 0)
 }
 if (opt['latency-basic']) {

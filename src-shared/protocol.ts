@@ -300,6 +300,21 @@ export interface ProjectSummary {
   last_updated_at: string
   latest_failures: Task[]
 }
+/** GET /api/search (docs/protocol.md "Search"): tasks matching free text, newest first. */
+export type SearchField = 'title' | 'output' | 'error' | 'assignee' | 'project_id' | 'task_id' | 'description'
+export interface SearchResult {
+  task_id: string
+  /** The field the snippet comes from: the first of title, task_id, assignee, project_id, description, error, output that matched. */
+  field: SearchField
+  /** ≤ 160 characters of that field around the match, whitespace collapsed, cuts marked with "…". */
+  snippet: string
+}
+export interface SearchResponse {
+  query: string
+  results: SearchResult[]
+  /** More tasks matched than `limit`. */
+  truncated: boolean
+}
 export interface Health {
   status: 'ok'
   redis: 'connected' | 'disconnected' | 'disabled'
