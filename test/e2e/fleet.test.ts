@@ -377,16 +377,13 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     // The snapshot carries each output's tail, so the window alone cannot find the word: the
     // server's full-text index does.
     await search().fill(FLEET_NEEDLE)
-    await page.waitForSelector('.task-row[data-task-id="fleet-needle"]', { timeout: 30_000 })
-    await page.waitForSelector('.task-row[data-task-id="fleet-now-2"]', { state: 'detached' })
-    expect(await page.locator('.task-row').count()).toBe(1)
-    expect(await page.locator('.search-status').textContent()).toBe('1 match')
-
     await tab('Projects').click()
     const row = page.locator('[data-project="data-pipeline"] .project-matches [data-task-id="fleet-needle"]')
     await row.waitFor({ timeout: 30_000 })
     expect(await page.locator('[data-project]').count()).toBe(1)
     expect(await row.locator('mark').first().textContent()).toBe(FLEET_NEEDLE)
+    expect(await page.locator('#search-status').textContent()).toBe('1 match')
+    expect(await page.locator('#search-status').getAttribute('data-query')).toBe(FLEET_NEEDLE.toLowerCase())
     await screenshot(page, 'fleet-projects-needle-1440x900-light')
 
     // A word of the error text: the Java OOM failures, by prefix ("OutOfMemoryError").
@@ -403,6 +400,14 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     expect(await search().inputValue()).toBe('')
     await page.waitForSelector('.project-matches', { state: 'detached' })
     expect(await page.locator('[data-project]').count()).toBe(8)
+
+    // The same word in the agents view: only that task's row (the agents view filters with
+    // useSearchMatches()).
+    await search().fill(FLEET_NEEDLE)
+    await tab('Agents').click()
+    await page.waitForSelector('.task-row[data-task-id="fleet-needle"]', { timeout: 30_000 })
+    await page.waitForSelector('.task-row[data-task-id="fleet-now-2"]', { state: 'detached' })
+    expect(await page.locator('.task-row').count()).toBe(1)
   }
 
   for (const scheme of SCHEMES)

@@ -57,7 +57,7 @@ describe('Projects', () => {
     expect(card('calm')!.className).not.toContain('project-alert')
     expect(card('calm')!.textContent).toContain('acknowledged')
     expect(card('legacy')!.className).not.toContain('project-alert')
-    expect(card('legacy')!.textContent).toContain('nothing finished')
+    expect(card('legacy')!.textContent).toContain('Nothing in the last 24 h')
     // The failure's time: relative, absolute in the title.
     const time = card('hot')!.querySelector('.project-failures time')!
     expect(time.textContent).toMatch(/ago$/)

@@ -174,6 +174,8 @@ const ProjectCard = memo(function ProjectCard({
   const entry = useProjectEntry(p.key)
   const name = projectName(p.key)
   const alert = p.unacknowledged > 0
+  // Nothing to count: one quiet line instead of empty bars and a row of zeros.
+  const idle = p.total === 0 && p.due === 0
   const headingId = `project-${cssId(p.key)}`
   return (
     <article
@@ -193,47 +195,53 @@ const ProjectCard = memo(function ProjectCard({
         ) : null}
       </header>
       <p className="project-sub muted">
-        {p.total.toLocaleString()} {p.total === 1 ? 'task' : 'tasks'} in {WINDOW_LABELS[win]} · updated{' '}
-        {entry ? <Ago iso={entry.lastUpdatedAt} /> : '—'}
+        {idle ? 'Nothing' : `${p.total.toLocaleString()} ${p.total === 1 ? 'task' : 'tasks'}`} in the last{' '}
+        {WINDOW_LABELS[win]} · updated {entry ? <Ago iso={entry.lastUpdatedAt} /> : '—'}
       </p>
-      <dl className="project-metrics">
-        <div>
-          <dt>Failure rate</dt>
-          <dd title={`${p.failed} failed of ${p.finished} finished in the last ${WINDOW_LABELS[win]}`}>
-            {p.failureRate === null ? (
-              <span className="muted">nothing finished</span>
-            ) : (
-              <>
-                <strong className={p.failed > 0 ? 'metric-bad' : undefined}>{pct(p.failureRate)}</strong>{' '}
-                <span className="muted">
-                  {p.failed} of {p.finished.toLocaleString()}
-                </span>
-              </>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Done when due</dt>
-          <dd title={`${p.dueDone} of ${p.due} tasks due in the last ${WINDOW_LABELS[win]} are completed`}>
-            {p.donePct === null ? (
-              <span className="muted">nothing due</span>
-            ) : (
-              <>
-                <strong>{p.donePct}%</strong>{' '}
-                <span className="muted">
-                  {p.dueDone} of {p.due} due
-                </span>
-              </>
-            )}
-          </dd>
-        </div>
-      </dl>
-      <StatusBar stats={p} />
-      <div className="project-counts">
-        {STATUSES.map((st) => (
-          <StatusCount key={st} status={st} count={p.counts[st]} />
-        ))}
-      </div>
+      {idle ? null : (
+        <>
+          <dl className="project-metrics">
+            <div>
+              <dt>Failure rate</dt>
+              <dd title={`${p.failed} failed of ${p.finished} finished in the last ${WINDOW_LABELS[win]}`}>
+                {p.failureRate === null ? (
+                  <span className="muted">nothing finished</span>
+                ) : (
+                  <>
+                    <strong className={p.failed > 0 ? 'metric-bad' : undefined}>{pct(p.failureRate)}</strong>{' '}
+                    <span className="muted">
+                      {p.failed} of {p.finished.toLocaleString()}
+                    </span>
+                  </>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Done when due</dt>
+              <dd
+                title={`${p.dueDone} of ${p.due} tasks due in the last ${WINDOW_LABELS[win]} are completed`}
+              >
+                {p.donePct === null ? (
+                  <span className="muted">nothing due</span>
+                ) : (
+                  <>
+                    <strong>{p.donePct}%</strong>{' '}
+                    <span className="muted">
+                      {p.dueDone} of {p.due} due
+                    </span>
+                  </>
+                )}
+              </dd>
+            </div>
+          </dl>
+          <StatusBar stats={p} />
+          <div className="project-counts">
+            {STATUSES.map((st) => (
+              <StatusCount key={st} status={st} count={p.counts[st]} />
+            ))}
+          </div>
+        </>
+      )}
       {/* While searching, the matches list shows the failures that match; one list, not two. */}
       {!searching && p.failures.length > 0 ? (
         <TaskList
