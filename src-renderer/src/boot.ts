@@ -23,21 +23,18 @@ function viewFromHash(hash: string): View | undefined {
   return m && (VIEWS as readonly string[]).includes(m[1]!) ? (m[1] as View) : undefined
 }
 
-/** The page's localStorage, or nothing where reading it throws (sandboxed, privacy mode). */
-function prefsOf(win: Window): Storage | undefined {
-  try {
-    return win.localStorage
-  } catch {
-    return undefined
-  }
-}
-
 export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () => void } {
   const win = opts.win ?? window
   const connection = createConnectionSource(win)
   const startView = viewFromHash(win.location.hash)
   const tasks = createTaskStore()
-  const ui = createUiStore(startView ? { view: startView } : {}, prefsOf(win))
+  let prefs: Storage | null = null
+  try {
+    prefs = win.localStorage
+  } catch {
+    // storage refused: preferences last as long as the window
+  }
+  const ui = createUiStore(startView ? { view: startView } : {}, prefs)
   const status = createStatusStore(Date.now())
   const clock = createClockStore(Date.now())
   const api = createApi(() => connection.current(), opts.fetchImpl)

@@ -6,22 +6,16 @@ import type { TaskStatus } from '../../../src-shared/protocol'
 export const VIEWS = ['agents', 'calendar', 'projects', 'settings'] as const
 export type View = (typeof VIEWS)[number]
 export type AgentSort = 'attention' | 'recent' | 'name'
+/** The agent list: dense one-line rows (the default, made for a fleet) or the taller cards. */
+export type AgentLayout = 'rows' | 'cards'
 /** The time window of the Projects view's counts, rates and failures. */
 export const PROJECT_WINDOWS = ['24h', '7d', '30d'] as const
 export type ProjectWindow = (typeof PROJECT_WINDOWS)[number]
 
-/** Where choices that outlive the window are kept (localStorage in the app; absent in tests). */
-export type Prefs = Pick<Storage, 'getItem' | 'setItem'>
+/** Where UI preferences outlive the window (localStorage in the app; absent in most tests). */
+export type PrefStorage = Pick<Storage, 'getItem' | 'setItem'>
+const LAYOUT_KEY = 'taskpulse.agentLayout'
 const PROJECT_WINDOW_KEY = 'taskpulse.projects.window'
-
-function readProjectWindow(prefs: Prefs | undefined): ProjectWindow {
-  try {
-    const v = prefs?.getItem(PROJECT_WINDOW_KEY)
-    return (PROJECT_WINDOWS as readonly unknown[]).includes(v) ? (v as ProjectWindow) : '24h'
-  } catch {
-    return '24h' // storage refused (privacy mode): the default
-  }
-}
 
 export interface UiState {
   view: View
@@ -34,6 +28,9 @@ export interface UiState {
   agentFilter: string
   agentSort: AgentSort
   projectWindow: ProjectWindow
+  agentLayout: AgentLayout
+  /** A short message about an action that failed (e.g. an acknowledgement the backend refused). */
+  notice: string | null
   setView(v: View): void
   openTask(id: string | null): void
   setSearch(q: string): void
@@ -43,14 +40,30 @@ export interface UiState {
   clearFilters(): void
   setAgentSort(s: AgentSort): void
   setProjectWindow(w: ProjectWindow): void
+  setAgentLayout(l: AgentLayout): void
+  setNotice(n: string | null): void
 }
 
 export type UiStore = StoreApi<UiState>
 
 export function createUiStore(
   initial: Partial<Pick<UiState, 'view' | 'selectedTaskId'>> = {},
-  prefs?: Prefs,
+  prefs: PrefStorage | null = null,
 ): UiStore {
+  const readPref = (key: string): string | null => {
+    try {
+      return prefs?.getItem(key) ?? null
+    } catch {
+      return null // storage refused (privacy mode): defaults
+    }
+  }
+  const writePref = (key: string, value: string): void => {
+    try {
+      prefs?.setItem(key, value)
+    } catch {
+      // not persisted; the choice still holds for this window
+    }
+  }
   return createStore<UiState>()((set) => ({
     view: initial.view ?? 'agents',
     selectedTaskId: initial.selectedTaskId ?? null,
@@ -59,7 +72,10 @@ export function createUiStore(
     projectFilter: 'all',
     agentFilter: 'all',
     agentSort: 'attention',
-    projectWindow: readProjectWindow(prefs),
+    projectWindow: (PROJECT_WINDOWS as readonly unknown[]).includes(readPref(PROJECT_WINDOW_KEY))
+      ? (readPref(PROJECT_WINDOW_KEY) as ProjectWindow)
+      : '24h',
+    agentLayout: readPref(LAYOUT_KEY) === 'cards' ? 'cards' : 'rows',
     setView: (view) => set({ view }),
     openTask: (selectedTaskId) => set({ selectedTaskId }),
     setSearch: (search) => set({ search }),
@@ -69,12 +85,14 @@ export function createUiStore(
     clearFilters: () => set({ statusFilter: 'all', projectFilter: 'all', agentFilter: 'all' }),
     setAgentSort: (agentSort) => set({ agentSort }),
     setProjectWindow: (projectWindow) => {
+      writePref(PROJECT_WINDOW_KEY, projectWindow)
       set({ projectWindow })
-      try {
-        prefs?.setItem(PROJECT_WINDOW_KEY, projectWindow)
-      } catch {
-        // not remembered; the choice still applies to this window
-      }
+    },
+    notice: null,
+    setNotice: (notice) => set({ notice }),
+    setAgentLayout: (agentLayout) => {
+      writePref(LAYOUT_KEY, agentLayout)
+      set({ agentLayout })
     },
   }))
 }
