@@ -215,38 +215,34 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       show: async () => {
         await tab('Calendar').click()
         await page.getByRole('button', { name: 'Month', exact: true }).click()
-        await page.waitForSelector('.rbc-month-view .rbc-event')
+        // Last month: the busiest one of the fixture.
+        await page.getByRole('button', { name: 'Today', exact: true }).click()
+        await page.getByRole('button', { name: 'Previous', exact: true }).click()
+        await page.waitForSelector('.mo-day .mo-count')
       },
     },
     {
-      // The busiest day's "+N more" popup (portalled outside the calendar: checked on its own).
-      name: 'calendar-month-more',
+      name: 'calendar-timeline-day',
       show: async () => {
-        await page.locator('.rbc-show-more').first().click()
-        await page.waitForSelector('.rbc-overlay .rbc-event')
-      },
-    },
-    {
-      name: 'calendar-week',
-      show: async () => {
-        await page.keyboard.press('Escape')
-        await page.waitForSelector('.rbc-overlay', { state: 'detached' })
-        await page.getByRole('button', { name: 'Week', exact: true }).click()
-        await page.waitForSelector('.rbc-time-view')
-      },
-    },
-    {
-      name: 'calendar-day',
-      show: async () => {
+        await page.getByRole('button', { name: 'Timeline', exact: true }).click()
+        await page.getByRole('button', { name: 'Today', exact: true }).click()
         await page.getByRole('button', { name: 'Day', exact: true }).click()
-        await page.waitForSelector('.rbc-time-view')
+        await page.waitForSelector('.tl-row .tl-bar')
+      },
+    },
+    {
+      name: 'calendar-timeline-week',
+      show: async () => {
+        await page.getByRole('button', { name: 'Week', exact: true }).click()
+        await page.waitForSelector('.tl-row .tl-bar')
       },
     },
     {
       name: 'calendar-agenda',
       show: async () => {
         await page.getByRole('button', { name: 'Agenda', exact: true }).click()
-        await page.waitForSelector('.rbc-agenda-view')
+        await page.getByRole('button', { name: 'Previous', exact: true }).click()
+        await page.waitForSelector('.ag-row')
       },
     },
     {
@@ -277,7 +273,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     },
   ]
 
-  it('keyboard: skip link to the first task, focus back on close, month events and "+N more"', async () => {
+  it('keyboard: skip link to the first task, focus back on close, a month day, a timeline bar', async () => {
     await page.emulateMedia({ colorScheme: 'light' })
     await page.setViewportSize({ width: 1440, height: 900 })
     await tab('Agents').click()
@@ -304,32 +300,44 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     await page.waitForSelector('[data-testid="task-detail"]', { state: 'detached' })
     expect(await focused.getAttribute('data-task-id')).toBe(rowId)
 
-    // Month events are buttons in the Tab order; Enter opens one, Esc returns to it.
+    // The month: a day is a button; Enter opens it in the timeline (that day, agents as rows).
     await page.keyboard.press('2')
     await page.getByRole('button', { name: 'Month', exact: true }).click()
-    await page.getByRole('button', { name: 'Previous', exact: true }).click()
-    const event = page.locator('.rbc-month-view .rbc-event').first()
-    expect(await event.getAttribute('tabindex')).toBe('0')
-    expect(await event.getAttribute('role')).toBe('button')
-    const eventId = await event.locator('[data-task-id]').getAttribute('data-task-id')
-    await event.focus()
+    const busyDay = page.locator('.mo-day:not(.mo-out):has(.mo-failed)').first()
+    const dayKey = await busyDay.getAttribute('data-day')
+    await busyDay.focus()
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('[data-testid="timeline"] .tl-bar')
+    const day = new Date(`${dayKey}T12:00:00`)
+    expect(await page.locator('.cal-label').textContent()).toContain(
+      `${day.getDate()} ${day.toLocaleString('en-US', { month: 'short' })}`,
+    )
+
+    // The timeline: Tab from the region reaches a bar; Enter opens it; Esc returns to it.
+    await page.locator('.tl-body').focus()
+    await page.keyboard.press('Tab')
+    expect(await focused.getAttribute('class')).toContain('tl-bar')
+    await page.keyboard.press('ArrowDown')
+    const barId = await focused.getAttribute('data-task-id')
+    expect(barId).toBeTruthy()
+    const name = await focused.evaluate((el) => (el as unknown as { textContent: string }).textContent)
+    expect(name).toMatch(/(Pending|Running|Waiting|Completed|Failed), /)
     await page.keyboard.press('Enter')
     await page.waitForSelector('[data-testid="task-detail"]')
-    expect(await page.locator('[data-testid="task-detail"] dd.mono').first().textContent()).toBe(eventId)
+    expect(await page.locator('[data-testid="task-detail"] dd.mono').first().textContent()).toBe(barId)
     await page.keyboard.press('Escape')
     await page.waitForSelector('[data-testid="task-detail"]', { state: 'detached' })
-    expect(await focused.locator('[data-task-id]').getAttribute('data-task-id')).toBe(eventId)
-
-    // "+N more" opens its popup from the keyboard, and Esc closes it.
-    await page.locator('.rbc-show-more').first().focus()
-    await page.keyboard.press('Enter')
-    await page.waitForSelector('.rbc-overlay')
-    await page.keyboard.press('Escape')
-    await page.waitForSelector('.rbc-overlay', { state: 'detached' })
-    await page.waitForFunction(() => {
-      const el = (document as unknown as { activeElement: { className: string } | null }).activeElement
-      return !!el && String(el.className).includes('rbc-show-more')
-    })
+    expect(await focused.getAttribute('data-task-id')).toBe(barId)
+    // + zooms in from the keyboard.
+    const before = await page.locator('.cal-label').textContent()
+    await page.keyboard.press('+')
+    await page.waitForFunction(
+      (b) =>
+        (document as unknown as { querySelector(s: string): { textContent: string } | null }).querySelector(
+          '.cal-label',
+        )?.textContent !== b,
+      before,
+    )
 
     // The README's pictures: the fleet with a little live traffic, and last month's calendar.
     for (let i = 0; i < 6; i++) {
@@ -344,12 +352,72 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       await page.waitForTimeout(150)
     }
     await page.locator(':focus').blur()
+    await page.getByRole('button', { name: 'Today', exact: true }).click()
+    await page.getByRole('button', { name: 'Day', exact: true }).click()
     await page.mouse.move(700, 880) // off the toolbar's hover styles
     await screenshot(page, 'fleet-readme-calendar')
+    await page.getByRole('button', { name: 'Month', exact: true }).click()
+    await page.mouse.move(700, 880)
+    await screenshot(page, 'fleet-readme-month')
     await tab('Agents').click()
     await page.waitForSelector('[data-agent]')
     await page.waitForTimeout(300)
     await screenshot(page, 'fleet-readme-agents')
+  }, 120_000)
+
+  it('timeline: a live update moves its running bar, and only its bar', async () => {
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await tab('Calendar').click()
+    await page.getByRole('button', { name: 'Timeline', exact: true }).click()
+    await page.getByRole('button', { name: 'Today', exact: true }).click()
+    await page.getByRole('button', { name: 'Day', exact: true }).click()
+    const put = async (body: Record<string, unknown>) => {
+      const res = await be.api('/api/tasks/live-bar', { method: 'PUT', body: JSON.stringify(body) })
+      expect(res.ok).toBe(true)
+    }
+    // An agent at the top of the list (sorted by name), so its row is in view.
+    const agent = 'aider@docs-site'
+    // A running task starts at its (latest) running update's time: `updated_at` sets it.
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString()
+    await put({ status: 'running', title: 'Live bar', assignee: agent, updated_at: hoursAgo(6) })
+    const bar = page.locator('.tl-bar[data-task-id="live-bar"]')
+    await bar.waitFor()
+    const left = async () => (await bar.boundingBox())!.x
+    const x1 = await left()
+    // Mark every other bar's DOM node: a re-layout of the whole range would replace them.
+    const others = await page.evaluate(() => {
+      let n = 0
+      for (const el of (
+        document as unknown as { querySelectorAll(s: string): Iterable<{ dataset: Record<string, string> }> }
+      ).querySelectorAll('.tl-bar'))
+        if (el.dataset.taskId !== 'live-bar') {
+          ;(el as unknown as { __kept: boolean }).__kept = true
+          n++
+        }
+      return n
+    })
+    expect(others).toBeGreaterThan(10)
+    // Restarted three hours ago: the bar's start moves right (by 3 h of the 24 h window).
+    await put({ status: 'running', updated_at: hoursAgo(3), output: 'restarted from the checkpoint' })
+    await page.waitForFunction((x) => {
+      const el = (
+        document as unknown as { querySelector(s: string): { getBoundingClientRect(): { x: number } } | null }
+      ).querySelector('.tl-bar[data-task-id="live-bar"]')
+      return !!el && el.getBoundingClientRect().x > x + 20
+    }, x1)
+    expect(await left()).toBeGreaterThan(x1)
+    await put({ status: 'failed', error: 'exit 1' })
+    await page.waitForSelector('.tl-bar[data-task-id="live-bar"].tl-failed')
+    const kept = await page.evaluate(() => {
+      let n = 0
+      for (const el of (
+        document as unknown as { querySelectorAll(s: string): Iterable<{ dataset: Record<string, string> }> }
+      ).querySelectorAll('.tl-bar'))
+        if (el.dataset.taskId !== 'live-bar' && (el as unknown as { __kept?: boolean }).__kept) n++
+      return n
+    })
+    expect(kept).toBe(others)
   }, 120_000)
 
   for (const scheme of SCHEMES)
