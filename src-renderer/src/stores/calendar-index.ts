@@ -191,6 +191,7 @@ export function createCalendarIndex(): CalendarIndex & {
     apply(ids, lookup) {
       let touched = false
       let countsTouched = false
+      const agentsTouched = new Set<string>()
       for (const id of ids) {
         const prev = recs.get(id)
         const t = lookup(id)
@@ -198,11 +199,11 @@ export function createCalendarIndex(): CalendarIndex & {
         const next = t ? place(t) : undefined
         if (prev) {
           remove(prev)
-          agentRevs.set(prev.agent, (agentRevs.get(prev.agent) ?? 0) + 1)
+          agentsTouched.add(prev.agent)
         }
         if (next) {
           add(next)
-          agentRevs.set(next.agent, (agentRevs.get(next.agent) ?? 0) + 1)
+          agentsTouched.add(next.agent)
         }
         // Counts change only when a task's day, project or status does (not on every log line).
         if (
@@ -216,6 +217,7 @@ export function createCalendarIndex(): CalendarIndex & {
         touched = true
       }
       if (!touched) return
+      for (const a of agentsTouched) agentRevs.set(a, (agentRevs.get(a) ?? 0) + 1)
       if (countsTouched) countsRevision++
       refreshAgents()
       revision++
