@@ -14,12 +14,16 @@ export interface UiState {
   statusFilter: TaskStatus | 'all'
   /** A project key, or 'all'. */
   projectFilter: string
+  /** An agent key ('' = unassigned), or 'all'. Every view honours the three filters. */
+  agentFilter: string
   agentSort: AgentSort
   setView(v: View): void
   openTask(id: string | null): void
   setSearch(q: string): void
   setStatusFilter(s: TaskStatus | 'all'): void
   setProjectFilter(p: string): void
+  setAgentFilter(a: string): void
+  clearFilters(): void
   setAgentSort(s: AgentSort): void
 }
 
@@ -32,12 +36,15 @@ export function createUiStore(initial: Partial<Pick<UiState, 'view' | 'selectedT
     search: '',
     statusFilter: 'all',
     projectFilter: 'all',
+    agentFilter: 'all',
     agentSort: 'attention',
     setView: (view) => set({ view }),
     openTask: (selectedTaskId) => set({ selectedTaskId }),
     setSearch: (search) => set({ search }),
     setStatusFilter: (statusFilter) => set({ statusFilter }),
     setProjectFilter: (projectFilter) => set({ projectFilter }),
+    setAgentFilter: (agentFilter) => set({ agentFilter }),
+    clearFilters: () => set({ statusFilter: 'all', projectFilter: 'all', agentFilter: 'all' }),
     setAgentSort: (agentSort) => set({ agentSort }),
   }))
 }
