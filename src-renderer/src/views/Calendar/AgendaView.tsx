@@ -8,7 +8,7 @@ import { useParts } from '../../stores/context'
 import { endAt, type CalendarIndex, type Placed } from '../../stores/calendar-index'
 import { StatusBadge } from '../../components/StatusBadge'
 import { agentLabel } from './Timeline'
-import { Marked } from './Marked'
+import { Highlight } from '../../components/Highlight'
 import { visibleRows } from './timeline-math'
 
 export const AGENDA_DAYS = 7
@@ -28,17 +28,7 @@ export function agendaRows(
     .sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1))
 }
 
-const AgendaRow = memo(function AgendaRow({
-  p,
-  top,
-  nowMs,
-  query,
-}: {
-  p: Placed
-  top: number
-  nowMs: number
-  query: string
-}) {
+const AgendaRow = memo(function AgendaRow({ p, top, nowMs }: { p: Placed; top: number; nowMs: number }) {
   const { ui } = useParts()
   const end = endAt(p, nowMs)
   const sameDay = new Date(p.startMs).toDateString() === new Date(end).toDateString()
@@ -60,13 +50,13 @@ const AgendaRow = memo(function AgendaRow({
           <StatusBadge status={p.status} />
         </span>
         <span className="ag-title">
-          <Marked text={p.task.title || p.id} query={query} />
+          <Highlight text={p.task.title || p.id} />
         </span>
         <span className="ag-agent">
-          <Marked text={agentLabel(p.agent)} query={query} />
+          <Highlight text={agentLabel(p.agent)} />
         </span>
         <span className="ag-project">
-          <Marked text={p.project || '(no project)'} query={query} />
+          <Highlight text={p.project || '(no project)'} />
         </span>
       </button>
     </li>
@@ -78,13 +68,13 @@ export function AgendaView({
   fromMs,
   nowMs,
   keep,
-  query,
+  searching,
 }: {
   index: CalendarIndex
   fromMs: number
   nowMs: number
   keep: (p: Placed) => boolean
-  query: string
+  searching: boolean
 }) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
   const rev = useSyncExternalStore(subscribe, () => index.rev())
@@ -127,7 +117,7 @@ export function AgendaView({
         onScroll={(e) => setScrollTop((e.target as HTMLElement).scrollTop)}
       >
         {rows.length === 0 ? (
-          <p className="muted pad">No tasks in these seven days{query ? ' match the search' : ''}.</p>
+          <p className="muted pad">No tasks in these seven days{searching ? ' match the filters' : ''}.</p>
         ) : (
           <ul
             className="ag-list"
@@ -135,7 +125,7 @@ export function AgendaView({
             aria-label={`${rows.length.toLocaleString('en-US')} tasks`}
           >
             {rows.slice(start, end).map((p, i) => (
-              <AgendaRow key={p.id} p={p} top={(start + i) * ROW} nowMs={nowMs} query={query} />
+              <AgendaRow key={p.id} p={p} top={(start + i) * ROW} nowMs={nowMs} />
             ))}
           </ul>
         )}

@@ -22,7 +22,11 @@ vi.mock('./TimelineBar', async (importOriginal) => {
   const mod = await importOriginal<typeof BarModule>()
   return {
     ...mod,
-    TimelineBar: profiled<BarModule.TimelineBarProps>(mod.TimelineBar, (p) => `bar:${p.p.id}`, probe.onRender),
+    TimelineBar: profiled<BarModule.TimelineBarProps>(
+      mod.TimelineBar,
+      (p) => `bar:${p.p.id}`,
+      probe.onRender,
+    ),
   }
 })
 
@@ -98,7 +102,9 @@ describe('calendar', () => {
     probe.state.renders = new Map()
     const t = parts.tasks.getState().tasks.get('t-003-1')!
     const changed: Task = { ...t, status: 'failed', error: 'exit 1', updated_at: iso(now - 1000) }
-    act(() => parts.tasks.getState().applyBatch([{ kind: 'update', msg: updateMsg(changed, 2, 'completed') }]))
+    act(() =>
+      parts.tasks.getState().applyBatch([{ kind: 'update', msg: updateMsg(changed, 2, 'completed') }]),
+    )
     expect([...probe.state.renders.entries()]).toEqual([['bar:t-003-1', 1]])
     const bar = container.querySelector<HTMLElement>('.tl-bar[data-task-id="t-003-1"]')!
     expect(bar.dataset.status).toBe('failed')
@@ -116,13 +122,17 @@ describe('calendar', () => {
     expect(bars.map((b) => b.tabIndex)).toEqual([0, -1, -1])
     expect(bars[0]!.tagName).toBe('BUTTON')
     // In time order: run 2 first; run 0 (the latest) failed.
-    expect(bars[0]!.textContent).toMatch(/^✓Run 2 of agent 0, Completed, \w{3} \d+ \w{3} \d\d:\d\d – .*\d\d:\d\d, 1 h 0 min$/)
+    expect(bars[0]!.textContent).toMatch(
+      /^✓Run 2 of agent 0, Completed, \w{3} \d+ \w{3} \d\d:\d\d – .*\d\d:\d\d, 1 h 0 min$/,
+    )
     expect(bars[2]!.textContent).toMatch(/^✕Run 0 of agent 0, Failed, /)
     bars[0]!.focus()
     fireEvent.keyDown(bars[0]!, { key: 'ArrowRight' })
     expect(document.activeElement).toBe(bars[1])
     fireEvent.keyDown(bars[1]!, { key: 'ArrowDown' })
-    expect((document.activeElement as HTMLElement).closest('.tl-row')!.getAttribute('data-agent')).toBe('agent-001')
+    expect((document.activeElement as HTMLElement).closest('.tl-row')!.getAttribute('data-agent')).toBe(
+      'agent-001',
+    )
     const id = (document.activeElement as HTMLElement).dataset.taskId
     fireEvent.keyDown(document.activeElement!, { key: 'Enter' })
     expect(parts.ui.getState().selectedTaskId).toBe(id)
@@ -138,7 +148,13 @@ describe('calendar', () => {
   it('waiting and stale bars differ from the rest without colour; future schedules are outlined', () => {
     const now = Date.now()
     const { container } = setup([
-      makeTask({ task_id: 'w', assignee: 'a', status: 'waiting', started_at: iso(now - 2 * H), updated_at: iso(now - H) }),
+      makeTask({
+        task_id: 'w',
+        assignee: 'a',
+        status: 'waiting',
+        started_at: iso(now - 2 * H),
+        updated_at: iso(now - H),
+      }),
       makeTask({
         task_id: 's',
         assignee: 'a',
@@ -147,7 +163,13 @@ describe('calendar', () => {
         updated_at: iso(now - 3 * H),
         stale_since: iso(now - H),
       }),
-      makeTask({ task_id: 'p', assignee: 'a', status: 'pending', scheduled_at: iso(now + H), due_at: iso(now + 2 * H) }),
+      makeTask({
+        task_id: 'p',
+        assignee: 'a',
+        status: 'pending',
+        scheduled_at: iso(now + H),
+        due_at: iso(now + 2 * H),
+      }),
     ])
     openTimeline()
     const bar = (id: string) => container.querySelector<HTMLElement>(`.tl-bar[data-task-id="${id}"]`)!
@@ -202,7 +224,7 @@ describe('calendar', () => {
     expect(rows().every((r) => r.querySelector('.ag-project')!.textContent === 'odd')).toBe(true)
     act(() => parts.ui.getState().setProjectFilter('all'))
     act(() => parts.ui.getState().setSearch('agent 3'))
-    await vi.waitFor(() => expect(rows().every((r) => r.textContent!.includes('agent 3'))).toBe(true))
+    await vi.waitFor(() => expect(rows().every((r) => r.textContent.includes('agent 3'))).toBe(true))
     expect(rows().length).toBeGreaterThan(0)
     expect(rows()[0]!.querySelector('.ag-title mark')).not.toBeNull()
     fireEvent.click(rows()[0]!)

@@ -16,7 +16,7 @@ import { NONE } from '../../stores/task-store'
 import { MonthView } from './MonthView'
 import { Timeline } from './Timeline'
 import { AgendaView, AGENDA_DAYS } from './AgendaView'
-import { makePredicate, useCalendarFilter, type CalendarFilter } from './filters'
+import { filtering, makePredicate, useCalendarFilter, type CalendarFilter } from './filters'
 import { MAX_SPAN, nextSpan, pan, windowLabel, zoomTo, type Window } from './timeline-math'
 import './Calendar.css'
 
@@ -57,29 +57,24 @@ const PRESETS = [
 ] as const
 
 /** The agents the timeline lists: all, or those with a task passing the filter. */
-function useTimelineAgents(
-  index: CalendarIndex,
-  filter: CalendarFilter,
-  keep: ReturnType<typeof makePredicate>,
-  w: Window,
-  nowMs: number,
-): readonly string[] {
+function useTimelineAgents(index: CalendarIndex, filter: CalendarFilter): readonly string[] {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
   const agents = useSyncExternalStore(subscribe, () => index.agents())
-  const narrowing = filter.project !== 'all' || filter.query !== '' || filter.matches !== null
-  // With a search, rows follow every change (a new match may give an agent a row).
-  const rev = useSyncExternalStore(subscribe, () => (narrowing ? index.rev() : 0))
+  // Rows follow the search's matches (a set the search store replaces as they change).
   return useMemo(() => {
-    if (!narrowing) return agents
-    const to = w.fromMs + w.spanMs
-    return agents.filter((a) => {
-      if (filter.project !== 'all' && !index.agentProjects(a)?.has(filter.project)) return false
-      if (filter.query === '' && filter.matches === null) return true
-      return index.agentTasksIn(a, w.fromMs, to, nowMs).some(keep)
-    })
-    // rev: the index changed (mutated in place).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [agents, narrowing, filter, keep, index, w, nowMs, rev])
+    if (filter.agent !== 'all') return agents.filter((a) => a === filter.agent)
+    let out = agents
+    if (filter.project !== 'all') out = out.filter((a) => index.agentProjects(a)?.has(filter.project))
+    if (filter.matches) {
+      const withMatch = new Set<string>()
+      for (const id of filter.matches) {
+        const p = index.get(id)
+        if (p) withMatch.add(p.agent)
+      }
+      out = out.filter((a) => withMatch.has(a))
+    }
+    return out
+  }, [agents, filter, index])
 }
 
 function Filters() {
@@ -161,7 +156,7 @@ export function CalendarView() {
   const setWindow = useCallback((update: (w: Window) => Window) => setW(update), [])
   const filter = useCalendarFilter()
   const keep = useMemo(() => makePredicate(filter), [filter])
-  const agents = useTimelineAgents(index, filter, keep, w, now)
+  const agents = useTimelineAgents(index, filter)
 
   const openDay = useCallback((dayMs: number) => {
     setW(presetWindow(DAY, dayMs))
@@ -266,16 +261,15 @@ export function CalendarView() {
             onOpenDay={openDay}
           />
         ) : mode === 'timeline' ? (
-          <Timeline
-            index={index}
-            agents={agents}
-            w={w}
-            setWindow={setWindow}
-            keep={keep}
-            query={filter.query}
-          />
+          <Timeline index={index} agents={agents} w={w} setWindow={setWindow} keep={keep} />
         ) : (
-          <AgendaView index={index} fromMs={agendaFrom} nowMs={now} keep={keep} query={filter.query} />
+          <AgendaView
+            index={index}
+            fromMs={agendaFrom}
+            nowMs={now}
+            keep={keep}
+            searching={filtering(filter)}
+          />
         )}
       </div>
     </section>

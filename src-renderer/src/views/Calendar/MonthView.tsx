@@ -22,27 +22,36 @@ export function monthDays(anchorMs: number): Date[] {
   return Array.from({ length: 42 }, (_, i) => addDays(first, i))
 }
 
-/** Status counts of one local day, under the filter (fast path: the index's precomputed counts). */
-export function dayTotals(
+/**
+ * Status counts of the given local days under the filter. Without a search, from the index's
+ * per-day counts (a sum over projects); with one, from the matching tasks (at most the search
+ * limit), not from every task of the month.
+ */
+export function monthTotals(
   index: CalendarIndex,
-  day: string,
+  days: readonly string[],
   f: CalendarFilter,
   keep: (p: Placed) => boolean,
-): StatusCounts {
-  const out = emptyCounts()
-  if (f.query || f.matches) {
-    for (const id of index.dayIds(day) ?? []) {
-      const p = index.get(id)
-      if (p && keep(p)) out[p.status] += 1
+): StatusCounts[] {
+  const out = days.map(() => emptyCounts())
+  if (f.matches || f.agent !== 'all') {
+    const at = new Map(days.map((d, i) => [d, i]))
+    const count = (p: Placed | undefined) => {
+      const i = p && at.get(p.day)
+      if (p && i !== undefined && keep(p)) out[i]![p.status] += 1
     }
+    if (f.matches) for (const id of f.matches) count(index.get(id))
+    else for (const d of days) for (const id of index.dayIds(d) ?? []) count(index.get(id))
     return out
   }
-  const dc = index.dayCounts(day)
-  if (!dc) return out
-  for (const [project, c] of dc) {
-    if (f.project !== 'all' && project !== f.project) continue
-    for (const s of STATUSES) if (f.status === 'all' || f.status === s) out[s] += c[s]
-  }
+  days.forEach((day, i) => {
+    const dc = index.dayCounts(day)
+    if (!dc) return
+    for (const [project, c] of dc) {
+      if (f.project !== 'all' && project !== f.project) continue
+      for (const s of STATUSES) if (f.status === 'all' || f.status === s) out[i]![s] += c[s]
+    }
+  })
   return out
 }
 
@@ -132,11 +141,17 @@ export function MonthView({
   onOpenDay: (dayMs: number) => void
 }) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
-  // With a text search the counts depend on more than status and day: follow every change.
-  const rev = useSyncExternalStore(subscribe, () => (filter.query ? index.rev() : index.countsRev()))
+  // Counts change with a task's day, status or project: countsRev says when.
+  const rev = useSyncExternalStore(subscribe, () => index.countsRev())
   const days = useMemo(() => monthDays(anchorMs), [anchorMs])
   const totals = useMemo(
-    () => days.map((d) => dayTotals(index, localDayKey(d.getTime()), filter, keep)),
+    () =>
+      monthTotals(
+        index,
+        days.map((d) => localDayKey(d.getTime())),
+        filter,
+        keep,
+      ),
     // rev: the index changed (it is mutated in place).
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [days, index, filter, keep, rev],

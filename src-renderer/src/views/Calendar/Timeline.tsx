@@ -56,10 +56,9 @@ interface RowProps {
   rowIndex: number
   w: Window
   keep: (p: Placed) => boolean
-  query: string
 }
 
-const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep, query }: RowProps) {
+const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep }: RowProps) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
   const rev = useSyncExternalStore(subscribe, () => index.agentRev(agent))
   // Which bars, and their lanes, move with the minute; a running bar's own end moves each second.
@@ -93,7 +92,6 @@ const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep,
             lane={lanes[i]!}
             lanes={laneCount}
             tabbable={i === 0}
-            query={query}
           />
         ))}
       </div>
@@ -150,7 +148,6 @@ export interface TimelineProps {
   w: Window
   setWindow: (update: (w: Window) => Window) => void
   keep: (p: Placed) => boolean
-  query: string
 }
 
 /** Focus the bar of row `rowIndex` (or the next rows with one, in `dir`) nearest to `x`. */
@@ -190,7 +187,7 @@ function focusRowBar(body: HTMLElement, rowIndex: number, dir: 1 | -1, x: number
   }
 }
 
-export function Timeline({ index, agents, w, setWindow, keep, query }: TimelineProps) {
+export function Timeline({ index, agents, w, setWindow, keep }: TimelineProps) {
   const { ui } = useParts()
   const bodyRef = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
@@ -310,17 +307,7 @@ export function Timeline({ index, agents, w, setWindow, keep, query }: TimelineP
 
   const rows = []
   for (let i = start; i < end; i++)
-    rows.push(
-      <TimelineRow
-        key={agents[i]}
-        index={index}
-        agent={agents[i]!}
-        rowIndex={i}
-        w={w}
-        keep={keep}
-        query={query}
-      />,
-    )
+    rows.push(<TimelineRow key={agents[i]} index={index} agent={agents[i]!} rowIndex={i} w={w} keep={keep} />)
 
   return (
     <div className="tl" data-testid="timeline">

@@ -8,7 +8,7 @@ import { format } from 'date-fns'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { useNow } from '../../stores/context'
 import { endAt, type Placed } from '../../stores/calendar-index'
-import { Marked } from './Marked'
+import { Highlight } from '../../components/Highlight'
 
 export interface TimelineBarProps {
   p: Placed
@@ -18,7 +18,6 @@ export interface TimelineBarProps {
   lanes: number
   /** The row's Tab stop. */
   tabbable: boolean
-  query: string
 }
 
 const fmt = (ms: number, withDay: boolean) => format(ms, withDay ? 'EEE d MMM HH:mm' : 'HH:mm')
@@ -58,16 +57,7 @@ export const TimelineBar = memo(function TimelineBar(props: TimelineBarProps) {
   return <Bar {...props} nowMs={0} />
 })
 
-function Bar({
-  p,
-  fromMs,
-  spanMs,
-  lane,
-  lanes,
-  tabbable,
-  query,
-  nowMs,
-}: TimelineBarProps & { nowMs: number }) {
+function Bar({ p, fromMs, spanMs, lane, lanes, tabbable, nowMs }: TimelineBarProps & { nowMs: number }) {
   const endMs = endAt(p, nowMs)
   const left = Math.max(0, ((p.startMs - fromMs) / spanMs) * 100)
   const right = Math.min(100, ((endMs - fromMs) / spanMs) * 100)
@@ -108,7 +98,7 @@ function Bar({
         {stale ? '◷' : st.icon}
       </span>
       <span className="tl-title">
-        <Marked text={title} query={query} />
+        <Highlight text={title} />
       </span>
       <span className="sr-only">, {desc}</span>
     </button>

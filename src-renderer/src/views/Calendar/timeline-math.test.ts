@@ -21,7 +21,7 @@ describe('zoom', () => {
     expect(MIN_SPAN).toBe(H)
     expect(MAX_SPAN).toBe(31 * D)
     const spans = [H]
-    for (let s = H; s < MAX_SPAN; ) spans.push((s = nextSpan(s, 1)))
+    for (let s = H; s < MAX_SPAN;) spans.push((s = nextSpan(s, 1)))
     expect(spans.map((s) => s / H)).toEqual([1, 3, 6, 12, 24, 72, 168, 336, 744])
     expect(nextSpan(MAX_SPAN, 1)).toBe(MAX_SPAN)
     expect(nextSpan(H, -1)).toBe(H)
