@@ -19,7 +19,7 @@ import { useNow, useParts } from '../../stores/context'
 import type { CalendarIndex, Placed } from '../../stores/calendar-index'
 import { endAt } from '../../stores/calendar-index'
 import { NONE } from '../../stores/task-store'
-import { TimelineBar } from './TimelineBar'
+import { growthStepMs, TimelineBar } from './TimelineBar'
 import { assignLanes, nextSpan, pan, ticks, visibleRows, zoomTo, type Window } from './timeline-math'
 
 export const ROW_HEIGHT = 36
@@ -100,7 +100,7 @@ const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep 
 })
 
 function NowLine({ w }: { w: Window }) {
-  const now = useNow(1000)
+  const now = useNow(growthStepMs(w.spanMs))
   const x = ((now - w.fromMs) / w.spanMs) * 100
   if (x < 0 || x > 100) return null
   return (

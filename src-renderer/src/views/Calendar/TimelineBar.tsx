@@ -48,12 +48,21 @@ export function isPlanned(p: Placed): boolean {
   return (p.basis === 'scheduled' || p.basis === 'due') && p.status === 'pending'
 }
 
-function OpenRunEnd({ children }: { children: (nowMs: number) => React.ReactNode }) {
-  return <>{children(useNow(1000))}</>
+/** How often an open run's end moves: about a pixel's worth of time (1 s at an hour, 10 min at a
+ * week), so a week of running bars does not re-render every second for nothing. */
+export function growthStepMs(spanMs: number): number {
+  return Math.min(600_000, Math.max(1000, Math.round(spanMs / 1000 / 1000) * 1000))
+}
+
+function OpenRunEnd({ stepMs, children }: { stepMs: number; children: (nowMs: number) => React.ReactNode }) {
+  return <>{children(useNow(stepMs))}</>
 }
 
 export const TimelineBar = memo(function TimelineBar(props: TimelineBarProps) {
-  if (props.p.open) return <OpenRunEnd>{(now) => <Bar {...props} nowMs={now} />}</OpenRunEnd>
+  if (props.p.open)
+    return (
+      <OpenRunEnd stepMs={growthStepMs(props.spanMs)}>{(now) => <Bar {...props} nowMs={now} />}</OpenRunEnd>
+    )
   return <Bar {...props} nowMs={0} />
 })
 
