@@ -365,7 +365,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     await screenshot(page, 'fleet-readme-agents')
   }, 120_000)
 
-  it('timeline: a live update moves its running bar, and only its bar', async () => {
+  it('timeline: a live update moves its running bar to another row, and touches only its bar', async () => {
     await page.emulateMedia({ colorScheme: 'light' })
     await page.setViewportSize({ width: 1440, height: 900 })
     await tab('Calendar').click()
@@ -378,13 +378,17 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     }
     // An agent at the top of the list (sorted by name), so its row is in view.
     const agent = 'aider@docs-site'
-    // A running task starts at its (latest) running update's time: `updated_at` sets it.
-    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString()
-    await put({ status: 'running', title: 'Live bar', assignee: agent, updated_at: hoursAgo(6) })
+    // Running for three hours (a running task starts at its running update's `updated_at`).
+    await put({
+      status: 'running',
+      title: 'Live bar',
+      assignee: agent,
+      updated_at: new Date(Date.now() - 3 * 3600_000).toISOString(),
+    })
     const bar = page.locator('.tl-bar[data-task-id="live-bar"]')
     await bar.waitFor()
-    const left = async () => (await bar.boundingBox())!.x
-    const x1 = await left()
+    const top = async () => (await bar.boundingBox())!.y
+    const y1 = await top()
     // Mark every other bar's DOM node: a re-layout of the whole range would replace them.
     const others = await page.evaluate(() => {
       let n = 0
@@ -398,15 +402,22 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       return n
     })
     expect(others).toBeGreaterThan(10)
-    // Restarted three hours ago: the bar's start moves right (by 3 h of the 24 h window).
-    await put({ status: 'running', updated_at: hoursAgo(3), output: 'restarted from the checkpoint' })
-    await page.waitForFunction((x) => {
+    // Handed to the next agent: the running bar moves to that agent's row, still running.
+    await put({ assignee: 'backup-agent', output: 'handed over to backup-agent' })
+    await page.waitForFunction((y) => {
       const el = (
-        document as unknown as { querySelector(s: string): { getBoundingClientRect(): { x: number } } | null }
+        document as unknown as { querySelector(s: string): { getBoundingClientRect(): { y: number } } | null }
       ).querySelector('.tl-bar[data-task-id="live-bar"]')
-      return !!el && el.getBoundingClientRect().x > x + 20
-    }, x1)
-    expect(await left()).toBeGreaterThan(x1)
+      return !!el && el.getBoundingClientRect().y > y + 20
+    }, y1)
+    expect(
+      await bar.evaluate(
+        (el) =>
+          (el as unknown as { closest(s: string): { dataset: { agent: string } } }).closest('.tl-row').dataset
+            .agent,
+      ),
+    ).toBe('backup-agent')
+    expect(await bar.getAttribute('data-status')).toBe('running')
     await put({ status: 'failed', error: 'exit 1' })
     await page.waitForSelector('.tl-bar[data-task-id="live-bar"].tl-failed')
     const kept = await page.evaluate(() => {
@@ -479,7 +490,7 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
         }
         if (view === 'timeline-week') await page.waitForSelector(`.tl-bar[data-task-id="${last}"]`)
         else await page.waitForTimeout(300)
-        const got = (await page.evaluate('window.__cal')) as { frames: number[]; long: number[] }
+        const got = await page.evaluate<{ frames: number[]; long: number[] }>('window.__cal')
         figures[view] = {
           sendSeconds: (Date.now() - t0) / 1000,
           frames: got.frames.length,
