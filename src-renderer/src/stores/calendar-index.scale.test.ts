@@ -2,13 +2,12 @@
 // the task it changes. Asserts what holds at any speed (one agent's revision moves, the week's
 // query finds what was placed); the times are measured and written to
 // test-output/calendar-scale.json for docs/benchmarks.md, never asserted.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createTaskStore } from './task-store'
 import { calendarIndexFor } from './calendar-index'
 import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 import type { Task } from '../../../src-shared/protocol'
+import { writeFigures } from '../../../test/fakes/renderer/figures'
 
 const N = 100_000
 const AGENTS = 40
@@ -61,11 +60,6 @@ describe('calendar index at 100,000 tasks', () => {
     expect(moved.filter((d) => d > 0)).toEqual([updates])
     expect(moved[39]).toBe(updates)
 
-    const dir = join(process.cwd(), 'test-output')
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      join(dir, 'calendar-scale.json'),
-      JSON.stringify({ tasks: N, buildMs, weekRowMs, weekRowTasks: week.length, perUpdateMs }, null, 2),
-    )
+    writeFigures('calendar-scale', { tasks: N, buildMs, weekRowMs, weekRowTasks: week.length, perUpdateMs })
   }, 120_000)
 })
