@@ -9,7 +9,14 @@ import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
 const at = (d: number, h = 0, m = 0) => new Date(2026, 10, d, h, m).getTime()
 const iso = (ms: number) => new Date(ms).toISOString()
 
-function run(id: string, agent: string, day: number, h: number, status: 'completed' | 'failed' | 'running', hours = 1) {
+function run(
+  id: string,
+  agent: string,
+  day: number,
+  h: number,
+  status: 'completed' | 'failed' | 'running',
+  hours = 1,
+) {
   return makeTask({
     task_id: id,
     assignee: agent,
@@ -83,7 +90,12 @@ describe('calendar index', () => {
     expect(ids(at(5), at(6), at(3, 12))).toEqual([])
     expect(ids(at(5), at(6), at(5, 12))).toEqual(['open'])
     expect(ids(at(1, 7), at(1, 9), at(5))).toEqual(['before'])
-    expect(index.tasksIn(at(3), at(4), at(3, 12)).map((p) => p.id).sort()).toEqual(['in', 'multi', 'open', 'other'])
+    expect(
+      index
+        .tasksIn(at(3), at(4), at(3, 12))
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(['in', 'multi', 'open', 'other'])
   })
 
   it('reloads on a new snapshot and ignores batches that changed nothing', () => {
@@ -97,9 +109,9 @@ describe('calendar index', () => {
     expect(index.agents()).toEqual(['zeta'])
     expect(index.get('a')).toBeUndefined()
     // A later snapshot page adds to it (changed ids, no reload).
-    store.getState().applyBatch([
-      { kind: 'snapshot', seq: 5, first: false, tasks: [run('y', 'alpha', 4, 7, 'completed')] },
-    ])
+    store
+      .getState()
+      .applyBatch([{ kind: 'snapshot', seq: 5, first: false, tasks: [run('y', 'alpha', 4, 7, 'completed')] }])
     expect(index.agents()).toEqual(['alpha', 'zeta'])
   })
 
