@@ -90,6 +90,7 @@ function Bar({ p, fromMs, spanMs, lane, lanes, tabbable, nowMs }: TimelineBarPro
       type="button"
       className={cls}
       data-task-id={p.id}
+      data-event-id={p.task.last_event_id}
       data-status={p.status}
       tabIndex={tabbable ? 0 : -1}
       title={`${title}\n${desc}`}
