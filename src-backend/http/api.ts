@@ -15,11 +15,13 @@ import {
   taskStatusSchema,
   timestampSchema,
   type ApiError,
+  type AttentionSummary,
   type Health,
 } from '../../src-shared/protocol'
 import { toTaskEvent, uuidv7 } from '../ingest'
 import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
+import { createAttentionRoutes } from './attention-routes'
 import type { Guard } from './guard'
 import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
@@ -29,6 +31,8 @@ export interface ApiDeps {
   log: Logger
   submitLocal(event: ReturnType<typeof toTaskEvent>): Promise<ApplyOutcome>
   health(): Health
+  /** What needs attention now (GET /api/attention). */
+  attention(): AttentionSummary
   metrics?: Registry
   uiDir?: string | undefined
 }
@@ -273,6 +277,14 @@ export function createApi(deps: ApiDeps): express.Express {
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
     res.json(store.calendarPage(from, to, limit, cursor))
   })
+
+  app.use(
+    createAttentionRoutes({
+      getTask: (taskId) => store.getTask(taskId),
+      submitLocal: (event) => deps.submitLocal(event),
+      attention: () => deps.attention(),
+    }),
+  )
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
 

@@ -8,6 +8,7 @@
 // openTaskStore is the facade the backend uses, so callers name one store and pick the methods
 // they need by type (`Pick<TaskStore, ...>`): a caller's dependencies stay visible in its type
 // without every call site knowing which part a method lives in.
+import { createAttentionQueries } from '../attention/attention-queries'
 import { openTaskDatabase, type TaskDatabaseOptions } from './task-database'
 import { createTaskQueries } from './task-queries'
 import { createTaskWrites, type TaskWritesOptions } from './task-writes'
@@ -30,6 +31,8 @@ export function openTaskStore(options: TaskStoreOptions) {
       file: database.file,
       ...writes,
       ...queries,
+      /** Reads for the stale monitor and GET /api/attention (src-backend/attention). */
+      attention: createAttentionQueries(database.db),
       integrityCheck: database.integrityCheck,
       walAutocheckpoint: database.walAutocheckpoint,
       close: database.close,

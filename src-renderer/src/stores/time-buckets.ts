@@ -22,7 +22,7 @@ export function addToBucket(buckets: BucketCounts, iso: string, status: TaskStat
     buckets.set(key, counts)
   }
   counts[status] += delta
-  // Every status, waiting included: a bucket holding only waiting tasks is not empty.
+  // Every status, waiting included (a bucket holding only waiting tasks is not empty).
   if (STATUSES.every((st) => counts[st] === 0)) buckets.delete(key)
 }
 

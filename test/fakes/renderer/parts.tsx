@@ -44,6 +44,7 @@ export function makeParts(over: Partial<AppParts> = {}): AppParts {
       throw new ApiRequestError(404, 'not_found', 'No route GET /api/search')
     },
     checkAuth: async () => 'ok',
+    ack: async () => {},
   }
   return {
     tasks: createTaskStore(),
