@@ -51,6 +51,8 @@ export const TASK_FIELDS = {
   due_at: { kind: 'time', settable: true },
   /** A running task with no update for this long is stale; unset: the agent's own or the global default. */
   stale_after_seconds: { kind: 'seconds', settable: true },
+  /** The schedule this task is a run of (`exec --schedule`, PUT /api/schedules/:id). */
+  schedule_id: { kind: 'text', settable: true },
   created_at: { kind: 'stamp', settable: false },
   updated_at: { kind: 'stamp', settable: false },
   started_at: { kind: 'time', settable: false },

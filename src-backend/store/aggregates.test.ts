@@ -122,6 +122,9 @@ describe('aggregates', () => {
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
+      DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+      DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
+      ALTER TABLE tasks DROP COLUMN schedule_id;
       ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
       ALTER TABLE tasks DROP COLUMN acknowledged_at;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)

@@ -126,6 +126,37 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN stale_since TEXT;
   ALTER TABLE tasks ADD COLUMN acknowledged_at TEXT;
   `,
+  // (5: the store helper's step and 6: the agentcli helper's step (schedule_id, parent_id) go here
+  // when they land; this one is the schedules helper's "migration 7". Until 6 lands it adds
+  // tasks.schedule_id itself: drop that ALTER line when 6 brings the column.)
+  // 7: schedules. Schedules and their settings (the feed key's hash) replicate last-writer-wins by
+  // (updated_at, rev); a delete stays as a tombstone so it wins over an older write arriving late.
+  // checked_until is local: how far this backend has looked for missed runs. The indexes serve the
+  // missed-run check (runs of a schedule by start time) and the cctray feed (last finished task of
+  // an agent or project) without reading more than the rows they return.
+  `
+  CREATE TABLE schedules (
+    schedule_id   TEXT PRIMARY KEY,
+    spec          TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    rev           TEXT NOT NULL,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    checked_until TEXT
+  ) STRICT;
+  CREATE TABLE schedule_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    rev        TEXT NOT NULL
+  ) STRICT;
+  ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+  CREATE INDEX tasks_by_schedule_start ON tasks (schedule_id, coalesce(started_at, created_at))
+    WHERE schedule_id IS NOT NULL;
+  CREATE INDEX tasks_finished_by_assignee ON tasks (assignee, finished_at DESC)
+    WHERE status IN ('completed', 'failed');
+  CREATE INDEX tasks_finished_by_project ON tasks (project_id, finished_at DESC)
+    WHERE status IN ('completed', 'failed');
+  `,
 ]
 
 export function migrate(db: Database): number {

@@ -60,7 +60,10 @@ describe('task store', () => {
           row.seq,
         )
       }
-      // ...and without migration 4's columns.
+      // ...and without the schedules migration's tables, indexes and column, and migration 4's columns.
+      db.exec(`DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+        DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
+        ALTER TABLE tasks DROP COLUMN schedule_id;`)
       for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
         db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
       db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()

@@ -702,6 +702,9 @@ export function openTaskStore(options: TaskStoreOptions) {
     /** 0 while the checkpoint worker runs (diagnostics and tests). */
     walAutocheckpoint: (): number => Number(db.pragma('wal_autocheckpoint', { simple: true })),
 
+    /** The connection, for modules that keep their own tables in this database (schedules, feeds). */
+    db,
+
     /** Idempotent. The checkpoint worker finishes with a last checkpoint on its own connection. */
     close(): void {
       void checkpointer?.stop()
