@@ -21,8 +21,12 @@ import { createApi } from './http/api'
 import { applyConnectionLimits, effectiveConnectionCap } from './http/connection-limits'
 import { createEntryGuards, endSocketWithError } from './http/entry-guards'
 import { createGuard, requestUrlOf } from './http/guard'
-import { createIngest } from './ingest'
+import { createFeedQueries } from './feeds/feed-queries'
+import { createFeedsRoute } from './http/feeds-route'
+import { createSchedulesRoute } from './http/schedules-route'
+import { createIngest, toTaskEvent } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
+import { createScheduleService } from './schedules/schedule-service'
 import { openTaskStore } from './store/task-store'
 import { createWsHub } from './ws/ws-hub'
 
@@ -97,6 +101,25 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     onDrop: (reason) => droppedTotal.inc({ reason }),
   })
 
+  // Schedules: replicated through Redis on their own keys; missed runs enter as local writes, so
+  // they are stored, broadcast and relayed like any REST update (and deduped by their event_id).
+  const schedules = createScheduleService({
+    db: store.db,
+    log: log.child({ component: 'schedules' }),
+    redisUrl: deps.bus ? undefined : config.redisUrl,
+    submit: (u) =>
+      ingest.submitLocal(
+        toTaskEvent({
+          task_id: u.task_id,
+          fields: u.fields,
+          updated_at: u.updated_at,
+          event_id: u.event_id,
+          source: 'rest',
+          received_at: new Date(),
+        }),
+      ),
+  })
+
   new Gauge({
     name: 'taskpulse_ws_clients',
     help: 'Connected WebSocket clients',
@@ -163,6 +186,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     health,
     metrics: registry,
     uiDir: config.uiDir,
+    routes: [
+      createSchedulesRoute(schedules),
+      createFeedsRoute({
+        schedules,
+        queries: createFeedQueries(store.db),
+        guard,
+        agents: () => store.agents(),
+        projects: () => store.projects(),
+      }),
+    ],
   })
 
   // Every entry Node hands us goes through a last-resort guard (http/entry-guards.ts): a throw from
@@ -247,6 +280,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     setStreamCursor: (cursor) => ingest.resetStreamCursor(cursor),
   })
   relay.kick() // anything left in the outbox by a previous run
+  schedules.start()
 
   // Prunes in bounded chunks, yielding between them, until history is back under the retention:
   // one fixed chunk per minute would fall behind a sustained rate.
@@ -277,6 +311,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   } catch (err) {
     clearInterval(pruneTimer)
     loopDelay.disable()
+    await schedules.stop()
     await bus.stop()
     store.close()
     throw err
@@ -296,6 +331,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         clearInterval(pruneTimer)
         loopDelay.disable()
         const httpClosed = new Promise<void>((r) => server.close(() => r()))
+        await schedules.stop() // the checker's last pass goes through ingest before it stops
         ingest.stop() // commits what is queued, refuses the rest
         const drained = await relay.flush(2000)
         if (!drained)

@@ -117,7 +117,11 @@ export const taskFieldsShape = {
     .nullable()
     .optional(),
   // Same alphabet as task ids: a schedule id also appears inside missed-run task ids.
-  schedule_id: z.string().regex(ID_PATTERN, 'schedule_id must be 1–128 characters of A–Z a–z 0–9 . _ : -').nullable().optional(),
+  schedule_id: z
+    .string()
+    .regex(ID_PATTERN, 'schedule_id must be 1–128 characters of A–Z a–z 0–9 . _ : -')
+    .nullable()
+    .optional(),
 } as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */

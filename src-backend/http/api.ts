@@ -31,6 +31,8 @@ export interface ApiDeps {
   health(): Health
   metrics?: Registry
   uiDir?: string | undefined
+  /** Feature routers (schedules, feeds), mounted after the token check and before the 404s. */
+  routes?: readonly express.Router[]
 }
 
 export class HttpError extends Error {
@@ -104,7 +106,7 @@ export function createApi(deps: ApiDeps): express.Express {
       res.setHeader('Access-Control-Allow-Origin', origin)
       res.setHeader('Vary', 'Origin')
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS')
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type')
         res.setHeader('Access-Control-Max-Age', '600')
         return res.status(204).end()
@@ -273,6 +275,8 @@ export function createApi(deps: ApiDeps): express.Express {
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
     res.json(store.calendarPage(from, to, limit, cursor))
   })
+
+  for (const router of deps.routes ?? []) app.use(router)
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
 
