@@ -10,6 +10,8 @@ const USAGE = `Usage:
   taskpulse serve [options]          run the backend (taskpulse serve --help)
   taskpulse emit --task ID --status S [--title T] [--output O] [--error E] [--assignee A] [--project P]
                  (--server URL --token T | --redis-url URL)   (taskpulse emit --help)
+  taskpulse schedule set|ls|rm ...    expected runs; a missed one becomes a failed task (taskpulse schedule --help)
+  taskpulse feed-key rotate          a new read-only key for the ICS and cctray feeds, with both URLs
   taskpulse --version                print the version
 `
 
@@ -20,6 +22,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./cli-serve')).serve(rest)
     case 'emit':
       return (await import('./cli-emit')).emit(rest)
+    case 'schedule':
+    case 'feed-key':
+      return (await import('./cli-schedule')).scheduleCommand(command, rest)
     case '-v':
     case '--version':
     case 'version':
