@@ -7,13 +7,11 @@
 //   POST   /api/feed-key/rotate                a new read-only feed key and the feed paths
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
-import { timestampSchema } from '../../src-shared/protocol'
+import { MAX_MESSAGE_BYTES, timestampSchema } from '../../src-shared/protocol'
 import { scheduleIdSchema, scheduleInputSchema } from '../schedules/schedule-model'
 import type { ScheduleService } from '../schedules/schedule-service'
 import { HttpError } from './api'
 
-/** A schedule body is small; 64 KiB leaves room for long titles and refuses anything else early. */
-const MAX_BODY_BYTES = 64 * 1024
 const MAX_OCCURRENCES = 5000
 const MAX_RANGE_MS = 400 * 86400_000
 
@@ -44,7 +42,8 @@ const jsonBody = [
       return next(new HttpError(415, 'unsupported_media_type', 'send the body as application/json'))
     next()
   },
-  express.json({ limit: MAX_BODY_BYTES, strict: true }),
+  // The API's one body limit (api.ts reports a 413 with it); zod bounds each field far below.
+  express.json({ limit: MAX_MESSAGE_BYTES, strict: true }),
 ]
 
 export function createSchedulesRoute(schedules: ScheduleService): Router {
