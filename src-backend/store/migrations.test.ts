@@ -1,0 +1,100 @@
+// Migrations on databases that existed before them: each step must carry the stored data over
+// (rebuilt aggregates, rewritten broadcast frames), not only work on a new file.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { TASK_KEYS } from '../../src-shared/protocol'
+import { expectAggregatesMatchRecount, randomEvents, storeEvent } from '../../test/helpers/store-fixtures'
+import { openTaskStore, type TaskStore } from './task-store'
+
+const dirs: string[] = []
+const stores: TaskStore[] = []
+function storeAt(file: string): TaskStore {
+  const store = openTaskStore({ file, outbox: false, checkpointInWorker: false })
+  stores.push(store)
+  return store
+}
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'taskpulse-migrate-'))
+  dirs.push(dir)
+  return join(dir, 'db.sqlite')
+}
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close()
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
+
+describe('migration 2 (aggregates)', () => {
+  it('builds the agent and project counts for a database written before they existed', () => {
+    const file = tempFile()
+    const before = storeAt(file)
+    before.apply(randomEvents(400, 5))
+    before.close()
+    // Back to schema 1: no counts table, no triggers, the old indexes.
+    const db = new Database(file)
+    db.exec(`
+      DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
+      DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
+      DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+      DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
+      ALTER TABLE tasks DROP COLUMN schedule_id;
+      ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
+      ALTER TABLE tasks DROP COLUMN acknowledged_at;
+      UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
+    db.close()
+    const after = storeAt(file)
+    expectAggregatesMatchRecount(after)
+    after.apply(randomEvents(200, 9))
+    expectAggregatesMatchRecount(after)
+  })
+})
+
+describe('migration 3 (WS protocol 2)', () => {
+  it('rewrites stored flat update frames so a replay after the upgrade sends nested ones', () => {
+    const file = tempFile()
+    const before = storeAt(file)
+    before.apply([
+      storeEvent('m', { status: 'running', title: 'old' }, t(1)),
+      storeEvent('m', { status: 'failed' }, t(2)),
+    ])
+    before.close()
+    // Put the database back to schema 2 with frames as protocol 1 stored them (flat).
+    const db = new Database(file)
+    for (const row of db.prepare('SELECT seq, message FROM task_events').all() as {
+      seq: number
+      message: string
+    }[]) {
+      const { task, ...meta } = JSON.parse(row.message) as { task: object }
+      db.prepare('UPDATE task_events SET message = ? WHERE seq = ?').run(
+        JSON.stringify({ ...meta, ...task }),
+        row.seq,
+      )
+    }
+    // ...and without the schedules migration's tables, indexes and column, and migration 4's columns.
+    db.exec(`DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+      DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
+      ALTER TABLE tasks DROP COLUMN schedule_id;`)
+    for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
+      db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
+    db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
+    db.close()
+
+    const after = storeAt(file)
+    const frames = after.messagesAfter(0, 10).map((r) => JSON.parse(r.message) as Record<string, unknown>)
+    expect(frames).toHaveLength(2)
+    expect(frames[1]).toMatchObject({
+      type: 'task_status_update',
+      seq: 2,
+      previous_status: 'running',
+      task: { task_id: 'm', status: 'failed', title: 'old' },
+    })
+    for (const f of frames) {
+      expect(Object.keys(f).sort()).toEqual(['event_id', 'previous_status', 'seq', 'task', 'type'])
+      expect(Object.keys(f.task as object).sort()).toEqual([...TASK_KEYS].sort())
+    }
+  })
+})

@@ -1,0 +1,342 @@
+// The store's read queries: one task, listings (filtered, paged, the sliced substring search),
+// a task's events, calendar pages, snapshot pages and the per-agent and per-project aggregates.
+// They only read, so they change with what the API and the views ask for, never with how events
+// are applied (task-writes.ts). Every page is a keyset page on an index; none sorts all tasks.
+import type Database from 'better-sqlite3'
+import {
+  TASK_KEYS,
+  emptyCounts,
+  type AgentSummary,
+  type EventSource,
+  type ProjectSummary,
+  type StoredEvent,
+  type Task,
+  type TaskFieldValues,
+  type TaskStatus,
+} from '../../src-shared/protocol'
+import { TASK_COLUMNS, decodeCursor, encodeCursor, rowToTask, type TaskRow } from './task-rows'
+
+export interface ListTasksQuery {
+  status?: TaskStatus | undefined
+  assignee?: string | undefined
+  project_id?: string | undefined
+  /** updated_at >= from */
+  from?: string | undefined
+  /** updated_at < to */
+  to?: string | undefined
+  q?: string | undefined
+  cursor?: string | undefined
+  limit?: number | undefined
+}
+
+export interface TaskPage {
+  tasks: Task[]
+  next_cursor: string | null
+}
+
+/** A task whose output/error are only their last `tailChars` characters, with their full byte sizes. */
+export interface TaskTailRow extends Task {
+  output_bytes: number
+  error_bytes: number
+}
+
+/** Rows of the newest-first index a substring search reads per event-loop turn (≈ 10 ms at 100k tasks). */
+const SEARCH_SLICE = 1000
+
+/** A task's place on the calendar; the same expressions as the index tasks_by_calendar. */
+const CALENDAR_START = 'coalesce(scheduled_at, due_at, started_at, created_at)'
+const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
+
+// Parameters: tail length (chars) for output, then for error.
+// The `?`s are bound in column order: output's before error's.
+const SNAPSHOT_COLUMNS = [
+  TASK_KEYS.map((k) => (k === 'output' || k === 'error' ? `substr(${k}, -?) AS ${k}` : k)).join(', '),
+  'coalesce(length(CAST(output AS BLOB)), 0) AS output_bytes',
+  'coalesce(length(CAST(error AS BLOB)), 0) AS error_bytes',
+].join(', ')
+
+interface StoredEventRow {
+  seq: number
+  event_id: string
+  task_id: string
+  fields: string
+  updated_at: string
+  received_at: string
+  source: EventSource
+  changed: number
+}
+
+type SliceBound = { updated_at: string; task_id: string }
+
+export type TaskQueries = ReturnType<typeof createTaskQueries>
+
+export function createTaskQueries(db: Database.Database) {
+  const stmts = {
+    getTask: db.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE task_id = ?`),
+    allTasks: db.prepare<[], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`,
+    ),
+    // Snapshot pages (keyset on the tasks_by_updated index). Only the tail of output/error leaves
+    // SQLite (substr counts characters), so a page never loads the full 64 KiB texts.
+    snapshotFirst: db.prepare<[number, number, number], TaskTailRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+    ),
+    snapshotAfter: db.prepare<[number, number, string, string, number], TaskTailRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM tasks WHERE (updated_at, task_id) < (?, ?)
+       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+    ),
+    eventsOfTask: db.prepare<[string, number, number], StoredEventRow>(
+      'SELECT seq, event_id, task_id, fields, updated_at, received_at, source, message IS NOT NULL AS changed FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    // The window end is found through tasks_by_calendar (migration 2), a covering index: the
+    // page's rowids are chosen from the index alone, then only those rows are read.
+    calendar: db.prepare<
+      [{ from: string; to: string; cs: string | null; ct: string | null; n: number }],
+      TaskRow
+    >(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE rowid IN (
+         SELECT rowid FROM tasks
+         WHERE ${CALENDAR_END} >= @from AND ${CALENDAR_START} < @to
+           AND (@cs IS NULL OR ${CALENDAR_START} > @cs OR (${CALENDAR_START} = @cs AND task_id > @ct))
+         ORDER BY ${CALENDAR_START}, task_id LIMIT @n)
+       ORDER BY ${CALENDAR_START}, task_id`,
+    ),
+    sliceBoundTop: db.prepare<[number], SliceBound>(
+      'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
+    ),
+    sliceBoundBelow: db.prepare<[{ u: string; t: string; skip: number }], SliceBound>(
+      `SELECT updated_at, task_id FROM tasks
+       WHERE updated_at <= @u AND (updated_at < @u OR (updated_at = @u AND task_id < @t))
+       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET @skip`,
+    ),
+    countsOf: db.prepare<[string], { key: string; status: TaskStatus; n: number }>(
+      'SELECT key, status, n FROM task_counts WHERE dim = ? AND n > 0',
+    ),
+    latestOfAgent: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE assignee = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1`,
+    ),
+    lastUpdateOfProject: db.prepare<[string], { updated_at: string }>(
+      'SELECT updated_at FROM tasks WHERE project_id = ? ORDER BY updated_at DESC, task_id DESC LIMIT 1',
+    ),
+    failuresOfProject: db.prepare<[string], TaskRow>(
+      `SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE project_id = ? AND status = 'failed'
+       ORDER BY updated_at DESC, task_id DESC LIMIT 5`,
+    ),
+  }
+
+  const listStatements = new Map<string, Database.Statement<(string | number)[], TaskRow>>()
+
+  /** The rows of a task listing, newest first; `slice` limits them to one slice of the index. */
+  function selectTasks(
+    query: ListTasksQuery,
+    n: number,
+    slice: { upper: [string, string] | null; bound: SliceBound | null } | null,
+  ): TaskRow[] {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    const filter = (clause: string, value: string | undefined) => {
+      if (value === undefined || value === '') return
+      where.push(clause)
+      params.push(value)
+    }
+    filter('status = ?', query.status)
+    filter('assignee = ?', query.assignee)
+    filter('project_id = ?', query.project_id)
+    filter('updated_at >= ?', query.from)
+    filter('updated_at < ?', query.to)
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      where.push(
+        "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
+      )
+      params.push(like, like, like, like)
+    }
+    const upper: readonly (string | number)[] | null = query.cursor
+      ? decodeCursor(query.cursor, 2)
+      : (slice?.upper ?? null)
+    if (upper) {
+      const [updatedAt, taskId] = upper
+      // The plain `updated_at <= ?` is implied by the OR, but only it lets SQLite seek the index
+      // instead of scanning from the newest row on every page.
+      where.push('updated_at <= ? AND (updated_at < ? OR (updated_at = ? AND task_id < ?))')
+      params.push(String(updatedAt), String(updatedAt), String(updatedAt), String(taskId))
+    }
+    if (slice?.bound) {
+      where.push('updated_at >= ? AND (updated_at > ? OR (updated_at = ? AND task_id >= ?))')
+      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
+    }
+    const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, task_id DESC LIMIT ?`
+    let stmt = listStatements.get(sql)
+    if (!stmt) {
+      // One statement per combination of filters (a few dozen at most): preparing is a large part
+      // of a small listing's cost.
+      stmt = db.prepare<(string | number)[], TaskRow>(sql)
+      if (listStatements.size < 256) listStatements.set(sql, stmt)
+    }
+    return stmt.all(...params, n)
+  }
+
+  function pageOf(rows: readonly TaskRow[], limit: number): TaskPage {
+    const page = rows.slice(0, limit).map(rowToTask)
+    const last = page.at(-1)
+    return {
+      tasks: page,
+      next_cursor: rows.length > limit && last ? encodeCursor([last.updated_at, last.task_id]) : null,
+    }
+  }
+
+  function listTasks(query: ListTasksQuery): TaskPage {
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+    const rows = selectTasks(query, limit + 1, null)
+    return pageOf(rows, limit)
+  }
+
+  function calendarPage(from: string, to: string, limit = 500, cursor?: string): TaskPage {
+    const n = Math.min(Math.max(limit, 1), 5000) // the REST route allows up to 1000
+    const after = cursor ? decodeCursor(cursor, 2).map(String) : null
+    const rows = stmts.calendar.all({ from, to, cs: after?.[0] ?? null, ct: after?.[1] ?? null, n: n + 1 })
+    const tasks = rows.slice(0, n).map(rowToTask)
+    const last = tasks.at(-1)
+    const start = (t: Task) => t.scheduled_at ?? t.due_at ?? t.started_at ?? t.created_at
+    return {
+      tasks,
+      next_cursor: rows.length > n && last ? encodeCursor([start(last), last.task_id]) : null,
+    }
+  }
+
+  return {
+    getTask(taskId: string): Task | null {
+      const row = stmts.getTask.get(taskId)
+      return row ? rowToTask(row) : null
+    },
+
+    listTasks,
+
+    /**
+     * listTasks for every query, `q` included. A substring search cannot use an index, so it walks
+     * the newest-first index in slices of SEARCH_SLICE rows and yields to the event loop between
+     * slices: the search costs O(tasks) in total but never blocks other requests for long.
+     */
+    async listTasksYielding(query: ListTasksQuery, yieldTurn: () => Promise<unknown>): Promise<TaskPage> {
+      if (!query.q) return listTasks(query)
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
+      let upper: [string, string] | null = null
+      if (query.cursor) {
+        const [u, t] = decodeCursor(query.cursor, 2)
+        upper = [String(u), String(t)]
+      }
+      const found: TaskRow[] = []
+      for (;;) {
+        // The last row of the next slice (by the covering index tasks_by_updated); null: last slice.
+        const bound = upper
+          ? stmts.sliceBoundBelow.get({ u: upper[0], t: upper[1], skip: SEARCH_SLICE - 1 })
+          : stmts.sliceBoundTop.get(SEARCH_SLICE - 1)
+        found.push(
+          ...selectTasks({ ...query, cursor: undefined }, limit + 1 - found.length, {
+            upper,
+            bound: bound ?? null,
+          }),
+        )
+        if (found.length > limit || !bound) break
+        upper = [bound.updated_at, bound.task_id]
+        await yieldTurn()
+      }
+      return pageOf(found, limit)
+    },
+
+    listEvents(
+      taskId: string,
+      cursor?: string,
+      limit = 200,
+    ): { events: StoredEvent[]; next_cursor: string | null } {
+      const after = cursor ? Number(decodeCursor(cursor, 1)[0]) : 0
+      const n = Math.min(Math.max(limit, 1), 1000)
+      const rows = stmts.eventsOfTask.all(taskId, after, n + 1)
+      const events = rows.slice(0, n).map((r): StoredEvent => ({
+        seq: r.seq,
+        event_id: r.event_id,
+        task_id: r.task_id,
+        fields: JSON.parse(r.fields) as Partial<TaskFieldValues>,
+        updated_at: r.updated_at,
+        received_at: r.received_at,
+        source: r.source,
+        changed: r.changed === 1,
+      }))
+      const last = events.at(-1)
+      return { events, next_cursor: rows.length > n && last ? encodeCursor([last.seq]) : null }
+    },
+
+    /**
+     * Tasks placed in [from, to): by scheduled_at/due_at, else by their run window, else
+     * created..updated; ordered by their start, a page of `limit` at a time.
+     */
+    calendar(from: string, to: string, limit = 5000): Task[] {
+      return calendarPage(from, to, limit).tasks
+    },
+
+    calendarPage,
+
+    // Both aggregates read the trigger-kept task_counts (migration 2) and one index seek per agent or
+    // project: O(agents/projects), never a scan of every task.
+    agents(): AgentSummary[] {
+      const byAgent = new Map<string, AgentSummary>()
+      for (const c of stmts.countsOf.all('agent')) {
+        let agent = byAgent.get(c.key)
+        if (!agent) {
+          const latest = stmts.latestOfAgent.get(c.key)
+          if (!latest) continue // cannot happen while the triggers hold; skip rather than lie
+          agent = { assignee: c.key, counts: emptyCounts(), latest_task: rowToTask(latest) }
+          byAgent.set(c.key, agent)
+        }
+        agent.counts[c.status] = c.n
+      }
+      return [...byAgent.values()].sort((a, b) =>
+        a.latest_task.updated_at < b.latest_task.updated_at
+          ? 1
+          : a.latest_task.updated_at > b.latest_task.updated_at
+            ? -1
+            : 0,
+      )
+    },
+
+    projects(): ProjectSummary[] {
+      const byProject = new Map<string, ProjectSummary>()
+      for (const c of stmts.countsOf.all('project')) {
+        let p = byProject.get(c.key)
+        if (!p) {
+          const last = stmts.lastUpdateOfProject.get(c.key)?.updated_at
+          if (!last) continue
+          p = {
+            project_id: c.key,
+            counts: emptyCounts(),
+            total: 0,
+            last_updated_at: last,
+            latest_failures: stmts.failuresOfProject.all(c.key).map(rowToTask),
+          }
+          byProject.set(c.key, p)
+        }
+        p.counts[c.status] = c.n
+        p.total += c.n
+      }
+      return [...byProject.values()].sort((a, b) => (a.last_updated_at < b.last_updated_at ? 1 : -1))
+    },
+
+    /** Every task, newest first (tests and tools; the WS snapshot reads snapshotPage). */
+    allTasks(): Task[] {
+      return stmts.allTasks.all().map(rowToTask)
+    },
+
+    /**
+     * One page of a snapshot, newest first: tasks after `after` (the last page's last task) in
+     * (updated_at, task_id) descending order, with output/error cut to their last `tailChars`
+     * characters and their full sizes in bytes.
+     */
+    snapshotPage(after: SliceBound | null, limit: number, tailChars: number): TaskTailRow[] {
+      const rows = after
+        ? stmts.snapshotAfter.all(tailChars, tailChars, after.updated_at, after.task_id, limit)
+        : stmts.snapshotFirst.all(tailChars, tailChars, limit)
+      return rows.map((r) => ({ ...rowToTask(r), output_bytes: r.output_bytes, error_bytes: r.error_bytes }))
+    },
+  }
+}
