@@ -14,8 +14,8 @@ import type { Guard } from './guard'
 
 const DAY_MS = 86400_000
 /** Bounds on one feed response, whatever the database holds. */
-export const MAX_FEED_TASKS = 5000
-export const MAX_FEED_OCCURRENCES = 2000
+export const MAX_FEED_TASKS = 2000
+export const MAX_FEED_OCCURRENCES = 1000
 const MAX_CCTRAY_PROJECTS = 1000
 
 const name = z.string().min(1).max(256)

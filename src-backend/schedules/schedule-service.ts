@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { createMissedRunChecker, type CheckerUpdate } from './missed-run-checker'
 import {
   isNewer,
+  occurrenceIterator,
   occurrencesBetween,
   scheduleInputSchema,
   type ReplicatedRecord,
@@ -149,29 +150,43 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       }
     },
 
-    /** Occurrences of every schedule in [from, to), time order, at most `cap` in all. */
+    /**
+     * Occurrences of every schedule in [from, to), time order, at most `cap` in all. The schedules
+     * are merged lazily (each asked for its next occurrence only when its previous one was taken),
+     * so the cost is about cap + schedules steps of croner, however dense a cron is.
+     */
     occurrences(from: Date, to: Date, cap: number): { occurrences: Occurrence[]; truncated: boolean } {
-      const out: Occurrence[] = []
-      let truncated = false
       // Occurrences strictly after `from − 1 ms` are those at or after `from`.
       const after = new Date(from.getTime() - 1)
-      const before = new Date(to.getTime() - 1)
-      for (const s of store.list()) {
-        const dates = occurrencesBetween(s, after, before, cap + 1)
-        if (dates.length > cap) truncated = true
-        for (const d of dates.slice(0, cap))
-          out.push({
-            schedule_id: s.schedule_id,
-            title: s.title,
-            assignee: s.assignee,
-            project_id: s.project_id,
-            at: d.toISOString(),
-            deadline: new Date(d.getTime() + s.grace_seconds * 1000).toISOString(),
-          })
+      const heads = store.list().map((s) => {
+        const next = occurrenceIterator(s, after)
+        return { s, next, at: next() }
+      })
+      const out: Occurrence[] = []
+      for (;;) {
+        let best: (typeof heads)[number] | null = null
+        for (const h of heads) {
+          if (!h.at || h.at.getTime() >= to.getTime()) continue
+          if (
+            !best ||
+            h.at < best.at! ||
+            (h.at.getTime() === best.at!.getTime() && h.s.schedule_id < best.s.schedule_id)
+          )
+            best = h
+        }
+        if (!best) return { occurrences: out, truncated: false }
+        if (out.length === cap) return { occurrences: out, truncated: true }
+        const d = best.at!
+        out.push({
+          schedule_id: best.s.schedule_id,
+          title: best.s.title,
+          assignee: best.s.assignee,
+          project_id: best.s.project_id,
+          at: d.toISOString(),
+          deadline: new Date(d.getTime() + best.s.grace_seconds * 1000).toISOString(),
+        })
+        best.at = best.next()
       }
-      out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.schedule_id < b.schedule_id ? -1 : 1))
-      if (out.length > cap) truncated = true
-      return { occurrences: out.slice(0, cap), truncated }
     },
 
     /** Makes a new feed key (only its hash is kept, and replicated); the old one stops working. */
