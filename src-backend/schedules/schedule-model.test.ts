@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   cronProblem,
+  replicatedRecordSchema,
   isNewer,
   localClock,
   occurrencesBetween,
@@ -96,5 +97,30 @@ describe('validation', () => {
     expect(isNewer(a, { updated_at: '2026-01-01T00:00:00.000Z', rev: 'a' })).toBe(true)
     expect(isNewer(a, a)).toBe(false)
     expect(isNewer(a, { updated_at: '2026-01-01T00:00:00.001Z', rev: 'a' })).toBe(false)
+  })
+
+  it('a replicated record from Redis is checked like a PUT (a hostile peer cannot plant a broken cron)', () => {
+    const record = (spec: Record<string, unknown>) => ({
+      kind: 'schedule',
+      id: 'x',
+      updated_at: '2026-01-01T00:00:00.000Z',
+      rev: 'abc',
+      deleted: false,
+      spec: {
+        cron: '0 * * * *',
+        timezone: 'UTC',
+        grace_seconds: 60,
+        title: null,
+        assignee: null,
+        project_id: null,
+        max_runtime_seconds: null,
+        created_at: '2026-01-01T00:00:00.000Z',
+        ...spec,
+      },
+    })
+    expect(replicatedRecordSchema.safeParse(record({})).success).toBe(true)
+    expect(replicatedRecordSchema.safeParse(record({ cron: '99 * * * *' })).success).toBe(false)
+    expect(replicatedRecordSchema.safeParse(record({ timezone: 'Nope/Nope' })).success).toBe(false)
+    expect(replicatedRecordSchema.safeParse({ ...record({}), id: '../etc' }).success).toBe(false)
   })
 })

@@ -102,16 +102,23 @@ export type ReplicatedRecord =
   | { kind: 'setting'; id: string; updated_at: string; rev: string; deleted: false; value: string }
 
 const isoSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-const specSchema = z.object({
-  cron: z.string().min(1).max(256),
-  timezone: z.string().min(1).max(64),
-  grace_seconds: z.number().int().min(1).max(MAX_GRACE_SECONDS),
-  title: z.string().max(1024).nullable(),
-  assignee: z.string().max(256).nullable(),
-  project_id: z.string().max(128).nullable(),
-  max_runtime_seconds: z.number().int().min(1).max(MAX_RUNTIME_SECONDS).nullable(),
-  created_at: isoSchema,
-})
+const specSchema = z
+  .object({
+    cron: z.string().min(1).max(256),
+    timezone: z.string().min(1).max(64),
+    grace_seconds: z.number().int().min(1).max(MAX_GRACE_SECONDS),
+    title: z.string().max(1024).nullable(),
+    assignee: z.string().max(256).nullable(),
+    project_id: z.string().max(128).nullable(),
+    max_runtime_seconds: z.number().int().min(1).max(MAX_RUNTIME_SECONDS).nullable(),
+    created_at: isoSchema,
+  })
+  // A record from Redis is checked like a PUT: an unreadable cron would otherwise fail the
+  // checker and the API on every backend, every second.
+  .superRefine((spec, ctx) => {
+    const problem = timezoneProblem(spec.timezone) ?? cronProblem(spec.cron, spec.timezone)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: problem })
+  })
 const versionShape = { updated_at: isoSchema, rev: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }
 
 /** A record as it arrives from Redis: checked fully, since any client of that Redis can write there. */
