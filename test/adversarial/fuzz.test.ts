@@ -1361,6 +1361,7 @@ const TASK_KEYS = [
   'last_event_id',
   'output',
   'project_id',
+  'schedule_id',
   'scheduled_at',
   'started_at',
   'status',
