@@ -1352,6 +1352,7 @@ describe('regressions found by fuzzing, on the stream', () => {
 })
 
 const TASK_KEYS = [
+  'acknowledged_at',
   'assignee',
   'created_at',
   'description',
@@ -1363,6 +1364,8 @@ const TASK_KEYS = [
   'project_id',
   'schedule_id',
   'scheduled_at',
+  'stale_after_seconds',
+  'stale_since',
   'started_at',
   'status',
   'task_id',
