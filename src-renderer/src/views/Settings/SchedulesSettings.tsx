@@ -269,41 +269,43 @@ export function SchedulesSettings({ api: given }: { api?: SchedulesApi }) {
                 </td>
                 <td>{formatNext(s.next_occurrences[0])}</td>
                 <td className={`sched-state sched-state-${s.state}`}>{STATE_LABEL[s.state]}</td>
-                <td className="sched-actions">
-                  {confirmDelete === s.schedule_id ? (
-                    <>
-                      <button
-                        type="button"
-                        className="btn"
-                        disabled={busy}
-                        onClick={() => void remove(s.schedule_id)}
-                      >
-                        Confirm delete {s.schedule_id}
-                      </button>
-                      <button type="button" className="btn" onClick={() => setConfirmDelete(null)}>
-                        Cancel
-                      </button>
-                    </>
-                  ) : (
-                    <>
-                      <button
-                        type="button"
-                        className="btn"
-                        onClick={() => openForm(s)}
-                        aria-label={`Edit ${s.schedule_id}`}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className="btn"
-                        onClick={() => setConfirmDelete(s.schedule_id)}
-                        aria-label={`Delete ${s.schedule_id}`}
-                      >
-                        Delete
-                      </button>
-                    </>
-                  )}
+                <td>
+                  <div className="sched-actions">
+                    {confirmDelete === s.schedule_id ? (
+                      <>
+                        <button
+                          type="button"
+                          className="btn"
+                          disabled={busy}
+                          onClick={() => void remove(s.schedule_id)}
+                        >
+                          Confirm delete {s.schedule_id}
+                        </button>
+                        <button type="button" className="btn" onClick={() => setConfirmDelete(null)}>
+                          Cancel
+                        </button>
+                      </>
+                    ) : (
+                      <>
+                        <button
+                          type="button"
+                          className="btn"
+                          onClick={() => openForm(s)}
+                          aria-label={`Edit ${s.schedule_id}`}
+                        >
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          className="btn"
+                          onClick={() => setConfirmDelete(s.schedule_id)}
+                          aria-label={`Delete ${s.schedule_id}`}
+                        >
+                          Delete
+                        </button>
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -345,7 +347,7 @@ export function SchedulesSettings({ api: given }: { api?: SchedulesApi }) {
           </div>
         </form>
       ) : (
-        <button type="button" className="btn" onClick={() => openForm(null)}>
+        <button type="button" className="btn sched-new" onClick={() => openForm(null)}>
           New schedule
         </button>
       )}
