@@ -34,6 +34,24 @@ describe('serve config', () => {
     expect(() => parseServeArgs(['--bogus'], {})).toThrow(ConfigError)
   })
 
+  it('reads the stale threshold as a duration, from the flag or TASKPULSE_STALE_AFTER', () => {
+    const at = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const c = parseServeArgs(['--data-dir', '/tmp/x', ...argv], env)
+      return c === 'help' ? null : { after: c.staleAfter, every: c.staleCheckMs }
+    }
+    expect(at([])).toEqual({ after: 900, every: 5000 })
+    expect(at(['--stale-after', '2h'])?.after).toBe(7200)
+    expect(at(['--stale-after', '90'])?.after).toBe(90)
+    expect(at([], { TASKPULSE_STALE_AFTER: '15m', TASKPULSE_STALE_CHECK_MS: '200' })).toEqual({
+      after: 900,
+      every: 200,
+    })
+    expect(() => at(['--stale-after', '0'])).toThrow(/--stale-after: must be a duration/)
+    expect(() => at(['--stale-after', 'soon'])).toThrow(ConfigError)
+    expect(() => at(['--stale-after', '31d'])).toThrow(ConfigError)
+    expect(() => at(['--stale-check-ms', '10'])).toThrow(ConfigError)
+  })
+
   it('serve --help lists every option the parser accepts, and every config field has a flag', () => {
     for (const [name, spec] of Object.entries(SERVE_OPTIONS)) {
       expect(SERVE_USAGE, `--${name} in serve --help`).toContain(`--${name} `)

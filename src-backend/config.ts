@@ -6,6 +6,18 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 
+/** A duration in seconds: a bare number, or a number with s, m, h or d (`900`, `15m`, `2h`). */
+const durationSeconds = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/i.exec(String(v))
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m?.[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd']
+  const seconds = m ? Math.round(Number(m[1]) * unit) : NaN
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 30 * 86400) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 30d, e.g. 900, 15m or 2h' })
+    return z.NEVER
+  }
+  return seconds
+})
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
 
@@ -41,6 +53,10 @@ export const serverConfigSchema = z
     maxConnections: z.coerce.number().int().min(16).default(16_384),
     /** Folder of the built renderer served at `/` (out/renderer). */
     uiDir: z.string().optional(),
+    /** A running task with no update for this long is stale (seconds), unless it or its agent's history says otherwise. */
+    staleAfter: durationSeconds.default(15 * 60),
+    /** How often the stale monitor looks at running tasks (ms). Tests use a few hundred. */
+    staleCheckMs: z.coerce.number().int().min(50).max(600_000).default(5_000),
     /** Stop when the launching process exits (npx/npm do not pass signals on); off for daemons. */
     parentWatch: z.boolean().default(true),
   })
@@ -93,6 +109,8 @@ export const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   'ui-dir': { type: 'string' },
   'max-connections': { type: 'string' },
+  'stale-after': { type: 'string' },
+  'stale-check-ms': { type: 'string' },
   'no-parent-watch': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -116,6 +134,11 @@ export const SERVE_USAGE = `Usage: taskpulse serve [options]
   --ui-dir DIR             the built web UI served at / (default: out/renderer next to the backend)
   --max-connections N      open HTTP + WebSocket connections (default 16384, lowered to fit the open-file
                            limit; env TASKPULSE_MAX_CONNECTIONS); at the cap the oldest unanswered one is closed
+  --stale-after DURATION   a running task with no update for this long is stale, unless it sets
+                           stale_after_seconds or its agent's own history gives a threshold
+                           (default 15m; 900, 15m, 2h; env TASKPULSE_STALE_AFTER)
+  --stale-check-ms N       how often the stale monitor looks at running tasks (default 5000;
+                           env TASKPULSE_STALE_CHECK_MS)
   --no-parent-watch        keep running when the launching process exits (default: stop, since
                            npx and npm do not pass SIGINT/SIGTERM on); for a shell script that
                            starts the server in the background and ends
@@ -163,6 +186,8 @@ export function parseServeArgs(
       logLevel: pick(values['log-level'], env.TASKPULSE_LOG_LEVEL),
       uiDir: values['ui-dir'],
       maxConnections: pick(values['max-connections'], env.TASKPULSE_MAX_CONNECTIONS),
+      staleAfter: pick(values['stale-after'], env.TASKPULSE_STALE_AFTER),
+      staleCheckMs: pick(values['stale-check-ms'], env.TASKPULSE_STALE_CHECK_MS),
       parentWatch: values['no-parent-watch'] ? false : undefined,
     }) as Partial<ServerConfigInput>,
   )

@@ -13,6 +13,8 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { Counter, Gauge, Registry } from 'prom-client'
 import type { Health } from '../src-shared/protocol'
+import { createStaleMonitor } from './attention/stale-monitor'
+import { createThresholdResolver } from './attention/stale-threshold'
 import type { Bus } from './bus/bus'
 import { createLocalBus } from './bus/local-bus'
 import { createRedisBus } from './bus/redis-bus'
@@ -178,12 +180,28 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     version: VERSION,
   })
 
+  // Staleness: each backend decides on its own from the replicated updates (attention/).
+  const thresholds = createThresholdResolver({
+    historyOfAgent: (assignee) => store.attention.historyOfAgent(assignee),
+    defaultSeconds: config.staleAfter,
+    now: Date.now,
+  })
+  const staleMonitor = createStaleMonitor({
+    candidates: (cutoff) => store.attention.staleCandidates(cutoff),
+    thresholds,
+    submit: (event) => ingest.submitLocal(event),
+    now: () => new Date(),
+    intervalMs: config.staleCheckMs,
+    log: log.child({ component: 'stale-monitor' }),
+  })
+
   const app = createApi({
     store,
     guard,
     log: log.child({ component: 'http' }),
     submitLocal: (event) => ingest.submitLocal(event),
     health,
+    attention: () => store.attention.summary(thresholds),
     metrics: registry,
     uiDir: config.uiDir,
     routes: [
@@ -280,6 +298,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     setStreamCursor: (cursor) => ingest.resetStreamCursor(cursor),
   })
   relay.kick() // anything left in the outbox by a previous run
+  staleMonitor.start()
   schedules.start()
 
   // Prunes in bounded chunks, yielding between them, until history is back under the retention:
@@ -310,6 +329,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     })
   } catch (err) {
     clearInterval(pruneTimer)
+    await staleMonitor.stop()
     loopDelay.disable()
     await schedules.stop()
     await bus.stop()
@@ -330,6 +350,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
       closing ??= (async () => {
         clearInterval(pruneTimer)
         loopDelay.disable()
+        await staleMonitor.stop() // before ingest stops: a check under way still commits
         const httpClosed = new Promise<void>((r) => server.close(() => r()))
         await schedules.stop() // the checker's last pass goes through ingest before it stops
         ingest.stop() // commits what is queued, refuses the rest

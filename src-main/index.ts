@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import type { BackendState } from '../src-shared/ipc'
+import { createAckClient } from './backend/ack-client'
 import { createBackendClient } from './backend/backend-client'
 import { createBackendService, type BackendService } from './backend/backend-service'
 import {
@@ -173,6 +174,7 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: settings.get().app.startAtLogin })
 
   // ---- tray
+  const ackClient = createAckClient({ connection: () => backend.connection() })
   const trayModel = createTrayState(state.initial.tray)
   const tray = createTrayController({
     model: trayModel,
@@ -193,7 +195,9 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
                 const failure = join(paths.resourcesDir, 'tray', 'tray-failure.png')
                 win.setOverlayIcon(
                   count > 0 ? electron.nativeImage.createFromPath(failure) : null,
-                  count > 0 ? `${count} unacknowledged failure${count === 1 ? '' : 's'}` : '',
+                  count > 0
+                    ? `${count} task${count === 1 ? '' : 's'} need${count === 1 ? 's' : ''} attention`
+                    : '',
                 )
               },
             }
@@ -208,7 +212,13 @@ function buildMain(electron: ElectronLike, ctx: BuildContext): MainProcess {
       retry: () => void backend.retry(),
       quit: () => app.quit(),
     }),
-    persist: () => state.schedule(),
+    acknowledge: (taskIds) => {
+      ackClient
+        .acknowledge(taskIds)
+        .catch((err: Error) =>
+          log.warn({ err: err.message, tasks: taskIds.length }, 'acknowledge all failed'),
+        )
+    },
     pausedUntil: () => settings.get().notifications.pausedUntil,
     onSettingsChange: (listener) => settings.onChange(listener),
   })

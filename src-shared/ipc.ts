@@ -37,6 +37,10 @@ const notificationPrefsShape = {
   /** Which statuses notify when a task enters them. */
   onFailed: z.boolean(),
   onCompleted: z.boolean(),
+  /** A task entering `waiting` (needs input): "<agent> needs your input: <reason>". */
+  onWaiting: z.boolean(),
+  /** A running task the backend found stale (no update past its threshold), once per stale spell. */
+  onStale: z.boolean(),
   /** Shortcut: only failures notify, whatever `onCompleted` says. */
   failuresOnly: z.boolean(),
   /** Stay quiet while the TaskPulse window has focus (the user is looking at it). */
@@ -53,6 +57,8 @@ export const defaultNotificationPrefs = (): NotificationPrefs => ({
   enabled: true,
   onFailed: true,
   onCompleted: true,
+  onWaiting: true,
+  onStale: true,
   failuresOnly: false,
   onlyWhenUnfocused: false,
   projects: { mode: 'all', names: [] },
@@ -65,6 +71,8 @@ export const notificationPrefsSchema = z.object({
   enabled: notificationPrefsShape.enabled.default(true),
   onFailed: notificationPrefsShape.onFailed.default(true),
   onCompleted: notificationPrefsShape.onCompleted.default(true),
+  onWaiting: notificationPrefsShape.onWaiting.default(true),
+  onStale: notificationPrefsShape.onStale.default(true),
   failuresOnly: notificationPrefsShape.failuresOnly.default(false),
   onlyWhenUnfocused: notificationPrefsShape.onlyWhenUnfocused.default(false),
   projects: nameFilterSchema.default(() => ({ mode: 'all' as const, names: [] })),

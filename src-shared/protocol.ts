@@ -116,6 +116,9 @@ export const taskFieldsShape = {
     .max(30 * 86400)
     .nullable()
     .optional(),
+  // Set by the ack routes to the server's time; a producer may set it too (an external tool
+  // acknowledging). null un-acknowledges. A time in the future covers failures up to it.
+  acknowledged_at: timestampSchema.nullable().optional(),
   // Same alphabet as task ids: a schedule id also appears inside missed-run task ids.
   schedule_id: z
     .string()
@@ -169,7 +172,8 @@ export const restUpdateSchema = z
 /** Body of `POST /api/tasks`: like PUT, with an optional `task_id` (generated when absent). */
 export const restCreateSchema = restUpdateSchema.extend({ task_id: taskIdSchema.optional() }).strict()
 
-export const EVENT_SOURCES = ['rest', 'cli', 'redis', 'stream'] as const
+/** `monitor`: the backend's own stale monitor (local only, never relayed: every backend decides). */
+export const EVENT_SOURCES = ['rest', 'cli', 'redis', 'stream', 'monitor'] as const
 export type EventSource = (typeof EVENT_SOURCES)[number]
 
 /**
@@ -183,6 +187,12 @@ export interface TaskEvent {
   fields: Partial<TaskFieldValues>
   source: EventSource
   received_at: string
+  /**
+   * Only on the stale monitor's events (never on the wire): the task turned stale at `since`,
+   * judged on its update `basis_event_id`. Applied only while that update is still the task's
+   * latest and the task is running; any later update clears `stale_since` again.
+   */
+  stale?: { since: string; basis_event_id: string }
 }
 
 /** One stored event of a task's history (`GET /api/tasks/:id/events`). */
@@ -305,6 +315,69 @@ export interface ProjectSummary {
   total: number
   last_updated_at: string
   latest_failures: Task[]
+}
+/** Where a running task's staleness threshold came from. */
+export type StaleThresholdSource = 'task' | 'agent' | 'default'
+export interface StaleThreshold {
+  seconds: number
+  source: StaleThresholdSource
+}
+/** A task as `GET /api/attention` lists it: its names and times, no long text. */
+export type AttentionTask = Pick<
+  Task,
+  | 'task_id'
+  | 'status'
+  | 'title'
+  | 'assignee'
+  | 'project_id'
+  | 'updated_at'
+  | 'started_at'
+  | 'finished_at'
+  | 'stale_since'
+  | 'acknowledged_at'
+  | 'stale_after_seconds'
+> & {
+  /** One line saying why it needs attention: the error's first line, or the output's last. */
+  reason: string | null
+}
+/** `GET /api/attention`: what needs a person now, as the backend decides it. */
+export interface AttentionSummary {
+  /** Running tasks past their threshold, oldest `stale_since` first. */
+  stale: (AttentionTask & { threshold: StaleThreshold })[]
+  /** Failed and not acknowledged since they failed, newest first (at most `limit`). */
+  failures: AttentionTask[]
+  failures_total: number
+  /** Tasks waiting for input, longest waiting first. */
+  waiting: AttentionTask[]
+  /** The threshold that applies to each running task, by task_id. */
+  thresholds: Record<string, StaleThreshold>
+}
+/** Body of `POST /api/tasks/ack`. */
+export const MAX_ACK_IDS = 1000
+/**
+ * Answer of `POST /api/tasks/ack`: the ids acknowledged (each task's new state follows as an
+ * update frame; whole tasks here could be 1000 × 64 KiB of output), the ack's time, and the ids
+ * no task has.
+ */
+export interface AckManyResult {
+  acknowledged: string[]
+  acknowledged_at: string
+  not_found: string[]
+}
+/** GET /api/search (docs/protocol.md "Search"): tasks matching free text, newest first. */
+export type SearchField = 'title' | 'output' | 'error' | 'assignee' | 'project_id' | 'task_id' | 'description'
+export interface SearchResult {
+  task_id: string
+  /** The field the snippet comes from: the first of title, task_id, assignee, project_id, description, error, output that matched. */
+  field: SearchField
+  /** ≤ 160 characters of that field around the match, whitespace collapsed, cuts marked with "…". */
+  snippet: string
+}
+export interface SearchResponse {
+  query: string
+  results: SearchResult[]
+  /** More tasks matched than `limit`. */
+  truncated: boolean
 }
 export interface Health {
   status: 'ok'

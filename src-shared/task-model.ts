@@ -60,8 +60,13 @@ export const TASK_FIELDS = {
   last_event_id: { kind: 'id', settable: false },
   /** Set by the backend when a running task passes its staleness threshold; cleared by any update. */
   stale_since: { kind: 'time', settable: false },
-  /** When someone acknowledged the task (one key in the UI); a failure after it is unacknowledged again. */
-  acknowledged_at: { kind: 'time', settable: false },
+  /**
+   * When someone acknowledged the task (one key in the UI; `POST /api/tasks/:id/ack`); a failure
+   * after it is unacknowledged again. Settable like any field, so an ack is an ordinary
+   * last-writer-wins update that every path (REST, outbox, Redis, peers) already carries; an
+   * update that sets only this field does not move `updated_at` (an ack is not producer activity).
+   */
+  acknowledged_at: { kind: 'time', settable: true },
 } as const satisfies Record<string, FieldSpec>
 
 type Fields = typeof TASK_FIELDS
@@ -110,6 +115,17 @@ export function isUnacknowledgedFailure(
   return (
     task.acknowledged_at === null || (task.finished_at !== null && task.acknowledged_at < task.finished_at)
   )
+}
+
+/**
+ * A stale task nobody has acknowledged since it turned stale: still running with no update past its
+ * threshold (`stale_since` set by the backend) and no ack at or after `stale_since`.
+ */
+export function isUnacknowledgedStale(
+  task: Pick<Task, 'status' | 'stale_since' | 'acknowledged_at'>,
+): boolean {
+  if (task.status !== 'running' || task.stale_since === null) return false
+  return task.acknowledged_at === null || task.acknowledged_at < task.stale_since
 }
 
 export function sameTask(a: Task, b: Task): boolean {

@@ -2,7 +2,6 @@
 // {"error":{"code","message","details"}}, never a stack trace.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -15,11 +14,14 @@ import {
   taskStatusSchema,
   timestampSchema,
   type ApiError,
+  type AttentionSummary,
   type Health,
+  type SearchResponse,
 } from '../../src-shared/protocol'
 import { toTaskEvent, uuidv7 } from '../ingest'
 import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
+import { createAttentionRoutes } from './attention-routes'
 import type { Guard } from './guard'
 import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
@@ -29,6 +31,8 @@ export interface ApiDeps {
   log: Logger
   submitLocal(event: ReturnType<typeof toTaskEvent>): Promise<ApplyOutcome>
   health(): Health
+  /** What needs attention now (GET /api/attention). */
+  attention(): AttentionSummary
   metrics?: Registry
   uiDir?: string | undefined
   /** Feature routers (schedules, feeds), mounted after the token check and before the 404s. */
@@ -72,6 +76,14 @@ const listQuerySchema = z
     q: z.string().max(256).optional(),
     cursor: z.string().max(1024).optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+
+// Search (CONTRACT.md): words of free text; FTS5 syntax in it is taken as text (fts-query.ts).
+const searchQuerySchema = z
+  .object({
+    q: z.string().min(1, 'q is required').max(1000),
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
   })
   .strict()
 
@@ -236,12 +248,15 @@ export function createApi(deps: ApiDeps): express.Express {
     accept(taskId, body, req, res, 'upsert').catch(next)
   })
 
-  app.get('/api/tasks', (req, res, next) => {
+  app.get('/api/tasks', (req, res) => {
     const q = parseOr400(listQuerySchema, req.query, 'query')
-    store
-      .listTasksYielding(q, () => setImmediatePromise())
-      .then((page) => res.json(page))
-      .catch(next)
+    res.json(store.listTasks(q))
+  })
+
+  app.get('/api/search', (req, res) => {
+    const { q, limit } = parseOr400(searchQuerySchema, req.query, 'search (q is required)')
+    const body: SearchResponse = { query: q, ...store.search(q, limit) }
+    res.json(body)
   })
 
   app.get('/api/tasks/:id', (req, res) => {
@@ -275,6 +290,14 @@ export function createApi(deps: ApiDeps): express.Express {
     if (from >= to) throw new HttpError(400, 'invalid_request', '`from` must be before `to`')
     res.json(store.calendarPage(from, to, limit, cursor))
   })
+
+  app.use(
+    createAttentionRoutes({
+      getTask: (taskId) => store.getTask(taskId),
+      submitLocal: (event) => deps.submitLocal(event),
+      attention: () => deps.attention(),
+    }),
+  )
 
   for (const router of deps.routes ?? []) app.use(router)
 

@@ -26,6 +26,11 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
+/** Undoes migration 5 (every test that goes back to an older schema starts here). */
+const DROP_FTS = `
+  DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
+  DROP TABLE tasks_fts;`
+
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 
 describe('migration 2 (aggregates)', () => {
@@ -36,6 +41,7 @@ describe('migration 2 (aggregates)', () => {
     before.close()
     // Back to schema 1: no counts table, no triggers, the old indexes.
     const db = new Database(file)
+    db.exec(DROP_FTS)
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
@@ -74,10 +80,12 @@ describe('migration 3 (WS protocol 2)', () => {
         row.seq,
       )
     }
-    // ...and without the schedules migration's tables, indexes and column, and migration 4's columns.
+    // ...and without the schedules migration's tables, indexes and column,
     db.exec(`DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
       DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
       ALTER TABLE tasks DROP COLUMN schedule_id;`)
+    // migration 4's columns and 5's index.
+    db.exec(DROP_FTS)
     for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
       db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
     db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
@@ -96,5 +104,29 @@ describe('migration 3 (WS protocol 2)', () => {
       expect(Object.keys(f).sort()).toEqual(['event_id', 'previous_status', 'seq', 'task', 'type'])
       expect(Object.keys(f.task as object).sort()).toEqual([...TASK_KEYS].sort())
     }
+  })
+})
+
+describe('migration 5 (full-text index)', () => {
+  it('indexes the tasks of a database written before the index existed, then keeps it in step', () => {
+    const file = tempFile()
+    const before = storeAt(file)
+    before.apply([
+      storeEvent('old-1', { status: 'failed', error: 'java.lang.OutOfMemoryError: heap' }, t(1)),
+      storeEvent('old-2', { title: 'nightly etl', output: 'rows copied: 1200' }, t(2)),
+    ])
+    before.close()
+    // Back to schema 4: no index, no triggers.
+    const db = new Database(file)
+    db.exec(DROP_FTS)
+    db.exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.close()
+
+    const after = storeAt(file)
+    expect(after.search('OutOfMemory', 10).results.map((r) => r.task_id)).toEqual(['old-1'])
+    expect(after.search('copied', 10).results).toMatchObject([{ task_id: 'old-2', field: 'output' }])
+    after.apply([storeEvent('old-2', { output: 'rows moved' }, t(3))])
+    expect(after.search('copied', 10).results).toEqual([])
+    expect(after.search('moved', 10).results.map((r) => r.task_id)).toEqual(['old-2'])
   })
 })

@@ -51,6 +51,17 @@ export interface TaskWritesOptions {
 
 const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed'])
 
+/** An update that sets only `acknowledged_at`: a person's ack, not the producer's activity. */
+function isAckOnly(event: TaskEvent): boolean {
+  const keys = Object.keys(event.fields)
+  return keys.length === 1 && keys[0] === 'acknowledged_at'
+}
+/** The task's fields were all set by acks so far (its stamps are stand-ins). */
+function isAckOnlyVersions(versions: Versions): boolean {
+  const keys = Object.keys(versions)
+  return keys.length === 1 && keys[0] === 'acknowledged_at'
+}
+
 function newer(a: Version, b: Version | undefined): boolean {
   if (!b) return true
   return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])
@@ -123,6 +134,13 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
     const versions: Versions = existingRow ? (JSON.parse(existingRow.versions) as Versions) : {}
     const before: Task | null = existingRow ? rowToTask(existingRow) : null
     const next: Task = before ? { ...before } : newTask(event.task_id, event.event_id, event.updated_at)
+    // Producer activity moves updated_at / last_event_id / created_at; a person's ack and the stale
+    // monitor's mark do not (a stuck task must not look alive). A task known so far only through
+    // acks (they arrived before its producer's updates) has stand-in stamps that its first
+    // producer update replaces, so every arrival order gives the same task.
+    const ackOnly = isAckOnly(event)
+    const knownOnlyByAcks = before !== null && isAckOnlyVersions(versions)
+    const activity = !event.stale && (!ackOnly || before === null || knownOnlyByAcks)
 
     for (const field of SETTABLE_FIELDS) {
       if (!(field in event.fields)) continue
@@ -136,10 +154,15 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
       }
       versions[field] = version
     }
-    if (event.updated_at < next.created_at) next.created_at = event.updated_at
-    if (newer(version, [next.updated_at, next.last_event_id])) {
-      next.updated_at = event.updated_at
+    if (activity && knownOnlyByAcks && !ackOnly) {
+      next.created_at = next.updated_at = event.updated_at
       next.last_event_id = event.event_id
+    } else if (activity) {
+      if (event.updated_at < next.created_at) next.created_at = event.updated_at
+      if (newer(version, [next.updated_at, next.last_event_id])) {
+        next.updated_at = event.updated_at
+        next.last_event_id = event.event_id
+      }
     }
 
     // started_at / finished_at follow from the winning status and the running events before it,
@@ -164,6 +187,20 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
         }
         next.started_at = started
       }
+    }
+
+    // stale_since is derived like started_at: the monitor's mark holds only while the update it
+    // judged is still the task's latest and the task runs; a newer update or leaving running
+    // clears it, in whatever order the events arrive.
+    if (event.stale) {
+      if (
+        next.status === 'running' &&
+        next.last_event_id === event.stale.basis_event_id &&
+        next.stale_since === null
+      )
+        next.stale_since = event.stale.since
+    } else if (next.status !== 'running' || (before && next.last_event_id !== before.last_event_id)) {
+      next.stale_since = null
     }
 
     const seq = ++lastSeq

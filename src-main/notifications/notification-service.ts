@@ -11,7 +11,10 @@ import { createNotifier, type NoteSpec, type Notifier, type NotifierState } from
 export function clickTarget(note: NoteSpec): { task: string } | { list: PushPayload<'onNavigateToList'> } {
   if (note.kind === 'task') return { task: note.taskId }
   return {
-    list: note.counts.failed > 0 && note.counts.completed === 0 ? { status: 'failed' } : {},
+    list:
+      note.counts.failed > 0 && note.counts.completed === 0 && !note.counts.waiting && !note.counts.stale
+        ? { status: 'failed' }
+        : {},
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { defaultNotificationPrefs, type NotificationPrefs } from '../../src-shared/ipc'
-import { createNotifier, pauseUntil, type NoteSpec, type NotifierState } from './notifier'
+import { createNotifier, formatSilence, pauseUntil, type NoteSpec, type NotifierState } from './notifier'
 import { makeTask, makeUpdate, manualClock } from '../../test/fakes/main/fixtures'
 
 const EPOCH = 'epoch-a'
@@ -287,7 +287,7 @@ describe('notifier', () => {
       expect(shown).toHaveLength(3)
       expect(shown[2]).toEqual({
         kind: 'summary',
-        counts: { failed: 7, completed: 3 },
+        counts: { failed: 7, completed: 3, waiting: 0, stale: 0 },
         title: '10 more task updates',
         body: '7 failed, 3 completed',
       })
@@ -361,5 +361,133 @@ describe('notifier', () => {
         ),
       )
     })
+  })
+})
+
+describe('attention notifications', () => {
+  // manualClock starts at 2026-01-01T12:00:00Z.
+  const STALE_SINCE = '2026-01-01T11:50:00.000Z'
+  const LAST_UPDATE = '2026-01-01T11:37:00.000Z' // 23 min before the clock's now
+
+  it('a task entering waiting notifies "<agent> needs your input: <reason>"; a click target is the task', () => {
+    const { notifier, shown } = setup()
+    const r = notifier.handle(
+      makeUpdate({
+        task_id: 'sess-1',
+        title: 'Refactor the parser',
+        assignee: 'claude-code@repo-x',
+        project_id: 'repo-x',
+        status: 'waiting',
+        previous_status: 'running',
+        output: 'Bash: npm test\nPermission requested: run `rm -rf dist`?\n',
+      }),
+      EPOCH,
+    )
+    expect(r).toBe('shown')
+    expect(shown[0]).toMatchObject({
+      kind: 'task',
+      taskId: 'sess-1',
+      status: 'waiting',
+      title: 'claude-code@repo-x needs your input: Permission requested: run `rm -rf dist`?',
+    })
+    expect(shown[0]?.body).toBe('Refactor the parser · project repo-x')
+    // Staying in waiting (another update while waiting) does not notify again.
+    expect(
+      notifier.handle(
+        makeUpdate({ task_id: 'sess-1', status: 'waiting', previous_status: 'waiting', output: 'still?' }),
+        EPOCH,
+      ),
+    ).toBe('ignored')
+  })
+
+  it('waiting has its own rule switch and obeys do-not-disturb; failures-only does not silence it', () => {
+    const { notifier, shown, setPrefs, clock } = setup({ prefs: { onWaiting: false, failuresOnly: true } })
+    const waiting = (id: string) =>
+      notifier.handle(makeUpdate({ task_id: id, status: 'waiting', previous_status: 'running' }), EPOCH)
+    expect(waiting('a')).toBe('filtered')
+    setPrefs({ onWaiting: true })
+    expect(waiting('b')).toBe('shown')
+    setPrefs({ pausedUntil: clock.now() + 60_000 })
+    expect(waiting('c')).toBe('paused')
+    expect(shown.map((n) => (n.kind === 'task' ? n.taskId : n.kind))).toEqual(['b'])
+  })
+
+  it('a newly stale task notifies once per stale spell, saying how long it has been silent', () => {
+    const { notifier, shown } = setup()
+    const stale = (extra: Partial<Parameters<typeof makeUpdate>[0]> = {}) =>
+      notifier.handle(
+        makeUpdate({
+          task_id: 'etl',
+          title: 'Nightly ETL',
+          assignee: 'nightly-etl',
+          status: 'running',
+          previous_status: 'running',
+          updated_at: LAST_UPDATE,
+          stale_since: STALE_SINCE,
+          ...extra,
+        }),
+        EPOCH,
+      )
+    expect(stale()).toBe('shown')
+    expect(shown[0]).toMatchObject({
+      status: 'stale',
+      title: 'nightly-etl: Nightly ETL — no update for 23 min',
+    })
+    // Another frame of the same spell (an ack, say) does not notify again.
+    expect(stale({ acknowledged_at: '2026-01-01T11:55:00.000Z' })).toBe('ignored')
+    // It recovers, then goes stale again: a new spell, a new notification.
+    expect(stale({ stale_since: null, updated_at: '2026-01-01T11:58:00.000Z' })).toBe('ignored')
+    expect(stale({ stale_since: '2026-01-01T11:59:00.000Z' })).toBe('shown')
+    expect(shown).toHaveLength(2)
+  })
+
+  it('stale has its own rule switch; a restart with the persisted state does not notify the same spell', () => {
+    const first = setup({ prefs: { onStale: false } })
+    const update = makeUpdate({
+      task_id: 's',
+      status: 'running',
+      stale_since: STALE_SINCE,
+      updated_at: LAST_UPDATE,
+    })
+    expect(first.notifier.handle(update, EPOCH)).toBe('filtered')
+    const again = setup({ state: first.notifier.state() })
+    expect(
+      again.notifier.handle(
+        makeUpdate({ task_id: 's', status: 'running', stale_since: STALE_SINCE, updated_at: LAST_UPDATE }),
+        'another-epoch',
+      ),
+    ).toBe('ignored')
+  })
+
+  it('a snapshot with stale tasks notifies nothing, and their spell counts as known', () => {
+    const { notifier, shown } = setup()
+    notifier.noteSnapshot(
+      [makeTask({ task_id: 's', status: 'running', stale_since: STALE_SINCE })],
+      EPOCH,
+      10,
+    )
+    notifier.handle(makeUpdate({ task_id: 's', status: 'running', stale_since: STALE_SINCE, seq: 11 }), EPOCH)
+    expect(shown).toHaveLength(0)
+  })
+
+  it('stale and waiting notes take part in the burst summary', () => {
+    const { notifier, shown, clock } = setup()
+    for (let i = 0; i < 2; i++) notifier.handle(makeUpdate({ task_id: `f${i}`, status: 'failed' }), EPOCH)
+    notifier.handle(makeUpdate({ task_id: 'w', status: 'waiting' }), EPOCH)
+    notifier.handle(makeUpdate({ task_id: 's', status: 'running', stale_since: STALE_SINCE }), EPOCH)
+    clock.advance(5_000)
+    expect(shown[2]).toMatchObject({
+      kind: 'summary',
+      counts: { failed: 0, completed: 0, waiting: 1, stale: 1 },
+      body: '1 waiting for input, 1 stale',
+    })
+  })
+
+  it('formats silences for people', () => {
+    expect(formatSilence(45_000)).toBe('45 s')
+    expect(formatSilence(23 * 60_000)).toBe('23 min')
+    expect(formatSilence(125 * 60_000)).toBe('2 h 5 min')
+    expect(formatSilence(120 * 60_000)).toBe('2 h')
+    expect(formatSilence(28 * 3600_000)).toBe('1 d 4 h')
   })
 })

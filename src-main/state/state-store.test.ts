@@ -20,7 +20,12 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const sample: PersistedState = {
-  notifier: { cursor: { epoch: 'E', seq: 7 }, seen: ['ev-1', 'ev-2'], lastOutcome: { t1: 'failed' } },
+  notifier: {
+    cursor: { epoch: 'E', seq: 7 },
+    seen: ['ev-1', 'ev-2'],
+    lastOutcome: { t1: 'failed' },
+    staleNotified: {},
+  },
   tray: {
     open: { t1: { status: 'failed', label: 'Build' } },
     unacknowledged: ['t1'],

@@ -19,11 +19,21 @@ export const notifierStateSchema = z.object({
   cursor: z.object({ epoch: z.string(), seq: z.number() }).nullable().default(null),
   seen: z.array(z.string()),
   lastOutcome: z.record(z.string(), outcomeSchema),
+  // Absent in files from before stale notifications.
+  staleNotified: z.record(z.string(), z.string()).default({}),
 }) satisfies z.ZodType<NotifierState>
 
 export const trayPersistedSchema = z.object({
-  open: z.record(z.string(), z.object({ status: taskStatusSchema, label: z.string() })),
-  unacknowledged: z.array(z.string()),
+  open: z.record(
+    z.string(),
+    z.object({
+      status: taskStatusSchema,
+      label: z.string(),
+      unacked: z.boolean().optional(),
+      stale: z.boolean().optional(),
+    }),
+  ),
+  unacknowledged: z.array(z.string()).default([]),
   recent: z.array(z.object({ taskId: z.string(), label: z.string(), status: taskStatusSchema })),
 }) satisfies z.ZodType<TrayPersisted>
 

@@ -1,5 +1,5 @@
 // The tray controller with the real tray model and tray service on the fake electron, and a manual
-// clock: redraws coalesced under a flood, one more when do-not-disturb ends, acknowledge persisted.
+// clock: redraws coalesced under a flood, one more when do-not-disturb ends, "Acknowledge all" sent to the backend.
 import { describe, expect, it } from 'vitest'
 import { createFakeElectron } from '../../test/fakes/main/fake-electron'
 import { makeUpdate, manualClock } from '../../test/fakes/main/fixtures'
@@ -14,7 +14,7 @@ function setup() {
   let pausedUntil: number | null = null
   let settingsListener: (() => void) | null = null
   const actions: string[] = []
-  let persisted = 0
+  const acked: string[][] = []
   let renders = 0
   const tray = createTrayController({
     model,
@@ -36,7 +36,7 @@ function setup() {
       }
     },
     onAction: (id) => actions.push(id),
-    persist: () => (persisted += 1),
+    acknowledge: (ids) => acked.push(ids),
     pausedUntil: () => pausedUntil,
     onSettingsChange: (l) => {
       settingsListener = l
@@ -51,7 +51,7 @@ function setup() {
     model,
     tray,
     actions,
-    persisted: () => persisted,
+    acked,
     renders: () => renders,
     pause: (until: number | null) => {
       pausedUntil = until
@@ -86,16 +86,23 @@ describe('tray controller', () => {
     expect(t.electron.trays()[0]?.toolTip).not.toContain('notifications paused')
   })
 
-  it('"acknowledge" is handled here and persisted; other items go to the actions', () => {
+  it('"Acknowledge all" asks the backend for the unacknowledged failures and stale tasks; other items go to the actions', () => {
     const t = setup()
+    t.model.setLink('connected')
     t.tray.start()
     t.model.applyUpdate(makeUpdate({ task_id: 'f1', status: 'failed' }))
+    t.model.applyUpdate(
+      makeUpdate({ task_id: 's1', status: 'running', stale_since: '2026-01-01T00:30:00.000Z' }),
+    )
+    t.model.applyUpdate(makeUpdate({ task_id: 'w1', status: 'waiting' }))
     t.tray.render()
     t.electron.trays()[0]?.clickItem('ack')
-    expect(t.persisted()).toBe(1)
-    expect(t.model.model(t.clock.now()).badgeCount).toBe(0)
+    expect(t.acked).toEqual([['f1', 's1']])
+    // Nothing changes until the backend's update frames arrive.
+    expect(t.model.model(t.clock.now()).badgeCount).toBe(3)
     t.electron.trays()[0]?.clickItem('open')
-    expect(t.actions).toEqual(['open'])
+    t.electron.trays()[0]?.clickItem('attention:w1')
+    expect(t.actions).toEqual(['open', 'attention:w1'])
   })
 
   it('stop cancels pending redraws, unsubscribes and removes the icon; idempotent', () => {
@@ -123,7 +130,17 @@ describe('tray actions', () => {
       retry: () => got.push('retry'),
       quit: () => got.push('quit'),
     })
-    for (const id of ['open', 'task:t-1', 'pause:1h', 'retry', 'quit', 'unknown']) route(id)
-    expect(got).toEqual(['open', 'task t-1', 'pause 1h', 'retry', 'quit'])
+    for (const id of [
+      'open',
+      'task:t-1',
+      'attention:t-2',
+      'attention:header',
+      'pause:1h',
+      'retry',
+      'quit',
+      'unknown',
+    ])
+      route(id)
+    expect(got).toEqual(['open', 'task t-1', 'task t-2', 'pause 1h', 'retry', 'quit'])
   })
 })

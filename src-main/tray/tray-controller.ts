@@ -1,7 +1,7 @@
 // Keeps the tray (tray-service.ts, on Electron) in step with the pure model (tray-state.ts): redraws coalesced to one per
 // TRAY_RENDER_COALESCE_MS under a flood of updates, an immediate redraw when asked, and one more
 // when do-not-disturb ends so the tooltip and menu stop saying "paused". Also maps the tray
-// menu's item ids to what they do.
+// menu's item ids to what they do; "Acknowledge all" goes to the backend.
 import type { PauseChoice } from '../../src-shared/ipc'
 import type { TrayService } from './tray-service'
 import type { TrayState } from './tray-state'
@@ -9,7 +9,7 @@ import type { TrayState } from './tray-state'
 export const TRAY_RENDER_COALESCE_MS = 100
 
 export interface TrayController {
-  /** Redraws now (state changes a person acts on: link, backend, acknowledge, settings). */
+  /** Redraws now (state changes a person acts on: link, backend, settings). */
   render(): void
   /** Redraws within TRAY_RENDER_COALESCE_MS (task updates). */
   scheduleRender(): void
@@ -24,8 +24,8 @@ export function createTrayController(deps: {
   createView: (onAction: (id: string) => void) => TrayService
   /** Menu items other than "acknowledge", which the controller handles (see trayActions). */
   onAction: (id: string) => void
-  /** The persisted model changed (acknowledged): write state.json soon. */
-  persist: () => void
+  /** "Acknowledge all": asks the backend to acknowledge these tasks (POST /api/tasks/ack). */
+  acknowledge: (taskIds: string[]) => void
   /** Do-not-disturb end (epoch ms) or null, read at each render. */
   pausedUntil: () => number | null
   /** Calls back on every settings change; returns the unsubscribe. */
@@ -48,8 +48,10 @@ export function createTrayController(deps: {
 
   const view = deps.createView((id) => {
     if (id !== 'ack') return deps.onAction(id)
-    if (deps.model.acknowledge()) render()
-    deps.persist()
+    // The backend records the ack; the tray changes when its update frames come back, as every
+    // other window does.
+    const ids = deps.model.toAcknowledge()
+    if (ids.length > 0) deps.acknowledge(ids)
   })
   const render = (): void => {
     if (stopped) return
@@ -98,6 +100,8 @@ export function trayActions(on: {
   return (id) => {
     if (id === 'open') on.open()
     else if (id.startsWith('task:')) on.showTask(id.slice('task:'.length))
+    else if (id.startsWith('attention:') && id !== 'attention:header')
+      on.showTask(id.slice('attention:'.length))
     else if (id.startsWith('pause:')) on.pause(id.slice('pause:'.length) as PauseChoice)
     else if (id === 'retry') on.retry()
     else if (id === 'quit') on.quit()

@@ -51,7 +51,7 @@ describe('tray service (fake electron)', () => {
     expect(tray()?.toolTip).toBe('TaskPulse — 0 running, 0 failed')
   })
 
-  it('changes to the failure icon, tooltip and badge when a task fails; acknowledge clears them', () => {
+  it("changes to the failure icon, tooltip and badge when a task fails; the backend's ack clears them", () => {
     const { state, render, tray, actions } = setup()
     state.setBackend({ status: 'running', connection }, 'embedded')
     state.setLink('connected')
@@ -63,7 +63,16 @@ describe('tray service (fake electron)', () => {
     expect(findMenuItem(tray()?.menu ?? null, 'task:build-7')?.label).toBe('✗ Build #7 — failed')
     tray()?.clickItem('ack')
     expect(actions).toEqual(['ack'])
-    state.acknowledge()
+    // The backend's ack comes back as an update frame.
+    state.applyUpdate(
+      makeUpdate({
+        task_id: 'build-7',
+        title: 'Build #7',
+        status: 'failed',
+        previous_status: 'failed',
+        acknowledged_at: '2026-01-02T00:00:00.000Z',
+      }),
+    )
     render()
     expect(tray()?.image).toBe('/res/tray/tray-idle.png')
     expect(electron.app.badgeCount).toBe(0)
@@ -109,7 +118,14 @@ describe('tray service (fake electron)', () => {
     state.applyUpdate(makeUpdate({ task_id: 'x', status: 'failed' }))
     service.render(state.model(0))
     service.render(state.model(0))
-    state.acknowledge()
+    state.applyUpdate(
+      makeUpdate({
+        task_id: 'x',
+        status: 'failed',
+        previous_status: 'failed',
+        acknowledged_at: '2026-01-02T00:00:00.000Z',
+      }),
+    )
     service.render(state.model(0))
     expect(overlays).toEqual([0, 1, 0])
   })

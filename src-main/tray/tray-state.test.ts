@@ -43,20 +43,78 @@ describe('tray state', () => {
     expect(m.tooltip).toBe('TaskPulse — 1 running, 1 failed, 1 new')
   })
 
-  it('acknowledge clears the failure state and the badge, not the counts', () => {
+  it("the backend's ack clears the failure state and the badge, not the counts", () => {
     const tray = connected()
-    tray.applyUpdate(makeUpdate({ task_id: 'b', status: 'failed' }))
-    expect(item(tray.model(NOW).menu, 'ack')).toMatchObject({
-      label: 'Acknowledge failures (1)',
-      enabled: true,
+    tray.applyUpdate(makeUpdate({ task_id: 'b', status: 'failed', finished_at: '2026-01-01T10:00:00.000Z' }))
+    expect(item(tray.model(NOW).menu, 'ack')).toMatchObject({ label: 'Acknowledge all (1)', enabled: true })
+    expect(tray.toAcknowledge()).toEqual(['b'])
+    const acked = makeUpdate({
+      task_id: 'b',
+      status: 'failed',
+      previous_status: 'failed',
+      finished_at: '2026-01-01T10:00:00.000Z',
+      acknowledged_at: '2026-01-01T10:05:00.000Z',
     })
-    expect(tray.acknowledge()).toBe(true)
+    expect(tray.applyUpdate(acked)).toBe(true)
     const m = tray.model(NOW)
     expect(m.overall).toBe('idle')
     expect(m.badgeCount).toBe(0)
     expect(m.tooltip).toContain('1 failed')
     expect(item(m.menu, 'ack')?.enabled).toBe(false)
-    expect(tray.acknowledge()).toBe(false)
+    expect(tray.toAcknowledge()).toEqual([])
+    // A later failure of the same task is news again.
+    tray.applyUpdate(
+      makeUpdate({
+        task_id: 'b',
+        status: 'failed',
+        previous_status: 'running',
+        finished_at: '2026-01-01T11:00:00.000Z',
+        acknowledged_at: '2026-01-01T10:05:00.000Z',
+      }),
+    )
+    expect(tray.model(NOW)).toMatchObject({ overall: 'failure', badgeCount: 1 })
+  })
+
+  it('counts stale and waiting tasks as attention, lists them, and an ack quiets a stale one', () => {
+    const tray = connected()
+    tray.applyUpdate(makeUpdate({ task_id: 'run', status: 'running' }))
+    tray.applyUpdate(
+      makeUpdate({
+        task_id: 'stuck',
+        title: 'Migrate DB',
+        status: 'running',
+        stale_since: '2026-01-01T10:00:00.000Z',
+      }),
+    )
+    tray.applyUpdate(makeUpdate({ task_id: 'ask', title: 'Refactor', status: 'waiting' }))
+    let m = tray.model(NOW)
+    expect(m.overall).toBe('running')
+    expect(m.badgeCount).toBe(2)
+    expect(m.tooltip).toBe('TaskPulse — 2 running, 0 failed, 1 stale, 1 waiting')
+    expect(item(m.menu, 'attention:header')?.label).toBe('Needs attention (2)')
+    expect(item(m.menu, 'attention:stuck')?.label).toBe('⏸ Migrate DB — stale')
+    expect(item(m.menu, 'attention:ask')?.label).toBe('? Refactor — waiting')
+    expect(tray.toAcknowledge()).toEqual(['stuck'])
+    tray.applyUpdate(
+      makeUpdate({
+        task_id: 'stuck',
+        status: 'running',
+        stale_since: '2026-01-01T10:00:00.000Z',
+        acknowledged_at: '2026-01-01T10:01:00.000Z',
+      }),
+    )
+    tray.applyUpdate(makeUpdate({ task_id: 'ask', status: 'running', previous_status: 'waiting' }))
+    m = tray.model(NOW)
+    expect(m.badgeCount).toBe(0)
+    expect(item(m.menu, 'attention:header')).toBeUndefined()
+  })
+
+  it('a stale task that gets an update is no longer stale', () => {
+    const tray = connected()
+    tray.applyUpdate(makeUpdate({ task_id: 's', status: 'running', stale_since: '2026-01-01T10:00:00.000Z' }))
+    expect(tray.model(NOW).badgeCount).toBe(1)
+    expect(tray.applyUpdate(makeUpdate({ task_id: 's', status: 'running', stale_since: null }))).toBe(true)
+    expect(tray.model(NOW).badgeCount).toBe(0)
   })
 
   it('a failed task that completes is no longer an unacknowledged failure', () => {
@@ -114,19 +172,30 @@ describe('tray state', () => {
     expect(tray.model(NOW + 3_600_001).tooltip).not.toContain('paused')
   })
 
-  it('a snapshot replaces the counts and drops acknowledgements for tasks no longer failed', () => {
+  it("a snapshot replaces the counts and takes the backend's acknowledgements", () => {
     const tray = connected()
     tray.applyUpdate(makeUpdate({ task_id: 'a', status: 'failed' }))
     tray.applyUpdate(makeUpdate({ task_id: 'b', status: 'failed' }))
+    tray.applyUpdate(makeUpdate({ task_id: 'd', status: 'failed' }))
     tray.applySnapshot([
       makeTask({ task_id: 'a', status: 'completed' }),
       makeTask({ task_id: 'b', status: 'failed' }),
       makeTask({ task_id: 'c', status: 'running' }),
+      makeTask({ task_id: 'd', status: 'failed', acknowledged_at: '2026-01-02T00:00:00.000Z' }),
     ])
     expect(tray.model(NOW)).toMatchObject({
       badgeCount: 1,
-      tooltip: 'TaskPulse — 1 running, 1 failed, 1 new',
+      tooltip: 'TaskPulse — 1 running, 2 failed, 1 new',
     })
+  })
+
+  it('reads the unacknowledged failures of a state file from before backend acks', () => {
+    const tray = createTrayState({
+      open: { a: { status: 'failed', label: 'A' }, b: { status: 'failed', label: 'B' } },
+      unacknowledged: ['a'],
+      recent: [],
+    })
+    expect(tray.toAcknowledge()).toEqual(['a'])
   })
 
   it('survives a restart through its persisted form', () => {

@@ -47,6 +47,22 @@ describe('socket client', () => {
     expect(client.cursor()).toEqual({ epoch: 'E1', seq: 9 })
   })
 
+  it("measures delivery only on frames of a task's latest update, not on acks or stale marks", async () => {
+    const ws = await nextSocket(1)
+    ws.serverOpen()
+    ws.serverSend({ type: 'hello', protocol: 2, epoch: 'E1', seq: 0 })
+    ws.serverSend(snapshotMsg(0, []))
+    const old = makeTask({ task_id: 'a', updated_at: new Date(Date.now() - 3_600_000).toISOString() })
+    // An ack of a task last updated an hour ago: its frame's event is not the task's latest.
+    ws.serverSend({
+      ...updateMsg({ ...old, acknowledged_at: new Date().toISOString() }, 1),
+      event_id: 'ack-1',
+    })
+    expect(client.sample().deliveryLatencyMs).toBeNull()
+    ws.serverSend(updateMsg({ ...old, updated_at: new Date().toISOString(), last_event_id: 'e2' }, 2))
+    expect(client.sample().deliveryLatencyMs).toBeLessThan(3_600_000)
+  })
+
   it('resumes from the last (epoch, seq) after a drop and drops duplicates', async () => {
     let ws = await nextSocket(1)
     ws.serverOpen()

@@ -86,7 +86,9 @@ export function createSocketClient(deps: SocketClientDeps): SocketClient {
         arrivals.push(t)
         if (arrivals.length > 4096) arrivals.splice(0, arrivals.length - 4096)
         const produced = Date.parse(msg.task.updated_at)
-        if (Number.isFinite(produced)) {
+        // Only a frame whose event is the task's latest update measures delivery: an ack or a
+        // stale mark keeps the old updated_at, and would count hours of "latency".
+        if (Number.isFinite(produced) && msg.event_id === msg.task.last_event_id) {
           latencies.push(Math.max(0, t - produced))
           if (latencies.length > LATENCY_SAMPLES) latencies.shift()
         }
