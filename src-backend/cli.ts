@@ -14,6 +14,8 @@ const USAGE = `Usage:
   taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
   taskpulse exec [--task ID] [--title T] [--project P] [--agent A] [--schedule S] -- cmd args…
                                      run a command as a task (taskpulse exec --help)
+  taskpulse schedule set|ls|rm ...    expected runs; a missed one becomes a failed task (taskpulse schedule --help)
+  taskpulse feed-key rotate          a new read-only key for the ICS and cctray feeds, with both URLs
   taskpulse --version                print the version
 `
 
@@ -28,6 +30,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./cli/hook')).hook(rest)
     case 'exec':
       return (await import('./cli/exec')).exec(rest)
+    case 'schedule':
+    case 'feed-key':
+      return (await import('./cli-schedule')).scheduleCommand(command, rest)
     case '-v':
     case '--version':
     case 'version':

@@ -23,8 +23,12 @@ import { createApi } from './http/api'
 import { applyConnectionLimits, effectiveConnectionCap } from './http/connection-limits'
 import { createEntryGuards, endSocketWithError } from './http/entry-guards'
 import { createGuard, requestUrlOf } from './http/guard'
-import { createIngest } from './ingest'
+import { createFeedQueries } from './feeds/feed-queries'
+import { createFeedsRoute } from './http/feeds-route'
+import { createSchedulesRoute } from './http/schedules-route'
+import { createIngest, toTaskEvent } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
+import { createScheduleService } from './schedules/schedule-service'
 import { openTaskStore } from './store/task-store'
 import { createWsHub } from './ws/ws-hub'
 
@@ -97,6 +101,25 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     },
     onOutboxWritten: () => relay.kick(),
     onDrop: (reason) => droppedTotal.inc({ reason }),
+  })
+
+  // Schedules: replicated through Redis on their own keys; missed runs enter as local writes, so
+  // they are stored, broadcast and relayed like any REST update (and deduped by their event_id).
+  const schedules = createScheduleService({
+    db: store.db,
+    log: log.child({ component: 'schedules' }),
+    redisUrl: deps.bus ? undefined : config.redisUrl,
+    submit: (u) =>
+      ingest.submitLocal(
+        toTaskEvent({
+          task_id: u.task_id,
+          fields: u.fields,
+          updated_at: u.updated_at,
+          event_id: u.event_id,
+          source: 'rest',
+          received_at: new Date(),
+        }),
+      ),
   })
 
   new Gauge({
@@ -181,6 +204,16 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     attention: () => store.attention.summary(thresholds),
     metrics: registry,
     uiDir: config.uiDir,
+    routes: [
+      createSchedulesRoute(schedules),
+      createFeedsRoute({
+        schedules,
+        queries: createFeedQueries(store.db),
+        guard,
+        agents: () => store.agents(),
+        projects: () => store.projects(),
+      }),
+    ],
   })
 
   // Every entry Node hands us goes through a last-resort guard (http/entry-guards.ts): a throw from
@@ -266,6 +299,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
   })
   relay.kick() // anything left in the outbox by a previous run
   staleMonitor.start()
+  schedules.start()
 
   // Prunes in bounded chunks, yielding between them, until history is back under the retention:
   // one fixed chunk per minute would fall behind a sustained rate.
@@ -297,6 +331,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     clearInterval(pruneTimer)
     await staleMonitor.stop()
     loopDelay.disable()
+    await schedules.stop()
     await bus.stop()
     store.close()
     throw err
@@ -317,6 +352,7 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
         loopDelay.disable()
         await staleMonitor.stop() // before ingest stops: a check under way still commits
         const httpClosed = new Promise<void>((r) => server.close(() => r()))
+        await schedules.stop() // the checker's last pass goes through ingest before it stops
         ingest.stop() // commits what is queued, refuses the rest
         const drained = await relay.flush(2000)
         if (!drained)

@@ -36,6 +36,8 @@ export interface ApiDeps {
   attention(): AttentionSummary
   metrics?: Registry
   uiDir?: string | undefined
+  /** Feature routers (schedules, feeds), mounted after the token check and before the 404s. */
+  routes?: readonly express.Router[]
 }
 
 export class HttpError extends Error {
@@ -117,7 +119,7 @@ export function createApi(deps: ApiDeps): express.Express {
       res.setHeader('Access-Control-Allow-Origin', origin)
       res.setHeader('Vary', 'Origin')
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS')
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS')
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type')
         res.setHeader('Access-Control-Max-Age', '600')
         return res.status(204).end()
@@ -309,6 +311,8 @@ export function createApi(deps: ApiDeps): express.Express {
       toTaskEvent,
     }),
   )
+
+  for (const router of deps.routes ?? []) app.use(router)
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such API route')))
 

@@ -27,9 +27,19 @@ afterEach(() => {
 })
 
 /** Undoes migration 5 (every test that goes back to an older schema starts here). */
+/** Undoes the schedules step (the schedules helper's "migration 7", after 5 for now). */
+const DROP_SCHEDULES = `
+  DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+  DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
+  ALTER TABLE tasks DROP COLUMN schedule_id;`
+
 const DROP_FTS = `
   DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
   DROP TABLE tasks_fts;`
+// Migration 7's tables and indexes (schedules).
+const DROP_MIGRATION_7 = `
+  DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
+  DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;`
 // Migration 6's columns and indexes (parent_id, schedule_id).
 const DROP_MIGRATION_6 = `
   DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
@@ -45,6 +55,7 @@ describe('migration 2 (aggregates)', () => {
     before.close()
     // Back to schema 1: no counts table, no triggers, the old indexes.
     const db = new Database(file)
+    db.exec(DROP_MIGRATION_7)
     db.exec(DROP_FTS)
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
@@ -82,7 +93,8 @@ describe('migration 3 (WS protocol 2)', () => {
         row.seq,
       )
     }
-    // ...and without migration 4's and 6's columns and 5's index.
+    // ...and without migration 4's and 6's columns, 5's index and 7's tables.
+    db.exec(DROP_MIGRATION_7)
     db.exec(DROP_FTS)
     db.exec('DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule')
     for (const column of [
@@ -121,8 +133,10 @@ describe('migration 5 (full-text index)', () => {
       storeEvent('old-2', { title: 'nightly etl', output: 'rows copied: 1200' }, t(2)),
     ])
     before.close()
-    // Back to schema 4: no index, no triggers.
+    // Back to schema 4: no index, no triggers (and no schedules step, which follows 5).
     const db = new Database(file)
+    db.exec(DROP_SCHEDULES)
+    db.exec(DROP_MIGRATION_7)
     db.exec(DROP_FTS)
     db.exec(DROP_MIGRATION_6)
     db.exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'")

@@ -166,6 +166,33 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
   CREATE INDEX tasks_by_schedule ON tasks (schedule_id, updated_at DESC) WHERE schedule_id IS NOT NULL;
   `,
+  // 7: schedules. Schedules and their settings (the feed key's hash) replicate last-writer-wins by
+  // (updated_at, rev); a delete stays as a tombstone so it wins over an older write arriving late.
+  // checked_until is local: how far this backend has looked for missed runs. The indexes serve the
+  // missed-run check (runs of a schedule by start time) and the cctray feed (last finished task of
+  // an agent or project) without reading more than the rows they return.
+  `
+  CREATE TABLE schedules (
+    schedule_id   TEXT PRIMARY KEY,
+    spec          TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    rev           TEXT NOT NULL,
+    deleted       INTEGER NOT NULL DEFAULT 0,
+    checked_until TEXT
+  ) STRICT;
+  CREATE TABLE schedule_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    rev        TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX tasks_by_schedule_start ON tasks (schedule_id, coalesce(started_at, created_at))
+    WHERE schedule_id IS NOT NULL;
+  CREATE INDEX tasks_finished_by_assignee ON tasks (assignee, finished_at DESC)
+    WHERE status IN ('completed', 'failed');
+  CREATE INDEX tasks_finished_by_project ON tasks (project_id, finished_at DESC)
+    WHERE status IN ('completed', 'failed');
+  `,
 ]
 
 export function migrate(db: Database): number {

@@ -41,6 +41,8 @@ export function openTaskStore(options: TaskStoreOptions) {
       integrityCheck: database.integrityCheck,
       walAutocheckpoint: database.walAutocheckpoint,
       close: database.close,
+      /** The connection, for modules that keep their own tables in this database (schedules, feeds). */
+      db: database.db,
     }
   } catch (err) {
     database.close()

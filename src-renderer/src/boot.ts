@@ -2,6 +2,7 @@
 // timers and browser events to them. Returns the parts for React and a dispose for tests.
 import { createApi } from './net/api'
 import { createConnectionSource } from './net/connection'
+import { createSchedulesApi } from './net/schedules-api'
 import { desktopBridge } from './net/desktop-bridge'
 import { createFrameBatcher, frameThrottleSchedule, type Schedule } from './net/frame-batcher'
 import { createSocketClient } from './net/socket-client'
@@ -123,7 +124,16 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
   })
 
   return {
-    parts: { tasks, ui, status, clock, api, connection, reconnect },
+    parts: {
+      tasks,
+      ui,
+      status,
+      clock,
+      api,
+      connection,
+      reconnect,
+      schedules: createSchedulesApi(() => connection.current(), opts.fetchImpl),
+    },
     dispose() {
       clearInterval(second)
       clearInterval(health)

@@ -4,6 +4,7 @@ import { createContext, useContext, type ReactNode } from 'react'
 import { useStore } from 'zustand'
 import type { Api } from '../net/api'
 import type { ConnectionSource } from '../net/connection'
+import type { SchedulesApi } from '../net/schedules-api'
 import type { TaskStore, TaskStoreState } from './task-store'
 import type { UiState, UiStore } from './ui-store'
 import type { ClockStore, StatusState, StatusStore } from './status-store'
@@ -15,6 +16,8 @@ export interface AppParts {
   clock: ClockStore
   api: Api
   connection: ConnectionSource
+  /** Schedules REST (Settings → Schedules); absent: built from the connection on first use. */
+  schedules?: SchedulesApi
   /** Connect again now (after a new token, or "retry now"). */
   reconnect: () => void
 }

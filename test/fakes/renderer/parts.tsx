@@ -6,6 +6,28 @@ import { createUiStore } from '../../../src-renderer/src/stores/ui-store'
 import { createClockStore, createStatusStore } from '../../../src-renderer/src/stores/status-store'
 import { ApiRequestError, type Api } from '../../../src-renderer/src/net/api'
 import type { ConnectionSource } from '../../../src-renderer/src/net/connection'
+import type { SchedulesApi, ScheduleView } from '../../../src-renderer/src/net/schedules-api'
+
+/** Schedules kept in memory, as the server would keep them (no validation: tests pass their own api for that). */
+export function fakeSchedulesApi(initial: ScheduleView[] = []): SchedulesApi & { items: ScheduleView[] } {
+  const items = [...initial]
+  return {
+    items,
+    list: () => Promise.resolve([...items]),
+    put: (id, body) => {
+      const view: ScheduleView = { schedule_id: id, ...body, next_occurrences: [], state: 'never_run' }
+      const i = items.findIndex((s) => s.schedule_id === id)
+      if (i >= 0) items[i] = view
+      else items.push(view)
+      return Promise.resolve(view)
+    },
+    remove: (id) => {
+      const i = items.findIndex((s) => s.schedule_id === id)
+      if (i >= 0) items.splice(i, 1)
+      return Promise.resolve()
+    },
+  }
+}
 
 export function makeParts(over: Partial<AppParts> = {}): AppParts {
   const conn = {
@@ -54,6 +76,7 @@ export function makeParts(over: Partial<AppParts> = {}): AppParts {
     api,
     connection,
     reconnect: () => {},
+    schedules: fakeSchedulesApi(),
     ...over,
   }
 }

@@ -5,6 +5,7 @@
 import { useMemo, useState } from 'react'
 import { useParts, useStatus } from '../../stores/context'
 import { DesktopSettings } from './DesktopSettings'
+import { SchedulesSettings } from './SchedulesSettings'
 import { desktopBridge } from '../../net/desktop-bridge'
 import './Settings.css'
 
@@ -66,6 +67,7 @@ export function Settings() {
           Backend mode, Redis URL and notification rules are set in the desktop app's settings.
         </p>
       )}
+      <SchedulesSettings />
       <h2>Keyboard</h2>
       <dl className="fields">
         <dt>/ or Ctrl+K</dt>

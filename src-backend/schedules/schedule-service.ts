@@ -1,0 +1,226 @@
+// The schedules feature as one part with an explicit start/stop: the local store, replication
+// through Redis (when configured), the missed-run checker, and the read-only feed key. The REST
+// routes, the feeds and the CLI go through this; server.ts only builds and starts it.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Database } from 'better-sqlite3'
+import type { Logger } from 'pino'
+import { createMissedRunChecker, type CheckerUpdate } from './missed-run-checker'
+import {
+  isNewer,
+  occurrenceIterator,
+  occurrencesBetween,
+  scheduleInputSchema,
+  type ReplicatedRecord,
+  type Schedule,
+  type ScheduleInput,
+} from './schedule-model'
+import { openScheduleStore, type TaskBrief } from './schedule-store'
+import { createScheduleSync } from './schedule-sync'
+
+export interface ScheduleServiceDeps {
+  db: Database
+  log: Logger
+  /** Applies a task update as a local write (ingest → store → WS → outbox → Redis). */
+  submit(update: CheckerUpdate): Promise<unknown>
+  redisUrl?: string | undefined
+  now?: () => number
+  checkIntervalMs?: number
+  settleMs?: number
+}
+
+/** How a schedule stands, from its latest run (missed runs included). */
+export type ScheduleState = 'never_run' | 'running' | 'ok' | 'failed' | 'missed'
+
+export interface ScheduleDetail extends Schedule {
+  next_occurrences: string[]
+  state: ScheduleState
+  last_run: TaskBrief | null
+}
+
+export interface Occurrence {
+  schedule_id: string
+  title: string | null
+  assignee: string | null
+  project_id: string | null
+  at: string
+  /** When the occurrence counts as missed without a run. */
+  deadline: string
+}
+
+const FEED_KEY_SETTING = 'feed_key'
+const sha256 = (text: string) => createHash('sha256').update(text).digest()
+const newRev = () => randomBytes(9).toString('base64url')
+
+export function createScheduleService(deps: ScheduleServiceDeps) {
+  const now = deps.now ?? Date.now
+  const log = deps.log
+  const store = openScheduleStore(deps.db)
+  const sync = deps.redisUrl
+    ? createScheduleSync({
+        url: deps.redisUrl,
+        log,
+        localRecords: () => store.allRecords(),
+        mergeRemote: (record) => {
+          if (store.merge(record))
+            log.debug({ kind: record.kind, id: record.id }, 'schedule record merged from a peer')
+        },
+      })
+    : null
+  const checker = createMissedRunChecker({
+    store,
+    log,
+    submit: (update) => deps.submit(update),
+    now,
+    ...(deps.checkIntervalMs !== undefined && { intervalMs: deps.checkIntervalMs }),
+    ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
+  })
+
+  /** A version later than both the clock and what is stored: a write always wins over the state it saw. */
+  function nextVersion(current: { updated_at: string; rev: string } | null): {
+    updated_at: string
+    rev: string
+  } {
+    let at = now()
+    if (current) at = Math.max(at, Date.parse(current.updated_at) + 1)
+    const version = { updated_at: new Date(at).toISOString(), rev: newRev() }
+    return current && !isNewer(version, current) ? nextVersion(version) : version
+  }
+
+  function write(record: ReplicatedRecord): void {
+    store.merge(record)
+    sync?.push(record)
+  }
+
+  function stateOf(last: TaskBrief | null): ScheduleState {
+    if (!last) return 'never_run'
+    if (last.task_id.startsWith('missed:')) return 'missed'
+    if (last.status === 'failed') return 'failed'
+    if (last.status === 'completed') return 'ok'
+    return 'running'
+  }
+
+  return {
+    store,
+
+    list: (): Schedule[] => store.list(),
+    get: (id: string): Schedule | null => store.get(id),
+
+    /** Creates or replaces a schedule; throws the zod error for bad input. */
+    put(id: string, input: ScheduleInput): { schedule: Schedule; created: boolean } {
+      const spec = scheduleInputSchema.parse(input)
+      const existing = store.get(id)
+      const row = store.allRecords().find((r) => r.kind === 'schedule' && r.id === id) ?? null
+      const version = nextVersion(row)
+      write({
+        kind: 'schedule',
+        id,
+        ...version,
+        deleted: false,
+        spec: {
+          cron: spec.cron.trim(),
+          timezone: spec.timezone,
+          grace_seconds: spec.grace_seconds,
+          title: spec.title ?? null,
+          assignee: spec.assignee ?? null,
+          project_id: spec.project_id ?? null,
+          max_runtime_seconds: spec.max_runtime_seconds ?? null,
+          created_at: existing?.created_at ?? version.updated_at,
+        },
+      })
+      return { schedule: store.get(id)!, created: existing === null }
+    },
+
+    /** Deletes (a tombstone that replicates); false when there was no such schedule. */
+    remove(id: string): boolean {
+      if (!store.get(id)) return false
+      const row = store.allRecords().find((r) => r.kind === 'schedule' && r.id === id) ?? null
+      write({ kind: 'schedule', id, ...nextVersion(row), deleted: true, spec: null })
+      return true
+    },
+
+    detail(schedule: Schedule, count = 5): ScheduleDetail {
+      const at = new Date(now())
+      const next = occurrencesBetween(schedule, at, new Date(at.getTime() + 366 * 86400_000), count)
+      const last = store.recentRuns(schedule.schedule_id, 1)[0] ?? null
+      return {
+        ...schedule,
+        next_occurrences: next.map((d) => d.toISOString()),
+        state: stateOf(last),
+        last_run: last,
+      }
+    },
+
+    /**
+     * Occurrences of every schedule in [from, to), time order, at most `cap` in all. The schedules
+     * are merged lazily (each asked for its next occurrence only when its previous one was taken),
+     * so the cost is about cap + schedules steps of croner, however dense a cron is.
+     */
+    occurrences(from: Date, to: Date, cap: number): { occurrences: Occurrence[]; truncated: boolean } {
+      // Occurrences strictly after `from − 1 ms` are those at or after `from`.
+      const after = new Date(from.getTime() - 1)
+      const heads = store.list().map((s) => {
+        const next = occurrenceIterator(s, after)
+        return { s, next, at: next() }
+      })
+      const out: Occurrence[] = []
+      for (;;) {
+        let best: (typeof heads)[number] | null = null
+        for (const h of heads) {
+          if (!h.at || h.at.getTime() >= to.getTime()) continue
+          if (
+            !best ||
+            h.at < best.at! ||
+            (h.at.getTime() === best.at!.getTime() && h.s.schedule_id < best.s.schedule_id)
+          )
+            best = h
+        }
+        if (!best) return { occurrences: out, truncated: false }
+        if (out.length === cap) return { occurrences: out, truncated: true }
+        const d = best.at!
+        out.push({
+          schedule_id: best.s.schedule_id,
+          title: best.s.title,
+          assignee: best.s.assignee,
+          project_id: best.s.project_id,
+          at: d.toISOString(),
+          deadline: new Date(d.getTime() + best.s.grace_seconds * 1000).toISOString(),
+        })
+        best.at = best.next()
+      }
+    },
+
+    /** Makes a new feed key (only its hash is kept, and replicated); the old one stops working. */
+    rotateFeedKey(): string {
+      const key = `tpf_${randomBytes(24).toString('base64url')}`
+      const current = store.allRecords().find((r) => r.kind === 'setting' && r.id === FEED_KEY_SETTING)
+      write({
+        kind: 'setting',
+        id: FEED_KEY_SETTING,
+        ...nextVersion(current ?? null),
+        deleted: false,
+        value: sha256(key).toString('hex'),
+      })
+      return key
+    },
+
+    feedKeyMatches(candidate: string | null | undefined): boolean {
+      const stored = store.setting(FEED_KEY_SETTING)
+      if (!candidate || !stored || !/^[0-9a-f]{64}$/.test(stored)) return false
+      return timingSafeEqual(sha256(candidate), Buffer.from(stored, 'hex'))
+    },
+    hasFeedKey: (): boolean => store.setting(FEED_KEY_SETTING) !== null,
+
+    checker,
+
+    start(): void {
+      sync?.start()
+      checker.start()
+    },
+    async stop(): Promise<void> {
+      await checker.stop()
+      await sync?.stop()
+    },
+  }
+}
+
+export type ScheduleService = ReturnType<typeof createScheduleService>

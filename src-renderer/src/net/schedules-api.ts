@@ -1,0 +1,85 @@
+// The schedules REST calls the Settings view makes (GET/PUT/DELETE /api/schedules), with the
+// connection's bearer token. Errors keep the server's message and per-field details, so the form
+// can show "cron: Invalid value for minute: 61" next to the cron field.
+import type { Connection } from '../../../src-shared/ipc'
+
+export interface ScheduleView {
+  schedule_id: string
+  cron: string
+  timezone: string
+  grace_seconds: number
+  title: string | null
+  assignee: string | null
+  project_id: string | null
+  max_runtime_seconds: number | null
+  next_occurrences: string[]
+  state: 'never_run' | 'running' | 'ok' | 'failed' | 'missed'
+}
+
+export interface ScheduleBody {
+  cron: string
+  timezone: string
+  grace_seconds: number
+  title: string | null
+  assignee: string | null
+  project_id: string | null
+  max_runtime_seconds: number | null
+}
+
+export class ScheduleApiError extends Error {
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message)
+    this.name = 'ScheduleApiError'
+  }
+}
+
+export interface SchedulesApi {
+  list(): Promise<ScheduleView[]>
+  put(id: string, body: ScheduleBody): Promise<ScheduleView>
+  remove(id: string): Promise<void>
+}
+
+export function createSchedulesApi(
+  connection: () => Connection | null,
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+): SchedulesApi {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const c = connection()
+    if (!c) throw new ScheduleApiError('No backend connection configured')
+    let res: Response
+    try {
+      res = await fetchImpl(c.url + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${c.token}`,
+          Accept: 'application/json',
+          ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      })
+    } catch (err) {
+      throw new ScheduleApiError(`Backend unreachable at ${c.url}: ${(err as Error).message}`)
+    }
+    const json = (await res.json().catch(() => null)) as unknown
+    if (!res.ok) {
+      const error = (
+        json as { error?: { message?: string; details?: { path?: string; message?: string }[] } }
+      )?.error
+      const fields: Record<string, string> = {}
+      for (const d of error?.details ?? []) if (d.path && d.message) fields[d.path] ??= d.message
+      throw new ScheduleApiError(error?.message ?? `${res.status} ${res.statusText}`, fields)
+    }
+    return json as T
+  }
+  const path = (id: string) => `/api/schedules/${encodeURIComponent(id)}`
+  return {
+    list: async () => (await call<{ schedules: ScheduleView[] }>('GET', '/api/schedules')).schedules,
+    put: (id, body) => call<ScheduleView>('PUT', path(id), body),
+    remove: async (id) => {
+      await call<unknown>('DELETE', path(id))
+    },
+  }
+}
