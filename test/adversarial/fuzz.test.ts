@@ -1375,4 +1375,8 @@ const TASK_KEYS = [
   'task_id',
   'title',
   'updated_at',
+  // the attention fields (migration 4)
+  'stale_after_seconds',
+  'stale_since',
+  'acknowledged_at',
 ].sort()
