@@ -247,7 +247,7 @@ describe('convergence (fast-check, end to end)', () => {
         const [t1, ...others] = await Promise.all(
           all.map(async (x) => (await allTasks(x, `q=${run}-`)).map(withoutLocalMark)),
         )
-        expect(t1!.map((t: Task) => t.task_id).sort()).toEqual([...expectedByTask.keys()].sort())
+        expect(t1!.map((t) => t.task_id).sort()).toEqual([...expectedByTask.keys()].sort())
         for (const t of others) expect(t).toEqual(t1)
         // History holds each distinct event once, whatever the duplicates.
         for (const x of all) {
