@@ -8,6 +8,7 @@
 //   npm run bench -- --quick       100×100 and 1,000×100 on the PUBLISH path (< 3 min), ends with one JSON line
 //   npm run bench -- --latency-basic   one client, 1,000 sequential updates (REST and PUBLISH → WS)
 //   npm run bench -- --scale       read endpoints on 100,000 tasks + 1,000,000 events (bench/scale.mjs)
+//   npm run bench -- --search      full-text search and its write cost (bench/search.mjs; its own options)
 //   npm run bench -- --ui-scale    the UI in Chromium at fleet scale (bench/ui-scale.mjs; its own options)
 // Options: --servers taskpulse,limit  --rows 100x100,1000x100  --duration 10  --warmup 2  --no-knee  --no-rest  --rest (REST rows for --rows)
 //          --repeat N (best p99 of N rounds)  --quiet-wait S (wait for an idle machine before each row)  --cpu-prof DIR (profile the servers)
@@ -35,6 +36,10 @@ import { textTable, ratio } from './lib/stats.mjs'
 // The UI bench has options of its own: hand over before this runner's strict parse rejects them.
 if (process.argv.includes('--ui-scale')) {
   await import('./ui-scale.mjs')
+  process.exit(process.exitCode ?? 0)
+}
+if (process.argv.includes('--search')) {
+  await import('./search.mjs')
   process.exit(process.exitCode ?? 0)
 }
 

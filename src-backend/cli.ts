@@ -1,4 +1,4 @@
-// The `taskpulse` command: `serve`, `emit`, `--version`. main(argv) returns the exit code;
+// The `taskpulse` command: `serve`, `emit`, `hook`, `exec`, `--version`. main(argv) returns the exit code;
 // bin/taskpulse.js calls it. stdout carries only machine-readable lines (the ready line, emit's
 // result); logs go to stderr.
 //
@@ -10,6 +10,10 @@ const USAGE = `Usage:
   taskpulse serve [options]          run the backend (taskpulse serve --help)
   taskpulse emit --task ID --status S [--title T] [--output O] [--error E] [--assignee A] [--project P]
                  (--server URL --token T | --redis-url URL)   (taskpulse emit --help)
+  taskpulse hook claude-code|codex|gemini   report an agent's hook event (taskpulse hook --help)
+  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
+  taskpulse exec [--task ID] [--title T] [--project P] [--agent A] [--schedule S] -- cmd args…
+                                     run a command as a task (taskpulse exec --help)
   taskpulse --version                print the version
 `
 
@@ -20,6 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./cli-serve')).serve(rest)
     case 'emit':
       return (await import('./cli-emit')).emit(rest)
+    case 'hook':
+      return (await import('./cli/hook')).hook(rest)
+    case 'exec':
+      return (await import('./cli/exec')).exec(rest)
     case '-v':
     case '--version':
     case 'version':

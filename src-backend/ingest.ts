@@ -3,7 +3,7 @@
 // turn. Batching per turn keeps commits cheap under load and adds no waiting when idle. After the
 // commit: REST callers are answered, the changes are broadcast, and the outbox relay is kicked.
 import { backoffDelay } from '../src-shared/backoff'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import {
   MAX_MESSAGE_BYTES,
@@ -18,6 +18,7 @@ import {
 import type { InboundMessage } from './bus/bus'
 import { describeStorageFailure } from './store/storage-errors'
 import type { ApplyOutcome, TaskStore } from './store/task-store'
+import { uuidv7 } from './uuidv7'
 
 /** A change that was committed and must be broadcast. */
 export interface AppliedChange {
@@ -45,15 +46,8 @@ interface Pending {
   reject?: (err: Error) => void
 }
 
-/** A UUIDv7: time-ordered, so generated event ids sort roughly by creation time. */
-export function uuidv7(now = Date.now()): string {
-  const bytes = randomBytes(16)
-  bytes.writeUIntBE(now, 0, 6)
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80
-  const hex = bytes.toString('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
+/** Re-exported: callers have always found it here. */
+export { uuidv7 }
 
 /** Inbound events held while storage fails; beyond this the oldest go (a stream re-reads them at restart). */
 const MAX_HELD_INBOUND = 100_000

@@ -119,6 +119,8 @@ export const taskFieldsShape = {
   // Set by the ack routes to the server's time; a producer may set it too (an external tool
   // acknowledging). null un-acknowledges. A time in the future covers failures up to it.
   acknowledged_at: timestampSchema.nullable().optional(),
+  parent_id: taskIdSchema.nullable().optional(),
+  schedule_id: idLike('schedule_id').nullable().optional(),
 } as const satisfies Record<SettableField, z.ZodType>
 
 /** Identity and producer time, optional on every path. */
@@ -359,6 +361,21 @@ export interface AckManyResult {
   acknowledged: string[]
   acknowledged_at: string
   not_found: string[]
+}
+/** GET /api/search (docs/protocol.md "Search"): tasks matching free text, newest first. */
+export type SearchField = 'title' | 'output' | 'error' | 'assignee' | 'project_id' | 'task_id' | 'description'
+export interface SearchResult {
+  task_id: string
+  /** The field the snippet comes from: the first of title, task_id, assignee, project_id, description, error, output that matched. */
+  field: SearchField
+  /** ≤ 160 characters of that field around the match, whitespace collapsed, cuts marked with "…". */
+  snippet: string
+}
+export interface SearchResponse {
+  query: string
+  results: SearchResult[]
+  /** More tasks matched than `limit`. */
+  truncated: boolean
 }
 export interface Health {
   status: 'ok'

@@ -51,6 +51,10 @@ export const TASK_FIELDS = {
   due_at: { kind: 'time', settable: true },
   /** A running task with no update for this long is stale; unset: the agent's own or the global default. */
   stale_after_seconds: { kind: 'seconds', settable: true },
+  /** The task this one is part of (an agent's sub-agent, a step of a job): the UI shows the tree. */
+  parent_id: { kind: 'text', settable: true },
+  /** The schedule this run belongs to (`taskpulse exec --schedule`): missed-run detection matches on it. */
+  schedule_id: { kind: 'text', settable: true },
   created_at: { kind: 'stamp', settable: false },
   updated_at: { kind: 'stamp', settable: false },
   started_at: { kind: 'time', settable: false },

@@ -2,7 +2,6 @@
 // {"error":{"code","message","details"}}, never a stack trace.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { setImmediate as setImmediatePromise } from 'node:timers/promises'
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -17,12 +16,14 @@ import {
   type ApiError,
   type AttentionSummary,
   type Health,
+  type SearchResponse,
 } from '../../src-shared/protocol'
 import { toTaskEvent, uuidv7 } from '../ingest'
 import type { ApplyOutcome, TaskStore } from '../store/task-store'
 import { InvalidCursorError } from '../store/task-store'
 import { createAttentionRoutes } from './attention-routes'
 import type { Guard } from './guard'
+import { createHooksRouter } from './hooks-route'
 import { loadUiFiles, serveUiFromMemory } from './static-ui'
 
 export interface ApiDeps {
@@ -74,6 +75,14 @@ const listQuerySchema = z
     q: z.string().max(256).optional(),
     cursor: z.string().max(1024).optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+
+// Search (CONTRACT.md): words of free text; FTS5 syntax in it is taken as text (fts-query.ts).
+const searchQuerySchema = z
+  .object({
+    q: z.string().min(1, 'q is required').max(1000),
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
   })
   .strict()
 
@@ -238,12 +247,15 @@ export function createApi(deps: ApiDeps): express.Express {
     accept(taskId, body, req, res, 'upsert').catch(next)
   })
 
-  app.get('/api/tasks', (req, res, next) => {
+  app.get('/api/tasks', (req, res) => {
     const q = parseOr400(listQuerySchema, req.query, 'query')
-    store
-      .listTasksYielding(q, () => setImmediatePromise())
-      .then((page) => res.json(page))
-      .catch(next)
+    res.json(store.listTasks(q))
+  })
+
+  app.get('/api/search', (req, res) => {
+    const { q, limit } = parseOr400(searchQuerySchema, req.query, 'search (q is required)')
+    const body: SearchResponse = { query: q, ...store.search(q, limit) }
+    res.json(body)
   })
 
   app.get('/api/tasks/:id', (req, res) => {
@@ -283,6 +295,18 @@ export function createApi(deps: ApiDeps): express.Express {
       getTask: (taskId) => store.getTask(taskId),
       submitLocal: (event) => deps.submitLocal(event),
       attention: () => deps.attention(),
+    }),
+  )
+
+  // Agent hooks that speak HTTP themselves (Claude Code's `type: "http"`): src-backend/http/hooks-route.ts.
+  app.use(
+    '/api/hooks',
+    requireJson,
+    json,
+    createHooksRouter({
+      getTask: (id) => store.getTask(id),
+      submitLocal: (event) => deps.submitLocal(event),
+      toTaskEvent,
     }),
   )
 

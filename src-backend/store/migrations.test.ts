@@ -26,6 +26,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
+/** Undoes migration 5 (every test that goes back to an older schema starts here). */
+const DROP_FTS = `
+  DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
+  DROP TABLE tasks_fts;`
+// Migration 6's columns and indexes (parent_id, schedule_id).
+const DROP_MIGRATION_6 = `
+  DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
+  ALTER TABLE tasks DROP COLUMN parent_id; ALTER TABLE tasks DROP COLUMN schedule_id;`
+
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 
 describe('migration 2 (aggregates)', () => {
@@ -36,11 +45,13 @@ describe('migration 2 (aggregates)', () => {
     before.close()
     // Back to schema 1: no counts table, no triggers, the old indexes.
     const db = new Database(file)
+    db.exec(DROP_FTS)
     db.exec(`
       DROP TRIGGER task_counts_on_insert; DROP TRIGGER task_counts_on_update; DROP TRIGGER task_counts_on_delete;
       DROP TABLE task_counts; DROP INDEX tasks_failed_by_project; DROP INDEX tasks_by_calendar;
       ALTER TABLE tasks DROP COLUMN stale_after_seconds; ALTER TABLE tasks DROP COLUMN stale_since;
-      ALTER TABLE tasks DROP COLUMN acknowledged_at;
+      ALTER TABLE tasks DROP COLUMN acknowledged_at; DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule;
+      ALTER TABLE tasks DROP COLUMN parent_id; ALTER TABLE tasks DROP COLUMN schedule_id;
       UPDATE meta SET value = '1' WHERE key = 'schema_version';`)
     db.close()
     const after = storeAt(file)
@@ -71,8 +82,16 @@ describe('migration 3 (WS protocol 2)', () => {
         row.seq,
       )
     }
-    // ...and without migration 4's columns.
-    for (const column of ['stale_after_seconds', 'stale_since', 'acknowledged_at'])
+    // ...and without migration 4's and 6's columns and 5's index.
+    db.exec(DROP_FTS)
+    db.exec('DROP INDEX tasks_by_parent; DROP INDEX tasks_by_schedule')
+    for (const column of [
+      'stale_after_seconds',
+      'stale_since',
+      'acknowledged_at',
+      'parent_id',
+      'schedule_id',
+    ])
       db.exec(`ALTER TABLE tasks DROP COLUMN ${column}`)
     db.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run()
     db.close()
@@ -90,5 +109,30 @@ describe('migration 3 (WS protocol 2)', () => {
       expect(Object.keys(f).sort()).toEqual(['event_id', 'previous_status', 'seq', 'task', 'type'])
       expect(Object.keys(f.task as object).sort()).toEqual([...TASK_KEYS].sort())
     }
+  })
+})
+
+describe('migration 5 (full-text index)', () => {
+  it('indexes the tasks of a database written before the index existed, then keeps it in step', () => {
+    const file = tempFile()
+    const before = storeAt(file)
+    before.apply([
+      storeEvent('old-1', { status: 'failed', error: 'java.lang.OutOfMemoryError: heap' }, t(1)),
+      storeEvent('old-2', { title: 'nightly etl', output: 'rows copied: 1200' }, t(2)),
+    ])
+    before.close()
+    // Back to schema 4: no index, no triggers.
+    const db = new Database(file)
+    db.exec(DROP_FTS)
+    db.exec(DROP_MIGRATION_6)
+    db.exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.close()
+
+    const after = storeAt(file)
+    expect(after.search('OutOfMemory', 10).results.map((r) => r.task_id)).toEqual(['old-1'])
+    expect(after.search('copied', 10).results).toMatchObject([{ task_id: 'old-2', field: 'output' }])
+    after.apply([storeEvent('old-2', { output: 'rows moved' }, t(3))])
+    expect(after.search('copied', 10).results).toEqual([])
+    expect(after.search('moved', 10).results.map((r) => r.task_id)).toEqual(['old-2'])
   })
 })

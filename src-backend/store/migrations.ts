@@ -126,6 +126,46 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN stale_since TEXT;
   ALTER TABLE tasks ADD COLUMN acknowledged_at TEXT;
   `,
+  // 5: full-text search (docs/benchmarks.md "Search" has the tokenizer measurements). An external
+  // content index: FTS5 keeps only the index and reads the text from tasks by rowid, so outputs are
+  // not stored twice. Triggers keep it in step inside the transaction of every task write, whatever
+  // code path writes; an update that leaves the indexed texts alone (a status change, an ack) does
+  // not touch it. unicode61 splits "java.lang.OutOfMemoryError" into java / lang /
+  // outofmemoryerror, so the prefix query outofmemory* finds it.
+  `
+  CREATE VIRTUAL TABLE tasks_fts USING fts5(
+    task_id, title, description, output, error, assignee, project_id,
+    content = 'tasks', content_rowid = 'rowid',
+    tokenize = 'unicode61 remove_diacritics 2');
+  INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild');
+
+  CREATE TRIGGER tasks_fts_on_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
+  END;
+
+  CREATE TRIGGER tasks_fts_on_delete AFTER DELETE ON tasks BEGIN
+    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
+  END;
+
+  CREATE TRIGGER tasks_fts_on_update AFTER UPDATE OF task_id, title, description, output, error, assignee, project_id ON tasks
+  WHEN old.task_id IS NOT new.task_id OR old.title IS NOT new.title OR old.description IS NOT new.description OR old.output IS NOT new.output OR old.error IS NOT new.error OR old.assignee IS NOT new.assignee OR old.project_id IS NOT new.project_id
+  BEGIN
+    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
+    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
+  END;
+  `,
+  // 6: agents and schedules. A sub-agent's parent task, and the schedule a run belongs to; both
+  // indexed because the UI's tree and the missed-run checker look tasks up by them.
+  `
+  ALTER TABLE tasks ADD COLUMN parent_id TEXT;
+  ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+  CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX tasks_by_schedule ON tasks (schedule_id, updated_at DESC) WHERE schedule_id IS NOT NULL;
+  `,
 ]
 
 export function migrate(db: Database): number {

@@ -71,8 +71,8 @@ describe('#listTasks', () => {
   })
 })
 
-describe('substring search in slices', () => {
-  it('gives the same pages as one query, whatever the slice boundaries', async () => {
+describe('text search in listings (q)', () => {
+  it('pages the FTS matches like any listing: newest first, filters and cursors apply', () => {
     const { writes, reads } = parts()
     const events: TaskEvent[] = []
     for (let i = 0; i < 2500; i++) {
@@ -85,17 +85,12 @@ describe('substring search in slices', () => {
       )
     }
     writes.apply(events)
-    let turns = 0
-    const yieldTurn = () => {
-      turns++
-      return Promise.resolve()
-    }
     for (const query of [{ q: 'needle' }, { q: 'needle', assignee: 'a-1' }, { q: 'no such' }, { q: '%' }]) {
-      const sliced: string[] = []
+      const paged: string[] = []
       let cursor: string | undefined
       do {
-        const page = await reads.listTasksYielding({ ...query, limit: 50, cursor }, yieldTurn)
-        sliced.push(...page.tasks.map((x) => x.task_id))
+        const page = reads.listTasks({ ...query, limit: 50, cursor })
+        paged.push(...page.tasks.map((x) => x.task_id))
         cursor = page.next_cursor ?? undefined
       } while (cursor)
       // The reference: every task, filtered here, newest first (ties by task_id, descending).
@@ -103,12 +98,33 @@ describe('substring search in slices', () => {
         .allTasks()
         .filter(
           (x) =>
-            (x.title ?? '').includes(query.q) && (!('assignee' in query) || x.assignee === query.assignee),
+            /\w/.test(query.q) &&
+            (x.title ?? '').includes(query.q) &&
+            (!('assignee' in query) || x.assignee === query.assignee),
         )
         .map((x) => x.task_id)
-      expect(sliced, JSON.stringify(query)).toEqual(want)
+      expect(paged, JSON.stringify(query)).toEqual(want)
     }
-    expect(turns).toBeGreaterThan(0) // the no-match walk took more than one slice
+    expect(reads.listTasks({ q: 'needle' }).tasks.length).toBe(100)
+  })
+
+  it('finds words in output, error and description, by prefix, not only in titles and ids', () => {
+    const { writes, reads } = parts()
+    writes.apply([
+      ev(
+        'jvm',
+        { status: 'failed', error: 'Exception in thread "main" java.lang.OutOfMemoryError: heap' },
+        t(1),
+      ),
+      ev('log', { status: 'running', output: 'step 1\nstep 2: compiling kernel\n' }, t(2)),
+      ev('doc', { description: 'Rebuild the search index' }, t(3)),
+    ])
+    const ids = (q: string) => reads.listTasks({ q }).tasks.map((x) => x.task_id)
+    expect(ids('OutOfMemory')).toEqual(['jvm'])
+    expect(ids('compil kern')).toEqual(['log'])
+    expect(ids('search index')).toEqual(['doc'])
+    expect(ids('"; DROP TABLE tasks; --')).toEqual([])
+    expect(() => reads.listTasks({ q: '%', cursor: 'garbage' })).toThrow(/cursor/)
   })
 })
 

@@ -1,4 +1,4 @@
-// The store's read queries: one task, listings (filtered, paged, the sliced substring search),
+// The store's read queries: one task, listings (filtered, paged, by text through the FTS index),
 // a task's events, calendar pages, snapshot pages and the per-agent and per-project aggregates.
 // They only read, so they change with what the API and the views ask for, never with how events
 // are applied (task-writes.ts). Every page is a keyset page on an index; none sorts all tasks.
@@ -14,7 +14,9 @@ import {
   type TaskFieldValues,
   type TaskStatus,
 } from '../../src-shared/protocol'
+import { toFtsQuery } from './fts-query'
 import { TASK_COLUMNS, decodeCursor, encodeCursor, rowToTask, type TaskRow } from './task-rows'
+import { MATCHING_ROWIDS } from './task-search'
 
 export interface ListTasksQuery {
   status?: TaskStatus | undefined
@@ -40,9 +42,6 @@ export interface TaskTailRow extends Task {
   error_bytes: number
 }
 
-/** Rows of the newest-first index a substring search reads per event-loop turn (≈ 10 ms at 100k tasks). */
-const SEARCH_SLICE = 1000
-
 /** A task's place on the calendar; the same expressions as the index tasks_by_calendar. */
 const CALENDAR_START = 'coalesce(scheduled_at, due_at, started_at, created_at)'
 const CALENDAR_END = 'coalesce(due_at, scheduled_at, finished_at, updated_at)'
@@ -66,7 +65,7 @@ interface StoredEventRow {
   changed: number
 }
 
-type SliceBound = { updated_at: string; task_id: string }
+type SnapshotAfter = { updated_at: string; task_id: string }
 
 export type TaskQueries = ReturnType<typeof createTaskQueries>
 
@@ -101,14 +100,6 @@ export function createTaskQueries(db: Database.Database) {
          ORDER BY ${CALENDAR_START}, task_id LIMIT @n)
        ORDER BY ${CALENDAR_START}, task_id`,
     ),
-    sliceBoundTop: db.prepare<[number], SliceBound>(
-      'SELECT updated_at, task_id FROM tasks ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET ?',
-    ),
-    sliceBoundBelow: db.prepare<[{ u: string; t: string; skip: number }], SliceBound>(
-      `SELECT updated_at, task_id FROM tasks
-       WHERE updated_at <= @u AND (updated_at < @u OR (updated_at = @u AND task_id < @t))
-       ORDER BY updated_at DESC, task_id DESC LIMIT 1 OFFSET @skip`,
-    ),
     countsOf: db.prepare<[string], { key: string; status: TaskStatus; n: number }>(
       'SELECT key, status, n FROM task_counts WHERE dim = ? AND n > 0',
     ),
@@ -126,12 +117,8 @@ export function createTaskQueries(db: Database.Database) {
 
   const listStatements = new Map<string, Database.Statement<(string | number)[], TaskRow>>()
 
-  /** The rows of a task listing, newest first; `slice` limits them to one slice of the index. */
-  function selectTasks(
-    query: ListTasksQuery,
-    n: number,
-    slice: { upper: [string, string] | null; bound: SliceBound | null } | null,
-  ): TaskRow[] {
+  /** The rows of a task listing, newest first; `match`: the FTS5 expression of `query.q`. */
+  function selectTasks(query: ListTasksQuery, match: string | null, n: number): TaskRow[] {
     const where: string[] = []
     const params: (string | number)[] = []
     const filter = (clause: string, value: string | undefined) => {
@@ -144,26 +131,17 @@ export function createTaskQueries(db: Database.Database) {
     filter('project_id = ?', query.project_id)
     filter('updated_at >= ?', query.from)
     filter('updated_at < ?', query.to)
-    if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      where.push(
-        "(task_id LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\' OR assignee LIKE ? ESCAPE '\\' OR project_id LIKE ? ESCAPE '\\')",
-      )
-      params.push(like, like, like, like)
+    if (match !== null) {
+      where.push(`rowid IN (${MATCHING_ROWIDS})`)
+      params.push(match)
     }
-    const upper: readonly (string | number)[] | null = query.cursor
-      ? decodeCursor(query.cursor, 2)
-      : (slice?.upper ?? null)
+    const upper: readonly (string | number)[] | null = query.cursor ? decodeCursor(query.cursor, 2) : null
     if (upper) {
       const [updatedAt, taskId] = upper
       // The plain `updated_at <= ?` is implied by the OR, but only it lets SQLite seek the index
       // instead of scanning from the newest row on every page.
       where.push('updated_at <= ? AND (updated_at < ? OR (updated_at = ? AND task_id < ?))')
       params.push(String(updatedAt), String(updatedAt), String(updatedAt), String(taskId))
-    }
-    if (slice?.bound) {
-      where.push('updated_at >= ? AND (updated_at > ? OR (updated_at = ? AND task_id >= ?))')
-      params.push(slice.bound.updated_at, slice.bound.updated_at, slice.bound.updated_at, slice.bound.task_id)
     }
     const sql = `SELECT ${TASK_COLUMNS}, versions FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, task_id DESC LIMIT ?`
@@ -188,8 +166,13 @@ export function createTaskQueries(db: Database.Database) {
 
   function listTasks(query: ListTasksQuery): TaskPage {
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
-    const rows = selectTasks(query, limit + 1, null)
-    return pageOf(rows, limit)
+    const match = query.q ? toFtsQuery(query.q) : null
+    // Text with no word in it ("%", "--") matches nothing, as a search box would show.
+    if (query.q && match === null) {
+      if (query.cursor) decodeCursor(query.cursor, 2) // a bad cursor is still an error
+      return { tasks: [], next_cursor: null }
+    }
+    return pageOf(selectTasks(query, match, limit + 1), limit)
   }
 
   function calendarPage(from: string, to: string, limit = 500, cursor?: string): TaskPage {
@@ -212,38 +195,6 @@ export function createTaskQueries(db: Database.Database) {
     },
 
     listTasks,
-
-    /**
-     * listTasks for every query, `q` included. A substring search cannot use an index, so it walks
-     * the newest-first index in slices of SEARCH_SLICE rows and yields to the event loop between
-     * slices: the search costs O(tasks) in total but never blocks other requests for long.
-     */
-    async listTasksYielding(query: ListTasksQuery, yieldTurn: () => Promise<unknown>): Promise<TaskPage> {
-      if (!query.q) return listTasks(query)
-      const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000)
-      let upper: [string, string] | null = null
-      if (query.cursor) {
-        const [u, t] = decodeCursor(query.cursor, 2)
-        upper = [String(u), String(t)]
-      }
-      const found: TaskRow[] = []
-      for (;;) {
-        // The last row of the next slice (by the covering index tasks_by_updated); null: last slice.
-        const bound = upper
-          ? stmts.sliceBoundBelow.get({ u: upper[0], t: upper[1], skip: SEARCH_SLICE - 1 })
-          : stmts.sliceBoundTop.get(SEARCH_SLICE - 1)
-        found.push(
-          ...selectTasks({ ...query, cursor: undefined }, limit + 1 - found.length, {
-            upper,
-            bound: bound ?? null,
-          }),
-        )
-        if (found.length > limit || !bound) break
-        upper = [bound.updated_at, bound.task_id]
-        await yieldTurn()
-      }
-      return pageOf(found, limit)
-    },
 
     listEvents(
       taskId: string,
@@ -332,7 +283,7 @@ export function createTaskQueries(db: Database.Database) {
      * (updated_at, task_id) descending order, with output/error cut to their last `tailChars`
      * characters and their full sizes in bytes.
      */
-    snapshotPage(after: SliceBound | null, limit: number, tailChars: number): TaskTailRow[] {
+    snapshotPage(after: SnapshotAfter | null, limit: number, tailChars: number): TaskTailRow[] {
       const rows = after
         ? stmts.snapshotAfter.all(tailChars, tailChars, after.updated_at, after.task_id, limit)
         : stmts.snapshotFirst.all(tailChars, tailChars, limit)

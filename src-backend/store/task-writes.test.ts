@@ -208,7 +208,7 @@ describe('task writes', () => {
         ),
         { numRuns: 60 },
       )
-    })
+    }, 60_000) // 120 databases opened and migrated: a ceiling for a busy machine, not a speed check
   })
 
   describe('history retention', () => {

@@ -2,6 +2,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react'
 import { useParts, useStatus, useUi } from './stores/context'
 import { VIEWS, type View } from './stores/ui-store'
+import { useSearchState } from './stores/search-store'
 import { ConnectionPill } from './components/ConnectionPill'
 import { StatusBar } from './components/StatusBar'
 import { AgentMonitor } from './views/AgentMonitor/AgentMonitor'
@@ -49,7 +50,12 @@ export function App() {
         if (ui.getState().selectedTaskId !== null) {
           e.preventDefault()
           ui.getState().openTask(null)
-        } else if (document.activeElement === searchRef.current) searchRef.current?.blur()
+        } else if (document.activeElement === searchRef.current) {
+          // Esc in the box: first clears the search, then leaves the box.
+          e.preventDefault()
+          if (ui.getState().search !== '') ui.getState().setSearch('')
+          else searchRef.current?.blur()
+        }
         return
       }
       if (isTyping(document.activeElement) || e.ctrlKey || e.metaKey || e.altKey) return
@@ -145,15 +151,45 @@ function SearchBox({ inputRef }: { inputRef: React.RefObject<HTMLInputElement | 
   const { ui } = useParts()
   const search = useUi((s) => s.search)
   return (
-    <input
-      ref={inputRef}
-      className="search"
-      type="search"
-      placeholder="Search tasks and agents  ( / or Ctrl+K )"
-      aria-label="Search tasks and agents"
-      value={search}
-      onChange={(e) => ui.getState().setSearch(e.target.value)}
-    />
+    <div className="search-wrap" role="search">
+      <input
+        ref={inputRef}
+        className="search"
+        type="search"
+        placeholder="Search tasks, logs, errors  ( / or Ctrl+K )"
+        aria-label="Search tasks and agents"
+        aria-describedby="search-status"
+        value={search}
+        onChange={(e) => ui.getState().setSearch(e.target.value)}
+      />
+      <SearchStatus />
+    </div>
+  )
+}
+
+/** How many tasks match, or that the search is still running; read out politely. */
+function SearchStatus() {
+  const matches = useSearchState((s) => s.matches)
+  const pending = useSearchState((s) => s.pending)
+  const truncated = useSearchState((s) => s.truncated)
+  const source = useSearchState((s) => s.source)
+  const error = useSearchState((s) => s.error)
+  let text = ''
+  let title: string | undefined
+  if (pending && matches === null) text = 'Searching…'
+  else if (matches !== null) {
+    text = `${matches.size.toLocaleString()}${truncated ? '+' : ''} ${matches.size === 1 ? 'match' : 'matches'}`
+    if (pending) text += ' …'
+    if (truncated) title = 'More tasks match; the newest are shown. Add a word to narrow the search.'
+    else if (source === 'local')
+      title = error
+        ? `The server search failed (${error}); matched in the tasks loaded here.`
+        : 'This backend has no full-text search; matched in the tasks loaded here.'
+  }
+  return (
+    <span id="search-status" className="search-status" aria-live="polite" title={title}>
+      {text}
+    </span>
   )
 }
 

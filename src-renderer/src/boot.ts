@@ -28,7 +28,13 @@ export function bootApp(opts: BootOptions = {}): { parts: AppParts; dispose: () 
   const connection = createConnectionSource(win)
   const startView = viewFromHash(win.location.hash)
   const tasks = createTaskStore()
-  const ui = createUiStore(startView ? { view: startView } : {})
+  let prefs: Storage | null = null
+  try {
+    prefs = win.localStorage
+  } catch {
+    // storage refused: preferences last as long as the window
+  }
+  const ui = createUiStore(startView ? { view: startView } : {}, prefs)
   const status = createStatusStore(Date.now())
   const clock = createClockStore(Date.now())
   const api = createApi(() => connection.current(), opts.fetchImpl)

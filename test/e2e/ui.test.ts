@@ -129,8 +129,12 @@ describe('live monitor in Chromium', () => {
     ])
     expect(Date.now() - sentAt).toBeLessThan(1000)
     const row = monitor.locator('[data-agent="e2e-agent"]')
-    await expect(row.textContent()).resolves.toContain('Latest task failed')
-    await expect(row.textContent()).resolves.toContain('OOM killed')
+    // Marked until acknowledged: the agent's row counts the failure, the task row says it.
+    await expect(row.getAttribute('data-unacked')).resolves.toBe('1')
+    await expect(row.textContent()).resolves.toContain('✕ 1 failed')
+    await expect(
+      monitor.locator('.task-row[data-task-id="e2e-1"] [data-mark="unacked"]').textContent(),
+    ).resolves.toBe('✕ unacknowledged')
     await Promise.all([monitor.close(), calendar.close()])
   })
 

@@ -2,6 +2,7 @@
 import { memo } from 'react'
 import type { TaskStatus } from '../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../src-shared/status-colors'
+import './status.css'
 
 export const StatusBadge = memo(function StatusBadge({
   status,

@@ -37,3 +37,17 @@ export function excerpt(text: string | null, max = 140): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat
 }
+
+/**
+ * The END of a long text on one line, for excerpts in rows and cards: a log's last lines are where
+ * the failure is, so the start is what gets cut ("…" in front).
+ */
+export function tailExcerpt(text: string | null, max = 140): string {
+  if (!text) return ''
+  // Only the last part can show: flatten just that (a 2 KiB tail, or a whole 29 KB log).
+  const flat = text
+    .slice(-(max * 4))
+    .replace(/\s+/g, ' ')
+    .trim()
+  return flat.length > max || text.length > max * 4 ? '…' + flat.slice(-(max - 1)) : flat
+}

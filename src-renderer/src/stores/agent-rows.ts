@@ -1,5 +1,6 @@
 // Which agents the monitor lists and in what order: pure, so it is tested without React.
-import type { Task, TaskStatus } from '../../../src-shared/protocol'
+import type { StatusCounts, Task, TaskStatus } from '../../../src-shared/protocol'
+import { isUnacknowledgedFailure } from '../../../src-shared/task-model'
 import type { AgentEntry } from './task-store'
 import type { AgentSort } from './ui-store'
 
@@ -7,14 +8,23 @@ export interface AgentFilter {
   status: TaskStatus | 'all'
   /** A project key, or 'all'. */
   project: string
+  /** The search box's text (agent names are matched against it). */
   search: string
+  /** An agent key ('' = unassigned), or 'all' / absent. */
+  agent?: string
+  /**
+   * The search store's matching task ids (stores/search-store.ts: the server's full-text search
+   * over titles, logs, errors …); null while no search is active. Absent: `search` is matched
+   * here, as a substring of id, title, agent and project (views without the search store).
+   */
+  matches?: ReadonlySet<string> | null
 }
-
-const ATTENTION: Record<TaskStatus, number> = { failed: 0, waiting: 1, running: 2, pending: 3, completed: 4 }
 
 export function taskMatches(t: Task, f: AgentFilter, needle: string): boolean {
   if (f.status !== 'all' && t.status !== f.status) return false
   if (f.project !== 'all' && (t.project_id ?? '') !== f.project) return false
+  if (f.agent !== undefined && f.agent !== 'all' && (t.assignee ?? '') !== f.agent) return false
+  if (f.matches !== undefined) return f.matches === null || f.matches.has(t.task_id)
   if (needle) {
     const hay = `${t.task_id} ${t.title ?? ''} ${t.assignee ?? ''} ${t.project_id ?? ''}`.toLowerCase()
     if (!hay.includes(needle)) return false
@@ -34,6 +44,16 @@ export function selectAgentRows(
   sort: AgentSort,
 ): string[] {
   const needle = f.search.trim().toLowerCase()
+  // With the search store: an agent matches by its name or by any of its tasks the search found.
+  const searching = f.matches === undefined ? needle !== '' : f.matches !== null
+  let matchedAgents: Set<string> | null = null
+  if (f.matches) {
+    matchedAgents = new Set()
+    for (const id of f.matches) {
+      const t = tasks.get(id)
+      if (t) matchedAgents.add(t.assignee ?? '')
+    }
+  }
   const rows: { key: string; entry: AgentEntry; latest: Task; current: Task }[] = []
   for (const key of agentKeys) {
     const entry = agents.get(key)
@@ -43,11 +63,14 @@ export function selectAgentRows(
     if (!current || !latest) continue
     if (f.status !== 'all' && current.status !== f.status) continue
     if (f.project !== 'all' && (current.project_id ?? '') !== f.project) continue
+    if (f.agent !== undefined && f.agent !== 'all' && key !== f.agent) continue
     if (
-      needle &&
-      !key.toLowerCase().includes(needle) &&
-      !(key === '' && 'unassigned'.includes(needle)) &&
-      !taskMatches(current, { status: 'all', project: 'all', search: needle }, needle)
+      searching &&
+      !(needle && key.toLowerCase().includes(needle)) &&
+      !(needle && key === '' && 'unassigned'.includes(needle)) &&
+      !(matchedAgents
+        ? matchedAgents.has(key)
+        : taskMatches(current, { status: 'all', project: 'all', search: needle }, needle))
     )
       continue
     rows.push({ key, entry, latest, current })
@@ -65,16 +88,17 @@ export function selectAgentRows(
     a.key === b.key ? 0 : a.key === '' ? 1 : b.key === '' ? -1 : a.key < b.key ? -1 : 1
   if (sort === 'name') rows.sort(byName)
   else if (sort === 'recent') rows.sort(byRecent)
-  else
+  else {
+    // Needs attention (stores/agent-rows attentionKey): unacknowledged failures, waiting, stale,
+    // longest running. Keys come from each agent's cached summary, so a batch costs the agents it
+    // touched plus one sort of the (few dozen) rows.
+    const keyed = new Map(rows.map((r) => [r.key, attentionKey(agentSummary(r.entry, tasks), tasks)]))
     rows.sort((a, b) => {
-      // Attention: an agent whose latest task failed first, then running, pending, completed;
-      // by name within a group, so rows stay put while updates stream in (ordering by recency
-      // would reshuffle them every frame).
-      const d =
-        ATTENTION[a.latest.status === 'failed' ? 'failed' : a.current.status] -
-        ATTENTION[b.latest.status === 'failed' ? 'failed' : b.current.status]
-      return d !== 0 ? d : byName(a, b)
+      const ka = keyed.get(a.key)!
+      const kb = keyed.get(b.key)!
+      return ka[0] - kb[0] || ka[1] - kb[1] || byName(a, b)
     })
+  }
   return rows.map((r) => r.key)
 }
 
@@ -84,11 +108,219 @@ export function selectTaskRows(
   f: AgentFilter,
 ): readonly string[] {
   const needle = f.search.trim().toLowerCase()
-  if (f.status === 'all' && f.project === 'all' && !needle) return order
+  const searching = f.matches === undefined ? needle !== '' : f.matches !== null
+  if (f.status === 'all' && f.project === 'all' && (f.agent ?? 'all') === 'all' && !searching) return order
   const out: string[] = []
   for (const id of order) {
     const t = tasks.get(id)
     if (t && taskMatches(t, f, needle)) out.push(id)
   }
   return out
+}
+
+// ---- The agent row model: attention, outcomes, columns (pure; tested without React) ----
+
+/** Runs shown in an agent's outcome strip. */
+export const OUTCOME_RUNS = 20
+
+/** What needs a person about one agent, and its recent runs, derived from its tasks. */
+export interface AgentSummary {
+  /** Statuses of its last OUTCOME_RUNS finished runs (completed or failed), oldest first. */
+  outcomes: readonly ('completed' | 'failed')[]
+  /** Its unacknowledged failures (isUnacknowledgedFailure), newest first. */
+  unacked: readonly string[]
+  /** Its waiting task updated longest ago, if any. */
+  waiting: Task | null
+  /** Its running task stale the longest (earliest `stale_since`), if any. */
+  stale: Task | null
+  /** Its running task that started first (the longest running), if any. */
+  longestRunning: Task | null
+}
+
+const finishedAt = (t: Task) => t.finished_at ?? t.updated_at
+const startedMs = (t: Task) => Date.parse(t.started_at ?? t.created_at)
+
+/** O(tasks of the agent); use `agentSummary` for the cached value. */
+export function summarizeAgent(ids: Iterable<string>, tasks: ReadonlyMap<string, Task>): AgentSummary {
+  const recent: Task[] = [] // newest finished first, at most OUTCOME_RUNS
+  const unacked: Task[] = []
+  let waiting: Task | null = null
+  let stale: Task | null = null
+  let longestRunning: Task | null = null
+  for (const id of ids) {
+    const t = tasks.get(id)
+    if (!t) continue
+    if (t.status === 'completed' || t.status === 'failed') {
+      const at = finishedAt(t)
+      if (recent.length < OUTCOME_RUNS || at > finishedAt(recent[recent.length - 1]!)) {
+        let i = recent.length
+        while (i > 0 && finishedAt(recent[i - 1]!) < at) i--
+        recent.splice(i, 0, t)
+        if (recent.length > OUTCOME_RUNS) recent.pop()
+      }
+      if (isUnacknowledgedFailure(t)) unacked.push(t)
+    } else if (t.status === 'waiting') {
+      if (!waiting || t.updated_at < waiting.updated_at) waiting = t
+    } else if (t.status === 'running') {
+      if (t.stale_since && (!stale || t.stale_since < stale.stale_since!)) stale = t
+      if (!longestRunning || startedMs(t) < startedMs(longestRunning)) longestRunning = t
+    }
+  }
+  unacked.sort((a, b) => (finishedAt(a) < finishedAt(b) ? 1 : -1))
+  return {
+    outcomes: recent.reverse().map((t) => t.status as 'completed' | 'failed'),
+    unacked: unacked.map((t) => t.task_id),
+    waiting,
+    stale,
+    longestRunning,
+  }
+}
+
+// The store replaces an agent's entry whenever one of its tasks changes (task-store.ts), so the
+// entry object is the cache key: a live update recomputes only the agents it touched.
+const summaries = new WeakMap<AgentEntry, AgentSummary>()
+
+export function agentSummary(entry: AgentEntry, tasks: ReadonlyMap<string, Task>): AgentSummary {
+  let s = summaries.get(entry)
+  if (!s) {
+    s = summarizeAgent(entry.ids, tasks)
+    summaries.set(entry, s)
+  }
+  return s
+}
+
+/** "17 completed, 3 failed": the outcome strip as text (screen readers, tooltips). */
+export function outcomeText(outcomes: readonly ('completed' | 'failed')[]): string {
+  if (outcomes.length === 0) return 'no finished runs'
+  const failed = outcomes.filter((o) => o === 'failed').length
+  return `last ${outcomes.length} runs: ${outcomes.length - failed} completed, ${failed} failed`
+}
+
+/** Failed share of the runs that finished (completed + failed), or null when none did. */
+export function failureRate(counts: Pick<StatusCounts, 'completed' | 'failed'>): number | null {
+  const n = counts.completed + counts.failed
+  return n === 0 ? null : counts.failed / n
+}
+
+/** "12%" or "—". */
+export function formatRate(rate: number | null): string {
+  return rate === null ? '—' : `${Math.round(rate * 100)}%`
+}
+
+/** How long a task has been running at `nowMs` (null unless running). */
+export function runningForMs(
+  t: Pick<Task, 'status' | 'started_at' | 'created_at'>,
+  nowMs: number,
+): number | null {
+  if (t.status !== 'running') return null
+  return Math.max(0, nowMs - Date.parse(t.started_at ?? t.created_at))
+}
+
+/** The largest unit only, for narrow marks: "45s", "12m", "5h", "3d". */
+export function formatShortDuration(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m`
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`
+  return `${Math.floor(s / 86400)}d`
+}
+
+/** A compact duration: "45s", "12m", "5h 02m", "3d 4h". */
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m`
+  const h = Math.floor(m / 60)
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`
+  return `${Math.floor(h / 24)}d ${h % 24}h`
+}
+
+/**
+ * Attention rank of an agent (lower first): 0 an unacknowledged failure, 1 a task waiting for
+ * input, 2 a stale running task, 3 running, 4 the rest. Within a rank: the most recent failure,
+ * the longest waiting, the longest stale, the longest running; then by name.
+ */
+export function attentionKey(s: AgentSummary, tasks: ReadonlyMap<string, Task>): [number, number] {
+  if (s.unacked.length > 0) {
+    const t = tasks.get(s.unacked[0]!)
+    return [0, t ? -Date.parse(finishedAt(t)) : 0]
+  }
+  if (s.waiting) return [1, Date.parse(s.waiting.updated_at)]
+  if (s.stale) return [2, Date.parse(s.stale.stale_since!)]
+  if (s.longestRunning) return [3, startedMs(s.longestRunning)]
+  return [4, 0]
+}
+
+// ---- Compact row columns, dropped by priority as the pane narrows ----
+
+export type AgentColumn =
+  'status' | 'name' | 'title' | 'attention' | 'age' | 'running' | 'rate' | 'strip' | 'statusLabel'
+
+interface ColumnSpec {
+  id: AgentColumn
+  /** Grid track (px or a minmax for the flexible ones). */
+  track: string
+  /** Width it needs at least (the flexible title counts its readable minimum). */
+  px: number
+}
+
+/** Always shown: status glyph, agent name, task title (its readable minimum), attention mark. */
+const BASE_COLUMNS: ColumnSpec[] = [
+  { id: 'status', track: '22px', px: 22 },
+  { id: 'name', track: 'minmax(0, 170px)', px: 96 },
+  { id: 'title', track: 'minmax(150px, 1fr)', px: 150 },
+  { id: 'attention', track: '80px', px: 80 },
+]
+/** Optional columns in the order they are given room (the first is the last to drop out). */
+const OPTIONAL_COLUMNS: ColumnSpec[] = [
+  { id: 'age', track: '76px', px: 76 },
+  { id: 'running', track: '80px', px: 80 },
+  { id: 'rate', track: '44px', px: 44 },
+  { id: 'strip', track: '100px', px: 100 },
+  { id: 'statusLabel', track: '72px', px: 72 },
+]
+const COLUMN_GAP = 8
+/** Order of the columns on screen. */
+const DISPLAY_ORDER: AgentColumn[] = [
+  'status',
+  'statusLabel',
+  'name',
+  'title',
+  'attention',
+  'running',
+  'age',
+  'strip',
+  'rate',
+]
+
+/**
+ * The compact row's columns for a list `width` px wide (padding included): the base ones always,
+ * then optional ones by priority while they fit, so a narrow pane drops the outcome strip before
+ * the title goes below its readable minimum; never overlapping, because the grid has exactly the
+ * tracks of the columns shown.
+ */
+export function compactColumns(width: number, padding = 34): { columns: AgentColumn[]; template: string } {
+  const chosen = new Set<AgentColumn>(BASE_COLUMNS.map((c) => c.id))
+  let used = BASE_COLUMNS.reduce((n, c) => n + c.px, 0) + COLUMN_GAP * (BASE_COLUMNS.length - 1) + padding
+  for (const c of OPTIONAL_COLUMNS) {
+    if (used + COLUMN_GAP + c.px > width) break
+    used += COLUMN_GAP + c.px
+    chosen.add(c.id)
+  }
+  const all = [...BASE_COLUMNS, ...OPTIONAL_COLUMNS]
+  const columns = DISPLAY_ORDER.filter((id) => chosen.has(id))
+  const template = columns.map((id) => all.find((c) => c.id === id)!.track).join(' ')
+  return { columns, template }
+}
+
+/**
+ * The task `delta` places from `id` in `ids` (j/k in the detail): the first one when `id` is not
+ * in the list, null at either end (no wrap: the reader knows they reached the end).
+ */
+export function stepTask(ids: readonly string[], id: string, delta: 1 | -1): string | null {
+  if (ids.length === 0) return null
+  const i = ids.indexOf(id)
+  if (i < 0) return ids[0]!
+  return ids[i + delta] ?? null
 }

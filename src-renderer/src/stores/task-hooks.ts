@@ -11,7 +11,13 @@
 import { useCallback, useMemo } from 'react'
 import type { Task } from '../../../src-shared/protocol'
 import { useParts, useTasks } from './context'
-import { selectAgentRows, selectTaskRows, type AgentFilter } from './agent-rows'
+import {
+  agentSummary,
+  selectAgentRows,
+  selectTaskRows,
+  type AgentFilter,
+  type AgentSummary,
+} from './agent-rows'
 import { eventsInRange, type CalendarEvent } from './calendar-events'
 import type { AgentEntry, ProjectEntry, TaskStoreState } from './task-store'
 import type { AgentSort } from './ui-store'
@@ -76,6 +82,25 @@ export function useAgentEntry(agentKey: string): AgentEntry | undefined {
 /** One project's entry; replaced by the store whenever anything of that project changes. */
 export function useProjectEntry(projectKey: string): ProjectEntry | undefined {
   return useTasks((s) => s.projects.get(projectKey))
+}
+
+/**
+ * One agent's attention summary and outcome strip (stores/agent-rows.ts agentSummary): cached on
+ * the agent's entry, so it is recomputed only when one of that agent's tasks changed.
+ */
+export function useAgentSummary(agentKey: string): AgentSummary | null {
+  const select = useMemo(
+    () =>
+      memoOnKeys(
+        (s) => [s.agents.get(agentKey), s.tasks],
+        (s) => {
+          const entry = s.agents.get(agentKey)
+          return entry ? agentSummary(entry, s.tasks) : null
+        },
+      ),
+    [agentKey],
+  )
+  return useTasks(select)
 }
 
 /**

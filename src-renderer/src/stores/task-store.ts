@@ -27,6 +27,9 @@ export interface AgentEntry {
   total: number
   /** Status counts in 15-minute buckets of last update; mutated by the store, see `rev`. */
   buckets: BucketCounts
+  /** This agent's task ids; mutated by the store, see `rev` (the entry is replaced whenever one
+   * of these tasks changes, so a value derived from entry + tasks can be cached on the entry). */
+  ids: ReadonlySet<string>
   rev: number
 }
 
@@ -169,6 +172,7 @@ export function createTaskStore(): TaskStore {
         lastUpdatedAt: t.updated_at,
         total: 0,
         buckets: new Map(),
+        ids,
         rev: 0,
       }
       agents.set(a, entry)

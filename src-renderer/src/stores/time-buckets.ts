@@ -3,7 +3,7 @@
 // costs O(1): decrement the task's old bucket, increment its new one. 15 minutes so that local
 // midnight falls on a bucket edge in every time zone (offsets are multiples of 15 minutes).
 import type { StatusCounts, TaskStatus } from '../../../src-shared/protocol'
-import { emptyCounts } from './statuses'
+import { STATUSES, emptyCounts } from './statuses'
 
 export const BUCKET_MS = 15 * 60 * 1000
 
@@ -22,7 +22,8 @@ export function addToBucket(buckets: BucketCounts, iso: string, status: TaskStat
     buckets.set(key, counts)
   }
   counts[status] += delta
-  if (counts.pending + counts.running + counts.completed + counts.failed === 0) buckets.delete(key)
+  // Every status, waiting included (a bucket holding only waiting tasks is not empty).
+  if (STATUSES.every((st) => counts[st] === 0)) buckets.delete(key)
 }
 
 /** Sum of the buckets whose start lies in [fromMs, toMs]. */
@@ -43,10 +44,7 @@ export function countsBetween(buckets: BucketCounts, fromMs: number, toMs: numbe
 }
 
 function addCounts(into: StatusCounts, c: StatusCounts): void {
-  into.pending += c.pending
-  into.running += c.running
-  into.completed += c.completed
-  into.failed += c.failed
+  for (const st of STATUSES) into[st] += c[st]
 }
 
 export function startOfLocalDay(nowMs: number): number {

@@ -6,6 +6,12 @@ import type { TaskStatus } from '../../../src-shared/protocol'
 export const VIEWS = ['agents', 'calendar', 'projects', 'settings'] as const
 export type View = (typeof VIEWS)[number]
 export type AgentSort = 'attention' | 'recent' | 'name'
+/** The agent list: dense one-line rows (the default, made for a fleet) or the taller cards. */
+export type AgentLayout = 'rows' | 'cards'
+
+/** Where UI preferences outlive the window (localStorage in the app; absent in most tests). */
+export type PrefStorage = Pick<Storage, 'getItem' | 'setItem'>
+const LAYOUT_KEY = 'taskpulse.agentLayout'
 
 export interface UiState {
   view: View
@@ -14,30 +20,66 @@ export interface UiState {
   statusFilter: TaskStatus | 'all'
   /** A project key, or 'all'. */
   projectFilter: string
+  /** An agent key ('' = unassigned), or 'all'. Every view honours the three filters. */
+  agentFilter: string
   agentSort: AgentSort
+  agentLayout: AgentLayout
+  /** A short message about an action that failed (e.g. an acknowledgement the backend refused). */
+  notice: string | null
   setView(v: View): void
   openTask(id: string | null): void
   setSearch(q: string): void
   setStatusFilter(s: TaskStatus | 'all'): void
   setProjectFilter(p: string): void
+  setAgentFilter(a: string): void
+  clearFilters(): void
   setAgentSort(s: AgentSort): void
+  setAgentLayout(l: AgentLayout): void
+  setNotice(n: string | null): void
 }
 
 export type UiStore = StoreApi<UiState>
 
-export function createUiStore(initial: Partial<Pick<UiState, 'view' | 'selectedTaskId'>> = {}): UiStore {
+export function createUiStore(
+  initial: Partial<Pick<UiState, 'view' | 'selectedTaskId'>> = {},
+  prefs: PrefStorage | null = null,
+): UiStore {
+  const readPref = (key: string): string | null => {
+    try {
+      return prefs?.getItem(key) ?? null
+    } catch {
+      return null // storage refused (privacy mode): defaults
+    }
+  }
+  const writePref = (key: string, value: string): void => {
+    try {
+      prefs?.setItem(key, value)
+    } catch {
+      // not persisted; the choice still holds for this window
+    }
+  }
   return createStore<UiState>()((set) => ({
     view: initial.view ?? 'agents',
     selectedTaskId: initial.selectedTaskId ?? null,
     search: '',
     statusFilter: 'all',
     projectFilter: 'all',
+    agentFilter: 'all',
     agentSort: 'attention',
+    agentLayout: readPref(LAYOUT_KEY) === 'cards' ? 'cards' : 'rows',
     setView: (view) => set({ view }),
     openTask: (selectedTaskId) => set({ selectedTaskId }),
     setSearch: (search) => set({ search }),
     setStatusFilter: (statusFilter) => set({ statusFilter }),
     setProjectFilter: (projectFilter) => set({ projectFilter }),
+    setAgentFilter: (agentFilter) => set({ agentFilter }),
+    clearFilters: () => set({ statusFilter: 'all', projectFilter: 'all', agentFilter: 'all' }),
     setAgentSort: (agentSort) => set({ agentSort }),
+    notice: null,
+    setNotice: (notice) => set({ notice }),
+    setAgentLayout: (agentLayout) => {
+      writePref(LAYOUT_KEY, agentLayout)
+      set({ agentLayout })
+    },
   }))
 }

@@ -4,7 +4,7 @@ import { AppPartsProvider, type AppParts } from '../../../src-renderer/src/store
 import { createTaskStore } from '../../../src-renderer/src/stores/task-store'
 import { createUiStore } from '../../../src-renderer/src/stores/ui-store'
 import { createClockStore, createStatusStore } from '../../../src-renderer/src/stores/status-store'
-import type { Api } from '../../../src-renderer/src/net/api'
+import { ApiRequestError, type Api } from '../../../src-renderer/src/net/api'
 import type { ConnectionSource } from '../../../src-renderer/src/net/connection'
 
 export function makeParts(over: Partial<AppParts> = {}): AppParts {
@@ -39,7 +39,12 @@ export function makeParts(over: Partial<AppParts> = {}): AppParts {
     },
     taskEvents: async () => ({ events: [], next_cursor: null }),
     tasks: async () => ({ tasks: [], next_cursor: null }),
+    // As a backend without the search route: the search store matches the loaded tasks instead.
+    search: async () => {
+      throw new ApiRequestError(404, 'not_found', 'No route GET /api/search')
+    },
     checkAuth: async () => 'ok',
+    ack: async () => {},
   }
   return {
     tasks: createTaskStore(),

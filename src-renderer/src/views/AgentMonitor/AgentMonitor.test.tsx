@@ -5,6 +5,8 @@ import type * as AgentRowModule from './AgentRow'
 import type * as TaskRowModule from './TaskRow'
 import { fakeLayout, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
+import { createUiStore } from '../../stores/ui-store'
+import type { Task } from '../../../../src-shared/protocol'
 
 // Each row rendered with a React <Profiler> inside its memo boundary (test/fakes/renderer/profiled.ts),
 // which reports every commit that re-rendered it: the rows themselves carry no probe. Counting is
@@ -56,11 +58,42 @@ describe('agent monitor', () => {
     return { parts, tasks }
   }
 
-  it('shows a row per agent and a row per task', () => {
+  it('shows a compact row per agent (the default) and a row per task', () => {
     setup()
     expect(document.querySelectorAll('[data-agent]')).toHaveLength(6)
-    expect(document.querySelectorAll('[data-task-id]')).toHaveLength(6)
-    expect(screen.getByRole('heading', { name: 'agent-3' })).toBeTruthy()
+    expect(document.querySelectorAll('.task-row[data-task-id]')).toHaveLength(6)
+    const row = document.querySelector('[data-agent="agent-3"]')!
+    expect(row.className).toContain('aline')
+    // status as glyph and word, the task, running-for, last-update age
+    expect(row.textContent).toContain('◐')
+    expect(row.textContent).toContain('Running')
+    expect(row.textContent).toContain('Task 3')
+    expect(row.textContent).toContain('running for')
+    expect(row.textContent).toMatch(/updated \d+s ago/)
+    expect(row.textContent).toContain('no finished runs')
+  })
+
+  it('cards stay available through a toggle that persists', () => {
+    const stored = new Map<string, string>()
+    const prefs = {
+      getItem: (k: string) => stored.get(k) ?? null,
+      setItem: (k: string, v: string) => void stored.set(k, v),
+    }
+    const parts = makeParts({ ui: createUiStore({}, prefs) })
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [makeTask({ task_id: 'c1', assignee: 'cat', status: 'running' })],
+      },
+    ])
+    render(withParts(parts, <AgentMonitor />))
+    fireEvent.click(screen.getByRole('radio', { name: /Cards/ }))
+    expect(screen.getByRole('heading', { name: 'cat' })).toBeTruthy()
+    expect(stored.get('taskpulse.agentLayout')).toBe('cards')
+    // A new window reads it back.
+    expect(createUiStore({}, prefs).getState().agentLayout).toBe('cards')
+    expect(createUiStore({}, null).getState().agentLayout).toBe('rows')
   })
 
   it('a change to one task re-renders only the rows that show it', () => {
@@ -85,13 +118,27 @@ describe('agent monitor', () => {
     const renders = Object.fromEntries(probe.state.renders)
     expect(renders).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
     const row = document.querySelector('[data-agent="agent-3"]')!
-    expect(row.className).toContain('agent-failed')
-    expect(row.textContent).toContain('Latest task failed')
-    expect(row.textContent).toContain('boom')
+    expect(row.className).toContain('aline-failed')
+    expect(row.getAttribute('data-unacked')).toBe('1')
+    expect(row.textContent).toContain('1 failed')
+    expect(row.textContent).toContain('last 1 runs: 0 completed, 1 failed')
     expect(document.querySelector('[data-task-id="t3"]')!.getAttribute('data-status')).toBe('failed')
+    // An acknowledgement (same updated_at, so the task keeps its place) re-renders the same two.
+    probe.state.renders = new Map()
+    const failed = parts.tasks.getState().tasks.get('t3')!
+    act(() => {
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg({ ...failed, acknowledged_at: new Date().toISOString(), last_event_id: 'ack' }, 3),
+        },
+      ])
+    })
+    expect(Object.fromEntries(probe.state.renders)).toEqual({ 'task:t3': 1, 'agent:agent-3': 1 })
+    expect(row.getAttribute('data-unacked')).toBeNull()
   })
 
-  it('filters by status and search; shows unassigned tasks', () => {
+  it('filters by status and search; shows unassigned tasks', async () => {
     const { parts } = setup(3)
     act(() => {
       parts.tasks.getState().applyBatch([
@@ -104,7 +151,7 @@ describe('agent monitor', () => {
         },
       ])
     })
-    expect(screen.getByRole('heading', { name: 'Unassigned' })).toBeTruthy()
+    expect(document.querySelector('[data-agent="Unassigned"]')).toBeTruthy()
     fireEvent.click(screen.getByRole('radio', { name: /Pending/ }))
     expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
       'Unassigned',
@@ -113,9 +160,57 @@ describe('agent monitor', () => {
       parts.ui.getState().setStatusFilter('all')
       parts.ui.getState().setSearch('agent-1')
     })
-    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
-      'agent-1',
+    // The search store answers after its debounce (here: matched locally, the fake has no route).
+    await vi.waitFor(() =>
+      expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual(
+        ['agent-1'],
+      ),
+    )
+    expect([...document.querySelectorAll('.task-row')].map((e) => e.getAttribute('data-task-id'))).toEqual([
+      't1',
     ])
+  })
+
+  it('search: rows filtered to the matches of the search store (output and error too), titles highlighted', async () => {
+    const parts = makeParts()
+    parts.api.search = async (q) => ({
+      query: q,
+      results: [{ task_id: 'oom', field: 'error', snippet: 'java.lang.OutOfMemoryError' }],
+      truncated: false,
+    })
+    const tasks = [
+      makeTask({
+        task_id: 'oom',
+        assignee: 'loader',
+        title: 'Load orders',
+        status: 'failed',
+        error: 'java.lang.OutOfMemoryError',
+      }),
+      makeTask({ task_id: 'ok', assignee: 'other', title: 'Load invoices', status: 'completed' }),
+    ]
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    render(withParts(parts, <AgentMonitor />))
+    act(() => parts.ui.getState().setSearch('OutOfMemory'))
+    await vi.waitFor(() =>
+      expect([...document.querySelectorAll('.task-row')].map((e) => e.getAttribute('data-task-id'))).toEqual([
+        'oom',
+      ]),
+    )
+    expect([...document.querySelectorAll('[data-agent]')].map((e) => e.getAttribute('data-agent'))).toEqual([
+      'loader',
+    ])
+    act(() => parts.ui.getState().setSearch('load'))
+    parts.api.search = async (q) => ({
+      query: q,
+      results: tasks.map((t) => ({ task_id: t.task_id, field: 'title' as const, snippet: t.title! })),
+      truncated: false,
+    })
+    act(() => parts.ui.getState().setSearch('Load'))
+    await vi.waitFor(() => expect(document.querySelectorAll('.task-row')).toHaveLength(2))
+    await vi.waitFor(() =>
+      expect(document.querySelector('.task-row[data-task-id="ok"] mark')?.textContent).toBe('Load'),
+    )
+    expect(document.querySelector('[data-agent="loader"] .aline-title mark')?.textContent).toBe('Load')
   })
 
   it('shows how to send a first task when there is none, with the real URL', () => {
@@ -133,6 +228,116 @@ describe('agent monitor', () => {
     const { parts } = setup(2)
     fireEvent.click(document.querySelector('[data-task-id="t1"]')!)
     expect(parts.ui.getState().selectedTaskId).toBe('t1')
+  })
+
+  it('stale: marked on the task row and on its agent row, with glyph and words', () => {
+    const { parts, tasks } = setup(3)
+    const since = new Date(Math.floor(parts.clock.getState().now / 1000) * 1000 - 23 * 60_000).toISOString()
+    act(() => {
+      parts.tasks
+        .getState()
+        .applyBatch([
+          { kind: 'update', msg: updateMsg({ ...tasks[1]!, stale_since: since, last_event_id: 'st' }, 2) },
+        ])
+    })
+    const row = document.querySelector('.task-row[data-task-id="t1"]')!
+    expect(row.getAttribute('data-stale')).toBe('true')
+    expect(row.querySelector('[data-mark="stale"]')!.textContent).toBe('◷ stale 23m')
+    const agent = document.querySelector('[data-agent="agent-1"]')!
+    expect(agent.getAttribute('data-stale')).toBe('true')
+    expect(agent.className).toContain('aline-stale')
+    expect(agent.querySelector('[data-mark="stale"]')!.textContent).toBe('◷ stale 23m')
+    // running-for and time since the last update on every running task row
+    expect(row.textContent).toMatch(/running \d+s · updated \d+s ago/)
+    // the stale agent sorts before the merely running ones
+    expect(document.querySelector('[data-agent]')!.getAttribute('data-agent')).toBe('agent-1')
+  })
+
+  it('a on a task row or an agent row acknowledges through the backend; the mark stays until the update comes back', async () => {
+    const acked: string[][] = []
+    const parts = makeParts()
+    parts.api.ack = async (ids) => void acked.push([...ids])
+    const failed = (id: string, who: string): Task =>
+      makeTask({ task_id: id, assignee: who, status: 'failed', finished_at: new Date().toISOString() })
+    const tasks = [failed('f1', 'bob'), failed('f2', 'bob'), failed('f3', 'eve')]
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    render(withParts(parts, <AgentMonitor />))
+    const row = document.querySelector<HTMLElement>('.task-row[data-task-id="f3"]')!
+    expect(row.getAttribute('data-unacked')).toBe('true')
+    fireEvent.keyDown(row, { key: 'a' })
+    expect(acked).toEqual([['f3']])
+    // No optimistic change: still marked until the backend's update frame.
+    expect(row.getAttribute('data-unacked')).toBe('true')
+    act(() => {
+      parts.tasks.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg(
+            {
+              ...tasks[2]!,
+              acknowledged_at: new Date(Date.now() + 1000).toISOString(),
+              last_event_id: 'ack',
+            },
+            2,
+          ),
+        },
+      ])
+    })
+    expect(document.querySelector('.task-row[data-task-id="f3"]')!.getAttribute('data-unacked')).toBeNull()
+    expect(document.querySelector('[data-agent="eve"]')!.getAttribute('data-unacked')).toBeNull()
+    // On an agent row: all of its unacknowledged failures, in one call.
+    fireEvent.keyDown(document.querySelector('[data-agent="bob"]')!, { key: 'a' })
+    expect(acked[1]!.slice().sort()).toEqual(['f1', 'f2'])
+    // With a modifier it is not the ack key (Ctrl+A selects).
+    fireEvent.keyDown(document.querySelector('.task-row[data-task-id="f1"]')!, { key: 'a', ctrlKey: true })
+    expect(acked).toHaveLength(2)
+  })
+
+  it('a refused acknowledgement is said, and the mark stays', async () => {
+    const parts = makeParts()
+    parts.api.ack = async () => {
+      throw new Error('404 not found')
+    }
+    const t = makeTask({
+      task_id: 'f',
+      assignee: 'x',
+      status: 'failed',
+      finished_at: new Date().toISOString(),
+    })
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [t] }])
+    render(withParts(parts, <AgentMonitor />))
+    fireEvent.keyDown(document.querySelector('.task-row[data-task-id="f"]')!, { key: 'a' })
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      'Could not acknowledge the failure: 404 not found',
+    )
+    expect(document.querySelector('.task-row[data-task-id="f"]')!.getAttribute('data-unacked')).toBe('true')
+  })
+
+  it('waiting shows violet ? Waiting wherever a status shows', () => {
+    const parts = makeParts()
+    const t = makeTask({ task_id: 'w', assignee: 'asker', status: 'waiting', title: 'Which DB?' })
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [t] }])
+    render(withParts(parts, <AgentMonitor />))
+    const agent = document.querySelector('[data-agent="asker"]')!
+    expect(agent.textContent).toContain('?')
+    expect(agent.textContent).toContain('Waiting')
+    expect(agent.className).toContain('aline-waiting')
+    const row = document.querySelector('.task-row[data-task-id="w"]')!
+    expect(row.querySelector('.badge-waiting')!.getAttribute('aria-label')).toBe('Status: Waiting')
+    expect(row.querySelector('[data-mark="waiting"]')).toBeTruthy()
+    expect(screen.getByRole('radio', { name: '? Waiting' })).toBeTruthy()
+  })
+
+  it('columns drop out by priority with the measured width of the list', () => {
+    restoreLayout()
+    restoreLayout = fakeLayout(900, 600)
+    setup(2)
+    const list = screen.getByTestId('agent-list')
+    expect(list.getAttribute('data-columns')).toBe('status,name,title,attention,running,age')
+    expect(document.querySelector('[data-agent="agent-0"] .strip')).toBeNull()
+    expect(document.querySelector('[data-agent="agent-0"] .aline-rate')).toBeNull()
+    // the status word is still there for screen readers
+    expect(document.querySelector('[data-agent="agent-0"] .sr-only')!.textContent).toBe('Running')
   })
 
   describe('task list scroll position', () => {

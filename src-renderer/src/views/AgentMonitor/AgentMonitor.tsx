@@ -1,7 +1,17 @@
 // The agent monitor: one row per agent (assignee; unassigned tasks get their own row) and, beside
 // it, every task by last update. Both lists are virtualised, so 10,000 tasks cost the DOM of the
-// rows on screen.
-import { useCallback, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react'
+// rows on screen. Agents are dense one-line rows by default (40 fit on a laptop screen), cards on
+// request; sorted by what needs attention (stores/agent-rows.ts).
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+  type RefObject,
+} from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
 import type { Task } from '../../../../src-shared/protocol'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
@@ -15,13 +25,17 @@ import {
   useTaskLookup,
   useTaskRowIds,
 } from '../../stores/task-hooks'
-import type { AgentSort } from '../../stores/ui-store'
+import type { AgentLayout, AgentSort } from '../../stores/ui-store'
+import { compactColumns, type AgentFilter } from '../../stores/agent-rows'
+import { useSearchMatches, useSearchState } from '../../stores/search-store'
 import { EmptyState } from '../../components/EmptyState'
 import { AgentRow } from './AgentRow'
 import { TaskRow } from './TaskRow'
+import './agents.css'
 
 /** Row heights, fixed so the virtualiser never measures (a forced layout per row per frame). */
-const AGENT_ROW_PX = 132
+const AGENT_CARD_PX = 132
+const AGENT_LINE_PX = 28
 const TASK_ROW_PX = 40
 
 /**
@@ -61,10 +75,29 @@ export function AgentMonitor() {
   return (
     <div className="monitor">
       <MonitorToolbar />
+      <Notice />
       <div className="monitor-body">
         <AgentList />
         <TaskList />
       </div>
+    </div>
+  )
+}
+
+/** Says when an action failed (an acknowledgement the backend refused); polite, dismissable. */
+function Notice() {
+  const { ui } = useParts()
+  const notice = useUi((s) => s.notice)
+  return (
+    <div className="notice-slot">
+      {notice ? (
+        <p className="notice" role="alert">
+          {notice}{' '}
+          <button type="button" className="btn btn-small" onClick={() => ui.getState().setNotice(null)}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
     </div>
   )
 }
@@ -74,6 +107,7 @@ function MonitorToolbar() {
   const status = useUi((s) => s.statusFilter)
   const project = useUi((s) => s.projectFilter)
   const sort = useUi((s) => s.agentSort)
+  const layout = useUi((s) => s.agentLayout)
   const projectKeys = useProjectKeys()
   return (
     <div className="toolbar" role="toolbar" aria-label="Filter and sort agents">
@@ -118,39 +152,100 @@ function MonitorToolbar() {
           <option value="name">Name</option>
         </select>
       </label>
+      <div className="seg" role="radiogroup" aria-label="Agent layout">
+        {(
+          [
+            ['rows', '☰ Rows'],
+            ['cards', '▦ Cards'],
+          ] as const
+        ).map(([l, text]) => (
+          <button
+            key={l}
+            type="button"
+            role="radio"
+            aria-checked={layout === l}
+            className={`seg-btn${layout === l ? ' seg-on' : ''}`}
+            onClick={() => ui.getState().setAgentLayout(l)}
+          >
+            {text}
+          </button>
+        ))}
+      </div>
     </div>
   )
 }
 
-function useFilter() {
+/** The filters and the search's matches (search-store: debounced, server-side full text). The
+ * query text is the one the matches answer, not the box's: typing alone recomputes nothing. */
+function useFilter(): AgentFilter {
   const status = useUi((s) => s.statusFilter)
   const project = useUi((s) => s.projectFilter)
-  const search = useUi((s) => s.search)
-  return useMemo(() => ({ status, project, search }), [status, project, search])
+  const agent = useUi((s) => s.agentFilter)
+  const search = useSearchState((s) => s.query)
+  const matches = useSearchMatches()
+  return useMemo(
+    () => ({ status, project, agent, search, matches }),
+    [status, project, agent, search, matches],
+  )
+}
+
+/** The width of an element, followed as it resizes (one ResizeObserver; no layout reads per frame). */
+function useWidth(ref: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0)
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (!el) return
+    setWidth(el.clientWidth)
+    if (typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver((entries) => {
+      const w = entries[0]?.contentRect.width
+      if (w !== undefined) setWidth(Math.round(w))
+    })
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [ref])
+  return width
 }
 
 function AgentList() {
   const f = useFilter()
   const sort = useUi((s) => s.agentSort)
+  const layout: AgentLayout = useUi((s) => s.agentLayout)
   // Recomputed once per applied batch (not per message): O(agents · log agents).
   const keys = useAgentRowKeys(f, sort)
   const parentRef = useRef<HTMLDivElement>(null)
+  const rowPx = layout === 'cards' ? AGENT_CARD_PX : AGENT_LINE_PX
   const v = useVirtualizer({
     count: keys.length,
     getScrollElement: () => parentRef.current,
-    // Fixed row height (CSS .agent-slot): measuring rows would force a layout per row per frame.
-    estimateSize: () => AGENT_ROW_PX,
+    // Fixed row height (CSS .agent-slot / .aline-slot): measuring rows would force a layout per
+    // row per frame.
+    estimateSize: () => rowPx,
     overscan: 4,
   })
+  // Compact columns drop out by priority as the pane narrows (agent-rows.ts compactColumns).
+  const width = useWidth(parentRef)
+  const cols = useMemo(() => compactColumns(width || 1200), [width])
+  const columns = cols.columns.join(',')
   return (
     <section className="pane agents-pane" aria-label="Agents">
       <h2 className="pane-title">
         Agents <span className="pane-count">{keys.length}</span>
       </h2>
-      <div ref={parentRef} className="scroller" data-testid="agent-list">
+      <div
+        ref={parentRef}
+        className={`scroller agents-${layout}`}
+        data-testid="agent-list"
+        data-columns={layout === 'rows' ? columns : undefined}
+        style={{ ['--aline-cols' as string]: cols.template }}
+      >
         {keys.length === 0 ? <p className="muted pad">No agent matches the filters.</p> : null}
-        <VirtualRows v={v} keyOf={(i) => keys[i]!} className="agent-slot">
-          {(i) => <AgentRow agentKey={keys[i]!} />}
+        <VirtualRows
+          v={v}
+          keyOf={(i) => keys[i]!}
+          className={layout === 'cards' ? 'agent-slot' : 'aline-slot'}
+        >
+          {(i) => <AgentRow agentKey={keys[i]!} layout={layout} columns={columns} />}
         </VirtualRows>
       </div>
     </section>
@@ -226,6 +321,16 @@ function TaskList() {
     current.current = { rows: taskRows.ids, f }
     record()
   }, [taskRows, f, taskById, record])
+
+  // The open task (j/k in the detail walk this list) stays in view.
+  const selected = useUi((s) => s.selectedTaskId)
+  useEffect(() => {
+    if (selected === null) return
+    const i = findNear(taskRows.ids, selected, 0, 0)
+    if (i >= 0) v.scrollToIndex(i, { align: 'auto' })
+    // Only when the selection moves, not on every update while it is open.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selected])
 
   return (
     <section className="pane tasks-pane" aria-label="Tasks">

@@ -1,6 +1,11 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
-import { TaskDetail, TEXT_PREVIEW_CHARS } from './TaskDetail'
+import { LongText, TaskDetail, TEXT_TAIL_CHARS, tailStart } from './TaskDetail'
+import { isErrorLine, logLines } from '../../components/log-lines'
+import { tailExcerpt } from '../../components/format'
+import { AgentMonitor } from '../AgentMonitor/AgentMonitor'
+import { fakeLayout } from '../../../../test/fakes/renderer/parts'
+import type { Task } from '../../../../src-shared/protocol'
 import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import type { SnapshotTask, StoredEvent } from '../../../../src-shared/protocol'
@@ -34,7 +39,7 @@ describe('task detail', () => {
     const parts = makeParts()
     const taskEvents = vi.fn(async () => ({ events, next_cursor: null }))
     parts.api.taskEvents = taskEvents
-    const big = 'x'.repeat(TEXT_PREVIEW_CHARS + 500)
+    const big = 'x'.repeat(TEXT_TAIL_CHARS + 500)
     const task = makeTask({
       task_id: 'x',
       title: 'Deploy',
@@ -66,7 +71,8 @@ describe('task detail', () => {
     await vi.waitFor(() => expect(document.querySelectorAll('.tl-item')).toHaveLength(2))
     expect(document.querySelector('.tl-item')!.className).toContain('tl-failed')
     const output = screen.getByRole('region', { name: 'Output' })
-    expect(output.querySelector('pre')!.textContent).toHaveLength(TEXT_PREVIEW_CHARS)
+    // the END of the text is shown first
+    expect(output.querySelector('pre')!.textContent).toHaveLength(TEXT_TAIL_CHARS)
     fireEvent.click(screen.getByRole('button', { name: /Show all/ }))
     expect(output.querySelector('pre')!.textContent).toHaveLength(big.length)
     expect(screen.getByRole('button', { name: 'Copy output' })).toBeTruthy()
@@ -108,7 +114,7 @@ describe('task detail', () => {
     expect(taskCall).toHaveBeenCalledWith('ex')
     act(() => answer({ ...base, output: fullOutput, error: 'short' }))
     await vi.waitFor(() => expect(output.textContent).not.toContain('Showing the end only'))
-    fireEvent.click(screen.getByRole('button', { name: /Show all/ }))
+    // 9 KB is under the tail size: the whole text, ending in its tail
     expect(output.querySelector('pre')!.textContent).toBe(fullOutput)
   })
 
@@ -130,5 +136,196 @@ describe('task detail', () => {
     await vi.waitFor(() => expect(taskEvents).toHaveBeenCalled())
     expect(screen.getByRole('region', { name: 'Output' }).textContent).toContain('all of it')
     expect(taskCall).not.toHaveBeenCalled()
+  })
+
+  describe('logs as people read them', () => {
+    // happy-dom lays nothing out: a log box is as tall as its line count (20 px a line), 100 px on screen.
+    let restore: () => void
+    beforeEach(() => {
+      const proto = HTMLElement.prototype
+      const sh = Object.getOwnPropertyDescriptor(proto, 'scrollHeight')
+      const ch = Object.getOwnPropertyDescriptor(proto, 'clientHeight')
+      Object.defineProperty(proto, 'scrollHeight', {
+        configurable: true,
+        get(this: HTMLElement) {
+          return this.querySelectorAll('.log-line').length * 20
+        },
+      })
+      Object.defineProperty(proto, 'clientHeight', { configurable: true, get: () => 100 })
+      restore = () => {
+        if (sh) Object.defineProperty(proto, 'scrollHeight', sh)
+        else delete (proto as { scrollHeight?: number }).scrollHeight
+        if (ch) Object.defineProperty(proto, 'clientHeight', ch)
+      }
+    })
+    afterEach(() => restore())
+
+    const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `line ${from + i}`).join('\n')
+
+    it('opens scrolled to the end, follows new output, and offers "jump to end" after a scroll up', () => {
+      const parts = makeParts()
+      const task = makeTask({ task_id: 'run', title: 'Build', status: 'running', output: lines(50) })
+      parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [task] }])
+      parts.ui.getState().openTask('run')
+      render(withParts(parts, <TaskDetail />))
+      const pre = screen.getByRole('region', { name: 'Output text' })
+      expect(pre.scrollTop).toBe(1000)
+      const more = (n: number, seq: number) =>
+        act(() =>
+          parts.tasks.getState().applyBatch([
+            {
+              kind: 'update',
+              msg: updateMsg({ ...task, output: lines(n), last_event_id: `e${seq}` }, seq),
+            },
+          ]),
+        )
+      more(60, 2)
+      expect(pre.scrollTop).toBe(1200) // followed
+      // The reader scrolls up: new output no longer moves the text; a control jumps back.
+      pre.scrollTop = 300
+      fireEvent.scroll(pre)
+      more(70, 3)
+      expect(pre.scrollTop).toBe(300)
+      fireEvent.click(screen.getByRole('button', { name: /Jump to end/ }))
+      expect(pre.scrollTop).toBe(1400)
+      more(80, 4)
+      expect(pre.scrollTop).toBe(1600)
+    })
+
+    it('marks error lines with a glyph and weight, not colour alone; the error field as a whole', () => {
+      render(
+        withParts(
+          makeParts(),
+          <LongText
+            label="Output"
+            text={[
+              'compiling 12 modules',
+              'Traceback (most recent call last):',
+              '  File "etl.py", line 3',
+              'java.lang.OutOfMemoryError: Java heap space',
+              '12 passed, 0 failed',
+              'step 4 FAILED',
+              'thread main panicked at src/lib.rs',
+            ].join('\n')}
+          />,
+        ),
+      )
+      const marked = [...document.querySelectorAll('.log-err')].map((e) => e.textContent)
+      expect(marked).toEqual([
+        '▶ Traceback (most recent call last):\n',
+        '▶ java.lang.OutOfMemoryError: Java heap space\n',
+        '▶ step 4 FAILED\n',
+        '▶ thread main panicked at src/lib.rs',
+      ])
+      expect(screen.getByRole('heading', { name: /Output · 4 error lines/ })).toBeTruthy()
+      cleanup()
+      render(withParts(makeParts(), <LongText label="Error" error text={'exit 1\nsee above'} />))
+      expect(document.querySelectorAll('.longtext-error .log-err')).toHaveLength(2)
+      expect(screen.getByRole('heading', { name: 'Error' }).textContent).toBe('✕ Error')
+    })
+
+    it('line classification and tails', () => {
+      expect(isErrorLine('ERROR: connection refused')).toBe(true)
+      expect(isErrorLine('Exception in thread "main"')).toBe(true)
+      expect(isErrorLine('0 errors, 0 failed')).toBe(false)
+      expect(isErrorLine('no errors found')).toBe(false)
+      expect(isErrorLine('3 failed, 0 errors')).toBe(true)
+      expect(isErrorLine('loading terrain tiles')).toBe(false)
+      expect(logLines('a\nerror b').map((l) => l.error)).toEqual([false, true])
+      const text = 'x'.repeat(50) + '\nstart of tail\nend'
+      expect(text.slice(tailStart(text, 20))).toBe('start of tail\nend')
+      expect(tailStart('short', 20)).toBe(0)
+      const tail = tailExcerpt('first line\n'.repeat(40) + 'FATAL: disk full', 30)
+      expect(tail).toHaveLength(30)
+      expect(tail).toMatch(/^….*first line FATAL: disk full$/)
+      expect(tailExcerpt('all of it', 30)).toBe('all of it')
+    })
+  })
+
+  describe('keys and acknowledgement', () => {
+    let restoreLayout: () => void
+    beforeEach(() => {
+      restoreLayout = fakeLayout()
+    })
+    afterEach(() => restoreLayout())
+
+    function setup() {
+      const parts = makeParts()
+      const acked: string[][] = []
+      parts.api.ack = vi.fn(async (ids: readonly string[]) => void acked.push([...ids]))
+      const at = (i: number) => new Date(Date.UTC(2026, 10, 23, 12, 0, 10 - i)).toISOString()
+      const tasks: Task[] = [
+        makeTask({ task_id: 't0', title: 'zero', status: 'running', updated_at: at(0) }),
+        makeTask({ task_id: 't1', title: 'one', status: 'failed', updated_at: at(1), finished_at: at(1) }),
+        makeTask({ task_id: 't2', title: 'two', status: 'completed', updated_at: at(2) }),
+      ]
+      parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+      render(
+        withParts(
+          parts,
+          <>
+            <AgentMonitor />
+            <TaskDetail />
+          </>,
+        ),
+      )
+      return { parts, acked, tasks }
+    }
+    const open = (parts: ReturnType<typeof makeParts>) => parts.ui.getState().selectedTaskId
+
+    it('j/k and ↓/↑ walk the task list in its order; Esc-close returns focus to the row of the task shown', () => {
+      const { parts } = setup()
+      const row0 = document.querySelector<HTMLElement>('.task-row[data-task-id="t0"]')!
+      row0.focus()
+      fireEvent.click(row0)
+      expect(open(parts)).toBe('t0')
+      act(() => void fireEvent.keyDown(window, { key: 'j' }))
+      expect(open(parts)).toBe('t1')
+      act(() => void fireEvent.keyDown(window, { key: 'ArrowDown' }))
+      expect(open(parts)).toBe('t2')
+      act(() => void fireEvent.keyDown(window, { key: 'j' })) // the end: stays
+      expect(open(parts)).toBe('t2')
+      act(() => void fireEvent.keyDown(window, { key: 'k' }))
+      act(() => void fireEvent.keyDown(window, { key: 'ArrowUp' }))
+      expect(open(parts)).toBe('t0')
+      act(() => void fireEvent.keyDown(window, { key: 'j' }))
+      expect(open(parts)).toBe('t1')
+      expect(document.querySelector('.task-row[data-task-id="t1"]')!.getAttribute('aria-current')).toBe(
+        'true',
+      )
+      act(() => parts.ui.getState().openTask(null))
+      expect(document.activeElement?.getAttribute('data-task-id')).toBe('t1')
+    })
+
+    it('opening an unacknowledged failure acknowledges it (once); the button and a do too, through the backend', async () => {
+      const { parts, acked, tasks } = setup()
+      act(() => parts.ui.getState().openTask('t1'))
+      await vi.waitFor(() => expect(acked).toEqual([['t1']]))
+      // Still marked: the change comes back from the backend as an update, never locally.
+      expect(document.querySelector('.task-row[data-task-id="t1"]')!.getAttribute('data-unacked')).toBe(
+        'true',
+      )
+      fireEvent.click(screen.getByRole('button', { name: 'Acknowledge (a)' }))
+      act(() => void fireEvent.keyDown(window, { key: 'a' }))
+      expect(acked).toEqual([['t1'], ['t1'], ['t1']])
+      act(() =>
+        parts.tasks.getState().applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              { ...tasks[1]!, acknowledged_at: '2026-11-23T12:05:00.000Z', last_event_id: 'ack' },
+              2,
+            ),
+          },
+        ]),
+      )
+      expect(screen.queryByRole('button', { name: 'Acknowledge (a)' })).toBeNull()
+      expect(document.querySelector('.task-row[data-task-id="t1"]')!.getAttribute('data-unacked')).toBeNull()
+      // Nothing more to acknowledge: a is a no-op; a task that did not fail is never acknowledged.
+      act(() => void fireEvent.keyDown(window, { key: 'a' }))
+      act(() => parts.ui.getState().openTask('t2'))
+      act(() => void fireEvent.keyDown(window, { key: 'a' }))
+      expect(acked).toHaveLength(3)
+    })
   })
 })

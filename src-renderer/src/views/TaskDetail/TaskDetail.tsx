@@ -1,20 +1,33 @@
 // Everything about one task: every field, its status history (GET /api/tasks/:id/events) as a
-// timeline, output and error as monospaced copyable text. Long text is cut with "show all".
-// Live: the fields follow the store, and the history reloads when a new event lands.
+// timeline, output and error as monospaced copyable text, opened at their END (where a failure
+// is), following a running task's output, error lines marked. Long text shows its tail with
+// "show all". Live: the fields follow the store, and the history reloads when a new event lands.
+// Keys while open: j/k (and ↓/↑) the next/previous task of the task list, a acknowledges a
+// failure, Esc closes (App.tsx) with focus back on the row. Opening an unacknowledged failure
+// counts as seeing it: it is acknowledged (through the backend, like the key).
 // A task the store has from a snapshot carries only the tail of its output and error (an
 // excerpt): opening it fetches the full task (GET /api/tasks/:id) for the text.
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { isExcerpt, type StoredEvent, type Task } from '../../../../src-shared/protocol'
+import { isUnacknowledgedFailure } from '../../../../src-shared/task-model'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { useParts, useUi } from '../../stores/context'
+import { useNow, useParts, useUi } from '../../stores/context'
 import { useTask } from '../../stores/task-hooks'
 import { StatusBadge } from '../../components/StatusBadge'
 import { CopyButton } from '../../components/CopyButton'
 import { Ago } from '../../components/Ago'
 import { formatDateTime } from '../../components/format'
-import { useReturnFocus } from '../../components/return-focus'
+import { findTaskOpener, useReturnFocus } from '../../components/return-focus'
+import { acknowledge, isAckKey } from '../../components/ack'
+import { logLines } from '../../components/log-lines'
+import { StaleMark, UnackedMark } from '../../components/AttentionMarks'
+import { formatDuration, runningForMs, selectTaskRows, stepTask } from '../../stores/agent-rows'
+import type { AppParts } from '../../stores/context'
+import { searchStoreOf } from '../../stores/search-store'
+import './detail.css'
 
-export const TEXT_PREVIEW_CHARS = 4000
+/** The end of a long text shown at first (the rest behind "Show all"). */
+export const TEXT_TAIL_CHARS = 16_000
 
 export function TaskDetail() {
   const id = useUi((s) => s.selectedTaskId)
@@ -22,8 +35,47 @@ export function TaskDetail() {
   return <TaskDetailPanel key={id} id={id} />
 }
 
+function isTyping(el: Element | null): boolean {
+  return (
+    !!el &&
+    (el.tagName === 'INPUT' ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'SELECT' ||
+      (el as HTMLElement).isContentEditable)
+  )
+}
+
+/**
+ * Opens the task `delta` rows away in the task list's current order (filters applied). Focus goes
+ * to that task's row first, so that Esc later returns there, not to the row the walk began on.
+ */
+export function openNeighbour(
+  parts: Pick<AppParts, 'tasks' | 'ui' | 'api'>,
+  id: string,
+  delta: 1 | -1,
+): void {
+  const ui = parts.ui.getState()
+  const s = parts.tasks.getState()
+  const search = searchStoreOf(parts).getState()
+  // The same filter as the task list (AgentMonitor useFilter), read once per key press.
+  const ids = selectTaskRows(s.order, s.tasks, {
+    status: ui.statusFilter,
+    project: ui.projectFilter,
+    agent: ui.agentFilter,
+    search: search.query,
+    matches: search.matches,
+  })
+  const next = stepTask(ids, id, delta)
+  if (next === null || next === id) return
+  const row = findTaskOpener(next)
+  if (row) row.focus()
+  else (document.activeElement as HTMLElement | null)?.blur()
+  ui.openTask(next)
+}
+
 function TaskDetailPanel({ id }: { id: string }) {
-  const { ui, api } = useParts()
+  const parts = useParts()
+  const { ui, api } = parts
   const live = useTask(id)
   const [fetched, setFetched] = useState<Task | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
@@ -42,6 +94,42 @@ function TaskDetailPanel({ id }: { id: string }) {
   useEffect(() => {
     closeRef.current?.focus()
   }, [])
+
+  // Seeing a failure acknowledges it: once per failure (a later failure of the task is new).
+  const seenFailure = useRef<string | null>(null)
+  const unacked = task ? isUnacknowledgedFailure(task) : false
+  const failureKey = unacked && task ? `${task.task_id}@${task.finished_at ?? task.updated_at}` : null
+  useEffect(() => {
+    if (failureKey === null || seenFailure.current === failureKey) return
+    seenFailure.current = failureKey
+    acknowledge(parts, [id])
+  }, [failureKey, parts, id])
+
+  // j/k, ↓/↑: walk the task list; a: acknowledge. Not while typing, and arrows scroll a focused
+  // log box instead (it is a scrollable region).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return
+      const active = document.activeElement
+      if (isTyping(active)) return
+      const inLog = !!active?.closest('pre')
+      if (e.key === 'j' || (e.key === 'ArrowDown' && !inLog)) {
+        e.preventDefault()
+        openNeighbour(parts, id, 1)
+      } else if (e.key === 'k' || (e.key === 'ArrowUp' && !inLog)) {
+        e.preventDefault()
+        openNeighbour(parts, id, -1)
+      } else if (isAckKey(e)) {
+        const t = parts.tasks.getState().tasks.get(id)
+        if (t && isUnacknowledgedFailure(t)) {
+          e.preventDefault()
+          acknowledge(parts, [id])
+        }
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [parts, id])
 
   // A task opened before it reached the store (e.g. from a desktop notification): ask REST.
   useEffect(() => {
@@ -106,6 +194,11 @@ function TaskDetailPanel({ id }: { id: string }) {
       <header className="detail-head">
         {task ? <StatusBadge status={task.status} /> : null}
         <h2 id="detail-title">{task?.title || id}</h2>
+        {task && unacked ? (
+          <button type="button" className="btn btn-small" onClick={() => acknowledge(parts, [id])}>
+            Acknowledge (a)
+          </button>
+        ) : null}
         <button
           ref={closeRef}
           type="button"
@@ -120,6 +213,12 @@ function TaskDetailPanel({ id }: { id: string }) {
         <p className="muted pad">{loadError ? `Could not load task ${id}: ${loadError}` : 'Loading…'}</p>
       ) : (
         <div className="detail-body">
+          {unacked || task.stale_since ? (
+            <p className="detail-marks">
+              {unacked ? <UnackedMark /> : null}
+              {task.stale_since ? <StaleMark since={task.stale_since} /> : null}
+            </p>
+          ) : null}
           <dl className="fields">
             <Field name="Task id" mono value={task.task_id} />
             <Field
@@ -138,6 +237,12 @@ function TaskDetailPanel({ id }: { id: string }) {
             <Field name="Started" value={formatDateTime(task.started_at)} />
             <Field name="Finished" value={formatDateTime(task.finished_at)} />
             <Field name="Duration" value={duration(task)} />
+            {task.status === 'running' ? <RunningForField task={task} /> : null}
+            <Field name="Stale since" value={task.stale_since ? formatDateTime(task.stale_since) : null} />
+            <Field
+              name="Acknowledged"
+              value={task.acknowledged_at ? formatDateTime(task.acknowledged_at) : null}
+            />
             <Field name="Scheduled" value={formatDateTime(task.scheduled_at)} />
             <Field name="Due" value={formatDateTime(task.due_at)} />
             <Field name="Last event" mono value={task.last_event_id} />
@@ -151,6 +256,7 @@ function TaskDetailPanel({ id }: { id: string }) {
           <LongText
             label="Output"
             text={text?.output ?? null}
+            follow={task.status === 'running'}
             note={excerpt && excerpt.output_bytes > utf8Bytes(excerpt.output) ? excerptNote : null}
           />
           <section className="timeline-wrap" aria-label="Status history">
@@ -218,25 +324,88 @@ function utf8Bytes(text: string | null): number {
   return text ? encoder.encode(text).length : 0
 }
 
+function RunningForField({ task }: { task: Task }) {
+  const now = useNow(1000)
+  const ms = runningForMs(task, now)
+  return (
+    <>
+      <dt>Running for</dt>
+      <dd>
+        {ms === null ? '—' : formatDuration(ms)} (updated <Ago iso={task.updated_at} />)
+      </dd>
+    </>
+  )
+}
+
+/** Where a tail of `text` starts: `max` characters from the end, moved to the next line start. */
+export function tailStart(text: string, max: number): number {
+  if (text.length <= max) return 0
+  const from = text.length - max
+  const nl = text.indexOf('\n', from)
+  return nl >= 0 && nl < text.length - 1 ? nl + 1 : from
+}
+
+/**
+ * Output or error as a log: opened scrolled to its end, following new text while the reader is
+ * at the end (a running task's output), a "Jump to end" control when they scrolled up. Error
+ * lines are marked with a glyph and weight as well as colour; the error field as a whole too.
+ */
 export function LongText({
   label,
   text,
   error = false,
+  follow = false,
   note = null,
 }: {
   label: string
   text: string | null
   error?: boolean
+  /** New text arrives (a running task): keep the end in view unless the reader scrolled up. */
+  follow?: boolean
   /** Shown above the text: e.g. that only its end is shown yet. */
   note?: string | null
 }) {
   const [all, setAll] = useState(false)
+  const preRef = useRef<HTMLPreElement>(null)
+  // At the end until the reader scrolls away from it.
+  const atEnd = useRef(true)
+  const [away, setAway] = useState(false)
+  const start = !text || all ? 0 : tailStart(text, TEXT_TAIL_CHARS)
+  const shown = text ? text.slice(start) : ''
+  const lines = useMemo(() => logLines(shown), [shown])
+  useLayoutEffect(() => {
+    const el = preRef.current
+    if (el && atEnd.current) el.scrollTop = el.scrollHeight
+  }, [shown, follow])
   if (!text) return null
-  const cut = !all && text.length > TEXT_PREVIEW_CHARS
+  const onScroll = () => {
+    const el = preRef.current
+    if (!el) return
+    const end = el.scrollHeight - el.scrollTop - el.clientHeight <= 8
+    atEnd.current = end
+    setAway(!end)
+  }
+  const jump = () => {
+    const el = preRef.current
+    if (!el) return
+    atEnd.current = true
+    setAway(false)
+    el.scrollTop = el.scrollHeight
+  }
+  const errorLines = lines.reduce((n, l) => n + (l.error ? 1 : 0), 0)
   return (
     <section className={`longtext${error ? ' longtext-error' : ''}`} aria-label={label}>
       <div className="longtext-head">
-        <h3>{label}</h3>
+        <h3>
+          {error ? <span aria-hidden="true">✕ </span> : null}
+          {label}
+          {!error && errorLines > 0 ? (
+            <span className="longtext-count">
+              {' '}
+              · {errorLines} error {errorLines === 1 ? 'line' : 'lines'}
+            </span>
+          ) : null}
+        </h3>
         <CopyButton text={text} label={`Copy ${label.toLowerCase()}`} />
       </div>
       {note ? (
@@ -244,13 +413,33 @@ export function LongText({
           {note}
         </p>
       ) : null}
+      {start > 0 ? (
+        <button type="button" className="btn btn-small longtext-more" onClick={() => setAll(true)}>
+          Show all ({Math.ceil(text.length / 1024)} KB; the last {Math.ceil((text.length - start) / 1024)} KB
+          shown)
+        </button>
+      ) : null}
       {/* Scrolls: focusable, so the keyboard can scroll it, and named for what it holds. */}
-      <pre className="mono" tabIndex={0} role="region" aria-label={`${label} text`}>
-        {cut ? text.slice(0, TEXT_PREVIEW_CHARS) : text}
+      <pre
+        ref={preRef}
+        className="mono log"
+        tabIndex={0}
+        role="region"
+        aria-label={`${label} text`}
+        onScroll={onScroll}
+        data-follow={follow && !away ? 'true' : undefined}
+      >
+        {lines.map((l, i) => (
+          <span key={i} className={l.error || error ? 'log-line log-err' : 'log-line'}>
+            {l.error && !error ? <span className="log-flag">▶ </span> : null}
+            {l.text}
+            {i < lines.length - 1 ? '\n' : null}
+          </span>
+        ))}
       </pre>
-      {cut ? (
-        <button type="button" className="btn btn-small" onClick={() => setAll(true)}>
-          Show all ({Math.ceil(text.length / 1024)} KB)
+      {away ? (
+        <button type="button" className="btn btn-small longtext-jump" onClick={jump}>
+          ↓ Jump to end{follow ? ' (follow)' : ''}
         </button>
       ) : null}
     </section>

@@ -1,0 +1,286 @@
+// Delivery for `hook` and `exec`: where TaskPulse is (found as `emit` finds it), one update sent
+// with a deadline, and the rule that keeps updates in order: an update goes straight out only when
+// nothing is spooled before it; otherwise it joins the spool, and the holder of the flush lock
+// sends the spool oldest first.
+import { spawn } from 'node:child_process'
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
+import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
+
+export type Target =
+  { kind: 'http'; url: URL; token: string } | { kind: 'redis'; url: string; channel: string; stream: string }
+
+export interface TargetFlags {
+  server?: string | undefined
+  token?: string | undefined
+  'redis-url'?: string | undefined
+}
+
+/** The target from flags, then TASKPULSE_SERVER/TASKPULSE_TOKEN, then REDIS_URL; or what is missing. */
+export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Target | string {
+  const server = flags.server || env.TASKPULSE_SERVER
+  if (server) {
+    let url: URL
+    try {
+      url = new URL(server)
+    } catch {
+      return `--server '${server}' is not a valid URL (give it as http://HOST:PORT)`
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return `--server '${server}': only http:// and https:// are supported`
+    const token = flags.token || env.TASKPULSE_TOKEN
+    if (!token) return '--token (or TASKPULSE_TOKEN) is required with --server'
+    return { kind: 'http', url, token }
+  }
+  const redis = flags['redis-url'] || env.REDIS_URL
+  if (redis) {
+    if (!/^rediss?:\/\//.test(redis)) return '--redis-url must be redis://HOST:PORT or rediss://HOST:PORT'
+    return {
+      kind: 'redis',
+      url: redis,
+      channel: env.TASKPULSE_CHANNEL || 'task_status_update',
+      stream: env.TASKPULSE_STREAM || 'task_status_stream',
+    }
+  }
+  return 'no TaskPulse configured: give --server URL --token T (or TASKPULSE_SERVER and TASKPULSE_TOKEN), or --redis-url (REDIS_URL)'
+}
+
+export interface SendOutcome {
+  result: SendResult
+  detail?: string
+  /** Unreachable only for lack of time (no answer yet): the target may well be up, just slow. */
+  slow?: boolean
+}
+
+export interface Sender {
+  send(u: SpooledUpdate, deadline: number): Promise<SendOutcome>
+  close(): void
+}
+
+/** Statuses that mean "this update will never be accepted": drop it rather than retry forever. */
+const REJECTED = new Set([400, 404, 409, 413, 415, 422])
+
+/** node:http, not fetch: undici's first use costs about as much CPU as the rest of the call. */
+export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
+  // getBuiltinModule, not `import()`: the ESM facade of node:http reads every export, and its lazy
+  // WebSocket/EventSource getters load undici (60-100 ms of CPU measured for a hook call).
+  const mod =
+    target.url.protocol === 'https:'
+      ? process.getBuiltinModule('node:https')
+      : process.getBuiltinModule('node:http')
+  const agent: HttpAgent = new mod.Agent({ keepAlive: true, maxSockets: 1 })
+  return {
+    send(u, deadline) {
+      // `hook flush` and exec's last word have no budget: 10 s is then the ceiling per request.
+      const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
+      if (budget <= 0) return Promise.resolve({ result: 'unreachable', detail: 'out of time', slow: true })
+      const body = JSON.stringify({ ...u.fields, updated_at: u.updated_at, event_id: u.event_id })
+      const url = new URL(`/api/tasks/${encodeURIComponent(u.task_id)}`, target.url)
+      return new Promise((resolve) => {
+        let done = false
+        const finish = (r: SendOutcome) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resolve(r)
+        }
+        const req = mod.request(
+          url,
+          {
+            method: 'PUT',
+            agent,
+            headers: {
+              authorization: `Bearer ${target.token}`,
+              'x-taskpulse-source': 'cli',
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res: IncomingMessage) => {
+            let text = ''
+            res.setEncoding('utf8')
+            res.on('data', (c: string) => {
+              if (text.length < 4096) text += c
+            })
+            res.on('end', () => {
+              const status = res.statusCode ?? 0
+              if (status >= 200 && status < 300) return finish({ result: 'ok' })
+              let detail = `HTTP ${status}`
+              try {
+                detail += `: ${(JSON.parse(text) as { error: { message: string } }).error.message}`
+              } catch {
+                // keep the status alone
+              }
+              finish({ result: REJECTED.has(status) ? 'rejected' : 'unreachable', detail })
+            })
+            res.on('error', () => finish({ result: 'unreachable', detail: 'response broken' }))
+          },
+        )
+        // One ceiling for connect + response: a slow server costs the hook no more than its budget.
+        const timer = setTimeout(() => {
+          finish({ result: 'unreachable', detail: `no answer within ${budget} ms`, slow: true })
+          req.destroy()
+        }, budget)
+        req.on('error', (err: NodeJS.ErrnoException) =>
+          finish({ result: 'unreachable', detail: err.code ?? err.message }),
+        )
+        req.end(body)
+      })
+    },
+    close() {
+      agent.destroy()
+    },
+  }
+}
+
+/** XADD + PUBLISH, as `emit --redis-url` sends; loads ioredis only on this path. */
+export async function redisSender(target: Extract<Target, { kind: 'redis' }>): Promise<Sender> {
+  const { Redis } = await import('ioredis')
+  let client: InstanceType<typeof Redis> | null = null
+  let broken = false
+  const withDeadline = <T>(p: Promise<T>, ms: number): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+      p.then(
+        (v) => (clearTimeout(t), resolve(v)),
+        (e: unknown) => (clearTimeout(t), reject(e instanceof Error ? e : new Error(String(e)))),
+      )
+    })
+  return {
+    async send(u, deadline) {
+      const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
+      if (broken) return { result: 'unreachable', detail: 'not connected' }
+      if (budget <= 0) return { result: 'unreachable', detail: 'out of time', slow: true }
+      try {
+        if (!client) {
+          client = new Redis(target.url, {
+            lazyConnect: true,
+            connectTimeout: Math.max(budget, 20),
+            maxRetriesPerRequest: 0,
+            enableOfflineQueue: false,
+            retryStrategy: () => null,
+          })
+          client.on('error', () => undefined) // reported through the rejected command
+          await withDeadline(client.connect(), budget)
+        }
+        const wire = JSON.stringify({
+          task_id: u.task_id,
+          ...u.fields,
+          updated_at: u.updated_at,
+          event_id: u.event_id,
+        })
+        const replies = await withDeadline(
+          client
+            .multi()
+            .xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'data', wire)
+            .publish(target.channel, wire)
+            .exec(),
+          Math.max(1, Math.min(Math.floor(deadline - performance.now()), 10_000)),
+        )
+        if (!replies || replies.some(([err]) => err)) throw new Error('transaction failed')
+        return { result: 'ok' }
+      } catch (err) {
+        broken = true
+        const message = (err as Error).message
+        return { result: 'unreachable', detail: message, slow: message.startsWith('no answer within') }
+      }
+    },
+    close() {
+      client?.disconnect()
+    },
+  }
+}
+
+export async function openSender(target: Target): Promise<Sender> {
+  return target.kind === 'http' ? httpSender(target) : redisSender(target)
+}
+
+export interface DeliveryOutcome {
+  /** Sent now (directly or from the spool). */
+  sent: number
+  /** Waiting in the spool after this call. */
+  spooled: number
+  /**
+   * Updates wait in the spool although TaskPulse answers (or is merely slow): worth a flush without
+   * the hook's time budget. False when it refused the connection: then the next call tries again.
+   */
+  backlog: boolean
+}
+
+/**
+ * Delivers `updates` after everything already spooled, sending until `deadline`; what is not sent
+ * by then stays in the spool. Never throws for an unreachable target.
+ */
+export async function deliver(
+  updates: readonly SpooledUpdate[],
+  spool: Spool,
+  sender: Sender,
+  deadline: number,
+  warn: (m: string) => void,
+): Promise<DeliveryOutcome> {
+  const lock = spool.tryLock()
+  if (!lock) {
+    // Another process is sending: queue behind what it sends.
+    spool.append(updates)
+    return { sent: 0, spooled: updates.length, backlog: false }
+  }
+  let answered = false
+  const send = async (u: SpooledUpdate, d: number): Promise<SendOutcome> => {
+    const outcome = await sender.send(u, d)
+    if (outcome.result !== 'unreachable' || outcome.slow) answered = true
+    return outcome
+  }
+  try {
+    let sent = 0
+    let rest = [...updates]
+    if (spool.list().length === 0) {
+      while (rest.length > 0) {
+        const { result, detail } = await send(rest[0]!, deadline)
+        if (result === 'unreachable') break
+        if (result === 'rejected')
+          warn(`TaskPulse refused an update of task ${rest[0]!.task_id} (${detail ?? 'invalid'})`)
+        else sent++
+        rest = rest.slice(1)
+      }
+      if (rest.length > 0) {
+        // Unreachable now: the rest waits for the next call (trying the spool now would fail too).
+        spool.append(rest)
+        return { sent, spooled: rest.length, backlog: answered }
+      }
+      // Sent; but hooks that ran meanwhile queued behind this one's lock: send theirs too.
+      if (spool.list().length === 0) return { sent, spooled: 0, backlog: false }
+    }
+    spool.append(rest)
+    const outcome = await flushSpool(spool, send, deadline, lock, warn)
+    return { sent: sent + outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
+  } finally {
+    lock.release()
+  }
+}
+
+/**
+ * TaskPulse answers but the spool did not drain within the budget (a backlog after an outage, a
+ * slow machine): a detached `hook flush --background` sends the rest without a budget, while this
+ * hook returns at once. It holds the flush lock, so other hooks meanwhile just queue behind it.
+ * The target travels in the environment (a token on a command line shows in `ps`).
+ */
+export function startBackgroundFlush(target: Target): void {
+  const bin = process.argv[1]
+  if (!bin) return
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  if (target.kind === 'http') {
+    env.TASKPULSE_SERVER = target.url.href
+    env.TASKPULSE_TOKEN = target.token
+  } else {
+    delete env.TASKPULSE_SERVER
+    env.REDIS_URL = target.url
+  }
+  try {
+    spawn(process.execPath, [bin, 'hook', 'flush', '--background'], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+    }).unref()
+  } catch {
+    // the next hook call tries again
+  }
+}

@@ -1,0 +1,234 @@
+// The local spool of `hook` and `exec`: updates that could not be delivered wait here, one file
+// per update, and are sent in order by the next call that reaches TaskPulse.
+//
+// Hook processes run in parallel (an agent fires several hooks at once, several agents run side by
+// side), so: an update is written to a temporary name and renamed into place (a reader never sees
+// half a file); file names sort in send order (the update's time, then pid and a counter); one
+// process at a time sends, holding `flush.lock` (created with O_EXCL; a lock left by a killed
+// process is taken over once it is older than LOCK_STALE_MS). Delivery is at least once, and the
+// server applies each event_id once, so an update sent twice (a timeout after the server applied
+// it) still counts once.
+import {
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import type { TaskFieldValues } from '../../src-shared/task-model'
+
+/** An update as the spool keeps it: identity and time fixed when it was made. */
+export interface SpooledUpdate {
+  task_id: string
+  event_id: string
+  updated_at: string
+  fields: Partial<TaskFieldValues>
+}
+
+export const DEFAULT_SPOOL_MAX = 10_000
+/** A flush lock older than this belongs to a process that died; flushers refresh theirs. */
+export const LOCK_STALE_MS = 15_000
+
+const ENTRY = /^\d{15}-\d{7}-\d{6}\.json$/
+
+/** The per-user state directory: TASKPULSE_STATE_DIR, else XDG_STATE_HOME/taskpulse, ~/.local/state/taskpulse. */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TASKPULSE_STATE_DIR) return env.TASKPULSE_STATE_DIR
+  if (process.platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'taskpulse')
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'taskpulse')
+}
+
+export function spoolDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TASKPULSE_SPOOL_DIR || join(stateDir(env), 'spool')
+}
+
+export interface SpoolOptions {
+  dir: string
+  /** Most updates kept; beyond it the oldest are dropped with a warning. */
+  maxEntries?: number
+  warn?: (message: string) => void
+}
+
+export interface Spool {
+  readonly dir: string
+  /** Adds updates after every one already spooled. */
+  append(updates: readonly SpooledUpdate[]): void
+  /** Entry names in send order. */
+  list(): string[]
+  /** The update in an entry; null (and the entry removed) when it cannot be read. */
+  read(name: string): SpooledUpdate | null
+  remove(name: string): void
+  /** The flush lock, or null when another process holds it. */
+  tryLock(): SpoolLock | null
+}
+
+export interface SpoolLock {
+  /** Marks the lock as alive (a long flush calls this now and then). */
+  refresh(): void
+  release(): void
+}
+
+let counter = 0
+
+export function openSpool(opts: SpoolOptions): Spool {
+  const dir = opts.dir
+  const max = Math.max(1, opts.maxEntries ?? DEFAULT_SPOOL_MAX)
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`taskpulse: ${m}\n`))
+  let made = false
+  const ensureDir = () => {
+    if (made) return
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    made = true
+  }
+  const list = (): string[] => {
+    try {
+      return readdirSync(dir)
+        .filter((n) => ENTRY.test(n))
+        .sort()
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw err
+    }
+  }
+  const remove = (name: string) => {
+    try {
+      unlinkSync(join(dir, name))
+    } catch {
+      // another flusher (after a stale-lock takeover) removed it first
+    }
+  }
+  const lockPath = join(dir, 'flush.lock')
+
+  return {
+    dir,
+    append(updates) {
+      if (updates.length === 0) return
+      ensureDir()
+      for (const u of updates) {
+        const at = Date.parse(u.updated_at)
+        const name = `${String(Number.isFinite(at) ? at : Date.now()).padStart(15, '0')}-${String(process.pid % 1e7).padStart(7, '0')}-${String(counter++ % 1e6).padStart(6, '0')}.json`
+        const tmp = join(dir, `.tmp-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}`)
+        writeFileSync(tmp, JSON.stringify(u), { mode: 0o600 })
+        renameSync(tmp, join(dir, name))
+      }
+      const names = list()
+      if (names.length > max) {
+        const drop = names.slice(0, names.length - max)
+        for (const n of drop) remove(n)
+        warn(
+          `the spool at ${dir} holds more than ${max} undelivered updates; dropped the ${drop.length} oldest (is TaskPulse reachable?)`,
+        )
+      }
+    },
+    list,
+    read(name) {
+      try {
+        const u = JSON.parse(readFileSync(join(dir, name), 'utf8')) as SpooledUpdate
+        if (typeof u?.task_id === 'string' && typeof u.event_id === 'string' && typeof u.fields === 'object')
+          return u
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+      }
+      warn(`dropped an unreadable spool entry ${join(dir, name)}`)
+      remove(name)
+      return null
+    },
+    remove,
+    tryLock() {
+      ensureDir()
+      const token = `${process.pid}:${Math.random().toString(36).slice(2)}`
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const fd = openSync(lockPath, 'wx', 0o600)
+          writeSync(fd, token)
+          closeSync(fd)
+          return {
+            refresh() {
+              const now = new Date()
+              try {
+                utimesSync(lockPath, now, now)
+              } catch {
+                // gone: released by a takeover; the flush finishes anyway (sends are idempotent)
+              }
+            },
+            release() {
+              try {
+                if (readFileSync(lockPath, 'utf8') === token) unlinkSync(lockPath)
+              } catch {
+                // already gone
+              }
+            },
+          }
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+          try {
+            if (Date.now() - statSync(lockPath).mtimeMs < LOCK_STALE_MS) return null
+            unlinkSync(lockPath) // left by a process that died mid-flush
+          } catch {
+            // released meanwhile: try again
+          }
+        }
+      }
+      return null
+    },
+  }
+}
+
+export type SendResult = 'ok' | 'rejected' | 'unreachable'
+
+export interface FlushOutcome {
+  sent: number
+  dropped: number
+  /** Left for a later call (unreachable, or out of time). */
+  left: number
+}
+
+/**
+ * Sends spooled updates oldest first until the spool is empty, the target is unreachable, or
+ * `deadline` (a performance.now() time) passes. The caller holds the lock. An update the server
+ * refuses (400: it will never be accepted) is dropped with a warning, so it cannot block the rest.
+ */
+export async function flushSpool(
+  spool: Spool,
+  send: (
+    u: SpooledUpdate,
+    deadline: number,
+  ) => Promise<{ result: SendResult; detail?: string; slow?: boolean }>,
+  deadline: number,
+  lock: SpoolLock,
+  warn: (message: string) => void,
+): Promise<FlushOutcome> {
+  let sent = 0
+  let dropped = 0
+  let names = spool.list()
+  // Updates appended by other processes while this one sends are picked up on the next pass.
+  while (names.length > 0) {
+    for (const [i, name] of names.entries()) {
+      if (performance.now() >= deadline) return { sent, dropped, left: names.length - i }
+      const update = spool.read(name)
+      if (!update) continue
+      const { result, detail } = await send(update, deadline)
+      if (result === 'unreachable') return { sent, dropped, left: names.length - i }
+      if (result === 'rejected') {
+        dropped++
+        warn(
+          `TaskPulse refused a spooled update of task ${update.task_id} (${detail ?? 'invalid'}); dropped it`,
+        )
+      } else {
+        sent++
+      }
+      spool.remove(name)
+      if ((sent + dropped) % 100 === 0) lock.refresh()
+    }
+    names = spool.list()
+  }
+  return { sent, dropped, left: 0 }
+}

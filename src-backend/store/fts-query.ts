@@ -1,0 +1,30 @@
+// User text → an FTS5 MATCH expression that can only mean "these words, as prefixes". FTS5 has
+// its own query language (AND/OR/NOT/NEAR, `*`, `^`, `col:` filters, parentheses); none of it may
+// reach the index from a search box, or a stray quote becomes a 500 and `output:` a column filter.
+//
+// Each whitespace-separated word becomes one quoted string with every `"` doubled, which FTS5
+// reads as a phrase of whatever tokens the tokenizer finds in it, and `*` marks the last token as
+// a prefix: `java.lang.OutOfMem` → `"java.lang.OutOfMem"*`, the phrase java lang outofmem*, which
+// matches the tokens of "java.lang.OutOfMemoryError". Words are ANDed (FTS5's implicit AND).
+
+/** More words than this add nothing a person types; they only make the query slower. */
+export const MAX_QUERY_WORDS = 16
+/** A word longer than this is cut; a cut prefix still matches (a superset), never an error. */
+export const MAX_WORD_CHARS = 128
+
+// The characters unicode61 keeps in tokens: letters, numbers (and private use, never typed).
+// A word without one is only separators, which would be an empty phrase: dropped.
+const TOKEN_CHAR = /[\p{L}\p{N}]/u
+
+/** The MATCH expression for `text`, or null when it has no word to search for (match nothing). */
+export function toFtsQuery(text: string): string | null {
+  const words: string[] = []
+  for (const raw of text.split(/\s+/u)) {
+    if (words.length >= MAX_QUERY_WORDS) break
+    // Cut by code points, not UTF-16 units, so an emoji is never split into a lone surrogate.
+    const word = Array.from(raw).slice(0, MAX_WORD_CHARS).join('')
+    if (!TOKEN_CHAR.test(word)) continue
+    words.push(`"${word.replaceAll('"', '""')}"*`)
+  }
+  return words.length > 0 ? words.join(' ') : null
+}

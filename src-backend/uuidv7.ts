@@ -1,0 +1,13 @@
+// A UUIDv7 in its own module: the short-lived CLI commands (hook, exec) need ids without loading
+// ingest's imports (zod through the protocol).
+import { randomBytes } from 'node:crypto'
+
+/** A UUIDv7: time-ordered, so generated event ids sort roughly by creation time. */
+export function uuidv7(now = Date.now()): string {
+  const bytes = randomBytes(16)
+  bytes.writeUIntBE(now, 0, 6)
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}

@@ -1,0 +1,135 @@
+// Hostile hook input, through the built `taskpulse hook` as real processes: garbage JSON, wrong
+// types, huge payloads, binary bytes. A hook must never hurt the agent: every call exits 0, writes
+// nothing to stdout (an agent would read it as hook output), and never prints a stack trace. The
+// same inputs posted to `POST /api/hooks/claude-code` get a 2xx or a 4xx with an error body, never
+// a 500, and the server stays healthy.
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliEnv, runCli } from '../helpers/agent-cli'
+import { startBackend, tempDir, type Backend } from '../helpers/backend-process'
+import { cleanupStack } from '../integration/resilience-helpers'
+
+const cleanup = cleanupStack()
+let backend: Backend
+let env: NodeJS.ProcessEnv
+
+beforeAll(async () => {
+  backend = cleanup.backend(await startBackend())
+  env = cliEnv({
+    TASKPULSE_SERVER: backend.url,
+    TASKPULSE_TOKEN: backend.token,
+    TASKPULSE_STATE_DIR: cleanup.dir(tempDir('taskpulse-state-')),
+  })
+})
+afterAll(() => cleanup.run())
+
+const STACK = /\n\s+at .+:\d+:\d+/
+
+const eventNames = fc.constantFrom(
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PostToolUse',
+  'PermissionRequest',
+  'Notification',
+  'SubagentStart',
+  'SubagentStop',
+  'Stop',
+  'StopFailure',
+  'SessionEnd',
+  'BeforeTool',
+  'AfterTool',
+  'AfterAgent',
+)
+/** Roughly the right shape, with any field of any type. */
+const wrongTypes = fc.record(
+  {
+    session_id: fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.array(fc.string()),
+    ),
+    hook_event_name: fc.oneof(eventNames, fc.jsonValue()),
+    cwd: fc.oneof(fc.string(), fc.integer(), fc.constant('/'), fc.constant('../../../../etc')),
+    tool_name: fc.oneof(fc.constantFrom('Bash', 'Edit', 'run_shell_command'), fc.jsonValue()),
+    tool_input: fc.jsonValue(),
+    prompt: fc.oneof(fc.string({ maxLength: 5000 }), fc.jsonValue()),
+    agent_id: fc.oneof(fc.string({ maxLength: 300 }), fc.jsonValue()),
+    notification_type: fc.jsonValue(),
+    error: fc.jsonValue(),
+  },
+  { requiredKeys: [] },
+)
+const garbage = fc.oneof(
+  fc.string({ maxLength: 2000 }),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  wrongTypes.map((v) => JSON.stringify(v)),
+  fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('latin1')),
+)
+
+function expectHarmless(r: { code: number | null; stdout: Buffer; stderr: string }, what: string): void {
+  expect(r.code, `${what}\nstderr: ${r.stderr}`).toBe(0)
+  expect(r.stdout.length, what).toBe(0)
+  expect(r.stderr, what).not.toMatch(STACK)
+}
+
+describe('taskpulse hook under hostile input', () => {
+  it('garbage JSON and wrong types on stdin: exit 0, silent stdout, no stack trace (fast-check)', async () => {
+    const tool = fc.constantFrom('claude-code', 'codex', 'gemini')
+    await fc.assert(
+      fc.asyncProperty(tool, garbage, async (t, input) => {
+        expectHarmless(await runCli(['hook', t], { env, stdin: input }), `${t} <<< ${input.slice(0, 200)}`)
+      }),
+      // Each run is a Node process start: a few dozen cover the shapes without hogging the machine.
+      { numRuns: 40 },
+    )
+  }, 600_000)
+
+  it('garbage as the Codex notify argument: the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(garbage, async (arg) => {
+        expectHarmless(await runCli(['hook', 'codex', arg], { env }), `codex ${arg.slice(0, 200)}`)
+      }),
+      { numRuns: 15 },
+    )
+  }, 300_000)
+
+  it('huge input (16 MiB on stdin, a 2 MiB prompt) is survived', async () => {
+    const huge = Buffer.alloc(16 * 1024 * 1024, 'x')
+    expectHarmless(await runCli(['hook', 'claude-code'], { env, stdin: huge }), '16 MiB of x')
+    const bigPrompt = JSON.stringify({
+      session_id: 'big',
+      hook_event_name: 'UserPromptSubmit',
+      cwd: '/tmp',
+      prompt: 'p'.repeat(2 * 1024 * 1024),
+    })
+    expectHarmless(await runCli(['hook', 'claude-code'], { env, stdin: bigPrompt }), '2 MiB prompt')
+    const res = await backend.api('/api/tasks/claude-code:big')
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { title: string }).title.length).toBeLessThanOrEqual(80)
+  }, 120_000)
+
+  it('the HTTP route answers 2xx or 4xx with an error body, never 5xx (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          wrongTypes.map((v) => JSON.stringify(v)),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        async (body) => {
+          const res = await backend.api('/api/hooks/claude-code', { method: 'POST', body })
+          expect(res.status, body.slice(0, 200)).toBeLessThan(500)
+          if (res.status >= 400) {
+            const parsed = (await res.json()) as { error?: { code?: string } }
+            expect(typeof parsed.error?.code).toBe('string')
+          } else {
+            await res.arrayBuffer()
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+    expect((await backend.api('/api/health')).status).toBe(200)
+  }, 300_000)
+})
