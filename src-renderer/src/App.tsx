@@ -174,6 +174,7 @@ function SearchStatus() {
   const truncated = useSearchState((s) => s.truncated)
   const source = useSearchState((s) => s.source)
   const error = useSearchState((s) => s.error)
+  const query = useSearchState((s) => s.query)
   let text = ''
   let title: string | undefined
   if (pending && matches === null) text = 'Searching…'
@@ -187,7 +188,15 @@ function SearchStatus() {
         : 'This backend has no full-text search; matched in the tasks loaded here.'
   }
   return (
-    <span id="search-status" className="search-status" aria-live="polite" title={title}>
+    // data-query / data-pending: what the count answers, for the UI bench and tests.
+    <span
+      id="search-status"
+      className="search-status"
+      aria-live="polite"
+      title={title}
+      data-query={query}
+      data-pending={pending}
+    >
       {text}
     </span>
   )

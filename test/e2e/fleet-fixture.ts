@@ -164,6 +164,9 @@ export interface FleetUpdate {
   due_at?: string
 }
 
+/** A word in one task's output only, far from the end (see fleet-needle). */
+export const FLEET_NEEDLE = 'OutOfMemoryGuard'
+
 export interface Fleet {
   updates: FleetUpdate[]
   taskCount: number
@@ -246,9 +249,17 @@ export function buildFleet(now: number, taskCount = 5000): Fleet {
           ? int(1, 9) * HOUR
           : int(1, 55) * 60_000 + int(0, 59) * 1000
     const lines = int(3, 40)
+    // About one run in seven had a deadline: scheduled when it started, due a little after its
+    // run would end (one in four of those overran it). Projects' "% done" counts these. Derived
+    // from values already drawn, so the rest of the fixture stays as it was.
+    const deadline =
+      kind < 0.2
+        ? { scheduled_at: iso(created), due_at: iso(created + Math.round(runMs * (i % 4 === 0 ? 0.7 : 1.6))) }
+        : {}
     updates.push({
       task_id: id,
       ...base,
+      ...deadline,
       status: 'running',
       updated_at: iso(created),
       event_id: eid(),
@@ -319,10 +330,25 @@ export function buildFleet(now: number, taskCount = 5000): Fleet {
       error: STACK_TRACES[1]!,
     },
   ]
+  // A word only in the FIRST line of a long log: the snapshot carries the tail of each output, so
+  // only the server's full-text search finds it (the search e2e types it).
+  nowTasks.push({
+    task_id: 'fleet-needle',
+    title: 'Compact the orders parquet files',
+    assignee: 'warehouse-loader',
+    project_id: 'data-pipeline',
+    status: 'completed',
+    updated_at: iso(now - 3 * HOUR),
+    event_id: eid(),
+    output: [
+      `[${iso(now - 4 * HOUR).slice(11, 19)}] WARN  spill: ${FLEET_NEEDLE} tripped at 97% of heap, spilling to disk`,
+      log(now - 4 * HOUR, 300),
+    ].join('\n'),
+  })
   updates.push(...nowTasks)
   return {
     updates,
-    taskCount: taskCount + 3,
+    taskCount: taskCount + 4,
     longTitleTaskId,
     failedTaskId: failedTaskId || 'fleet-now-3',
     detailTaskId: 'fleet-now-3',

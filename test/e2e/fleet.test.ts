@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, REPO_ROOT, startBackend, type Backend } from '../helpers/backend-process'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
-import { buildFleet, loadFleet, type Fleet } from './fleet-fixture'
+import { buildFleet, FLEET_NEEDLE, loadFleet, type Fleet } from './fleet-fixture'
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
@@ -294,6 +294,14 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       },
     },
     {
+      // A search on Projects: only the projects with matches, each listing them, the words marked.
+      name: 'projects-search',
+      show: async () => {
+        await search().fill('OutOfMemory')
+        await page.waitForSelector('.project-matches mark')
+      },
+    },
+    {
       name: 'task-detail',
       show: async () => {
         await tab('Agents').click()
@@ -391,6 +399,56 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     await page.waitForTimeout(300)
     await screenshot(page, 'fleet-readme-agents')
   }, 120_000)
+
+  it('search finds a word that is only in the start of a long output, in Agents and Projects', async () => {
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await tab('Agents').click()
+    await page.waitForSelector('[data-agent]')
+    try {
+      await searchEverywhere()
+    } finally {
+      // Whatever happened, the views after this one start without a search.
+      await search().fill('')
+    }
+  }, 120_000)
+
+  async function searchEverywhere() {
+    // The snapshot carries each output's tail, so the window alone cannot find the word: the
+    // server's full-text index does.
+    await search().fill(FLEET_NEEDLE)
+    await tab('Projects').click()
+    const row = page.locator('[data-project="data-pipeline"] .project-matches [data-task-id="fleet-needle"]')
+    await row.waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-project]').count()).toBe(1)
+    expect(await row.locator('mark').first().textContent()).toBe(FLEET_NEEDLE)
+    expect(await page.locator('#search-status').textContent()).toBe('1 match')
+    expect(await page.locator('#search-status').getAttribute('data-query')).toBe(FLEET_NEEDLE.toLowerCase())
+    await screenshot(page, 'fleet-projects-needle-1440x900-light')
+
+    // A word of the error text: the Java OOM failures, by prefix ("OutOfMemoryError").
+    await search().fill('OutOfMemory')
+    await page.waitForFunction(() => {
+      const marks = (
+        document as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string }> }
+      ).querySelectorAll('.project-matches mark')
+      return marks.length > 0 && marks[0]!.textContent.toLowerCase() === 'outofmemory'
+    })
+    // Esc in the box clears the search; every project is back.
+    await search().focus()
+    await page.keyboard.press('Escape')
+    expect(await search().inputValue()).toBe('')
+    await page.waitForSelector('.project-matches', { state: 'detached' })
+    expect(await page.locator('[data-project]').count()).toBe(8)
+
+    // The same word in the agents view: only that task's row (the agents view filters with
+    // useSearchMatches()).
+    await search().fill(FLEET_NEEDLE)
+    await tab('Agents').click()
+    await page.waitForSelector('.task-row[data-task-id="fleet-needle"]', { timeout: 30_000 })
+    await page.waitForSelector('.task-row[data-task-id="fleet-now-2"]', { state: 'detached' })
+    expect(await page.locator('.task-row').count()).toBe(1)
+  }
 
   for (const scheme of SCHEMES)
     for (const size of SIZES) {

@@ -38,6 +38,19 @@ describe('highlightParts', () => {
     expect(marked('日本語のログ', ['ログ'])).toEqual(['ログ'])
   })
 
+  it('ignores accents both ways, as the server index does, and maps marks back to the text', () => {
+    expect(marked('Café crème at the café', ['cafe'])).toEqual(['Café', 'café'])
+    expect(marked('plain cafe', ['café'])).toEqual(['cafe'])
+    // Decomposed: "e" + a combining acute; the mark stays inside the highlight.
+    expect(marked('Cafe\u0301 noir', ['cafe'])).toEqual(['Cafe\u0301'])
+    expect(marked('Ærø Zürich Straße', ['zurich', 'straße'])).toEqual(['Zürich', 'Straße'])
+    // Hangul syllables decompose into several letters: a match covers whole syllables.
+    expect(marked('로그 오류', ['오류'])).toEqual(['오류'])
+    const parts = highlightParts('naïve café, déjà vu', ['naive', 'deja'])
+    expect(parts.map((p) => p.text).join('')).toBe('naïve café, déjà vu')
+    expect(parts.filter((p) => p.marked).map((p) => p.text)).toEqual(['naïve', 'déjà'])
+  })
+
   it('no words or no text: the text as it is', () => {
     expect(highlightParts('abc', [])).toEqual([{ text: 'abc', marked: false }])
     expect(highlightParts('', ['a'])).toEqual([])

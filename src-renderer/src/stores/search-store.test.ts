@@ -238,6 +238,10 @@ describe('queryWords and the local matcher', () => {
     expect(queryWords('java.lang.OutOfMemory  Java')).toEqual(['java', 'lang', 'outofmemory'])
     expect(queryWords('task-12 (ÉTÉ)')).toEqual(['task', '12', 'été'])
     expect(queryWords('*** "" ')).toEqual([])
+    // The route's 1,000 characters: a pasted log stops at the word that would pass them.
+    const long = queryWords(Array.from({ length: 300 }, (_, i) => `word${i}`).join(' '))
+    expect(long.join(' ').length).toBeLessThanOrEqual(1000)
+    expect(long.length).toBeGreaterThan(100)
   })
 
   it('needs every word somewhere in the task', () => {

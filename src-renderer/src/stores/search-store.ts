@@ -44,6 +44,8 @@ export type SearchStore = StoreApi<SearchState>
 export const SEARCH_DEBOUNCE_MS = 150
 /** The route's maximum: views filter with the set, so ask for as many as the server gives. */
 export const SEARCH_LIMIT = 5000
+/** GET /api/search's longest `q`. */
+export const MAX_QUERY_CHARS = 1000
 /** Local matching yields to the event loop after this much work, keeping frames under 16 ms. */
 const SLICE_BUDGET_MS = 6
 
@@ -64,7 +66,16 @@ const IDLE: SearchState = {
  */
 export function queryWords(text: string): string[] {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-  return Array.from(new Set(words))
+  const out: string[] = []
+  let length = 0
+  for (const w of new Set(words)) {
+    // The route takes up to 1,000 characters of query; a pasted log stops at the word that would
+    // pass it.
+    length += w.length + (out.length > 0 ? 1 : 0)
+    if (length > MAX_QUERY_CHARS) break
+    out.push(w)
+  }
+  return out
 }
 
 /** Fields the local fallback matches (what the loaded task carries; outputs may be excerpts). */

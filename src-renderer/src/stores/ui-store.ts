@@ -8,10 +8,14 @@ export type View = (typeof VIEWS)[number]
 export type AgentSort = 'attention' | 'recent' | 'name'
 /** The agent list: dense one-line rows (the default, made for a fleet) or the taller cards. */
 export type AgentLayout = 'rows' | 'cards'
+/** The time window of the Projects view's counts, rates and failures. */
+export const PROJECT_WINDOWS = ['24h', '7d', '30d'] as const
+export type ProjectWindow = (typeof PROJECT_WINDOWS)[number]
 
 /** Where UI preferences outlive the window (localStorage in the app; absent in most tests). */
 export type PrefStorage = Pick<Storage, 'getItem' | 'setItem'>
 const LAYOUT_KEY = 'taskpulse.agentLayout'
+const PROJECT_WINDOW_KEY = 'taskpulse.projects.window'
 
 export interface UiState {
   view: View
@@ -23,6 +27,7 @@ export interface UiState {
   /** An agent key ('' = unassigned), or 'all'. Every view honours the three filters. */
   agentFilter: string
   agentSort: AgentSort
+  projectWindow: ProjectWindow
   agentLayout: AgentLayout
   /** A short message about an action that failed (e.g. an acknowledgement the backend refused). */
   notice: string | null
@@ -34,6 +39,7 @@ export interface UiState {
   setAgentFilter(a: string): void
   clearFilters(): void
   setAgentSort(s: AgentSort): void
+  setProjectWindow(w: ProjectWindow): void
   setAgentLayout(l: AgentLayout): void
   setNotice(n: string | null): void
 }
@@ -66,6 +72,9 @@ export function createUiStore(
     projectFilter: 'all',
     agentFilter: 'all',
     agentSort: 'attention',
+    projectWindow: (PROJECT_WINDOWS as readonly unknown[]).includes(readPref(PROJECT_WINDOW_KEY))
+      ? (readPref(PROJECT_WINDOW_KEY) as ProjectWindow)
+      : '24h',
     agentLayout: readPref(LAYOUT_KEY) === 'cards' ? 'cards' : 'rows',
     setView: (view) => set({ view }),
     openTask: (selectedTaskId) => set({ selectedTaskId }),
@@ -75,6 +84,10 @@ export function createUiStore(
     setAgentFilter: (agentFilter) => set({ agentFilter }),
     clearFilters: () => set({ statusFilter: 'all', projectFilter: 'all', agentFilter: 'all' }),
     setAgentSort: (agentSort) => set({ agentSort }),
+    setProjectWindow: (projectWindow) => {
+      writePref(PROJECT_WINDOW_KEY, projectWindow)
+      set({ projectWindow })
+    },
     notice: null,
     setNotice: (notice) => set({ notice }),
     setAgentLayout: (agentLayout) => {
