@@ -10,7 +10,7 @@ import { Projects } from './views/Projects/Projects'
 import { TaskDetail } from './views/TaskDetail/TaskDetail'
 import { Settings } from './views/Settings/Settings'
 
-// The calendar (react-big-calendar + date-fns) loads on first use, keeping the first paint lean.
+// The calendar (its views and date-fns) loads on first use, keeping the first paint lean.
 const CalendarView = lazy(() =>
   import('./views/Calendar/Calendar').then((m) => ({ default: m.CalendarView })),
 )

@@ -76,6 +76,10 @@ export interface TaskStoreState {
   synced: boolean
   /** Bumped by every applied batch that changed something. */
   version: number
+  /** Ids the last applied batch added or changed (a new array per batch), or null when it
+   * replaced the whole state (a snapshot's first page, a reset): lets a derived index (the
+   * calendar's, stores/calendar-index.ts) follow changes in O(changed) instead of rescanning. */
+  changed: readonly string[] | null
   applyBatch(items: readonly Incoming[]): void
   reset(): void
 }
@@ -345,6 +349,7 @@ export function createTaskStore(): TaskStore {
     seq: 0,
     synced: false,
     version: 0,
+    changed: null,
   })
 
   return createStore<TaskStoreState>()((set, get) => ({
@@ -361,13 +366,16 @@ export function createTaskStore(): TaskStore {
       dirtyProjects = new Set()
       membershipChanged = false
       daysChanged = false
+      let changedIds: string[] | null = []
       for (const item of items) {
         if (item.kind === 'snapshot') {
           if (item.first === false) {
             addSnapshotPage(item.tasks)
+            if (changedIds) for (const t of item.tasks) changedIds.push(t.task_id)
           } else {
             loadSnapshot(item.tasks)
             membershipChanged = daysChanged = true
+            changedIds = null
           }
           seq = item.seq
           // Rows render from the first page on; "synced" (empty states may show) at the last.
@@ -383,6 +391,7 @@ export function createTaskStore(): TaskStore {
           seq = msg.seq
           // Protocol 2: the update carries the whole task, nested.
           upsert(msg.task)
+          changedIds?.push(msg.task.task_id)
           changed = orderTouched = true
         }
       }
@@ -406,6 +415,7 @@ export function createTaskStore(): TaskStore {
         seq,
         synced,
         version: s.version + 1,
+        changed: changedIds,
       })
     },
 

@@ -1,186 +1,277 @@
-// Month, week, day and agenda views (react-big-calendar, MIT, date-fns localizer). Tasks are
-// placed by schedule or run window (stores/placement.ts), coloured by status with icon and text,
-// recoloured live; a crowded month day collapses into "+N more".
-import { createContext, memo, useCallback, useContext, useMemo, useRef, useState } from 'react'
-import {
-  Calendar as BigCalendar,
-  dateFnsLocalizer,
-  Views,
-  type View,
-  type EventProps,
-  type DateHeaderProps,
-} from 'react-big-calendar'
-import {
-  format,
-  parse,
-  startOfWeek,
-  endOfWeek,
-  getDay,
-  startOfMonth,
-  endOfMonth,
-  addDays,
-  startOfDay,
-  endOfDay,
-} from 'date-fns'
-import { enUS } from 'date-fns/locale/en-US'
-import 'react-big-calendar/lib/css/react-big-calendar.css'
+// The calendar at fleet scale, drawn by TaskPulse itself (no calendar library): Month (per-day
+// totals by status), Timeline (agents × time: the day/week view for a fleet) and Agenda (a week
+// of tasks with agent and project). All three read the calendar index (stores/calendar-index.ts),
+// which follows the task store incrementally, and honour the shared status/project filters and
+// the search. Why not react-big-calendar any more: see docs/benchmarks.md ("Calendar at fleet
+// scale"): it re-laid out every event in range on every update and never rendered 100,000 tasks.
+import { useCallback, useMemo, useState, useSyncExternalStore } from 'react'
+import { addMonths, format, startOfDay, startOfMonth, startOfWeek } from 'date-fns'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { useNow, useParts } from '../../stores/context'
-import { useCalendarEvents } from '../../stores/task-hooks'
-import type { CalendarEvent } from '../../stores/calendar-events'
-import { EVENT_TEXT } from './event-text'
-import { localDayKey } from '../../stores/placement'
-import { StatusBadge } from '../../components/StatusBadge'
-import { FocusableEvent, openOnEnter, useCalendarAriaRepair, useEscapeClosesPopup } from './calendar-a11y'
+import type { TaskStatus } from '../../../../src-shared/protocol'
+import { useNow, useParts, useUi } from '../../stores/context'
+import { calendarIndexFor, type CalendarIndex } from '../../stores/calendar-index'
+import { useProjectKeys } from '../../stores/task-hooks'
+import { STATUSES } from '../../stores/statuses'
+import { NONE } from '../../stores/task-store'
+import { MonthView } from './MonthView'
+import { Timeline } from './Timeline'
+import { AgendaView, AGENDA_DAYS } from './AgendaView'
+import { filtering, makePredicate, useCalendarFilter, type CalendarFilter } from './filters'
+import { MAX_SPAN, nextSpan, pan, windowLabel, zoomTo, type Window } from './timeline-math'
+import './Calendar.css'
 
-const localizer = dateFnsLocalizer({ format, parse, startOfWeek, getDay, locales: { 'en-US': enUS } })
-const AGENDA_DAYS = 30
-const MESSAGES = { previous: 'Previous', next: 'Next', today: 'Today', showMore: (n: number) => `+${n} more` }
+export type CalendarMode = 'month' | 'timeline' | 'agenda'
+const MODES: { mode: CalendarMode; label: string }[] = [
+  { mode: 'month', label: 'Month' },
+  { mode: 'timeline', label: 'Timeline' },
+  { mode: 'agenda', label: 'Agenda' },
+]
+const HOUR = 3600_000
+const DAY = 24 * HOUR
 
-export function visibleRange(view: View, date: Date): { from: Date; to: Date } {
-  switch (view) {
-    case 'month':
-      return { from: startOfWeek(startOfMonth(date)), to: endOfWeek(endOfMonth(date)) }
-    case 'week':
-    case 'work_week':
-      return { from: startOfWeek(date), to: endOfWeek(date) }
-    case 'day':
-      return { from: startOfDay(date), to: endOfDay(date) }
-    default:
-      return { from: startOfDay(date), to: endOfDay(addDays(date, AGENDA_DAYS - 1)) }
-  }
+/** A window of `span` showing `at`: day and longer spans start at a local day (weeks on Monday). */
+export function presetWindow(span: number, at: number): Window {
+  if (span >= 31 * DAY) return { fromMs: startOfMonth(at).getTime(), spanMs: MAX_SPAN }
+  if (span >= 7 * DAY) return { fromMs: startOfWeek(at, { weekStartsOn: 1 }).getTime(), spanMs: span }
+  if (span >= DAY) return { fromMs: startOfDay(at).getTime(), spanMs: span }
+  return { fromMs: at - span / 2, spanMs: span }
 }
 
-const EventBody = memo(function EventBody({ event }: EventProps<CalendarEvent>) {
-  return (
-    <span
-      className="cal-ev"
-      data-task-id={event.id}
-      data-status={event.status}
-      title={`${event.title} (${STATUS_STYLES[event.status].label}, by ${event.basis})`}
-    >
-      {event.title}
-    </span>
-  )
-})
-
-/** Failed tasks per local day of the visible range, for the month view's day headers. */
-const FailedByDay = createContext<ReadonlyMap<string, number>>(new Map())
-
-/** Month day header: the date, and how many tasks failed that day (they may hide in "+N more"). */
-function DayHeader({ date, label, onDrillDown }: DateHeaderProps) {
-  const failed = useContext(FailedByDay).get(localDayKey(date.getTime())) ?? 0
-  return (
-    <span className="cal-day-head">
-      {failed > 0 ? (
-        <span className="cal-day-failed" title={`${failed} failed`} aria-label={`${failed} failed`}>
-          ✕ {failed}
-        </span>
-      ) : null}
-      <button type="button" className="rbc-button-link" onClick={onDrillDown}>
-        {label}
-      </button>
-    </span>
-  )
+/** A preset zoom from the current window: around now when now is in view, else its middle. */
+export function zoomPreset(cur: Window, span: number, now: number): Window {
+  const nowInView = now >= cur.fromMs && now <= cur.fromMs + cur.spanMs
+  if (span < DAY && nowInView) return { fromMs: now - span * 0.75, spanMs: span }
+  return presetWindow(span, nowInView ? now : cur.fromMs + cur.spanMs / 2)
 }
 
-/** Agenda rows stay neutral; the status shows as a badge beside the title. A button, so the row
- * opens from the keyboard too (the library's cell only listens for clicks). */
-const AgendaEvent = memo(function AgendaEvent({ event }: EventProps<CalendarEvent>) {
+/** The first window: the last 18 hours and the next 6 (now at three quarters). */
+export function initialWindow(now: number): Window {
+  return { fromMs: now - 18 * HOUR, spanMs: DAY }
+}
+
+const PRESETS = [
+  { label: 'Hour', span: HOUR },
+  { label: 'Day', span: DAY },
+  { label: 'Week', span: 7 * DAY },
+  { label: '31 days', span: 31 * DAY },
+] as const
+
+/** The agents the timeline lists: all, or those with a task passing the filter. */
+function useTimelineAgents(index: CalendarIndex, filter: CalendarFilter): readonly string[] {
+  const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
+  const agents = useSyncExternalStore(subscribe, () => index.agents())
+  // Rows follow the search's matches (a set the search store replaces as they change).
+  return useMemo(() => {
+    if (filter.agent !== 'all') return agents.filter((a) => a === filter.agent)
+    let out = agents
+    if (filter.project !== 'all') out = out.filter((a) => index.agentProjects(a)?.has(filter.project))
+    if (filter.matches) {
+      const withMatch = new Set<string>()
+      for (const id of filter.matches) {
+        const p = index.get(id)
+        if (p) withMatch.add(p.agent)
+      }
+      out = out.filter((a) => withMatch.has(a))
+    }
+    return out
+  }, [agents, filter, index])
+}
+
+function Filters() {
   const { ui } = useParts()
+  const status = useUi((s) => s.statusFilter)
+  const project = useUi((s) => s.projectFilter)
+  const projects = useProjectKeys()
   return (
-    <button
-      type="button"
-      className="linklike cal-agenda-ev"
-      data-task-id={event.id}
-      data-status={event.status}
-      onClick={(e) => {
-        // The library's cell would open it a second time.
-        e.stopPropagation()
-        ui.getState().openTask(event.id)
-      }}
-    >
-      <StatusBadge status={event.status} /> {event.title.slice(2)}
-    </button>
+    <div className="cal-filters">
+      <label>
+        <span className="sr-only">Status</span>
+        <select
+          value={status}
+          onChange={(e) => ui.getState().setStatusFilter(e.target.value as TaskStatus | 'all')}
+          aria-label="Status filter"
+        >
+          <option value="all">All statuses</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_STYLES[s].icon} {STATUS_STYLES[s].label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span className="sr-only">Project</span>
+        <select
+          value={project}
+          onChange={(e) => ui.getState().setProjectFilter(e.target.value)}
+          aria-label="Project filter"
+        >
+          <option value="all">All projects</option>
+          {projects.map((p) => (
+            <option key={p} value={p}>
+              {p === NONE ? '(no project)' : p}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
   )
-})
+}
+
+function Legend({ mode }: { mode: CalendarMode }) {
+  return (
+    <div className="cal-legend" aria-label="Legend">
+      {STATUSES.map((s) => (
+        <span key={s} className="legend-item">
+          <span className="legend-swatch" style={{ background: STATUS_STYLES[s].color }} aria-hidden="true" />
+          {STATUS_STYLES[s].icon} {STATUS_STYLES[s].label}
+        </span>
+      ))}
+      {mode === 'timeline' ? (
+        <>
+          <span className="legend-item">
+            <span className="legend-swatch legend-planned" aria-hidden="true" /> Scheduled / due
+          </span>
+          <span className="legend-item">
+            <span className="legend-swatch legend-stale" aria-hidden="true" />◷ Stale (no update)
+          </span>
+        </>
+      ) : null}
+      <span className="muted legend-note">
+        {mode === 'month'
+          ? 'Tasks per day by status, failures first. A day opens in the timeline.'
+          : 'Placed by schedule (scheduled/due), else by run window, else by creation.'}
+      </span>
+    </div>
+  )
+}
 
 export function CalendarView() {
-  const { ui } = useParts()
-  const [view, setView] = useState<View>(Views.MONTH)
-  const [date, setDate] = useState(() => new Date())
+  const { tasks } = useParts()
+  const index = useMemo(() => calendarIndexFor(tasks), [tasks])
   const now = useNow(60_000)
-  const range = useMemo(() => visibleRange(view, date), [view, date])
-  const events = useCalendarEvents(range.from.getTime(), range.to.getTime(), now)
-  const eventPropGetter = useCallback(
-    (e: CalendarEvent) => ({
-      className: `ev-${e.status}`,
-      style: {
-        backgroundColor: STATUS_STYLES[e.status].color,
-        borderColor: STATUS_STYLES[e.status].color,
-        color: EVENT_TEXT[e.status],
-      },
-    }),
-    [],
-  )
-  const components = useMemo(
-    () => ({
-      event: EventBody,
-      eventWrapper: FocusableEvent,
-      month: { dateHeader: DayHeader },
-      agenda: { event: AgendaEvent },
-    }),
-    [],
-  )
-  const onKeyPressEvent = useMemo(() => openOnEnter((e: CalendarEvent) => ui.getState().openTask(e.id)), [ui])
-  const wrapRef = useRef<HTMLDivElement>(null)
-  useCalendarAriaRepair(wrapRef)
-  const detailOpen = useCallback(() => ui.getState().selectedTaskId !== null, [ui])
-  useEscapeClosesPopup(wrapRef, detailOpen)
-  const failedByDay = useMemo(() => {
-    const m = new Map<string, number>()
-    for (const e of events)
-      if (e.status === 'failed')
-        m.set(localDayKey(e.start.getTime()), (m.get(localDayKey(e.start.getTime())) ?? 0) + 1)
-    return m
-  }, [events])
+  const [mode, setMode] = useState<CalendarMode>('month')
+  const [anchorMs, setAnchor] = useState(() => Date.now())
+  const [w, setW] = useState<Window>(() => initialWindow(Date.now()))
+  const setWindow = useCallback((update: (w: Window) => Window) => setW(update), [])
+  const filter = useCalendarFilter()
+  const keep = useMemo(() => makePredicate(filter), [filter])
+  const agents = useTimelineAgents(index, filter)
+
+  const openDay = useCallback((dayMs: number) => {
+    setW(presetWindow(DAY, dayMs))
+    setAnchor(dayMs)
+    setMode('timeline')
+  }, [])
+
+  const step = (dir: 1 | -1) => {
+    if (mode === 'month') setAnchor((a) => addMonths(a, dir).getTime())
+    else if (mode === 'agenda') setAnchor((a) => a + dir * AGENDA_DAYS * DAY)
+    else setW((cur) => pan(cur, dir))
+  }
+  const today = () => {
+    const t = Date.now()
+    setAnchor(t)
+    setW((cur) =>
+      cur.spanMs >= DAY ? presetWindow(cur.spanMs, t) : { fromMs: t - cur.spanMs * 0.75, spanMs: cur.spanMs },
+    )
+  }
+  const agendaFrom = startOfDay(anchorMs).getTime()
+  const label =
+    mode === 'month'
+      ? format(anchorMs, 'MMMM yyyy')
+      : mode === 'agenda'
+        ? `${format(agendaFrom, 'EEE d MMM')} – ${format(agendaFrom + (AGENDA_DAYS - 1) * DAY, 'EEE d MMM yyyy')}`
+        : windowLabel(w)
+
   return (
     <section className="calendar-view" aria-label="Calendar">
-      <div className="cal-legend" aria-label="Status colours">
-        {Object.entries(STATUS_STYLES).map(([k, st]) => (
-          <span key={k} className="legend-item">
-            <span className="legend-swatch" style={{ background: st.color }} aria-hidden="true" />
-            {st.icon} {st.label}
-          </span>
-        ))}
-        <span className="muted legend-note">
-          Placed by schedule (scheduled/due), else by run window, else by creation.
-        </span>
-      </div>
-      <FailedByDay.Provider value={failedByDay}>
-        <div ref={wrapRef} className={`cal-wrap cal-${view}`} data-testid="calendar">
-          <BigCalendar<CalendarEvent>
-            localizer={localizer}
-            events={events}
-            view={view}
-            views={[Views.MONTH, Views.WEEK, Views.DAY, Views.AGENDA]}
-            onView={setView}
-            date={date}
-            onNavigate={setDate}
-            length={AGENDA_DAYS}
-            messages={MESSAGES}
-            popup
-            showMultiDayTimes
-            eventPropGetter={eventPropGetter}
-            components={components}
-            onSelectEvent={(e) => ui.getState().openTask(e.id)}
-            onKeyPressEvent={onKeyPressEvent}
-            tooltipAccessor={null}
-            scrollToTime={new Date(1970, 0, 1, 7)}
-            dayLayoutAlgorithm="no-overlap"
-          />
+      <div className="cal-toolbar">
+        <div className="cal-seg" role="group" aria-label="Calendar view">
+          {MODES.map((m) => (
+            <button
+              key={m.mode}
+              type="button"
+              className={`cal-btn${mode === m.mode ? ' cal-btn-on' : ''}`}
+              aria-pressed={mode === m.mode}
+              onClick={() => setMode(m.mode)}
+            >
+              {m.label}
+            </button>
+          ))}
         </div>
-      </FailedByDay.Provider>
+        <div className="cal-seg" role="group" aria-label="Navigate">
+          <button type="button" className="cal-btn" onClick={() => step(-1)}>
+            Previous
+          </button>
+          <button type="button" className="cal-btn" onClick={today}>
+            Today
+          </button>
+          <button type="button" className="cal-btn" onClick={() => step(1)}>
+            Next
+          </button>
+        </div>
+        <h2 className="cal-label" aria-live="polite">
+          {label}
+        </h2>
+        {mode === 'timeline' ? (
+          <div className="cal-seg" role="group" aria-label="Zoom">
+            <button
+              type="button"
+              className="cal-btn"
+              onClick={() => setW((cur) => zoomTo(cur, nextSpan(cur.spanMs, 1)))}
+              title="Zoom out (-, Ctrl+wheel)"
+            >
+              <span aria-hidden="true">−</span>
+              <span className="sr-only">Zoom out</span>
+            </button>
+            {PRESETS.map((p) => (
+              <button
+                key={p.label}
+                type="button"
+                className={`cal-btn${w.spanMs === Math.min(p.span, MAX_SPAN) ? ' cal-btn-on' : ''}`}
+                aria-pressed={w.spanMs === Math.min(p.span, MAX_SPAN)}
+                onClick={() => setW((cur) => zoomPreset(cur, p.span, Date.now()))}
+              >
+                {p.label}
+              </button>
+            ))}
+            <button
+              type="button"
+              className="cal-btn"
+              onClick={() => setW((cur) => zoomTo(cur, nextSpan(cur.spanMs, -1)))}
+              title="Zoom in (+, Ctrl+wheel)"
+            >
+              <span aria-hidden="true">+</span>
+              <span className="sr-only">Zoom in</span>
+            </button>
+          </div>
+        ) : null}
+        <Filters />
+      </div>
+      <Legend mode={mode} />
+      <div className={`cal-body cal-${mode}`} data-testid="calendar">
+        {mode === 'month' ? (
+          <MonthView
+            index={index}
+            anchorMs={anchorMs}
+            nowMs={now}
+            filter={filter}
+            keep={keep}
+            onOpenDay={openDay}
+          />
+        ) : mode === 'timeline' ? (
+          <Timeline index={index} agents={agents} w={w} setWindow={setWindow} keep={keep} />
+        ) : (
+          <AgendaView
+            index={index}
+            fromMs={agendaFrom}
+            nowMs={now}
+            keep={keep}
+            searching={filtering(filter)}
+          />
+        )}
+      </div>
     </section>
   )
 }

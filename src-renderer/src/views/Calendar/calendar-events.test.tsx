@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
 import { eventsInRange } from '../../stores/calendar-events'
 import { EVENT_TEXT } from './event-text'
@@ -6,8 +6,6 @@ import { createTaskStore } from '../../stores/task-store'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { StatusBadge } from '../../components/StatusBadge'
-import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
-import { CalendarView } from './Calendar'
 
 describe('calendar events', () => {
   it('collects the tasks placed in the visible range, with status and icon', () => {
@@ -51,7 +49,6 @@ describe('calendar events', () => {
 describe('multi-day runs that began before the visible range', () => {
   afterEach(() => {
     cleanup()
-    vi.useRealTimers()
   })
   const at = (...a: [number, number, number, number?]) => new Date(a[0], a[1], a[2], a[3] ?? 0).getTime()
   const iso = (ms: number) => new Date(ms).toISOString()
@@ -140,32 +137,6 @@ describe('multi-day runs that began before the visible range', () => {
     const s = store.getState()
     expect(s.spanning.size).toBe(0)
     expect(eventsInRange(s.days, s.tasks, from, to, at(2026, 10, 5), s.spanning)).toEqual([])
-  })
-
-  it('the calendar view draws it in the visible week', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    vi.setSystemTime(new Date(2026, 10, 4, 12))
-    const parts = makeParts()
-    parts.tasks.getState().applyBatch([
-      {
-        kind: 'snapshot',
-        seq: 1,
-        tasks: [
-          makeTask({
-            task_id: 'stuck',
-            title: 'Long migration',
-            status: 'running',
-            started_at: iso(at(2026, 9, 20, 8)),
-            updated_at: iso(at(2026, 9, 20, 8)),
-          }),
-        ],
-      },
-    ])
-    const { container, findByRole } = render(withParts(parts, <CalendarView />))
-    ;(await findByRole('button', { name: 'Week' })).click()
-    await vi.waitFor(() =>
-      expect(container.querySelectorAll('[data-task-id="stuck"]').length).toBeGreaterThan(0),
-    )
   })
 })
 

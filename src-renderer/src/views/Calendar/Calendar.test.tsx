@@ -1,0 +1,233 @@
+// The calendar views in happy-dom against the real task store: the timeline's virtual rows (40 and
+// 400 agents), its keyboard, that an update re-renders only the bar it changes (React's Profiler
+// inside each bar's memo boundary, test/fakes/renderer/profiled.ts), the month's per-day totals and
+// the agenda's columns, filters and search.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
+import type * as BarModule from './TimelineBar'
+import { CalendarView } from './Calendar'
+import { fakeLayout, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
+import type { Task } from '../../../../src-shared/protocol'
+
+const probe = vi.hoisted(() => {
+  const state = { renders: null as Map<string, number> | null }
+  return {
+    state,
+    onRender: (id: string) => void state.renders?.set(id, (state.renders.get(id) ?? 0) + 1),
+  }
+})
+vi.mock('./TimelineBar', async (importOriginal) => {
+  const { profiled } = await import('../../../../test/fakes/renderer/profiled')
+  const mod = await importOriginal<typeof BarModule>()
+  return {
+    ...mod,
+    TimelineBar: profiled<BarModule.TimelineBarProps>(
+      mod.TimelineBar,
+      (p) => `bar:${p.p.id}`,
+      probe.onRender,
+    ),
+  }
+})
+
+const H = 3600_000
+const iso = (ms: number) => new Date(ms).toISOString()
+const pad = (n: number) => String(n).padStart(3, '0')
+
+/** `agents` agents, `per` finished runs each within the last hours (in the first window). */
+function fleet(agents: number, per: number, now: number): Task[] {
+  const out: Task[] = []
+  for (let a = 0; a < agents; a++)
+    for (let k = 0; k < per; k++) {
+      const start = now - (k + 1) * 3 * H + a * 60_000
+      out.push(
+        makeTask({
+          task_id: `t-${pad(a)}-${k}`,
+          title: `Run ${k} of agent ${a}`,
+          assignee: `agent-${pad(a)}`,
+          project_id: a % 2 ? 'odd' : 'even',
+          status: k === 0 && a % 5 === 0 ? 'failed' : 'completed',
+          started_at: iso(start),
+          finished_at: iso(start + H),
+          updated_at: iso(start + H),
+        }),
+      )
+    }
+  return out
+}
+
+describe('calendar', () => {
+  let restoreLayout: () => void
+  beforeEach(() => {
+    restoreLayout = fakeLayout(900, 1200)
+  })
+  afterEach(() => {
+    cleanup()
+    restoreLayout()
+    probe.state.renders = null
+  })
+
+  function setup(tasks: Task[]) {
+    const parts = makeParts()
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+    const view = render(withParts(parts, <CalendarView />))
+    return { parts, ...view }
+  }
+  const openTimeline = () => fireEvent.click(screen.getByRole('button', { name: 'Timeline' }))
+
+  it.each([40, 400])('timeline with %i agents puts only the rows in view in the DOM', (n) => {
+    const { container } = setup(fleet(n, 1, Date.now()))
+    openTimeline()
+    const rows = () => [...container.querySelectorAll<HTMLElement>('.tl-row')]
+    // 900 px of 36 px rows (+ overscan): about 30 rows, whatever the fleet.
+    expect(rows().length).toBeGreaterThan(20)
+    expect(rows().length).toBeLessThanOrEqual(Math.min(n, 34))
+    expect(container.querySelector('.tl-canvas')!.getAttribute('style')).toContain(`height: ${n * 36}px`)
+    // Scrolled to the end: the last agents are there, the first ones gone.
+    const body = container.querySelector<HTMLElement>('.tl-body')!
+    body.scrollTop = n * 36 - 900
+    fireEvent.scroll(body)
+    const names = rows().map((r) => r.dataset.agent)
+    expect(names).toContain(`agent-${pad(n - 1)}`)
+    expect(names).not.toContain('agent-000')
+    expect(rows().length).toBeLessThanOrEqual(34)
+  })
+
+  it('a task update re-renders its one bar, not the others', () => {
+    const now = Date.now()
+    const { parts, container } = setup(fleet(40, 3, now))
+    openTimeline()
+    const before = container.querySelectorAll('.tl-bar').length
+    expect(before).toBeGreaterThan(60)
+    probe.state.renders = new Map()
+    const t = parts.tasks.getState().tasks.get('t-003-1')!
+    const changed: Task = { ...t, status: 'failed', error: 'exit 1', updated_at: iso(now - 1000) }
+    act(() =>
+      parts.tasks.getState().applyBatch([{ kind: 'update', msg: updateMsg(changed, 2, 'completed') }]),
+    )
+    expect([...probe.state.renders.entries()]).toEqual([['bar:t-003-1', 1]])
+    const bar = container.querySelector<HTMLElement>('.tl-bar[data-task-id="t-003-1"]')!
+    expect(bar.dataset.status).toBe('failed')
+    expect(bar.textContent).toContain('Failed')
+    expect(container.querySelectorAll('.tl-bar').length).toBe(before)
+  })
+
+  it('bars are named by title, status and times; arrows move along a row, Enter opens, + and - zoom', () => {
+    const { parts, container } = setup(fleet(3, 3, Date.now()))
+    openTimeline()
+    const row = container.querySelector<HTMLElement>('.tl-row[data-agent="agent-000"]')!
+    const bars = [...row.querySelectorAll<HTMLElement>('.tl-bar')]
+    expect(bars.length).toBe(3)
+    // One Tab stop per row; every bar focusable.
+    expect(bars.map((b) => b.tabIndex)).toEqual([0, -1, -1])
+    expect(bars[0]!.tagName).toBe('BUTTON')
+    // In time order: run 2 first; run 0 (the latest) failed.
+    expect(bars[0]!.textContent).toMatch(
+      /^✓Run 2 of agent 0, Completed, \w{3} \d+ \w{3} \d\d:\d\d – .*\d\d:\d\d, 1 h 0 min$/,
+    )
+    expect(bars[2]!.textContent).toMatch(/^✕Run 0 of agent 0, Failed, /)
+    bars[0]!.focus()
+    fireEvent.keyDown(bars[0]!, { key: 'ArrowRight' })
+    expect(document.activeElement).toBe(bars[1])
+    fireEvent.keyDown(bars[1]!, { key: 'ArrowDown' })
+    expect((document.activeElement as HTMLElement).closest('.tl-row')!.getAttribute('data-agent')).toBe(
+      'agent-001',
+    )
+    const id = (document.activeElement as HTMLElement).dataset.taskId
+    fireEvent.keyDown(document.activeElement!, { key: 'Enter' })
+    expect(parts.ui.getState().selectedTaskId).toBe(id)
+
+    const label = () => container.querySelector('.cal-label')!.textContent
+    const day = label()
+    fireEvent.keyDown(container.querySelector('.tl-body')!, { key: '+' })
+    expect(label()).not.toBe(day)
+    fireEvent.keyDown(container.querySelector('.tl-body')!, { key: '-' })
+    expect(label()).toBe(day)
+  })
+
+  it('waiting and stale bars differ from the rest without colour; future schedules are outlined', () => {
+    const now = Date.now()
+    const { container } = setup([
+      makeTask({
+        task_id: 'w',
+        assignee: 'a',
+        status: 'waiting',
+        started_at: iso(now - 2 * H),
+        updated_at: iso(now - H),
+      }),
+      makeTask({
+        task_id: 's',
+        assignee: 'a',
+        status: 'running',
+        started_at: iso(now - 3 * H),
+        updated_at: iso(now - 3 * H),
+        stale_since: iso(now - H),
+      }),
+      makeTask({
+        task_id: 'p',
+        assignee: 'a',
+        status: 'pending',
+        scheduled_at: iso(now + H),
+        due_at: iso(now + 2 * H),
+      }),
+    ])
+    openTimeline()
+    const bar = (id: string) => container.querySelector<HTMLElement>(`.tl-bar[data-task-id="${id}"]`)!
+    expect(bar('w').querySelector('.tl-glyph')!.textContent).toBe('?')
+    expect(bar('w').className).toContain('tl-waiting')
+    expect(bar('s').className).toContain('tl-stale')
+    expect(bar('s').querySelector('.tl-glyph')!.textContent).toBe('◷')
+    expect(bar('s').textContent).toContain('stale since')
+    expect(bar('p').className).toContain('tl-planned')
+    expect(bar('p').textContent).toContain('scheduled')
+  })
+
+  it('month: per-day totals by status, failures first; a day opens in the timeline', () => {
+    const day = new Date()
+    day.setHours(0, 0, 0, 0)
+    const d0 = day.getTime()
+    const tasks = [0, 1, 2, 3, 4].map((i) =>
+      makeTask({
+        task_id: `m${i}`,
+        assignee: 'a',
+        status: i < 2 ? 'completed' : i < 4 ? 'failed' : 'running',
+        started_at: iso(d0 + (i + 1) * 60_000),
+        finished_at: i < 4 ? iso(d0 + (i + 2) * 60_000) : null,
+        updated_at: iso(d0 + (i + 2) * 60_000),
+      }),
+    )
+    const { container, parts } = setup(tasks)
+    const cell = container.querySelector<HTMLElement>('.mo-today')!
+    const counts = [...cell.querySelectorAll<HTMLElement>('.mo-count')].map((c) => c.textContent)
+    expect(counts).toEqual(['✕ 2 failed,', '◐ 1 running,', '✓ 2 completed,'])
+    expect(container.querySelectorAll('.mo-day')).toHaveLength(42)
+    // Filtered by status: only that status is counted.
+    act(() => parts.ui.getState().setStatusFilter('failed'))
+    expect([...cell.querySelectorAll('.mo-count')].map((c) => c.textContent)).toEqual(['✕ 2 failed,'])
+    act(() => parts.ui.getState().setStatusFilter('all'))
+    fireEvent.click(cell)
+    expect(container.querySelector('[data-testid="timeline"]')).not.toBeNull()
+    expect(container.querySelectorAll('.tl-bar')).toHaveLength(5)
+  })
+
+  it('agenda: agent and project columns, honours the status filter and the search', async () => {
+    const { container, parts } = setup(fleet(4, 2, Date.now()))
+    fireEvent.click(screen.getByRole('button', { name: 'Agenda' }))
+    // The first window of the agenda starts today: step back if the runs fell yesterday.
+    const rows = () => [...container.querySelectorAll<HTMLElement>('.ag-row')]
+    if (rows().length < 8) fireEvent.click(screen.getByRole('button', { name: 'Previous' }))
+    expect(rows().length).toBeGreaterThan(0)
+    const first = rows()[0]!
+    expect(first.querySelector('.ag-agent')!.textContent).toMatch(/^agent-00\d$/)
+    expect(first.querySelector('.ag-project')!.textContent).toMatch(/^(odd|even)$/)
+    act(() => parts.ui.getState().setProjectFilter('odd'))
+    expect(rows().every((r) => r.querySelector('.ag-project')!.textContent === 'odd')).toBe(true)
+    act(() => parts.ui.getState().setProjectFilter('all'))
+    act(() => parts.ui.getState().setSearch('agent 3'))
+    await vi.waitFor(() => expect(rows().every((r) => r.textContent.includes('agent 3'))).toBe(true))
+    expect(rows().length).toBeGreaterThan(0)
+    expect(rows()[0]!.querySelector('.ag-title mark')).not.toBeNull()
+    fireEvent.click(rows()[0]!)
+    expect(parts.ui.getState().selectedTaskId).toMatch(/^t-003-/)
+  })
+})
