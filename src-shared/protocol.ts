@@ -342,7 +342,9 @@ export interface AttentionSummary {
   stale: (AttentionTask & { threshold: StaleThreshold })[]
   /** Failed and not acknowledged since they failed, newest first (at most `limit`). */
   failures: AttentionTask[]
+  /** How many unacknowledged failures there are, counted up to 1000 (`failures_more`: more than that). */
   failures_total: number
+  failures_more: boolean
   /** Tasks waiting for input, longest waiting first. */
   waiting: AttentionTask[]
   /** The threshold that applies to each running task, by task_id. */

@@ -19,6 +19,8 @@ export const HISTORY_TASKS = 30
 export const HISTORY_EVENTS_PER_TASK = 200
 /** Lists in the summary hold at most this many tasks each. */
 export const SUMMARY_LIMIT = 500
+/** Unacknowledged failures are counted up to this many. */
+export const FAILURES_COUNTED = 1000
 
 interface AttentionRow {
   task_id: string
@@ -57,6 +59,31 @@ function toAttentionTask(row: AttentionRow): AttentionTask {
   return { ...task, reason: reasonOf({ output_tail, error_head }) }
 }
 
+/** Every attention read; each starts from an index (attention-queries.test.ts holds the plans). */
+export const ATTENTION_SQL = {
+  candidates: `SELECT task_id, assignee, updated_at, last_event_id, stale_after_seconds FROM tasks
+       WHERE status = 'running' AND stale_since IS NULL
+         AND (stale_after_seconds IS NOT NULL OR updated_at < ?)`,
+  tasksOfAgent: `SELECT task_id FROM tasks WHERE assignee = ? AND started_at IS NOT NULL
+       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+  // Newest first through task_events_by_task; the monitor's own marks are no producer activity.
+  eventsOfTask: `SELECT status, updated_at, fields FROM task_events
+       WHERE task_id = ? AND source != 'monitor' ORDER BY seq DESC LIMIT ?`,
+  stale: `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'running' AND stale_since IS NOT NULL
+       ORDER BY stale_since, task_id LIMIT ?`,
+  failures: `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'failed'
+         AND (acknowledged_at IS NULL OR acknowledged_at < finished_at)
+       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+  // Counted up to a bound: each failed row is read for its ack (no index holds it), and a
+  // database from before acks has every old failure unacknowledged (10,000 rows: 130 ms).
+  failuresCounted: `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'failed'
+         AND (acknowledged_at IS NULL OR acknowledged_at < finished_at) LIMIT ?)`,
+  waiting: `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'waiting'
+       ORDER BY updated_at, task_id LIMIT ?`,
+  running: `SELECT task_id, assignee, stale_after_seconds FROM tasks WHERE status = 'running'
+       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
+} as const
+
 export interface AttentionQueries {
   staleCandidates(cutoff: string): StaleCandidate[]
   historyOfAgent(assignee: string): HistoryEvent[]
@@ -65,44 +92,19 @@ export interface AttentionQueries {
 
 export function createAttentionQueries(db: Database.Database): AttentionQueries {
   const stmts = {
-    candidates: db.prepare<[string], StaleCandidate>(
-      `SELECT task_id, assignee, updated_at, last_event_id, stale_after_seconds FROM tasks
-       WHERE status = 'running' AND stale_since IS NULL
-         AND (stale_after_seconds IS NOT NULL OR updated_at < ?)`,
-    ),
-    tasksOfAgent: db.prepare<[string, number], { task_id: string }>(
-      `SELECT task_id FROM tasks WHERE assignee = ? AND started_at IS NOT NULL
-       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
-    ),
-    // Newest first through task_events_by_task; the monitor's own marks are no producer activity.
+    candidates: db.prepare<[string], StaleCandidate>(ATTENTION_SQL.candidates),
+    tasksOfAgent: db.prepare<[string, number], { task_id: string }>(ATTENTION_SQL.tasksOfAgent),
     eventsOfTask: db.prepare<[string, number], { status: string | null; updated_at: string; fields: string }>(
-      `SELECT status, updated_at, fields FROM task_events
-       WHERE task_id = ? AND source != 'monitor' ORDER BY seq DESC LIMIT ?`,
+      ATTENTION_SQL.eventsOfTask,
     ),
-    stale: db.prepare<[number], AttentionRow>(
-      `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'running' AND stale_since IS NOT NULL
-       ORDER BY stale_since, task_id LIMIT ?`,
-    ),
-    failures: db.prepare<[number], AttentionRow>(
-      `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'failed'
-         AND (acknowledged_at IS NULL OR acknowledged_at < finished_at)
-       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
-    ),
-    failuresTotal: db.prepare<[], { n: number }>(
-      `SELECT count(*) AS n FROM tasks WHERE status = 'failed'
-         AND (acknowledged_at IS NULL OR acknowledged_at < finished_at)`,
-    ),
-    waiting: db.prepare<[number], AttentionRow>(
-      `SELECT ${ATTENTION_COLUMNS} FROM tasks WHERE status = 'waiting'
-       ORDER BY updated_at, task_id LIMIT ?`,
-    ),
+    stale: db.prepare<[number], AttentionRow>(ATTENTION_SQL.stale),
+    failures: db.prepare<[number], AttentionRow>(ATTENTION_SQL.failures),
+    failuresCounted: db.prepare<[number], { n: number }>(ATTENTION_SQL.failuresCounted),
+    waiting: db.prepare<[number], AttentionRow>(ATTENTION_SQL.waiting),
     running: db.prepare<
       [number],
       { task_id: string; assignee: string | null; stale_after_seconds: number | null }
-    >(
-      `SELECT task_id, assignee, stale_after_seconds FROM tasks WHERE status = 'running'
-       ORDER BY updated_at DESC, task_id DESC LIMIT ?`,
-    ),
+    >(ATTENTION_SQL.running),
   }
 
   /** An update that set only `acknowledged_at` is a person's, not the agent's activity. */
@@ -110,6 +112,11 @@ export function createAttentionQueries(db: Database.Database): AttentionQueries 
     if (!fields.startsWith('{"acknowledged_at":')) return false
     const parsed = JSON.parse(fields) as Partial<TaskFieldValues>
     return Object.keys(parsed).length === 1
+  }
+
+  const failureCount = (): Pick<AttentionSummary, 'failures_total' | 'failures_more'> => {
+    const n = stmts.failuresCounted.get(FAILURES_COUNTED + 1)?.n ?? 0
+    return { failures_total: Math.min(n, FAILURES_COUNTED), failures_more: n > FAILURES_COUNTED }
   }
 
   return {
@@ -135,7 +142,7 @@ export function createAttentionQueries(db: Database.Database): AttentionQueries 
           threshold: byId[row.task_id] ?? thresholds.thresholdFor(row),
         })),
         failures: stmts.failures.all(limit).map(toAttentionTask),
-        failures_total: stmts.failuresTotal.get()?.n ?? 0,
+        ...failureCount(),
         waiting: stmts.waiting.all(limit).map(toAttentionTask),
         thresholds: byId,
       }

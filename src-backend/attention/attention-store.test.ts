@@ -1,10 +1,15 @@
 // The attention rules of the store's write path and the attention reads, on a real (in-memory)
 // SQLite store: an ack is last-writer-wins and moves no stamp; the stale mark holds only on the
 // update it judged and clears on the next one; any arrival order gives the same task.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TaskEvent, TaskFieldValues } from '../../src-shared/protocol'
 import { openTaskStore, type TaskStore } from '../store/task-store'
+import { ATTENTION_SQL } from './attention-queries'
 import { staleEventFor } from './stale-monitor'
 import { createThresholdResolver } from './stale-threshold'
 
@@ -215,5 +220,44 @@ describe('attention reads', () => {
     expect(resolver.thresholdFor({ assignee: 'someone-else', stale_after_seconds: null }).source).toBe(
       'default',
     )
+  })
+})
+
+describe('attention reads at scale', () => {
+  it('each starts from an index: the running/failed/waiting sets, one agent, one task (never a scan)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskpulse-attention-'))
+    try {
+      openTaskStore({ file: join(dir, 'db.sqlite'), outbox: false, checkpointInWorker: false }).close()
+      const db = new Database(join(dir, 'db.sqlite'), { readonly: true })
+      const plan = (sql: string) =>
+        (
+          db
+            .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+            .all(...Array<string>((sql.match(/\?/g) ?? []).length).fill('x')) as {
+            detail: string
+          }[]
+        ).map((r) => r.detail)
+      const expected: Record<keyof typeof ATTENTION_SQL, string> = {
+        candidates: 'tasks_by_status',
+        stale: 'tasks_by_status',
+        failures: 'tasks_by_status',
+        failuresCounted: 'tasks_by_status',
+        waiting: 'tasks_by_status',
+        running: 'tasks_by_status',
+        tasksOfAgent: 'tasks_by_assignee',
+        eventsOfTask: 'task_events_by_task',
+      }
+      for (const [name, sql] of Object.entries(ATTENTION_SQL)) {
+        const steps = plan(sql)
+        expect(steps.join(' | '), name).toContain(expected[name as keyof typeof ATTENTION_SQL])
+        expect(
+          steps.some((d) => /^SCAN tasks\b|^SCAN task_events\b/.test(d)),
+          `${name}: ${steps.join(' | ')}`,
+        ).toBe(false)
+      }
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

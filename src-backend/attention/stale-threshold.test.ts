@@ -102,6 +102,34 @@ describe('threshold resolver', () => {
     expect(reads).toEqual(['a', 'a'])
   })
 
+  it('spreads recomputations of known agents: at most the budget per second, the old value meanwhile', () => {
+    let now = 0
+    const reads: string[] = []
+    const resolver = createThresholdResolver({
+      historyOfAgent: (agent) => {
+        reads.push(agent)
+        return runningTask(`${agent}-t`, 40, 30)
+      },
+      defaultSeconds: 900,
+      now: () => now,
+      maxRecomputesPerSecond: 2,
+    })
+    const agents = ['a', 'b', 'c', 'd', 'e']
+    const askAll = () =>
+      agents.map((a) => resolver.thresholdFor({ assignee: a, stale_after_seconds: null }).seconds)
+    expect(askAll()).toEqual([120, 120, 120, 120, 120]) // first sight: all computed
+    expect(reads).toHaveLength(5)
+    now = 60_000
+    expect(askAll()).toEqual([120, 120, 120, 120, 120]) // all due, two recomputed, three served old
+    expect(reads).toHaveLength(7)
+    now = 61_000
+    askAll()
+    expect(reads).toHaveLength(9)
+    now = 62_000
+    askAll()
+    expect(reads.slice(5).sort()).toEqual(agents)
+  })
+
   it("gives the monitor's cut-off: the smallest threshold a task without its own can get", () => {
     const { resolver } = setup({})
     expect(resolver.floorSeconds()).toBe(60)

@@ -97,16 +97,31 @@ export function createThresholdResolver(deps: {
   policy?: AgentHistoryPolicy
   /** Agents remembered at most (the least recently computed go first). */
   maxAgents?: number
+  /**
+   * Recomputations of known agents per second at most (default 4). Each reads an agent's recent
+   * history (a few ms at 100,000 tasks); without a budget every agent computed in one check
+   * would fall due in the same later check, a stall of the event loop once a minute. Past the
+   * budget the previous value serves a little longer. An agent seen for the first time is
+   * always computed.
+   */
+  maxRecomputesPerSecond?: number
 }): ThresholdResolver {
   const recomputeMs = deps.recomputeMs ?? 60_000
   const policy = deps.policy ?? DEFAULT_AGENT_POLICY
   const maxAgents = deps.maxAgents ?? 10_000
+  const budget = deps.maxRecomputesPerSecond ?? 4
   const cache = new Map<string, { seconds: number | null; at: number }>()
+  let recomputes: number[] = []
 
   const ofAgent = (assignee: string): number | null => {
     const t = deps.now()
     const hit = cache.get(assignee)
     if (hit && t - hit.at < recomputeMs) return hit.seconds
+    if (hit) {
+      recomputes = recomputes.filter((at) => at > t - 1000)
+      if (recomputes.length >= budget) return hit.seconds
+      recomputes.push(t)
+    }
     const seconds = thresholdFromGaps(gapsWhileRunning(deps.historyOfAgent(assignee)), policy)
     cache.delete(assignee)
     cache.set(assignee, { seconds, at: t })

@@ -143,7 +143,14 @@ async function send(run: number, e: GenEvent, index: number, path: Path): Promis
   else await producer.xadd(STREAM, '*', 'data', payload)
 }
 
-const byId = (tasks: Task[]) => [...tasks].sort((x, y) => (x.task_id < y.task_id ? -1 : 1))
+// Without stale_since: each backend's stale monitor marks old running tasks on its own (never
+// relayed), at its own moment, and with a threshold from agent history that a backend computed a
+// moment earlier or later may differ (docs/protocol.md "Attention"). Producer data must converge
+// exactly; the marks are compared where they are deterministic (test/integration/attention.test.ts).
+const byId = (tasks: Task[]) =>
+  [...tasks]
+    .sort((x, y) => (x.task_id < y.task_id ? -1 : 1))
+    .map(({ stale_since: _local, ...producerData }) => producerData)
 
 describe('two backends converge', () => {
   it('whatever mix of REST, PUBLISH and XADD (flat or enveloped), partial or full, duplicated and reordered', async () => {

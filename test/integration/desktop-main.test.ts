@@ -139,9 +139,14 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         args: ['nightly-build'],
       })
 
-      // Acknowledge from the tray: back to "running".
+      // Acknowledge from the tray: the backend records it, and its update frame takes the tray
+      // back to "running".
       tray(electron)?.clickItem('ack')
-      expect(tray(electron)?.image.endsWith('tray-running.png')).toBe(true)
+      await waitFor(
+        () => tray(electron)?.image.endsWith('tray-running.png'),
+        'the ack back from the backend',
+        15_000,
+      )
       expect(electron.app.badgeCount).toBe(0)
     } finally {
       await app.quit()
