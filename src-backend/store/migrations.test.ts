@@ -28,11 +28,6 @@ afterEach(() => {
 
 /** Undoes migration 5 (every test that goes back to an older schema starts here). */
 /** Undoes the schedules step (the schedules helper's "migration 7", after 5 for now). */
-const DROP_SCHEDULES = `
-  DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
-  DROP INDEX tasks_finished_by_assignee; DROP INDEX tasks_finished_by_project;
-  ALTER TABLE tasks DROP COLUMN schedule_id;`
-
 const DROP_FTS = `
   DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
   DROP TABLE tasks_fts;`
@@ -135,7 +130,6 @@ describe('migration 5 (full-text index)', () => {
     before.close()
     // Back to schema 4: no index, no triggers (and no schedules step, which follows 5).
     const db = new Database(file)
-    db.exec(DROP_SCHEDULES)
     db.exec(DROP_MIGRATION_7)
     db.exec(DROP_FTS)
     db.exec(DROP_MIGRATION_6)

@@ -121,6 +121,36 @@ describe('task writes', () => {
       expect(reads.getTask('a')).toMatchObject({ status: 'running', started_at: t(12), finished_at: null })
     })
 
+    it("keeps a run's start through repeated running and waiting; a retry after a failure starts anew", () => {
+      const events = [
+        ev('r', { status: 'running' }, t(10)),
+        ev('r', { status: 'running' }, t(20)), // a producer repeating running as a heartbeat
+        ev('r', { status: 'waiting' }, t(30)),
+        ev('r', { status: 'running' }, t(40)),
+        ev('r', { status: 'completed' }, t(50)),
+      ]
+      // Every arrival order gives the same start: the first running of the run.
+      for (const order of [
+        events,
+        [...events].reverse(),
+        [events[3]!, events[0]!, events[4]!, events[2]!, events[1]!],
+      ]) {
+        const { writes, reads } = parts()
+        writes.apply(order.slice(0, 1))
+        writes.apply(order.slice(1))
+        expect(reads.getTask('r')).toMatchObject({
+          status: 'completed',
+          started_at: t(10),
+          finished_at: t(50),
+        })
+      }
+      const { writes, reads } = parts()
+      writes.apply(events.slice(0, 2))
+      expect(reads.getTask('r')).toMatchObject({ status: 'running', started_at: t(10) })
+      writes.apply([ev('r', { status: 'failed' }, t(60)), ev('r', { status: 'running' }, t(70))])
+      expect(reads.getTask('r')).toMatchObject({ status: 'running', started_at: t(70), finished_at: null })
+    })
+
     it('clears a field set to null', () => {
       const { writes, reads } = parts()
       writes.apply([ev('a', { status: 'failed', error: 'boom' }, t(1))])

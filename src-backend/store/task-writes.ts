@@ -100,8 +100,12 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
     insertEvent: db.prepare(`
       INSERT INTO task_events (seq, event_id, task_id, status, fields, updated_at, received_at, source, message)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    latestRunningBefore: db.prepare<[string, string], { t: string | null }>(
-      "SELECT max(updated_at) AS t FROM task_events WHERE task_id = ? AND status = 'running' AND updated_at <= ?",
+    // A run ends at pending, completed or failed; waiting (for input) is part of the run.
+    lastRunBoundaryBefore: db.prepare<[string, string], { t: string | null }>(
+      "SELECT max(updated_at) AS t FROM task_events WHERE task_id = ? AND status IN ('pending', 'completed', 'failed') AND updated_at < ?",
+    ),
+    firstRunningBetween: db.prepare<[string, string, string], { t: string | null }>(
+      "SELECT min(updated_at) AS t FROM task_events WHERE task_id = ? AND status = 'running' AND updated_at > ? AND updated_at <= ?",
     ),
     insertOutbox: db.prepare<[number, string]>('INSERT INTO outbox (seq, wire) VALUES (?, ?)'),
     pendingOutbox: db.prepare<[number], OutboxEntry>('SELECT seq, wire FROM outbox ORDER BY seq LIMIT ?'),
@@ -165,8 +169,11 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
       }
     }
 
-    // started_at / finished_at follow from the winning status and the running events before it,
-    // which makes them order-independent like every other field.
+    // started_at / finished_at follow from the winning status and the events before it, which makes
+    // them order-independent like every other field. started_at is the first `running` of the run
+    // the winning status belongs to: after the last pending/completed/failed before it. So a
+    // producer that repeats `running` as a heartbeat, or a run that waits for input and resumes,
+    // keeps its start; a retry after a failure starts a new run.
     const statusVersion = versions.status
     if (!statusVersion || next.status === 'pending') {
       next.started_at = null
@@ -174,19 +181,27 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
     } else {
       const statusTime = statusVersion[0]
       next.finished_at = TERMINAL.has(next.status) ? statusTime : null
-      if (next.status === 'running') {
-        next.started_at = statusTime
-      } else {
-        let started = stmts.latestRunningBefore.get(event.task_id, statusTime)?.t ?? null
-        if (
-          event.fields.status === 'running' &&
-          event.updated_at <= statusTime &&
-          (!started || event.updated_at > started)
-        ) {
-          started = event.updated_at
-        }
-        next.started_at = started
+      // The event being applied is not in task_events yet: it is counted by hand.
+      let boundary = stmts.lastRunBoundaryBefore.get(event.task_id, statusTime)?.t ?? ''
+      const own = event.fields.status
+      if (
+        own &&
+        own !== 'running' &&
+        own !== 'waiting' &&
+        event.updated_at < statusTime &&
+        event.updated_at > boundary
+      )
+        boundary = event.updated_at
+      let started = stmts.firstRunningBetween.get(event.task_id, boundary, statusTime)?.t ?? null
+      if (
+        own === 'running' &&
+        event.updated_at > boundary &&
+        event.updated_at <= statusTime &&
+        (!started || event.updated_at < started)
+      ) {
+        started = event.updated_at
       }
+      next.started_at = started
     }
 
     // stale_since is derived like started_at: the monitor's mark holds only while the update it

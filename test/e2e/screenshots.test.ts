@@ -170,7 +170,7 @@ describe('screenshots of each view, light and dark', () => {
   }
 
   for (const scheme of ['light', 'dark'] as const) {
-    it(`${scheme}: agents, calendar (month, week, agenda), projects, task detail, settings`, async () => {
+    it(`${scheme}: agents, calendar (month, timeline, agenda), projects, task detail, settings`, async () => {
       const page = await open(be, scheme)
       await page.waitForSelector('[data-agent="test-runner"]')
       // A little live traffic so the pipeline readout has something to say.
@@ -189,13 +189,13 @@ describe('screenshots of each view, light and dark', () => {
       await shoot(page, `agent-monitor-${scheme}`)
 
       await page.getByRole('button', { name: 'Calendar', exact: true }).click()
-      await page.waitForSelector('.rbc-event')
+      await page.waitForSelector('.mo-counts')
       await shoot(page, `calendar-month-${scheme}`)
-      await page.getByRole('button', { name: 'Week', exact: true }).click()
-      await page.waitForSelector('.rbc-time-view')
-      await shoot(page, `calendar-week-${scheme}`)
+      await page.getByRole('button', { name: 'Timeline', exact: true }).click()
+      await page.waitForSelector('.tl-bar')
+      await shoot(page, `calendar-timeline-${scheme}`)
       await page.getByRole('button', { name: 'Agenda', exact: true }).click()
-      await page.waitForSelector('.rbc-agenda-view')
+      await page.waitForSelector('.ag-row')
       await shoot(page, `calendar-agenda-${scheme}`)
 
       await page.getByRole('button', { name: 'Projects', exact: true }).click()
