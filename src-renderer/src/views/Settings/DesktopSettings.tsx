@@ -550,7 +550,7 @@ function NotificationFields({
     <>
       <Check
         label="Show notifications"
-        hint="Desktop notifications when tasks fail or complete."
+        hint="Desktop notifications when tasks fail, complete, need input or go stale."
         checked={draft.enabled}
         onChange={(v) => edit('enabled', v)}
       />
@@ -563,9 +563,25 @@ function NotificationFields({
           disabled={off || draft.failuresOnly}
           onChange={(v) => edit('onCompleted', v)}
         />
+        {/* Needing input and being stuck are problems, so "Failures only" leaves them alone
+            (main's notifier decides the same way). */}
+        <Check
+          label="needs input (waiting)"
+          hint="“<agent> needs your input: <reason>”."
+          checked={draft.onWaiting}
+          disabled={off}
+          onChange={(v) => edit('onWaiting', v)}
+        />
+        <Check
+          label="goes stale (no update past its threshold)"
+          hint="Once per stale spell of a running task."
+          checked={draft.onStale}
+          disabled={off}
+          onChange={(v) => edit('onStale', v)}
+        />
         <Check
           label="Failures only"
-          hint="Only failures notify, whatever else is ticked."
+          hint="Completions stay quiet, whatever is ticked above (failures, input needed and stale still notify)."
           checked={draft.failuresOnly}
           disabled={off}
           onChange={(v) => edit('failuresOnly', v)}

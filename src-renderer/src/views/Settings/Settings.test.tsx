@@ -111,6 +111,46 @@ describe('desktop settings view', () => {
     expect(completes).toHaveProperty('checked', false)
   })
 
+  it('switches the waiting and stale notifications on their own; "Failures only" leaves them on', async () => {
+    const fake = createFakeDesktop()
+    await open(fake)
+    const waiting = screen.getByRole('checkbox', { name: 'needs input (waiting)' })
+    const stale = screen.getByRole('checkbox', { name: /goes stale/ })
+    expect(waiting).toHaveProperty('checked', true)
+    expect(stale).toHaveProperty('checked', true)
+    check('needs input (waiting)')
+    save()
+    await screen.findByText('Saved.')
+    check(/goes stale/)
+    check('Failures only')
+    save()
+    await waitFor(() => expect(fake.patches).toHaveLength(2))
+    expect(fake.patches).toEqual([
+      { notifications: { onWaiting: false } },
+      { notifications: { onStale: false, failuresOnly: true } },
+    ])
+    // The real settings store behind the fake bridge kept both switches.
+    expect(fake.main.settings.get().notifications).toMatchObject({
+      onWaiting: false,
+      onStale: false,
+      failuresOnly: true,
+    })
+    // "Failures only" overrides completions, not the two attention switches.
+    await waitFor(() =>
+      expect(screen.getByRole('checkbox', { name: 'needs input (waiting)' })).toHaveProperty(
+        'checked',
+        false,
+      ),
+    )
+    expect(screen.getByRole('checkbox', { name: 'needs input (waiting)' })).toHaveProperty('disabled', false)
+    check('needs input (waiting)')
+    expect(screen.getByRole('checkbox', { name: 'needs input (waiting)' })).toHaveProperty('checked', true)
+    // With notifications off, both are disabled.
+    check('Show notifications')
+    expect(screen.getByRole('checkbox', { name: 'needs input (waiting)' })).toHaveProperty('disabled', true)
+    expect(screen.getByRole('checkbox', { name: /goes stale/ })).toHaveProperty('disabled', true)
+  })
+
   it('clears a saved secret only when asked', async () => {
     const fake = createFakeDesktop()
     fake.main.settings.update({ secrets: { redisPassword: 'pw' } })

@@ -25,6 +25,8 @@ export interface Draft {
   enabled: boolean
   onFailed: boolean
   onCompleted: boolean
+  onWaiting: boolean
+  onStale: boolean
   failuresOnly: boolean
   onlyWhenUnfocused: boolean
   projectsMode: FilterMode
@@ -51,6 +53,8 @@ export function draftFrom(v: SettingsView): Draft {
     enabled: n.enabled,
     onFailed: n.onFailed,
     onCompleted: n.onCompleted,
+    onWaiting: n.onWaiting,
+    onStale: n.onStale,
     failuresOnly: n.failuresOnly,
     onlyWhenUnfocused: n.onlyWhenUnfocused,
     projectsMode: n.projects.mode,
@@ -98,7 +102,15 @@ export function patchFrom(v: SettingsView, d: Draft): SettingsPatch {
 
   const n = v.notifications
   const notifications: Partial<NotificationPrefs> = {}
-  for (const k of ['enabled', 'onFailed', 'onCompleted', 'failuresOnly', 'onlyWhenUnfocused'] as const)
+  for (const k of [
+    'enabled',
+    'onFailed',
+    'onCompleted',
+    'onWaiting',
+    'onStale',
+    'failuresOnly',
+    'onlyWhenUnfocused',
+  ] as const)
     if (d[k] !== n[k]) notifications[k] = d[k]
   const projects = filterPatch(d.projectsMode, d.projectsNames, n.projects)
   if (projects) notifications.projects = projects
