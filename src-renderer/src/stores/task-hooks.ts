@@ -195,3 +195,43 @@ export function useCalendarEvents(fromMs: number, toMs: number, nowMs: number): 
   )
   return useTasks(select)
 }
+
+const NO_CHILDREN: readonly string[] = []
+
+/** A selector of `parentId`'s child ids that returns the same array while they and their order
+ * stay the same (a child's update re-sorts, but re-renders only when the order changed). */
+function childIdsSelector(parentId: string): Selector<readonly string[]> {
+  let last: readonly string[] = NO_CHILDREN
+  return memoOnKeys(
+    (s) => [s.childrenRev, s.children],
+    (s) => {
+      const ids = s.children.get(parentId)
+      if (!ids || ids.size === 0) return (last = NO_CHILDREN)
+      const next = [...ids].sort((a, b) => {
+        const x = s.tasks.get(a)!
+        const y = s.tasks.get(b)!
+        return x.updated_at === y.updated_at ? (a < b ? -1 : 1) : x.updated_at > y.updated_at ? -1 : 1
+      })
+      if (next.length === last.length && next.every((id, i) => id === last[i])) return last
+      return (last = next)
+    },
+  )
+}
+
+/**
+ * The ids of a task's child tasks (sub-agents: tasks whose `parent_id` is it), most recently
+ * updated first. Read from the store's parent → children index: O(children), not O(tasks).
+ */
+export function useChildTaskIds(parentId: string): readonly string[] {
+  const selector = useMemo(() => childIdsSelector(parentId), [parentId])
+  return useTasks(selector)
+}
+
+/** The title (or id) of a task by id, or null when the store does not hold it. */
+export function useTaskTitle(id: string | null): string | null {
+  return useTasks((s) => {
+    if (id === null) return null
+    const t = s.tasks.get(id)
+    return t ? t.title || t.task_id : null
+  })
+}

@@ -70,6 +70,10 @@ export interface TaskStoreState {
    * range that starts after their day. Mutated with `days`; see daysRev. */
   spanning: ReadonlySet<string>
   daysRev: number
+  /** Parent task id → its child tasks' ids (sub-agents, `parent_id`), so a task detail finds its
+   * children without scanning 100k tasks. Mutated in place; see childrenRev. */
+  children: ReadonlyMap<string, ReadonlySet<string>>
+  childrenRev: number
   /** Last applied change cursor; updates at or below it are duplicates and ignored. */
   seq: number
   /** A snapshot or resume has completed at least once: the state reflects the backend. */
@@ -103,6 +107,7 @@ export function createTaskStore(): TaskStore {
   let projectFailed = new Map<string, Set<string>>()
   let days = new Map<string, Set<string>>()
   let spanning = new Set<string>()
+  let children = new Map<string, Set<string>>()
 
   // Per batch bookkeeping.
   let dirtyAgents = new Set<string>()
@@ -110,6 +115,7 @@ export function createTaskStore(): TaskStore {
   let dirtyProjects = new Set<string>()
   let membershipChanged = false
   let daysChanged = false
+  let childrenChanged = false
 
   const orderIndex = (t: Task): number => {
     let lo = 0
@@ -127,6 +133,12 @@ export function createTaskStore(): TaskStore {
   const projectKey = (t: Task) => t.project_id ?? NONE
 
   function unindex(t: Task, keepOrder: boolean): void {
+    if (t.parent_id) {
+      const siblings = children.get(t.parent_id)
+      siblings?.delete(t.task_id)
+      if (siblings?.size === 0) children.delete(t.parent_id)
+      childrenChanged = true
+    }
     if (!keepOrder) {
       const i = orderIndex(t)
       if (order[i] === t.task_id) order.splice(i, 1)
@@ -156,6 +168,12 @@ export function createTaskStore(): TaskStore {
   }
 
   function index(t: Task, insertInOrder: boolean): void {
+    if (t.parent_id) {
+      let siblings = children.get(t.parent_id)
+      if (!siblings) children.set(t.parent_id, (siblings = new Set()))
+      siblings.add(t.task_id)
+      childrenChanged = true
+    }
     if (insertInOrder) order.splice(orderIndex(t), 0, t.task_id)
     const a = agentKey(t)
     let ids = agentIds.get(a)
@@ -296,6 +314,7 @@ export function createTaskStore(): TaskStore {
     projectFailed = new Map()
     days = new Map()
     spanning = new Set()
+    children = new Map()
   }
 
   function loadSnapshot(list: readonly Task[]): void {
@@ -346,6 +365,8 @@ export function createTaskStore(): TaskStore {
     days,
     spanning,
     daysRev: 0,
+    children,
+    childrenRev: 0,
     seq: 0,
     synced: false,
     version: 0,
@@ -366,6 +387,7 @@ export function createTaskStore(): TaskStore {
       dirtyProjects = new Set()
       membershipChanged = false
       daysChanged = false
+      childrenChanged = false
       let changedIds: string[] | null = []
       for (const item of items) {
         if (item.kind === 'snapshot') {
@@ -412,6 +434,8 @@ export function createTaskStore(): TaskStore {
         days,
         spanning,
         daysRev: daysChanged ? s.daysRev + 1 : s.daysRev,
+        children,
+        childrenRev: childrenChanged ? s.childrenRev + 1 : s.childrenRev,
         seq,
         synced,
         version: s.version + 1,

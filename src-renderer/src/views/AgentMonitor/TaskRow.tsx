@@ -4,7 +4,7 @@
 import { memo } from 'react'
 import { isUnacknowledgedFailure } from '../../../../src-shared/task-model'
 import { useNow, useParts, useUi } from '../../stores/context'
-import { useTask } from '../../stores/task-hooks'
+import { useTask, useTaskTitle } from '../../stores/task-hooks'
 import { formatDuration, runningForMs } from '../../stores/agent-rows'
 import { StatusBadge } from '../../components/StatusBadge'
 import { StaleMark, UnackedMark, WaitingMark } from '../../components/AttentionMarks'
@@ -19,7 +19,7 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
   const selected = useUi((s) => s.selectedTaskId === id)
   if (!t) return null
   const unacked = isUnacknowledgedFailure(t)
-  const sub = t.status === 'running' || t.status === 'waiting' || unacked
+  const sub = t.status === 'running' || t.status === 'waiting' || unacked || !!t.parent_id
   return (
     <button
       type="button"
@@ -50,6 +50,7 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
             {t.stale_since ? <StaleMark since={t.stale_since} /> : null}
             {t.status === 'waiting' ? <WaitingMark since={t.updated_at} /> : null}
             {t.status === 'running' ? <RunTimes task={t} /> : null}
+            {t.parent_id ? <SubAgentOf parentId={t.parent_id} /> : null}
           </span>
         ) : null}
       </span>
@@ -72,6 +73,16 @@ function RunTimes({ task }: { task: Task }) {
     <span className="task-row-times">
       running {formatDuration(ms)} · updated {formatDuration(Math.max(0, now - Date.parse(task.updated_at)))}{' '}
       ago
+    </span>
+  )
+}
+
+/** "↳ sub-agent of <parent title>": a child task's row says whose it is (the id if not loaded). */
+function SubAgentOf({ parentId }: { parentId: string }) {
+  const title = useTaskTitle(parentId)
+  return (
+    <span className="task-row-parent" data-parent-id={parentId}>
+      <span aria-hidden="true">↳ </span>sub-agent of {title ?? parentId}
     </span>
   )
 }

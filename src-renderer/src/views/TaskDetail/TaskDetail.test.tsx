@@ -242,6 +242,111 @@ describe('task detail', () => {
     })
   })
 
+  describe('sub-agent tree', () => {
+    let restoreLayout: () => void
+    beforeEach(() => {
+      restoreLayout = fakeLayout()
+    })
+    afterEach(() => restoreLayout())
+
+    it('the detail links the parent and lists the children live; the task list marks a child row', () => {
+      const parts = makeParts()
+      const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 12, 0, s)).toISOString()
+      const tasks: Task[] = [
+        makeTask({
+          task_id: 'sess',
+          title: 'Fix the login bug',
+          assignee: 'claude-code@web',
+          updated_at: at(1),
+        }),
+        makeTask({
+          task_id: 'sess/a1',
+          title: 'Explore',
+          assignee: 'claude-code@web',
+          parent_id: 'sess',
+          status: 'completed',
+          updated_at: at(2),
+        }),
+        makeTask({ task_id: 'other', title: 'Unrelated', assignee: 'ops', updated_at: at(3) }),
+      ]
+      parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks }])
+      render(
+        withParts(
+          parts,
+          <>
+            <AgentMonitor />
+            <TaskDetail />
+          </>,
+        ),
+      )
+      // The child's row says whose sub-agent it is; the others say nothing of the kind.
+      const childRow = document.querySelector<HTMLElement>('.task-row[data-task-id="sess/a1"]')!
+      expect(childRow.textContent).toContain('↳ sub-agent of Fix the login bug')
+      expect(document.querySelector('.task-row[data-task-id="other"] .task-row-parent')).toBeNull()
+      expect(document.querySelector('.task-row[data-task-id="sess"] .task-row-parent')).toBeNull()
+
+      act(() => parts.ui.getState().openTask('sess'))
+      const list = screen.getByRole('region', { name: 'Sub-agents' })
+      const items = () => [...list.querySelectorAll<HTMLElement>('.detail-child')]
+      expect(items().map((b) => [b.dataset.taskId, b.dataset.status, b.textContent])).toEqual([
+        ['sess/a1', 'completed', expect.stringContaining('Explore')],
+      ])
+      // A second sub-agent arrives live, newest first; a parent has no "Parent" field.
+      act(() =>
+        parts.tasks.getState().applyBatch([
+          {
+            kind: 'update',
+            msg: updateMsg(
+              makeTask({
+                task_id: 'sess/a2',
+                title: 'Run tests',
+                assignee: 'claude-code@web',
+                parent_id: 'sess',
+                status: 'waiting',
+                updated_at: at(4),
+              }),
+              2,
+            ),
+          },
+        ]),
+      )
+      expect(items().map((b) => [b.dataset.taskId, b.dataset.status])).toEqual([
+        ['sess/a2', 'waiting'],
+        ['sess/a1', 'completed'],
+      ])
+      expect(document.querySelector('.detail-parent')).toBeNull()
+
+      // A child opens from the list, and its detail links back to the parent by title.
+      fireEvent.click(items()[1]!)
+      expect(parts.ui.getState().selectedTaskId).toBe('sess/a1')
+      const parent = document.querySelector<HTMLElement>('.detail-parent')!
+      expect(parent.textContent).toContain('Fix the login bug')
+      expect(screen.queryByRole('region', { name: 'Sub-agents' })).toBeNull()
+      fireEvent.click(parent)
+      expect(parts.ui.getState().selectedTaskId).toBe('sess')
+    })
+
+    it('the parent -> children index follows a child that changes parent or leaves', () => {
+      const parts = makeParts()
+      const store = parts.tasks
+      const child = makeTask({ task_id: 'c', parent_id: 'p1', updated_at: '2026-11-23T12:00:00.000Z' })
+      store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [makeTask({ task_id: 'p1' }), child] }])
+      expect([...(store.getState().children.get('p1') ?? [])]).toEqual(['c'])
+      const rev = store.getState().childrenRev
+      store.getState().applyBatch([
+        {
+          kind: 'update',
+          msg: updateMsg({ ...child, parent_id: 'p2', updated_at: '2026-11-23T12:01:00.000Z' }, 2),
+        },
+      ])
+      expect(store.getState().children.has('p1')).toBe(false)
+      expect([...(store.getState().children.get('p2') ?? [])]).toEqual(['c'])
+      expect(store.getState().childrenRev).toBeGreaterThan(rev)
+      store.getState().reset()
+      expect(store.getState().children.size).toBe(0)
+    })
+  })
+
   describe('keys and acknowledgement', () => {
     let restoreLayout: () => void
     beforeEach(() => {

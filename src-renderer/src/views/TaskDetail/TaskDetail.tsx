@@ -12,7 +12,7 @@ import { isExcerpt, type StoredEvent, type Task } from '../../../../src-shared/p
 import { isUnacknowledgedFailure } from '../../../../src-shared/task-model'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { useNow, useParts, useUi } from '../../stores/context'
-import { useTask } from '../../stores/task-hooks'
+import { useChildTaskIds, useTask, useTaskTitle } from '../../stores/task-hooks'
 import { StatusBadge } from '../../components/StatusBadge'
 import { CopyButton } from '../../components/CopyButton'
 import { Ago } from '../../components/Ago'
@@ -229,6 +229,7 @@ function TaskDetailPanel({ id }: { id: string }) {
             <Field name="Description" value={task.description} />
             <Field name="Assignee" value={task.assignee} />
             <Field name="Project" value={task.project_id} />
+            {task.parent_id ? <ParentField parentId={task.parent_id} /> : null}
             <Field name="Created" value={formatDateTime(task.created_at)} />
             <dt>Updated</dt>
             <dd>
@@ -247,6 +248,7 @@ function TaskDetailPanel({ id }: { id: string }) {
             <Field name="Due" value={formatDateTime(task.due_at)} />
             <Field name="Last event" mono value={task.last_event_id} />
           </dl>
+          <ChildTasks parentId={task.task_id} />
           <LongText
             label="Error"
             text={text?.error ?? null}
@@ -298,6 +300,66 @@ function TaskDetailPanel({ id }: { id: string }) {
         </div>
       )}
     </aside>
+  )
+}
+
+/** The task this one is a sub-agent of: a link that opens it (the title when the store has it). */
+function ParentField({ parentId }: { parentId: string }) {
+  const { ui } = useParts()
+  const title = useTaskTitle(parentId)
+  return (
+    <>
+      <dt>Parent</dt>
+      <dd>
+        <button
+          type="button"
+          className="link-button detail-parent"
+          data-task-id={parentId}
+          onClick={() => ui.getState().openTask(parentId)}
+        >
+          <span aria-hidden="true">↑ </span>
+          {title ?? parentId}
+        </button>
+      </dd>
+    </>
+  )
+}
+
+/** The sub-agents of this task (tasks whose parent_id is it), each openable. */
+function ChildTasks({ parentId }: { parentId: string }) {
+  const ids = useChildTaskIds(parentId)
+  if (ids.length === 0) return null
+  return (
+    <section className="detail-children" aria-label="Sub-agents">
+      <h3>
+        Sub-agents <span className="muted">({ids.length})</span>
+      </h3>
+      <ul>
+        {ids.map((id) => (
+          <ChildTaskItem key={id} id={id} />
+        ))}
+      </ul>
+    </section>
+  )
+}
+
+function ChildTaskItem({ id }: { id: string }) {
+  const { ui } = useParts()
+  const t = useTask(id)
+  if (!t) return null
+  return (
+    <li>
+      <button
+        type="button"
+        className="link-button detail-child"
+        data-task-id={id}
+        data-status={t.status}
+        onClick={() => ui.getState().openTask(id)}
+      >
+        <StatusBadge status={t.status} compact />
+        <span>{t.title || t.task_id}</span>
+      </button>
+    </li>
   )
 }
 
