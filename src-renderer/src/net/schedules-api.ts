@@ -26,6 +26,17 @@ export interface ScheduleBody {
   max_runtime_seconds: number | null
 }
 
+/** One occurrence of a schedule (GET /api/schedules/occurrences): `at` the planned time,
+ * `deadline` = at + grace (a run must start by then or it becomes a missed run). */
+export interface ScheduleOccurrence {
+  schedule_id: string
+  title: string | null
+  assignee: string | null
+  project_id: string | null
+  at: string
+  deadline: string
+}
+
 export class ScheduleApiError extends Error {
   constructor(
     message: string,
@@ -40,6 +51,11 @@ export interface SchedulesApi {
   list(): Promise<ScheduleView[]>
   put(id: string, body: ScheduleBody): Promise<ScheduleView>
   remove(id: string): Promise<void>
+  /** Every schedule's occurrences in [from, to), time order (the timeline's window). */
+  occurrences(
+    fromMs: number,
+    toMs: number,
+  ): Promise<{ occurrences: ScheduleOccurrence[]; truncated: boolean }>
 }
 
 export function createSchedulesApi(
@@ -80,6 +96,14 @@ export function createSchedulesApi(
     put: (id, body) => call<ScheduleView>('PUT', path(id), body),
     remove: async (id) => {
       await call<unknown>('DELETE', path(id))
+    },
+    occurrences: (fromMs, toMs) => {
+      const q = new URLSearchParams({
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        limit: '5000',
+      })
+      return call('GET', `/api/schedules/occurrences?${q}`)
     },
   }
 }

@@ -26,6 +26,24 @@ export function fakeSchedulesApi(initial: ScheduleView[] = []): SchedulesApi & {
       if (i >= 0) items.splice(i, 1)
       return Promise.resolve()
     },
+    // Every schedule's next_occurrences inside [from, to), as the server lists them (grace 60 s).
+    occurrences: (fromMs, toMs) =>
+      Promise.resolve({
+        occurrences: items
+          .flatMap((s) =>
+            s.next_occurrences.map((at) => ({
+              schedule_id: s.schedule_id,
+              title: s.title,
+              assignee: s.assignee,
+              project_id: s.project_id,
+              at,
+              deadline: new Date(Date.parse(at) + s.grace_seconds * 1000).toISOString(),
+            })),
+          )
+          .filter((o) => Date.parse(o.at) >= fromMs && Date.parse(o.at) < toMs)
+          .sort((a, b) => (a.at < b.at ? -1 : 1)),
+        truncated: false,
+      }),
   }
 }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import type * as BarModule from './TimelineBar'
 import { CalendarView } from './Calendar'
-import { fakeLayout, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
+import { fakeLayout, fakeSchedulesApi, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import type { Task } from '../../../../src-shared/protocol'
 
@@ -180,6 +180,62 @@ describe('calendar', () => {
     expect(bar('s').textContent).toContain('stale since')
     expect(bar('p').className).toContain('tl-planned')
     expect(bar('p').textContent).toContain('scheduled')
+  })
+
+  it("schedules: upcoming occurrences are outlined on the assignee's row, fetched for the window", async () => {
+    const now = Date.now()
+    const schedules = fakeSchedulesApi([
+      {
+        schedule_id: 'nightly',
+        cron: '0 2 * * *',
+        timezone: 'UTC',
+        grace_seconds: 900,
+        title: 'Nightly ETL',
+        assignee: 'etl-bot',
+        project_id: 'data',
+        max_runtime_seconds: null,
+        // One passed (its grace is over: a run or a missed-run task shows it), two ahead.
+        next_occurrences: [iso(now - 2 * H), iso(now + H), iso(now + 3 * H)],
+        state: 'ok',
+      },
+    ])
+    const asked: [number, number][] = []
+    const list = schedules.occurrences.bind(schedules)
+    schedules.occurrences = (from, to) => {
+      asked.push([from, to])
+      return list(from, to)
+    }
+    const parts = makeParts({ schedules })
+    parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: fleet(2, 1, now) }])
+    const { container } = render(withParts(parts, <CalendarView />))
+    // The month view asks for nothing; the timeline asks for its window.
+    expect(asked).toEqual([])
+    openTimeline()
+    const marks = () => [...container.querySelectorAll<HTMLElement>('.tl-occ')]
+    await vi.waitFor(() => expect(marks()).toHaveLength(2), { timeout: 10_000 })
+    const row = container.querySelector<HTMLElement>('.tl-row[data-agent="etl-bot"]')!
+    // The schedule's assignee has a row though it has no task yet, and says what is planned.
+    expect(row.getAttribute('aria-label')).toBe('etl-bot: 0 tasks, 2 scheduled')
+    expect(marks().every((m) => m.closest('.tl-row') === row)).toBe(true)
+    expect(marks().map((m) => m.dataset.at)).toEqual([iso(now + H), iso(now + 3 * H)])
+    expect(marks()[0]!.className).toContain('tl-planned')
+    expect(marks()[0]!.getAttribute('aria-label')).toMatch(
+      /^Nightly ETL: scheduled \w{3} \d+ \w{3} \d\d:\d\d, a run must start by \d\d:\d\d \(schedule nightly\)$/,
+    )
+    // Not a task: no bar, nothing to Tab to.
+    expect(row.querySelectorAll('.tl-bar')).toHaveLength(0)
+    const [from, to] = asked.at(-1)!
+    const first = asked.length
+    expect(to - from).toBe(24 * H)
+    expect(from).toBeLessThanOrEqual(now)
+    // Another window: asked again for it.
+    fireEvent.click(screen.getByRole('button', { name: 'Week' }))
+    await vi.waitFor(() => expect(asked.length).toBeGreaterThan(first), { timeout: 10_000 })
+    expect(asked.at(-1)![1] - asked.at(-1)![0]).toBe(7 * 24 * H)
+    // A project filter that the schedule does not match hides it (and its row).
+    act(() => parts.ui.getState().setProjectFilter('odd'))
+    expect(marks()).toHaveLength(0)
+    expect(container.querySelector('.tl-row[data-agent="etl-bot"]')).toBeNull()
   })
 
   it('month: per-day totals by status, failures first; a day opens in the timeline', () => {

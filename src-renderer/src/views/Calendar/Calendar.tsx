@@ -17,6 +17,7 @@ import { MonthView } from './MonthView'
 import { Timeline } from './Timeline'
 import { AgendaView, AGENDA_DAYS } from './AgendaView'
 import { filtering, makePredicate, useCalendarFilter, type CalendarFilter } from './filters'
+import { filterOccurrences, useScheduleOccurrences } from './schedule-occurrences'
 import { MAX_SPAN, nextSpan, pan, windowLabel, zoomTo, type Window } from './timeline-math'
 import './Calendar.css'
 
@@ -133,6 +134,9 @@ function Legend({ mode }: { mode: CalendarMode }) {
             <span className="legend-swatch legend-planned" aria-hidden="true" /> Scheduled / due
           </span>
           <span className="legend-item">
+            <span className="legend-swatch legend-planned" aria-hidden="true" />⏲ Schedule (next runs)
+          </span>
+          <span className="legend-item">
             <span className="legend-swatch legend-stale" aria-hidden="true" />◷ Stale (no update)
           </span>
         </>
@@ -156,7 +160,14 @@ export function CalendarView() {
   const setWindow = useCallback((update: (w: Window) => Window) => setW(update), [])
   const filter = useCalendarFilter()
   const keep = useMemo(() => makePredicate(filter), [filter])
-  const agents = useTimelineAgents(index, filter)
+  const taskAgents = useTimelineAgents(index, filter)
+  const schedule = useScheduleOccurrences(w, mode === 'timeline')
+  const occurrences = useMemo(() => filterOccurrences(schedule.byAgent, filter), [schedule.byAgent, filter])
+  // A schedule's assignee gets a row even before its first run.
+  const agents = useMemo(() => {
+    const missing = [...occurrences.keys()].filter((a) => !taskAgents.includes(a))
+    return missing.length ? [...taskAgents, ...missing].sort() : taskAgents
+  }, [taskAgents, occurrences])
 
   const openDay = useCallback((dayMs: number) => {
     setW(presetWindow(DAY, dayMs))
@@ -261,7 +272,21 @@ export function CalendarView() {
             onOpenDay={openDay}
           />
         ) : mode === 'timeline' ? (
-          <Timeline index={index} agents={agents} w={w} setWindow={setWindow} keep={keep} />
+          <>
+            {schedule.error ? (
+              <p className="muted cal-note" role="status">
+                Schedules not shown: {schedule.error}
+              </p>
+            ) : null}
+            <Timeline
+              index={index}
+              agents={agents}
+              w={w}
+              setWindow={setWindow}
+              keep={keep}
+              occurrences={occurrences}
+            />
+          </>
         ) : (
           <AgendaView
             index={index}

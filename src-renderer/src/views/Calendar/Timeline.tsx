@@ -20,6 +20,9 @@ import type { CalendarIndex, Placed } from '../../stores/calendar-index'
 import { endAt } from '../../stores/calendar-index'
 import { NONE } from '../../stores/task-store'
 import { growthStepMs, TimelineBar } from './TimelineBar'
+import type { ScheduleOccurrence } from '../../net/schedules-api'
+import type { OccurrencesByAgent } from './schedule-occurrences'
+import { format } from 'date-fns'
 import { assignLanes, nextSpan, pan, ticks, visibleRows, zoomTo, type Window } from './timeline-math'
 
 export const ROW_HEIGHT = 36
@@ -56,9 +59,52 @@ interface RowProps {
   rowIndex: number
   w: Window
   keep: (p: Placed) => boolean
+  /** This agent's upcoming schedule occurrences (outlined, behind the runs). */
+  occurrences?: readonly ScheduleOccurrence[]
 }
 
-const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep }: RowProps) {
+const occurrenceText = (o: ScheduleOccurrence) =>
+  `${o.title || o.schedule_id}: scheduled ${format(Date.parse(o.at), 'EEE d MMM HH:mm')}, ` +
+  `a run must start by ${format(Date.parse(o.deadline), 'HH:mm')} (schedule ${o.schedule_id})`
+
+/** Planned runs of a schedule: dashed outlines from the occurrence to its grace deadline. Not
+ * tasks (nothing to open), so not buttons; the row's label counts them for screen readers. */
+function OccurrenceMarks({ list, w }: { list: readonly ScheduleOccurrence[]; w: Window }) {
+  const toMs = w.fromMs + w.spanMs
+  return (
+    <>
+      {list.map((o) => {
+        const at = Date.parse(o.at)
+        const end = Date.parse(o.deadline)
+        if (end <= w.fromMs || at >= toMs) return null
+        const left = Math.max(0, ((at - w.fromMs) / w.spanMs) * 100)
+        const right = Math.min(100, ((end - w.fromMs) / w.spanMs) * 100)
+        const text = occurrenceText(o)
+        return (
+          <span
+            key={`${o.schedule_id}@${o.at}`}
+            className="tl-occ tl-planned"
+            data-schedule-id={o.schedule_id}
+            data-at={o.at}
+            role="img"
+            aria-label={text}
+            title={text}
+            style={{ left: `${left}%`, width: `max(6px, ${Math.max(0, right - left)}%)` }}
+          >
+            <span className="tl-glyph" aria-hidden="true">
+              ⏲
+            </span>
+            <span className="tl-title" aria-hidden="true">
+              {o.title || o.schedule_id}
+            </span>
+          </span>
+        )
+      })}
+    </>
+  )
+}
+
+const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep, occurrences }: RowProps) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
   const rev = useSyncExternalStore(subscribe, () => index.agentRev(agent))
   // Which bars, and their lanes, move with the minute; a running bar's own end moves each second.
@@ -70,11 +116,12 @@ const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep 
     [index, agent, w, minute, keep, rev],
   )
   const name = agentLabel(agent)
+  const planned = occurrences?.length ?? 0
   return (
     <div
       className="tl-row"
       role="group"
-      aria-label={`${name}: ${bars.length} ${bars.length === 1 ? 'task' : 'tasks'}`}
+      aria-label={`${name}: ${bars.length} ${bars.length === 1 ? 'task' : 'tasks'}${planned ? `, ${planned} scheduled` : ''}`}
       data-agent={agent}
       data-row-index={rowIndex}
       style={{ top: rowIndex * ROW_HEIGHT }}
@@ -83,6 +130,7 @@ const TimelineRow = memo(function TimelineRow({ index, agent, rowIndex, w, keep 
         {name}
       </div>
       <div className="tl-track">
+        {occurrences ? <OccurrenceMarks list={occurrences} w={w} /> : null}
         {bars.map((p, i) => (
           <TimelineBar
             key={p.id}
@@ -148,6 +196,8 @@ export interface TimelineProps {
   w: Window
   setWindow: (update: (w: Window) => Window) => void
   keep: (p: Placed) => boolean
+  /** Upcoming schedule occurrences by agent row (the rows are in `agents` already). */
+  occurrences?: OccurrencesByAgent
 }
 
 /** Focus the bar of row `rowIndex` (or the next rows with one, in `dir`) nearest to `x`. */
@@ -187,7 +237,7 @@ function focusRowBar(body: HTMLElement, rowIndex: number, dir: 1 | -1, x: number
   }
 }
 
-export function Timeline({ index, agents, w, setWindow, keep }: TimelineProps) {
+export function Timeline({ index, agents, w, setWindow, keep, occurrences }: TimelineProps) {
   const { ui } = useParts()
   const bodyRef = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
@@ -307,7 +357,17 @@ export function Timeline({ index, agents, w, setWindow, keep }: TimelineProps) {
 
   const rows = []
   for (let i = start; i < end; i++)
-    rows.push(<TimelineRow key={agents[i]} index={index} agent={agents[i]!} rowIndex={i} w={w} keep={keep} />)
+    rows.push(
+      <TimelineRow
+        key={agents[i]}
+        index={index}
+        agent={agents[i]!}
+        rowIndex={i}
+        w={w}
+        keep={keep}
+        occurrences={occurrences?.get(agents[i]!)}
+      />,
+    )
 
   return (
     <div className="tl" data-testid="timeline">
