@@ -46,11 +46,11 @@ export const TaskRow = memo(function TaskRow({ id }: { id: string }) {
         </span>
         {sub ? (
           <span className="task-row-sub">
+            {t.parent_id ? <SubAgentOf parentId={t.parent_id} /> : null}
             {unacked ? <UnackedMark /> : null}
             {t.stale_since ? <StaleMark since={t.stale_since} /> : null}
             {t.status === 'waiting' ? <WaitingMark since={t.updated_at} /> : null}
             {t.status === 'running' ? <RunTimes task={t} /> : null}
-            {t.parent_id ? <SubAgentOf parentId={t.parent_id} /> : null}
           </span>
         ) : null}
       </span>

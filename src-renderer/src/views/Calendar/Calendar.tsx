@@ -134,7 +134,7 @@ function Legend({ mode }: { mode: CalendarMode }) {
             <span className="legend-swatch legend-planned" aria-hidden="true" /> Scheduled / due
           </span>
           <span className="legend-item">
-            <span className="legend-swatch legend-planned" aria-hidden="true" />⏲ Schedule (next runs)
+            <span className="legend-swatch legend-schedule" aria-hidden="true" />↻ Schedule (next runs)
           </span>
           <span className="legend-item">
             <span className="legend-swatch legend-stale" aria-hidden="true" />◷ Stale (no update)

@@ -92,7 +92,7 @@ function OccurrenceMarks({ list, w }: { list: readonly ScheduleOccurrence[]; w: 
             style={{ left: `${left}%`, width: `max(6px, ${Math.max(0, right - left)}%)` }}
           >
             <span className="tl-glyph" aria-hidden="true">
-              ⏲
+              ↻
             </span>
             <span className="tl-title" aria-hidden="true">
               {o.title || o.schedule_id}
