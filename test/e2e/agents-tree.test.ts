@@ -23,6 +23,7 @@ interface AxeViolation {
 // The browser's globals used inside page.evaluate (the e2e project has no DOM types): declared
 // here; these functions are serialised by playwright and never run under node.
 declare function getComputedStyle(el: unknown): { borderTopStyle: string; backgroundColor: string }
+declare const document: unknown
 declare const axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> }
 
 async function seriousAxeFindings(page: Page): Promise<string[]> {
