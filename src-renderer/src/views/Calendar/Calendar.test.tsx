@@ -228,9 +228,14 @@ describe('calendar', () => {
     const first = asked.length
     expect(to - from).toBe(24 * H)
     expect(from).toBeLessThanOrEqual(now)
+    // A minute later (the app's clock): asked again for the same window.
+    act(() => parts.clock.setState({ now: parts.clock.getState().now + 60_000 }))
+    await vi.waitFor(() => expect(asked.length).toBeGreaterThan(first), { timeout: 10_000 })
+    expect(asked.at(-1)).toEqual([from, to])
+    const second = asked.length
     // Another window: asked again for it.
     fireEvent.click(screen.getByRole('button', { name: 'Week' }))
-    await vi.waitFor(() => expect(asked.length).toBeGreaterThan(first), { timeout: 10_000 })
+    await vi.waitFor(() => expect(asked.length).toBeGreaterThan(second), { timeout: 10_000 })
     expect(asked.at(-1)![1] - asked.at(-1)![0]).toBe(7 * 24 * H)
     // A project filter that the schedule does not match hides it (and its row).
     act(() => parts.ui.getState().setProjectFilter('odd'))
