@@ -8,6 +8,9 @@ import react from '@vitejs/plugin-react'
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // Vitest's default (cores − 1) is one worker on a 2-core machine, which ran every file in turn;
+    // most of these tests wait on real processes and sockets, so two at a time fill the cores.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -43,6 +46,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // After the other projects, alone: a flood measures its own server, not a neighbour's.
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -53,6 +58,7 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 90_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
