@@ -47,12 +47,21 @@ export function UnackedMark({ count, compact = false }: { count?: number; compac
   )
 }
 
-/** "? waiting 5m": a task waiting for a person's input, since its last update. */
-export function WaitingMark({ since }: { since: string }) {
+/**
+ * "? waiting 5m": a task waiting for a person's input, since its last update. `short` ("? wait 5m")
+ * fits the agent row's attention column, whose status column already says "Waiting".
+ */
+export function WaitingMark({ since, short = false }: { since: string; short?: boolean }) {
   const now = useNow(1000)
+  const ms = Math.max(0, now - Date.parse(since))
   return (
-    <span className="mark mark-waiting" data-mark="waiting" title="Waiting for input">
-      <span aria-hidden="true">? </span>waiting {formatDuration(Math.max(0, now - Date.parse(since)))}
+    <span
+      className="mark mark-waiting"
+      data-mark="waiting"
+      title={`Waiting for input for ${formatDuration(ms)}`}
+    >
+      <span aria-hidden="true">? </span>
+      {short ? `wait ${formatShortDuration(ms)}` : `waiting ${formatDuration(ms)}`}
     </span>
   )
 }

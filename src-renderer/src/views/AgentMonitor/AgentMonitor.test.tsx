@@ -322,6 +322,8 @@ describe('agent monitor', () => {
     expect(agent.textContent).toContain('?')
     expect(agent.textContent).toContain('Waiting')
     expect(agent.className).toContain('aline-waiting')
+    // The agent row's status column says Waiting; its mark is the short form that fits its column.
+    expect(agent.querySelector('[data-mark="waiting"]')!.textContent).toMatch(/^\? wait \d/)
     const row = document.querySelector('.task-row[data-task-id="w"]')!
     expect(row.querySelector('.badge-waiting')!.getAttribute('aria-label')).toBe('Status: Waiting')
     expect(row.querySelector('[data-mark="waiting"]')).toBeTruthy()

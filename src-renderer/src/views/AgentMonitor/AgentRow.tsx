@@ -68,7 +68,9 @@ function Marks({ summary, compact }: { summary: AgentSummary; compact: boolean }
     <>
       {summary.unacked.length > 0 ? <UnackedMark count={summary.unacked.length} compact={compact} /> : null}
       {summary.stale?.stale_since ? <StaleMark since={summary.stale.stale_since} short={compact} /> : null}
-      {summary.waiting && !summary.stale ? <WaitingMark since={summary.waiting.updated_at} /> : null}
+      {summary.waiting && !summary.stale ? (
+        <WaitingMark since={summary.waiting.updated_at} short={compact} />
+      ) : null}
     </>
   )
 }
