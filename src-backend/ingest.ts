@@ -51,6 +51,8 @@ export { uuidv7 }
 
 /** Inbound events held while storage fails; beyond this the oldest go (a stream re-reads them at restart). */
 const MAX_HELD_INBOUND = 100_000
+/** The most events one commit takes; a longer queue is committed over several event-loop turns. */
+const MAX_BATCH_EVENTS = 100
 
 const TRUNCATION_MARK = (omitted: number) => `\n…[truncated by TaskPulse: ${omitted} bytes omitted]`
 
@@ -214,10 +216,15 @@ export function createIngest(deps: IngestDeps) {
   function flush(): void {
     scheduled = null
     if (queue.length === 0 && !pendingStreamCursor) return
-    const batch = queue
-    queue = []
-    const streamCursor = pendingStreamCursor
-    pendingStreamCursor = undefined
+    // One transaction per turn, but a bounded one: a stream backlog arrives 500 entries a read,
+    // and with the full-text index a large output costs milliseconds to index, so the whole queue
+    // in one commit blocked the event loop for seconds (health unanswered, Redis sockets timing
+    // out). The rest goes in the next turn. The stream cursor is stored only with the commit that
+    // empties the queue: every entry up to it is then stored.
+    const batch = queue.length > MAX_BATCH_EVENTS ? queue.splice(0, MAX_BATCH_EVENTS) : queue
+    if (batch === queue) queue = []
+    const streamCursor = queue.length === 0 ? pendingStreamCursor : undefined
+    if (queue.length === 0) pendingStreamCursor = undefined
     let outcomes: ApplyOutcome[]
     try {
       outcomes = deps.store.apply(
@@ -272,6 +279,7 @@ export function createIngest(deps: IngestDeps) {
     }
     if (changes.length > 0) deps.onChanges(changes)
     if (local) deps.onOutboxWritten?.()
+    if (queue.length > 0) schedule()
   }
 
   function drop(reason: string, detail: string): void {
