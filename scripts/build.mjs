@@ -20,6 +20,24 @@ await build({
   logLevel: 'warning',
 })
 
+// `taskpulse hook` alone, as one CommonJS file that bin/taskpulse.js loads for that command: an
+// agent starts it on every tool call and waits for it. CommonJS because `require('node:crypto')`
+// is the module itself, while an ESM `import` of a builtin builds a facade that reads every export
+// (crypto's lazy webcrypto, fs.promises, ...): 15-30 ms of CPU per call, measured; and one file,
+// not the shared chunks (docs/benchmarks.md#agent-hooks).
+await build({
+  entryPoints: { hook: 'src-backend/cli/hook.ts' },
+  outdir: 'out/backend',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+})
+
 const vite = spawnSync(process.execPath, ['node_modules/electron-vite/bin/electron-vite.js', 'build'], {
   stdio: 'inherit',
 })

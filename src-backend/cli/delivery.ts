@@ -1,8 +1,6 @@
-// Delivery for `hook` and `exec`: where TaskPulse is (found as `emit` finds it), one update sent
-// with a deadline, and the rule that keeps updates in order: an update goes straight out only when
-// nothing is spooled before it; otherwise it joins the spool, and the holder of the flush lock
-// sends the spool oldest first.
-import { spawn } from 'node:child_process'
+// Delivery for `hook` and `exec`: one update sent with a deadline, and the rule that keeps updates
+// in order: every update joins the spool first, and the holder of the flush lock sends the spool
+// oldest first.
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
 import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
 
@@ -209,6 +207,11 @@ export interface DeliveryOutcome {
 /**
  * Delivers `updates` after everything already spooled, sending until `deadline`; what is not sent
  * by then stays in the spool. Never throws for an unreachable target.
+ *
+ * The updates are written to the spool BEFORE any network attempt and sent from there: a hook the
+ * agent kills mid-send, or that reaches its own hard deadline (hook.ts), has lost nothing. The cost
+ * is one small file written and removed per update (well under a millisecond); an update sent
+ * whose file was not yet removed goes out again later and counts once (its event_id).
  */
 export async function deliver(
   updates: readonly SpooledUpdate[],
@@ -217,12 +220,10 @@ export async function deliver(
   deadline: number,
   warn: (m: string) => void,
 ): Promise<DeliveryOutcome> {
+  spool.append(updates)
   const lock = spool.tryLock()
-  if (!lock) {
-    // Another process is sending: queue behind what it sends.
-    spool.append(updates)
-    return { sent: 0, spooled: updates.length, backlog: false }
-  }
+  // Another process is sending: ours go out behind what it sends.
+  if (!lock) return { sent: 0, spooled: updates.length, backlog: false }
   let answered = false
   const send = async (u: SpooledUpdate, d: number): Promise<SendOutcome> => {
     const outcome = await sender.send(u, d)
@@ -230,28 +231,8 @@ export async function deliver(
     return outcome
   }
   try {
-    let sent = 0
-    let rest = [...updates]
-    if (spool.list().length === 0) {
-      while (rest.length > 0) {
-        const { result, detail } = await send(rest[0]!, deadline)
-        if (result === 'unreachable') break
-        if (result === 'rejected')
-          warn(`TaskPulse refused an update of task ${rest[0]!.task_id} (${detail ?? 'invalid'})`)
-        else sent++
-        rest = rest.slice(1)
-      }
-      if (rest.length > 0) {
-        // Unreachable now: the rest waits for the next call (trying the spool now would fail too).
-        spool.append(rest)
-        return { sent, spooled: rest.length, backlog: answered }
-      }
-      // Sent; but hooks that ran meanwhile queued behind this one's lock: send theirs too.
-      if (spool.list().length === 0) return { sent, spooled: 0, backlog: false }
-    }
-    spool.append(rest)
     const outcome = await flushSpool(spool, send, deadline, lock, warn)
-    return { sent: sent + outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
+    return { sent: outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
   } finally {
     lock.release()
   }
@@ -275,6 +256,8 @@ export function startBackgroundFlush(target: Target): void {
     env.REDIS_URL = target.url
   }
   try {
+    // Loaded only here: most hook calls never start a flush, and node:child_process costs start time.
+    const { spawn } = process.getBuiltinModule('node:child_process')
     spawn(process.execPath, [bin, 'hook', 'flush', '--background'], {
       detached: true,
       stdio: 'ignore',

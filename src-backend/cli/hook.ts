@@ -35,6 +35,8 @@ const MAX_INPUT_BYTES = 4 * 1024 * 1024
 const STDIN_WAIT_MS = 1_000
 const DEFAULT_BUDGET_MS = 150
 const MIN_SEND_MS = 50
+/** After the send deadline, the little time left to return normally (or start a background flush). */
+const HARD_EXIT_GRACE_MS = 25
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
 const HOOK_OPTIONS = {
@@ -179,10 +181,15 @@ async function runHook(argv: readonly string[]): Promise<void> {
   if (updates.length === 0) return
 
   const spool = openSpool({ dir: spoolDir(env), maxEntries: spoolMax(env), warn })
+  const deadline = sendDeadline(env)
+  // The hard stop: whatever the network does (a DNS lookup that hangs keeps the process alive past
+  // an aborted request; so would a socket we failed to close), the process exits 0 shortly after
+  // its deadline. deliver() spools the updates before it tries the network, so nothing is lost.
+  setTimeout(() => process.exit(0), Math.max(0, deadline - performance.now()) + HARD_EXIT_GRACE_MS).unref()
   let sender: Sender | null = null
   try {
     sender = await openSender(target)
-    const outcome = await deliver(updates, spool, sender, sendDeadline(env), warn)
+    const outcome = await deliver(updates, spool, sender, deadline, warn)
     if (outcome.backlog) startBackgroundFlush(target)
   } catch (err) {
     // Delivery itself broke (a full disk for the spool, ...): say so; the agent goes on regardless.

@@ -1,6 +1,7 @@
 // The spool on a real directory: order, the size bound, the flush lock (and taking over a stale
 // one), and a flush that stops at an unreachable target and drops what the server refuses.
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -63,6 +64,24 @@ describe('spool', () => {
     b!.release() // not b's any more: must not remove c's lock
     expect(spool.tryLock()).toBeNull()
     c!.release()
+  })
+
+  it('takes over at once a fresh lock whose process is gone (a hook killed mid-send), not a live one', () => {
+    const { spool, dir } = tempSpool()
+    const lockPath = join(dir, 'flush.lock')
+    spool.tryLock() // makes the directory
+    rmSync(lockPath)
+    // A process that has exited and been reaped: its pid names nobody now.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid
+    expect(gone).toBeGreaterThan(0)
+    writeFileSync(lockPath, `${gone}:abc`)
+    const taken = spool.tryLock()
+    expect(taken).not.toBeNull()
+    taken!.release()
+    expect(existsSync(lockPath)).toBe(false)
+    // A live holder (this test's parent process) keeps its fresh lock.
+    writeFileSync(lockPath, `${process.ppid}:abc`)
+    expect(spool.tryLock()).toBeNull()
   })
 
   it('flushes in order, stops at an unreachable target, drops refused updates', async () => {

@@ -5,7 +5,7 @@
 // side), so: an update is written to a temporary name and renamed into place (a reader never sees
 // half a file); file names sort in send order (the update's time, then pid and a counter); one
 // process at a time sends, holding `flush.lock` (created with O_EXCL; a lock left by a killed
-// process is taken over once it is older than LOCK_STALE_MS). Delivery is at least once, and the
+// process is taken over at once when its pid is gone, else once it is older than LOCK_STALE_MS). Delivery is at least once, and the
 // server applies each event_id once, so an update sent twice (a timeout after the server applied
 // it) still counts once.
 import {
@@ -150,6 +150,18 @@ export function openSpool(opts: SpoolOptions): Spool {
           const fd = openSync(lockPath, 'wx', 0o600)
           writeSync(fd, token)
           closeSync(fd)
+          // A process that exits holding the lock (a hook at its hard deadline) releases it on the
+          // way out: a lock left behind would make every other hook only queue until it is stale.
+          const releaseOnExit = () => release()
+          const release = () => {
+            process.removeListener('exit', releaseOnExit)
+            try {
+              if (readFileSync(lockPath, 'utf8') === token) unlinkSync(lockPath)
+            } catch {
+              // already gone
+            }
+          }
+          process.once('exit', releaseOnExit)
           return {
             refresh() {
               const now = new Date()
@@ -159,19 +171,13 @@ export function openSpool(opts: SpoolOptions): Spool {
                 // gone: released by a takeover; the flush finishes anyway (sends are idempotent)
               }
             },
-            release() {
-              try {
-                if (readFileSync(lockPath, 'utf8') === token) unlinkSync(lockPath)
-              } catch {
-                // already gone
-              }
-            },
+            release,
           }
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
           try {
-            if (Date.now() - statSync(lockPath).mtimeMs < LOCK_STALE_MS) return null
-            unlinkSync(lockPath) // left by a process that died mid-flush
+            if (Date.now() - statSync(lockPath).mtimeMs < LOCK_STALE_MS && holderAlive(lockPath)) return null
+            unlinkSync(lockPath) // left by a process that died mid-flush (killed, or its machine)
           } catch {
             // released meanwhile: try again
           }
@@ -179,6 +185,23 @@ export function openSpool(opts: SpoolOptions): Spool {
       }
       return null
     },
+  }
+}
+
+/**
+ * Whether the process named in a lock file may still hold it. A hook the agent kills (SIGKILL, no
+ * exit handler) leaves its lock behind; without this, every hook would only queue behind it until
+ * it turned stale. Unknown (unreadable, another PID namespace: EPERM) counts as alive.
+ */
+function holderAlive(lockPath: string): boolean {
+  try {
+    const pid = Number(readFileSync(lockPath, 'utf8').split(':')[0])
+    if (!Number.isInteger(pid) || pid <= 0) return true
+    if (pid === process.pid) return true
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH'
   }
 }
 

@@ -1,6 +1,6 @@
 // Runs `taskpulse hook` / `taskpulse exec` from the built entry as real processes, and loads the
 // recorded hook sessions of test/fixtures/hooks (see its README for where they come from).
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from './backend-process'
@@ -25,6 +25,8 @@ export interface RunOptions {
   cwd?: string
   /** A ceiling for a hung process (not a speed check). */
   timeoutMs?: number
+  /** Called with the process once it is spawned (to signal it from outside). */
+  onSpawn?: (proc: ChildProcess) => void
 }
 
 /** A clean environment: no TaskPulse target inherited from the machine running the tests. */
@@ -54,6 +56,7 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   proc.stdin.on('error', () => undefined) // the hook may exit before reading a huge input
   proc.stdin.end(opts.stdin ?? '')
+  opts.onSpawn?.(proc)
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL')

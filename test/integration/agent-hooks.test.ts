@@ -310,25 +310,28 @@ describe('taskpulse hook with the server stopped', () => {
     expect((await task(`claude-code:${session}`))!.output).toContain(`Bash: step ${i - 1}`)
   }, 300_000) // about 110 process starts on a busy 2-core machine
 
-  it('gives up on a server that accepts and never answers (its budget, not the server, ends the call)', async () => {
+  it('gives up on a server that accepts and never answers; what it could not send waits in the spool, in order', async () => {
     const accepted = new Set<Socket>()
     const hanging = createServer((socket) => accepted.add(socket)) // accepts, never answers
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
-    cleanup.add(() => {
+    const closeHanging = () => {
       for (const socket of accepted) socket.destroy()
       hanging.close()
-    })
+    }
+    cleanup.add(closeHanging)
     const { port } = hanging.address() as AddressInfo
-    const env = hookEnv(cleanup.dir(tempDir('taskpulse-state-')), {
+    const stateDir = cleanup.dir(tempDir('taskpulse-state-'))
+    const env = hookEnv(stateDir, {
       TASKPULSE_SERVER: `http://127.0.0.1:${port}`,
       TASKPULSE_HOOK_BUDGET_MS: '',
     })
+    const session = 'hang'
     const times: number[] = []
     for (let i = 0; i < 10; i++) {
       const r = await runCli(['hook', 'claude-code'], {
         env,
         stdin: JSON.stringify({
-          session_id: 'hang',
+          session_id: session,
           hook_event_name: 'UserPromptSubmit',
           cwd: repo,
           prompt: `p${i}`,
@@ -343,8 +346,68 @@ describe('taskpulse hook with the server stopped', () => {
       p50_ms: Math.round(percentile(times, 50)),
       max_ms: Math.round(Math.max(...times)),
     })
-    // Without its budget a hook would wait for the socket (forever here): 10 s is far beyond it.
+    // Without its deadline a hook would wait for the socket (forever here): 10 s is far beyond it.
     expect(Math.max(...times)).toBeLessThan(10_000)
+    expect(accepted.size).toBeGreaterThan(0) // the calls did reach the hanging server
+
+    // Every call's update was spooled before the network was tried; none was lost to the hang.
+    const spoolDir = join(stateDir, 'spool')
+    const spooled = readdirSync(spoolDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .map((n) => JSON.parse(readFileSync(join(spoolDir, n), 'utf8')) as { event_id: string })
+      .map((u) => u.event_id)
+    expect(spooled.length).toBeGreaterThanOrEqual(10)
+
+    // The server answers again (here: the real one): the spool arrives in order, exactly once. A
+    // background flush the hooks started against the hanging server gives up when it closes.
+    closeHanging()
+    const flushed = await runCli(['hook', 'flush'], { env: { ...env, TASKPULSE_SERVER: backend.url } })
+    expect(flushed.code, flushed.stderr).toBe(0)
+    const arrived = (await events(`claude-code:${session}`)).map((e) => e.event_id)
+    expect(arrived).toEqual(spooled)
+    expect((await task(`claude-code:${session}`))!.output).toContain('Prompt: p9')
+  }, 120_000)
+
+  it('a hook killed while it waits on the server has already spooled its update', async () => {
+    let connected!: () => void
+    const reached = new Promise<void>((r) => (connected = r))
+    const accepted = new Set<Socket>()
+    const hanging = createServer((socket) => {
+      accepted.add(socket)
+      connected()
+    })
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
+    cleanup.add(() => {
+      for (const socket of accepted) socket.destroy()
+      hanging.close()
+    })
+    const { port } = hanging.address() as AddressInfo
+    const stateDir = cleanup.dir(tempDir('taskpulse-state-'))
+    // A budget far beyond the test: only the kill ends this call (as an agent's own timeout would).
+    const env = hookEnv(stateDir, { TASKPULSE_SERVER: `http://127.0.0.1:${port}` })
+    const r = await runCli(['hook', 'claude-code'], {
+      env,
+      stdin: JSON.stringify({
+        session_id: 'killed',
+        hook_event_name: 'UserPromptSubmit',
+        cwd: repo,
+        prompt: 'x',
+      }),
+      onSpawn: (proc) => void reached.then(() => proc.kill('SIGKILL')),
+    })
+    expect(r.signal).toBe('SIGKILL')
+    const spoolDir = join(stateDir, 'spool')
+    const names = readdirSync(spoolDir).filter((n) => n.endsWith('.json'))
+    expect(names).toHaveLength(1)
+    const update = JSON.parse(readFileSync(join(spoolDir, names[0]!), 'utf8')) as { task_id: string }
+    expect(update.task_id).toBe('claude-code:killed')
+
+    // The next call that reaches TaskPulse sends it (a lock the killed process held is taken over
+    // once stale; `hook flush` waits for that).
+    const flushed = await runCli(['hook', 'flush'], { env: { ...env, TASKPULSE_SERVER: backend.url } })
+    expect(flushed.code, flushed.stderr).toBe(0)
+    expect((await task('claude-code:killed'))!.output).toContain('Prompt: x')
   }, 120_000)
 
   it('never writes to stdout or fails the agent, whatever the setup', async () => {
