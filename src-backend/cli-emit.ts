@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util'
 import { redisUpdateSchema, taskStatusSchema } from '../src-shared/protocol'
 import { eventToWire } from './bus/bus'
+import { serverRequest } from './cli/server-request'
+import { describeNetworkError, redisAddress, resolveTarget, TARGET_OPTIONS } from './cli/target'
 import { toTaskEvent, uuidv7 } from './ingest'
 
 export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|running|completed|failed] [fields] (--server URL --token T | --redis-url URL)
@@ -26,99 +28,11 @@ const EMIT_OPTIONS = {
   assignee: { type: 'string' },
   project: { type: 'string' },
   description: { type: 'string' },
-  server: { type: 'string' },
-  token: { type: 'string' },
-  'redis-url': { type: 'string' },
+  ...TARGET_OPTIONS,
   channel: { type: 'string' },
   stream: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
-
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused (nothing listens there)',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed (temporary)',
-  ETIMEDOUT: 'timed out',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-}
-
-/** The innermost useful cause of a network error: "ECONNREFUSED (connection refused ...)". */
-export function describeNetworkError(err: unknown): string {
-  const seen = new Set<unknown>()
-  let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[]; name?: unknown }
-  let fallback = String(e?.message ?? err)
-  while (e && typeof e === 'object' && !seen.has(e)) {
-    seen.add(e)
-    if (typeof e.code === 'string' && e.code !== 'ERR_INVALID_URL') {
-      return ERRNO_TEXT[e.code] ? `${e.code}: ${ERRNO_TEXT[e.code]}` : `${e.code}: ${String(e.message)}`
-    }
-    if (e.name === 'TimeoutError') return 'timed out after 10 s'
-    if (typeof e.message === 'string' && e.message && e.message !== 'fetch failed') fallback = e.message
-    e = (e.cause ?? e.errors?.[0]) as typeof e
-  }
-  return fallback
-}
-
-/** Checks a --server value; returns the URL or a message saying what is wrong with it. */
-export function parseServerUrl(raw: string): URL | string {
-  const hint = 'give it as http://HOST:PORT, e.g. http://127.0.0.1:8080'
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return `--server '${raw}': the scheme is missing; ${hint}`
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return `--server '${raw}' is not a valid URL; ${hint}`
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `--server '${raw}': scheme ${url.protocol}// is not supported (http:// or https://); ${hint}`
-  return url
-}
-
-/**
- * One PUT with node:http(s). Not fetch: undici's first use costs about as much CPU as the rest of
- * `emit` together (0.1 s measured), for a single request.
- */
-async function httpPut(
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-): Promise<{ status: number; text: string }> {
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http')
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PUT',
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-        res.on('error', reject)
-      },
-    )
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('timed out after 10 s'), { code: 'ETIMEDOUT' })),
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-/** host:port of a redis:// URL, without credentials. */
-function redisAddress(url: URL): string {
-  return `${url.hostname || '127.0.0.1'}:${url.port || '6379'}`
-}
 
 export async function emit(argv: readonly string[]): Promise<number> {
   const fail = (message: string, code = 2) => {
@@ -144,28 +58,8 @@ export async function emit(argv: readonly string[]): Promise<number> {
   if (values.status !== undefined && !taskStatusSchema.safeParse(values.status).success) {
     return fail(`--status must be one of pending, running, completed, failed (got '${values.status}')`)
   }
-  const server = values.server ?? process.env.TASKPULSE_SERVER
-  const redisUrl = values['redis-url'] ?? (server ? undefined : process.env.REDIS_URL)
-  if (!server && !redisUrl) return fail('give --server URL with --token T, or --redis-url URL')
-
-  let serverUrl: URL | undefined
-  if (server) {
-    const checked = parseServerUrl(server)
-    if (typeof checked === 'string') return fail(checked)
-    serverUrl = checked
-  }
-  let redisTarget: URL | undefined
-  if (!server && redisUrl) {
-    try {
-      redisTarget = new URL(redisUrl)
-    } catch {
-      // reported below
-    }
-    if (!redisTarget || !/^rediss?:$/.test(redisTarget.protocol))
-      return fail(
-        `--redis-url must be redis://HOST:PORT or rediss://HOST:PORT (got '${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}')`,
-      )
-  }
+  const target = resolveTarget(values, process.env)
+  if (typeof target === 'string') return fail(target)
 
   const update = {
     task_id: values.task,
@@ -196,15 +90,14 @@ export async function emit(argv: readonly string[]): Promise<number> {
     received_at: new Date(),
   })
 
-  if (serverUrl) {
-    const token = values.token ?? process.env.TASKPULSE_TOKEN
-    if (!token) return fail('--token (or TASKPULSE_TOKEN) is required with --server')
-    const target = new URL(`/api/tasks/${encodeURIComponent(task_id)}`, serverUrl)
+  if (target.kind === 'http') {
+    const serverUrl = target.url
     let res: { status: number; text: string }
     try {
-      res = await httpPut(
-        target,
-        { authorization: `Bearer ${token}`, 'x-taskpulse-source': 'cli' },
+      res = await serverRequest(
+        'PUT',
+        new URL(`/api/tasks/${encodeURIComponent(task_id)}`, serverUrl),
+        target.token,
         JSON.stringify({ ...event.fields, updated_at: event.updated_at, event_id: event.event_id }),
       )
     } catch (err) {
@@ -224,9 +117,9 @@ export async function emit(argv: readonly string[]): Promise<number> {
     return 0
   }
 
-  const address = redisAddress(redisTarget!)
+  const address = redisAddress(target.url)
   const { Redis } = await import('ioredis')
-  const redis = new Redis(redisUrl!, {
+  const redis = new Redis(target.url, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
@@ -241,8 +134,8 @@ export async function emit(argv: readonly string[]): Promise<number> {
     const wire = eventToWire(event)
     const replies = await redis
       .multi()
-      .xadd(values.stream ?? 'task_status_stream', 'MAXLEN', '~', '100000', '*', 'data', wire)
-      .publish(values.channel ?? 'task_status_update', wire)
+      .xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'data', wire)
+      .publish(target.channel, wire)
       .exec()
     const failed = replies?.find(([err]) => err)
     if (!replies || failed) throw failed?.[0] ?? new Error('transaction aborted')

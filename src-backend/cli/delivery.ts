@@ -1,46 +1,9 @@
-// Delivery for `hook` and `exec`: one update sent with a deadline, and the rule that keeps updates
+// Delivery for `hook` and `exec` (to the target cli/target.ts finds): one update sent with a deadline, and the rule that keeps updates
 // in order: every update joins the spool first, and the holder of the flush lock sends the spool
 // oldest first.
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
 import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
-
-export type Target =
-  { kind: 'http'; url: URL; token: string } | { kind: 'redis'; url: string; channel: string; stream: string }
-
-export interface TargetFlags {
-  server?: string | undefined
-  token?: string | undefined
-  'redis-url'?: string | undefined
-}
-
-/** The target from flags, then TASKPULSE_SERVER/TASKPULSE_TOKEN, then REDIS_URL; or what is missing. */
-export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Target | string {
-  const server = flags.server || env.TASKPULSE_SERVER
-  if (server) {
-    let url: URL
-    try {
-      url = new URL(server)
-    } catch {
-      return `--server '${server}' is not a valid URL (give it as http://HOST:PORT)`
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      return `--server '${server}': only http:// and https:// are supported`
-    const token = flags.token || env.TASKPULSE_TOKEN
-    if (!token) return '--token (or TASKPULSE_TOKEN) is required with --server'
-    return { kind: 'http', url, token }
-  }
-  const redis = flags['redis-url'] || env.REDIS_URL
-  if (redis) {
-    if (!/^rediss?:\/\//.test(redis)) return '--redis-url must be redis://HOST:PORT or rediss://HOST:PORT'
-    return {
-      kind: 'redis',
-      url: redis,
-      channel: env.TASKPULSE_CHANNEL || 'task_status_update',
-      stream: env.TASKPULSE_STREAM || 'task_status_stream',
-    }
-  }
-  return 'no TaskPulse configured: give --server URL --token T (or TASKPULSE_SERVER and TASKPULSE_TOKEN), or --redis-url (REDIS_URL)'
-}
+import type { Target } from './target'
 
 export interface SendOutcome {
   result: SendResult

@@ -12,9 +12,10 @@ import { constants, hostname } from 'node:os'
 import { parseArgs } from 'node:util'
 import { uuidv7 } from '../uuidv7'
 import { cleanName, gitRepoName } from './agent-identity'
-import { deliver, openSender, resolveTarget, startBackgroundFlush, type Sender } from './delivery'
+import { deliver, openSender, startBackgroundFlush, type Sender } from './delivery'
 import { oneLine } from './hook-mapping'
 import { flushSpool, openSpool, spoolDir, type Spool, type SpooledUpdate } from './spool'
+import { resolveTarget, TARGET_OPTIONS } from './target'
 import type { TaskFieldValues } from '../../src-shared/task-model'
 
 export const EXEC_USAGE = `Usage: taskpulse exec [options] -- command [args…]
@@ -37,9 +38,7 @@ const EXEC_OPTIONS = {
   agent: { type: 'string' },
   schedule: { type: 'string' },
   heartbeat: { type: 'string' },
-  server: { type: 'string' },
-  token: { type: 'string' },
-  'redis-url': { type: 'string' },
+  ...TARGET_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const
 

@@ -12,10 +12,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { uuidv7 } from '../uuidv7'
 import { agentIdentity } from './agent-identity'
-import { deliver, openSender, resolveTarget, startBackgroundFlush, type Sender } from './delivery'
+import { deliver, openSender, startBackgroundFlush, type Sender } from './delivery'
 import { isAgentTool, normalizeHookPayload, reduceAgentEvent, sessionTaskId } from './hook-mapping'
 import { openHookSession } from './hook-session'
 import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
+import { resolveTarget, TARGET_OPTIONS } from './target'
 
 export const HOOK_USAGE = `Usage:
   taskpulse hook claude-code|codex|gemini [--server URL --token T | --redis-url URL]
@@ -40,9 +41,7 @@ const HARD_EXIT_GRACE_MS = 25
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
 const HOOK_OPTIONS = {
-  server: { type: 'string' },
-  token: { type: 'string' },
-  'redis-url': { type: 'string' },
+  ...TARGET_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const
 

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { MAX_MESSAGE_BYTES, timestampSchema } from '../../src-shared/protocol'
 import { scheduleIdSchema, scheduleInputSchema } from '../schedules/schedule-model'
 import type { ScheduleService } from '../schedules/schedule-service'
+import { feedPaths } from '../schedules/schedule-records'
 import { HttpError } from './api'
 
 const MAX_OCCURRENCES = 5000
@@ -102,8 +103,7 @@ export function createSchedulesRoute(schedules: ScheduleService): Router {
 
   router.post('/api/feed-key/rotate', (_req, res) => {
     const key = schedules.rotateFeedKey()
-    const q = `?key=${encodeURIComponent(key)}`
-    res.json({ key, ics_path: `/feeds/tasks.ics${q}`, cctray_path: `/feeds/cctray.xml${q}` })
+    res.json({ key, ...feedPaths(key) })
   })
 
   return router

@@ -1,19 +1,24 @@
 // The schedules feature as one part with an explicit start/stop: the local store, replication
 // through Redis (when configured), the missed-run checker, and the read-only feed key. The REST
 // routes, the feeds and the CLI go through this; server.ts only builds and starts it.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { createMissedRunChecker, type CheckerUpdate } from './missed-run-checker'
 import {
-  isNewer,
   occurrenceIterator,
   occurrencesBetween,
-  scheduleInputSchema,
   type ReplicatedRecord,
   type Schedule,
   type ScheduleInput,
 } from './schedule-model'
+import {
+  FEED_KEY_SETTING,
+  feedKeyHash,
+  newFeedKey,
+  scheduleRecord,
+  scheduleTombstone,
+} from './schedule-records'
 import { openScheduleStore, type TaskBrief } from './schedule-store'
 import { createScheduleSync } from './schedule-sync'
 
@@ -47,10 +52,6 @@ export interface Occurrence {
   deadline: string
 }
 
-const FEED_KEY_SETTING = 'feed_key'
-const sha256 = (text: string) => createHash('sha256').update(text).digest()
-const newRev = () => randomBytes(9).toString('base64url')
-
 export function createScheduleService(deps: ScheduleServiceDeps) {
   const now = deps.now ?? Date.now
   const log = deps.log
@@ -75,16 +76,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     ...(deps.settleMs !== undefined && { settleMs: deps.settleMs }),
   })
 
-  /** A version later than both the clock and what is stored: a write always wins over the state it saw. */
-  function nextVersion(current: { updated_at: string; rev: string } | null): {
-    updated_at: string
-    rev: string
-  } {
-    let at = now()
-    if (current) at = Math.max(at, Date.parse(current.updated_at) + 1)
-    const version = { updated_at: new Date(at).toISOString(), rev: newRev() }
-    return current && !isNewer(version, current) ? nextVersion(version) : version
-  }
+  const recordOf = (kind: ReplicatedRecord['kind'], id: string): ReplicatedRecord | null =>
+    store.allRecords().find((r) => r.kind === kind && r.id === id) ?? null
 
   function write(record: ReplicatedRecord): void {
     store.merge(record)
@@ -107,34 +100,15 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
     /** Creates or replaces a schedule; throws the zod error for bad input. */
     put(id: string, input: ScheduleInput): { schedule: Schedule; created: boolean } {
-      const spec = scheduleInputSchema.parse(input)
       const existing = store.get(id)
-      const row = store.allRecords().find((r) => r.kind === 'schedule' && r.id === id) ?? null
-      const version = nextVersion(row)
-      write({
-        kind: 'schedule',
-        id,
-        ...version,
-        deleted: false,
-        spec: {
-          cron: spec.cron.trim(),
-          timezone: spec.timezone,
-          grace_seconds: spec.grace_seconds,
-          title: spec.title ?? null,
-          assignee: spec.assignee ?? null,
-          project_id: spec.project_id ?? null,
-          max_runtime_seconds: spec.max_runtime_seconds ?? null,
-          created_at: existing?.created_at ?? version.updated_at,
-        },
-      })
+      write(scheduleRecord(id, input, recordOf('schedule', id), now()))
       return { schedule: store.get(id)!, created: existing === null }
     },
 
     /** Deletes (a tombstone that replicates); false when there was no such schedule. */
     remove(id: string): boolean {
       if (!store.get(id)) return false
-      const row = store.allRecords().find((r) => r.kind === 'schedule' && r.id === id) ?? null
-      write({ kind: 'schedule', id, ...nextVersion(row), deleted: true, spec: null })
+      write(scheduleTombstone(id, recordOf('schedule', id), now()))
       return true
     },
 
@@ -191,22 +165,15 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
     /** Makes a new feed key (only its hash is kept, and replicated); the old one stops working. */
     rotateFeedKey(): string {
-      const key = `tpf_${randomBytes(24).toString('base64url')}`
-      const current = store.allRecords().find((r) => r.kind === 'setting' && r.id === FEED_KEY_SETTING)
-      write({
-        kind: 'setting',
-        id: FEED_KEY_SETTING,
-        ...nextVersion(current ?? null),
-        deleted: false,
-        value: sha256(key).toString('hex'),
-      })
+      const { key, record } = newFeedKey(recordOf('setting', FEED_KEY_SETTING), now())
+      write(record)
       return key
     },
 
     feedKeyMatches(candidate: string | null | undefined): boolean {
       const stored = store.setting(FEED_KEY_SETTING)
       if (!candidate || !stored || !/^[0-9a-f]{64}$/.test(stored)) return false
-      return timingSafeEqual(sha256(candidate), Buffer.from(stored, 'hex'))
+      return timingSafeEqual(feedKeyHash(candidate), Buffer.from(stored, 'hex'))
     },
     hasFeedKey: (): boolean => store.setting(FEED_KEY_SETTING) !== null,
 

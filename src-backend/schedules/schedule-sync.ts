@@ -8,6 +8,7 @@
 // On every (re)connect a backend pushes all its records through the same script (what it wrote
 // while Redis was down) and merges the whole hash (what it missed); every `resyncMs` it merges the
 // hash again, so a PUBLISH lost in a reconnect costs at most that long.
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createConnectionErrorLog } from '../bus/connection-errors'
 import { openBusConnection, type BusConnection } from '../bus/redis-connection'
@@ -50,7 +51,62 @@ export interface ScheduleSync {
   stop(): Promise<void>
 }
 
-const fieldOf = (r: ReplicatedRecord) => `${r.kind}:${r.id}`
+const fieldOf = (r: Pick<ReplicatedRecord, 'kind' | 'id'>) => `${r.kind}:${r.id}`
+
+// The wire operations, shared by the backends' sync below and by the CLI writing into Redis
+// (cli-schedule.ts): one script, one field naming, one check of what comes back.
+
+/** EVAL arguments that write `record` only when it is newer than the stored one, then PUBLISH it. */
+export function mergeArgs(record: ReplicatedRecord): [string, number, ...string[]] {
+  return [
+    MERGE_SCRIPT,
+    2,
+    SCHEDULES_HASH,
+    SCHEDULES_CHANNEL,
+    fieldOf(record),
+    record.updated_at,
+    record.rev,
+    JSON.stringify(record),
+  ]
+}
+
+/** A record's text from Redis, checked fully (any client of that Redis can write there); or why not. */
+export function parseRecord(text: string): ReplicatedRecord | string {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return 'not JSON'
+  }
+  const parsed = replicatedRecordSchema.safeParse(json)
+  return parsed.success ? parsed.data : (parsed.error.issues[0]?.message ?? 'malformed')
+}
+
+/** Every record's text in the hash, in pages (HSCAN, not one huge HGETALL reply). */
+export async function scanRecordTexts(
+  redis: Redis,
+  onText: (text: string) => void,
+  isStopped: () => boolean = () => false,
+): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, flat] = await redis.hscan(SCHEDULES_HASH, cursor, 'COUNT', 500)
+    for (let i = 1; i < flat.length; i += 2) onText(flat[i]!)
+    cursor = next
+  } while (cursor !== '0' && !isStopped())
+}
+
+/** The stored record of one schedule or setting, or null (none, or unreadable). */
+export async function readRecord(
+  redis: Redis,
+  kind: ReplicatedRecord['kind'],
+  id: string,
+): Promise<ReplicatedRecord | null> {
+  const text = await redis.hget(SCHEDULES_HASH, fieldOf({ kind, id }))
+  if (text === null) return null
+  const parsed = parseRecord(text)
+  return typeof parsed === 'string' ? null : parsed
+}
 
 export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
   const log = deps.log.child({ component: 'schedule-sync' })
@@ -77,20 +133,13 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
   let stopKeepAlive: (() => void) | null = null
 
   function mergeText(text: string): void {
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      log.warn('a schedule record on Redis is not JSON; ignored')
-      return
-    }
-    const parsed = replicatedRecordSchema.safeParse(json)
-    if (!parsed.success) {
-      log.warn({ issue: parsed.error.issues[0]?.message }, 'a schedule record on Redis is malformed; ignored')
+    const parsed = parseRecord(text)
+    if (typeof parsed === 'string') {
+      log.warn({ issue: parsed }, 'a schedule record on Redis is malformed; ignored')
       return
     }
     try {
-      deps.mergeRemote(parsed.data)
+      deps.mergeRemote(parsed)
     } catch (err) {
       log.error({ err }, 'merging a schedule record failed')
     }
@@ -99,18 +148,7 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
   async function send(records: readonly ReplicatedRecord[]): Promise<void> {
     if (records.length === 0 || commands.redis.status !== 'ready') return
     const pipeline = commands.redis.pipeline()
-    for (const r of records) {
-      pipeline.eval(
-        MERGE_SCRIPT,
-        2,
-        SCHEDULES_HASH,
-        SCHEDULES_CHANNEL,
-        fieldOf(r),
-        r.updated_at,
-        r.rev,
-        JSON.stringify(r),
-      )
-    }
+    for (const r of records) pipeline.eval(...mergeArgs(r))
     const replies = await pipeline.exec()
     const failed = replies?.find(([err]) => err)
     if (failed) throw failed[0] ?? new Error('schedule push failed')
@@ -119,13 +157,7 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
 
   async function pullAll(): Promise<void> {
     if (commands.redis.status !== 'ready') return
-    // HSCAN in pages rather than HGETALL: a hash someone filled would otherwise be one huge reply.
-    let cursor = '0'
-    do {
-      const [next, flat] = await commands.redis.hscan(SCHEDULES_HASH, cursor, 'COUNT', 500)
-      for (let i = 1; i < flat.length; i += 2) mergeText(flat[i]!)
-      cursor = next
-    } while (cursor !== '0' && !stopped)
+    await scanRecordTexts(commands.redis, mergeText, () => stopped)
     commands.healthy()
   }
 
