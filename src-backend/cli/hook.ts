@@ -20,7 +20,7 @@ import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
 export const HOOK_USAGE = `Usage:
   taskpulse hook claude-code|codex|gemini [--server URL --token T | --redis-url URL]
       reads one hook event (stdin; Codex notify: the last argument) and reports it; always exits 0
-  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
+  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall] [--command CMD]
       adds (or removes) TaskPulse's entries in that tool's settings (a backup is written first)
   taskpulse hook flush [--server URL --token T | --redis-url URL]
       sends everything spooled now (no time budget)
