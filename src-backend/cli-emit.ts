@@ -17,7 +17,7 @@ export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|run
   --channel NAME --stream NAME   Redis names (defaults task_status_update, task_status_stream)
 `
 
-const EMIT_OPTIONS = {
+export const EMIT_OPTIONS = {
   task: { type: 'string' },
   status: { type: 'string' },
   title: { type: 'string' },

@@ -37,7 +37,7 @@ const DEFAULT_BUDGET_MS = 150
 const MIN_SEND_MS = 50
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
-const HOOK_OPTIONS = {
+export const HOOK_OPTIONS = {
   server: { type: 'string' },
   token: { type: 'string' },
   'redis-url': { type: 'string' },
