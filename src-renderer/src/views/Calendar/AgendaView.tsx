@@ -64,10 +64,12 @@ const AgendaRow = memo(function AgendaRow({ p, top, nowMs }: { p: Placed; top: n
   const end = endAt(p, nowMs)
   const error = p.status === 'failed' ? errorLine(p.task.error) : null
   const sameDay = new Date(p.startMs).toDateString() === new Date(end).toDateString()
-  const when =
-    p.basis === 'due'
-      ? `${format(p.startMs, 'EEE d MMM HH:mm')} (due)`
-      : `${format(p.startMs, 'EEE d MMM HH:mm')} – ${p.open ? 'now' : format(end, sameDay ? 'HH:mm' : 'EEE d, HH:mm')}`
+  // A time the task was planned for, not a span it ran: due, or scheduled without a due time (its
+  // drawn end is only a block's length; a missed run never ran at all).
+  const planned = p.basis === 'due' || (p.basis === 'scheduled' && !p.task.due_at)
+  const when = planned
+    ? `${format(p.startMs, 'EEE d MMM HH:mm')} (${p.basis})`
+    : `${format(p.startMs, 'EEE d MMM HH:mm')} – ${p.open ? 'now' : format(end, sameDay ? 'HH:mm' : 'EEE d, HH:mm')}`
   return (
     <li className="ag-item" style={{ top }}>
       <button

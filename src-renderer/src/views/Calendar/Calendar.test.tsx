@@ -367,6 +367,8 @@ describe('calendar', () => {
     const rows = [...container.querySelectorAll<HTMLElement>('.ag-row')]
     const missed = rows.find((r) => r.dataset.taskId?.startsWith('missed:'))!
     expect(missed.dataset.status).toBe('failed')
+    // It never ran: a time it was due, not a span.
+    expect(missed.querySelector('.ag-when')!.textContent).toMatch(/^\w{3} \d+ \w{3} \d\d:\d\d \(scheduled\)$/)
     expect(missed.querySelector('.ag-error')!.textContent).toBe(
       ' — no run started by 02:15 (UTC; the run due 2026-12-01 02:00, grace 900 s)',
     )
@@ -384,6 +386,41 @@ describe('calendar', () => {
     expect(bar.textContent).toMatch(
       /^✕Warehouse ETL — missed run, Failed, scheduled .*, no run started by 02:15 \(UTC; /,
     )
+  })
+
+  it('the month never counts a day from an answer that covered only part of it (switching from the timeline)', async () => {
+    const now = Date.now()
+    // Every half hour for the next three days.
+    const ats = Array.from({ length: 144 }, (_, i) => (Math.floor(now / 1_800_000) + 1 + i) * 1_800_000)
+    const schedules = fakeSchedulesApi([
+      {
+        schedule_id: 'half-hourly',
+        cron: '*/30 * * * *',
+        timezone: 'UTC',
+        grace_seconds: 60,
+        title: 'Sync',
+        assignee: 'sync-bot',
+        project_id: null,
+        max_runtime_seconds: null,
+        next_occurrences: ats.map(iso),
+        state: 'ok',
+      },
+    ])
+    const parts = makeParts({ schedules })
+    const { container } = render(withParts(parts, <CalendarView />))
+    openTimeline()
+    await vi.waitFor(() => expect(container.querySelectorAll('.tl-occ').length).toBeGreaterThan(5), {
+      timeout: 10_000,
+    })
+    // The timeline's answer ends 6 hours ahead, partway into that day.
+    const edge = new Date(now + 6 * H - 1)
+    const onEdgeDay = ats.filter((t) => dayKey(new Date(t)) === dayKey(edge)).length
+    fireEvent.click(screen.getByRole('button', { name: 'Month' }))
+    const edgeCell = () =>
+      container.querySelector<HTMLElement>(`.mo-day[data-day="${dayKey(edge)}"] .mo-sched`)
+    // Before the month's own answer: nothing, not the part the timeline had.
+    expect(edgeCell()).toBeNull()
+    await vi.waitFor(() => expect(edgeCell()?.dataset.scheduled).toBe(String(onEdgeDay)), { timeout: 10_000 })
   })
 
   it('agenda: agent and project columns, honours the status filter and the search', async () => {

@@ -26,6 +26,7 @@ import {
   useScheduleOccurrences,
   type ScheduledInRange,
 } from './schedule-occurrences'
+import type { ScheduleOccurrence } from '../../net/schedules-api'
 import { MAX_SPAN, nextSpan, pan, windowLabel, zoomTo, type Window } from './timeline-math'
 import './Calendar.css'
 
@@ -35,6 +36,7 @@ const MODES: { mode: CalendarMode; label: string }[] = [
   { mode: 'timeline', label: 'Timeline' },
   { mode: 'agenda', label: 'Agenda' },
 ]
+const NO_OCCURRENCES: readonly ScheduleOccurrence[] = []
 const HOUR = 3600_000
 const DAY = 24 * HOUR
 
@@ -207,7 +209,9 @@ export function CalendarView() {
     [schedule.list, filter],
   )
   const occurrences = useMemo(() => groupByAgent(planned), [planned])
-  const plannedByDay = useMemo(() => countByDay(planned), [planned])
+  // A count per day or a list waits for the answer for its own range (see `complete`).
+  const plannedWhole = schedule.complete ? planned : NO_OCCURRENCES
+  const plannedByDay = useMemo(() => countByDay(plannedWhole), [plannedWhole])
   // A schedule's assignee gets a row even before its first run.
   const agents = useMemo(() => {
     const missing = [...occurrences.keys()].filter((a) => !taskAgents.includes(a))
@@ -334,7 +338,7 @@ export function CalendarView() {
             nowMs={now}
             keep={keep}
             searching={filtering(filter)}
-            occurrences={planned}
+            occurrences={plannedWhole}
           />
         )}
       </div>

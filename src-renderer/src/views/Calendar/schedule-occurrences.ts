@@ -87,6 +87,12 @@ export interface ScheduledInRange {
   list: readonly ScheduleOccurrence[]
   /** More than OCCURRENCE_LIMIT were due in the range: `list` stops at the last one given. */
   truncated: boolean
+  /**
+   * The answer in hand covers the whole range. While a new range is being asked for, `list` holds
+   * the last answer's occurrences inside it: right for the timeline's marks while it pans (each is
+   * where it is), wrong for a count per day or a list (a day half covered would count half).
+   */
+  complete: boolean
   error: string | null
 }
 
@@ -101,7 +107,10 @@ export function useScheduleOccurrences(fromMs: number, toMs: number, active: boo
     list: ScheduleOccurrence[]
     truncated: boolean
     error: string | null
-  }>({ list: [], truncated: false, error: null })
+    /** The range the list answers. */
+    from: number | null
+    to: number | null
+  }>({ list: [], truncated: false, error: null, from: null, to: null })
   const range = fetchRange(fromMs, toMs, minute)
   const askFrom = range?.from ?? null
   const askTo = range?.to ?? null
@@ -110,7 +119,9 @@ export function useScheduleOccurrences(fromMs: number, toMs: number, active: boo
     let cancelled = false
     const timer = setTimeout(() => {
       api.occurrences(askFrom, askTo).then(
-        (r) => !cancelled && setState({ list: r.occurrences, truncated: r.truncated, error: null }),
+        (r) =>
+          !cancelled &&
+          setState({ list: r.occurrences, truncated: r.truncated, error: null, from: askFrom, to: askTo }),
         (e: Error) => !cancelled && setState((s) => ({ ...s, error: e.message })),
       )
     }, SETTLE_MS)
@@ -130,5 +141,8 @@ export function useScheduleOccurrences(fromMs: number, toMs: number, active: boo
           }),
     [state.list, fromMs, toMs, minute, askFrom],
   )
-  return { list, truncated: askFrom !== null && state.truncated, error: state.error }
+  const complete =
+    askFrom === null ||
+    (state.from !== null && state.to !== null && state.from <= askFrom && state.to >= (askTo ?? 0))
+  return { list, truncated: askFrom !== null && state.truncated, complete, error: state.error }
 }
