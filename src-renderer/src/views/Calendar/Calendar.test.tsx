@@ -423,6 +423,43 @@ describe('calendar', () => {
     await vi.waitFor(() => expect(edgeCell()?.dataset.scheduled).toBe(String(onEdgeDay)), { timeout: 10_000 })
   })
 
+  it('the month says when planned runs are cut at the cap, or could not be fetched', async () => {
+    const at = Date.now() + 26 * H
+    const schedules = fakeSchedulesApi()
+    let fail = false
+    schedules.occurrences = () =>
+      fail
+        ? Promise.reject(new Error('Backend unreachable at http://127.0.0.1:1: ECONNREFUSED'))
+        : Promise.resolve({
+            occurrences: [
+              {
+                schedule_id: 'busy',
+                title: 'Busy',
+                assignee: 'a',
+                project_id: null,
+                at: iso(at),
+                deadline: iso(at + 60_000),
+              },
+            ],
+            truncated: true,
+          })
+    const parts = makeParts({ schedules })
+    render(withParts(parts, <CalendarView />))
+    const note = await screen.findByRole('status', {}, { timeout: 10_000 })
+    expect(note.textContent).toMatch(
+      /^More than 5,000 scheduled runs in view: shown up to \w{3} \d+ \w{3} \d\d:\d\d\.$/,
+    )
+    fail = true
+    act(() => parts.clock.setState({ now: parts.clock.getState().now + 60_000 }))
+    await vi.waitFor(
+      () =>
+        expect(screen.getByRole('status').textContent).toBe(
+          'Schedules not shown: Backend unreachable at http://127.0.0.1:1: ECONNREFUSED',
+        ),
+      { timeout: 10_000 },
+    )
+  })
+
   it('agenda: agent and project columns, honours the status filter and the search', async () => {
     const { container, parts } = setup(fleet(4, 2, Date.now()))
     fireEvent.click(screen.getByRole('button', { name: 'Agenda' }))
