@@ -21,7 +21,7 @@ import { resolveTarget, TARGET_OPTIONS } from './target'
 export const HOOK_USAGE = `Usage:
   taskpulse hook claude-code|codex|gemini [--server URL --token T | --redis-url URL]
       reads one hook event (stdin; Codex notify: the last argument) and reports it; always exits 0
-  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
+  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall] [--command CMD]
       adds (or removes) TaskPulse's entries in that tool's settings (a backup is written first)
   taskpulse hook flush [--server URL --token T | --redis-url URL]
       sends everything spooled now (no time budget)
@@ -40,7 +40,7 @@ const MIN_SEND_MS = 50
 const HARD_EXIT_GRACE_MS = 25
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
-const HOOK_OPTIONS = {
+export const HOOK_OPTIONS = {
   ...TARGET_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const
