@@ -92,43 +92,53 @@ function StatusSelect() {
 
 function ProjectSelect() {
   const { ui } = useParts()
-  const project = useUi((s) => s.projectFilter)
-  const projectKeys = useProjectKeys()
   return (
-    <label className="field">
-      <span>Project</span>
-      <select
-        aria-label="Filter by project"
-        value={project}
-        onChange={(e) => ui.getState().setProjectFilter(e.target.value)}
-      >
-        <option value="all">All projects</option>
-        {projectKeys.map((p) => (
-          <option key={p} value={p}>
-            {p === '' ? '(no project)' : p}
-          </option>
-        ))}
-      </select>
-    </label>
+    <KeySelect
+      field="Project"
+      value={useUi((s) => s.projectFilter)}
+      keys={useProjectKeys()}
+      allText="All projects"
+      noneText="(no project)"
+      onChange={(p) => ui.getState().setProjectFilter(p)}
+    />
   )
 }
 
 function AgentSelect() {
   const { ui } = useParts()
-  const agent = useUi((s) => s.agentFilter)
-  const agentKeys = useTasks((s) => s.agentKeys)
+  return (
+    <KeySelect
+      field="Agent"
+      value={useUi((s) => s.agentFilter)}
+      keys={useTasks((s) => s.agentKeys)}
+      allText="All agents"
+      noneText="(unassigned)"
+      onChange={(a) => ui.getState().setAgentFilter(a)}
+    />
+  )
+}
+
+/** A select over the store's keys of one field ('' = none of it), named "Filter by <field>". */
+function KeySelect(props: {
+  field: string
+  value: string
+  keys: readonly string[]
+  allText: string
+  noneText: string
+  onChange: (key: string) => void
+}) {
   return (
     <label className="field">
-      <span>Agent</span>
+      <span>{props.field}</span>
       <select
-        aria-label="Filter by agent"
-        value={agent}
-        onChange={(e) => ui.getState().setAgentFilter(e.target.value)}
+        aria-label={`Filter by ${props.field.toLowerCase()}`}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
       >
-        <option value="all">All agents</option>
-        {agentKeys.map((a) => (
-          <option key={a} value={a}>
-            {a === '' ? '(unassigned)' : a}
+        <option value="all">{props.allText}</option>
+        {props.keys.map((k) => (
+          <option key={k} value={k}>
+            {k === '' ? props.noneText : k}
           </option>
         ))}
       </select>
