@@ -13,6 +13,8 @@
 // every index the backend keeps (aggregates, full-text search, whatever lands next) stays in step
 // exactly as it would in production; then wait until the last entry is stored.
 
+import { rng } from './rng.mjs'
+
 /**
  * One entry of the backend's task stream, as the fleet sends it.
  * @typedef {object} FleetUpdate
@@ -197,22 +199,6 @@ export const SEARCH_QUERIES = [
     matches: (t) => typeof t.title === 'string' && t.title.includes('competitor'),
   },
 ]
-
-/**
- * mulberry32: a tiny seeded PRNG, so the fleet is the same on every run.
- * @param {number} seed
- * @returns {() => number}
- */
-export function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * `xs[i]`, for an index known to be in range.
