@@ -22,7 +22,9 @@ const newRev = () => randomBytes(9).toString('base64url')
 /** A version later than both the clock and `current`: a write always wins over the state it saw. */
 export function nextVersion(current: Version | null, now: number): Version {
   let at = now
-  if (current) at = Math.max(at, Date.parse(current.updated_at) + 1)
+  // An unreadable stored time (from before records were checked as real times) is no bound.
+  const currentAt = current ? Date.parse(current.updated_at) : NaN
+  if (Number.isFinite(currentAt)) at = Math.max(at, currentAt + 1)
   const version = { updated_at: new Date(at).toISOString(), rev: newRev() }
   return current && !isNewer(version, current) ? nextVersion(version, now) : version
 }

@@ -52,6 +52,14 @@ export interface Occurrence {
   deadline: string
 }
 
+/**
+ * The longest one occurrences() call computes. croner walks a named time zone through Intl at
+ * about 0.2–0.7 ms an occurrence, so `limit=5000` over minute crons blocked the event loop for 3–7 s
+ * (test/adversarial/new-routes-floods.test.ts); past this the answer is the prefix found so far,
+ * with `truncated: true`, as when the cap is reached.
+ */
+export const OCCURRENCES_BUDGET_MS = 250
+
 export function createScheduleService(deps: ScheduleServiceDeps) {
   const now = deps.now ?? Date.now
   const log = deps.log
@@ -129,7 +137,13 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
      * are merged lazily (each asked for its next occurrence only when its previous one was taken),
      * so the cost is about cap + schedules steps of croner, however dense a cron is.
      */
-    occurrences(from: Date, to: Date, cap: number): { occurrences: Occurrence[]; truncated: boolean } {
+    occurrences(
+      from: Date,
+      to: Date,
+      cap: number,
+      budgetMs = OCCURRENCES_BUDGET_MS,
+    ): { occurrences: Occurrence[]; truncated: boolean } {
+      const deadline = performance.now() + budgetMs
       // Occurrences strictly after `from − 1 ms` are those at or after `from`.
       const after = new Date(from.getTime() - 1)
       const heads = store.list().map((s) => {
@@ -149,7 +163,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
             best = h
         }
         if (!best) return { occurrences: out, truncated: false }
-        if (out.length === cap) return { occurrences: out, truncated: true }
+        // At least one occurrence per call, so a caller that asks again from the last one advances.
+        if (out.length === cap || (out.length > 0 && performance.now() > deadline))
+          return { occurrences: out, truncated: true }
         const d = best.at!
         out.push({
           schedule_id: best.s.schedule_id,

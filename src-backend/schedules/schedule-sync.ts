@@ -13,17 +13,22 @@ import type { Logger } from 'pino'
 import { createConnectionErrorLog } from '../bus/connection-errors'
 import { openBusConnection, type BusConnection } from '../bus/redis-connection'
 import { passwordOf } from '../bus/redis-url'
-import { replicatedRecordSchema, type ReplicatedRecord } from './schedule-model'
+import { MAX_VERSION_AHEAD_MS, replicatedRecordSchema, type ReplicatedRecord } from './schedule-model'
 
 export const SCHEDULES_HASH = 'taskpulse:schedules'
 export const SCHEDULES_CHANNEL = 'taskpulse:schedules:changed'
 
-/** Sets the field only when the record is newer, then publishes it; 1 when written. */
+/**
+ * Sets the field only when the record is newer, then publishes it; 1 when written. A stored record
+ * dated past ARGV[5] (the writer's clock + MAX_VERSION_AHEAD_MS), or unreadable, is no version at
+ * all: every backend ignores it, so it must not block the writes that replace it.
+ */
 const MERGE_SCRIPT = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, c = pcall(cjson.decode, cur)
-  if ok and type(c) == 'table' and type(c.updated_at) == 'string' and type(c.rev) == 'string' then
+  if ok and type(c) == 'table' and type(c.updated_at) == 'string' and type(c.rev) == 'string'
+    and c.updated_at <= ARGV[5] then
     if c.updated_at > ARGV[2] or (c.updated_at == ARGV[2] and c.rev >= ARGV[3]) then return 0 end
   end
 end
@@ -67,6 +72,8 @@ export function mergeArgs(record: ReplicatedRecord): [string, number, ...string[
     record.updated_at,
     record.rev,
     JSON.stringify(record),
+    // The horizon: a stored record dated past it is no version (see MERGE_SCRIPT).
+    new Date(Date.now() + MAX_VERSION_AHEAD_MS).toISOString(),
   ]
 }
 
@@ -136,6 +143,13 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
     const parsed = parseRecord(text)
     if (typeof parsed === 'string') {
       log.warn({ issue: parsed }, 'a schedule record on Redis is malformed; ignored')
+      return
+    }
+    if (Date.parse(parsed.updated_at) > Date.now() + MAX_VERSION_AHEAD_MS) {
+      log.warn(
+        { kind: parsed.kind, id: parsed.id, updated_at: parsed.updated_at },
+        'a schedule record on Redis is dated more than a day ahead of this clock; ignored',
+      )
       return
     }
     try {

@@ -18,7 +18,6 @@ import {
   type AgentFilter,
   type AgentSummary,
 } from './agent-rows'
-import { eventsInRange, type CalendarEvent } from './calendar-events'
 import type { AgentEntry, ProjectEntry, TaskStoreState } from './task-store'
 import type { AgentSort } from './ui-store'
 
@@ -108,15 +107,22 @@ export function useAgentSummary(agentKey: string): AgentSummary | null {
  * applied batch, O(agents · log agents), and on a filter or sort change.
  */
 export function useAgentRowKeys(filter: AgentFilter, sort: AgentSort): readonly string[] {
-  const select = useMemo(
-    () =>
-      memoOnKeys(
-        (s) => [s.version, s.tasks],
-        (s) => selectAgentRows(s.agentKeys, s.agents, s.tasks, filter, sort),
-      ),
-    [filter, sort],
-  )
+  const select = useMemo(() => agentRowKeysSelector(filter, sort), [filter, sort])
   return useTasks(select)
+}
+
+/** The agent rows, as the same array while the rows and their order stay the same (most batches
+ * move no agent): the list then does not re-render, only the rows whose agent changed. */
+function agentRowKeysSelector(filter: AgentFilter, sort: AgentSort): Selector<readonly string[]> {
+  let last: readonly string[] = []
+  return memoOnKeys(
+    (s) => [s.version, s.tasks],
+    (s) => {
+      const next = selectAgentRows(s.agentKeys, s.agents, s.tasks, filter, sort)
+      if (next.length === last.length && next.every((k, i) => k === last[i])) return last
+      return (last = next)
+    },
+  )
 }
 
 /**
@@ -176,22 +182,6 @@ export function useLatestFailures(projectKey: string, n: number): readonly Task[
         },
       ),
     [projectKey, n],
-  )
-  return useTasks(select)
-}
-
-/**
- * Calendar events placed in [fromMs, toMs] (stores/calendar-events.ts), running tasks drawn up to
- * `nowMs`. The work is proportional to the tasks in the range; recomputed per applied batch.
- */
-export function useCalendarEvents(fromMs: number, toMs: number, nowMs: number): CalendarEvent[] {
-  const select = useMemo(
-    () =>
-      memoOnKeys(
-        (s) => [s.version, s.daysRev, s.tasks],
-        (s) => eventsInRange(s.days, s.tasks, fromMs, toMs, nowMs, s.spanning),
-      ),
-    [fromMs, toMs, nowMs],
   )
   return useTasks(select)
 }

@@ -1,18 +1,19 @@
-// The renderer's task state: tasks normalised by id, with indexes by agent, project and calendar
-// day, and an order by last update. Socket messages arrive in batches (one per animation frame)
+// The renderer's task state: tasks normalised by id, with indexes by agent, project and parent,
+// and an order by last update. Socket messages arrive in batches (one per animation frame)
 // and are applied in one `set`, so subscribers run once per frame, not once per message.
 //
 // The indexes are mutable structures owned by this module; every entry object a component can
 // select (a Task, an AgentEntry, a ProjectEntry) is replaced on change, so a selector for one
 // task or one agent re-renders only what shows it. Collections that are mutated in place come
-// with a revision number (`orderRev`, `agentsRev`, `daysRev`) that components select instead.
+// with a revision number (`orderRev`, `agentsRev`, `childrenRev`) that components select instead.
 // The work per update does not grow with the number of tasks: O(log n) to move a task in the
-// order, O(1) for counts (see time-buckets.ts), O(tasks of one day) for the day index.
+// order, O(1) for counts (see time-buckets.ts). The calendar keeps its own index
+// (calendar-index.ts), fed by `changed`.
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { StatusCounts, Task, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
 import { addToBucket, type BucketCounts } from './time-buckets'
-import { localDayKey, placeTask, placementDayKey } from './placement'
 import { emptyCounts } from './statuses'
+import { isUnacknowledgedFailure } from '../../../src-shared/task-model'
 
 /** Key of tasks without an assignee or without a project. */
 export const NONE = ''
@@ -30,8 +31,30 @@ export interface AgentEntry {
   /** This agent's task ids; mutated by the store, see `rev` (the entry is replaced whenever one
    * of these tasks changes, so a value derived from entry + tasks can be cached on the entry). */
   ids: ReadonlySet<string>
+  /** What the agent row's summary needs (agent-rows.ts summarizeAgentEntry), kept as tasks change
+   * so a live update costs O(the agent's running, waiting and unacknowledged tasks + 20), not a
+   * pass over all of its tasks (2,500 each at 100,000 tasks). Mutated by the store, like `ids`. */
+  running: ReadonlySet<string>
+  waiting: ReadonlySet<string>
+  /** Its unacknowledged failures (isUnacknowledgedFailure). */
+  unacked: ReadonlySet<string>
+  /** Its finished (completed or failed) task ids, newest first by `finishedOrder`. */
+  finished: readonly string[]
   rev: number
 }
+
+/** When a task finished, for the outcome strip: `finished_at`, else its last update. */
+export const finishedAt = (t: Task): string => t.finished_at ?? t.updated_at
+
+/** The order of an agent's finished runs: newest finish first, ties by id (descending), total. */
+export function finishedBefore(a: Task, b: Task): boolean {
+  const x = finishedAt(a)
+  const y = finishedAt(b)
+  if (x !== y) return x > y
+  return a.task_id > b.task_id
+}
+
+const isFinished = (t: Task) => t.status === 'completed' || t.status === 'failed'
 
 export interface ProjectEntry {
   key: string
@@ -63,13 +86,6 @@ export interface TaskStoreState {
   agentKeys: readonly string[]
   projects: ReadonlyMap<string, ProjectEntry>
   projectKeys: readonly string[]
-  /** Local day (YYYY-MM-DD) of each task's calendar placement → task ids. Mutated; see daysRev. */
-  days: ReadonlyMap<string, ReadonlySet<string>>
-  /** Ids of tasks whose placement may reach past the end of the day they are indexed under
-   * (a running run window ends "now"; a multi-day run or schedule): the calendar adds them to a
-   * range that starts after their day. Mutated with `days`; see daysRev. */
-  spanning: ReadonlySet<string>
-  daysRev: number
   /** Parent task id → its child tasks' ids (sub-agents, `parent_id`), so a task detail finds its
    * children without scanning 100k tasks. Mutated in place; see childrenRev. */
   children: ReadonlyMap<string, ReadonlySet<string>>
@@ -103,10 +119,11 @@ export function createTaskStore(): TaskStore {
   let agents = new Map<string, AgentEntry>()
   let agentIds = new Map<string, Set<string>>()
   let agentRunning = new Map<string, Set<string>>()
+  let agentWaiting = new Map<string, Set<string>>()
+  let agentUnacked = new Map<string, Set<string>>()
+  let agentFinished = new Map<string, string[]>()
   let projects = new Map<string, ProjectEntry>()
   let projectFailed = new Map<string, Set<string>>()
-  let days = new Map<string, Set<string>>()
-  let spanning = new Set<string>()
   let children = new Map<string, Set<string>>()
 
   // Per batch bookkeeping.
@@ -114,7 +131,6 @@ export function createTaskStore(): TaskStore {
   let scanAgents = new Set<string>()
   let dirtyProjects = new Set<string>()
   let membershipChanged = false
-  let daysChanged = false
   let childrenChanged = false
 
   const orderIndex = (t: Task): number => {
@@ -132,6 +148,18 @@ export function createTaskStore(): TaskStore {
   const agentKey = (t: Task) => t.assignee ?? NONE
   const projectKey = (t: Task) => t.project_id ?? NONE
 
+  /** Where `t` belongs in an agent's finished list (newest first): binary search, O(log n). */
+  const finishedIndex = (list: readonly string[], t: Task): number => {
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (finishedBefore(tasks.get(list[mid]!)!, t)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
   function unindex(t: Task, keepOrder: boolean): void {
     if (t.parent_id) {
       const siblings = children.get(t.parent_id)
@@ -146,6 +174,17 @@ export function createTaskStore(): TaskStore {
     const a = agentKey(t)
     agentIds.get(a)?.delete(t.task_id)
     agentRunning.get(a)?.delete(t.task_id)
+    agentWaiting.get(a)?.delete(t.task_id)
+    agentUnacked.get(a)?.delete(t.task_id)
+    if (isFinished(t)) {
+      // `tasks` still maps every id of the list to the task it was inserted as (upsert replaces
+      // the entry only after unindexing it), so the search finds `t` where it was put.
+      const list = agentFinished.get(a)
+      if (list) {
+        const i = finishedIndex(list, t)
+        if (list[i] === t.task_id) list.splice(i, 1)
+      }
+    }
     const entry = agents.get(a)
     if (entry) addToBucket(entry.buckets, t.updated_at, t.status, -1)
     dirtyAgents.add(a)
@@ -157,14 +196,6 @@ export function createTaskStore(): TaskStore {
     }
     projectFailed.get(p)?.delete(t.task_id)
     dirtyProjects.add(p)
-    const dk = placementDayKey(t)
-    spanning.delete(t.task_id)
-    const day = days.get(dk)
-    if (day) {
-      day.delete(t.task_id)
-      if (day.size === 0) days.delete(dk)
-      daysChanged = true
-    }
   }
 
   function index(t: Task, insertInOrder: boolean): void {
@@ -181,10 +212,22 @@ export function createTaskStore(): TaskStore {
       ids = new Set()
       agentIds.set(a, ids)
       agentRunning.set(a, new Set())
+      agentWaiting.set(a, new Set())
+      agentUnacked.set(a, new Set())
+      agentFinished.set(a, [])
       membershipChanged = true
     }
     ids.add(t.task_id)
     if (t.status === 'running') agentRunning.get(a)!.add(t.task_id)
+    else if (t.status === 'waiting') agentWaiting.get(a)!.add(t.task_id)
+    else if (isFinished(t)) {
+      const list = agentFinished.get(a)!
+      // Snapshot pages come newest first: usually an append.
+      const last = list.length > 0 ? tasks.get(list[list.length - 1]!) : undefined
+      if (!last || finishedBefore(last, t)) list.push(t.task_id)
+      else list.splice(finishedIndex(list, t), 0, t.task_id)
+      if (isUnacknowledgedFailure(t)) agentUnacked.get(a)!.add(t.task_id)
+    }
     let entry = agents.get(a)
     if (!entry) {
       entry = {
@@ -195,6 +238,10 @@ export function createTaskStore(): TaskStore {
         total: 0,
         buckets: new Map(),
         ids,
+        running: agentRunning.get(a)!,
+        waiting: agentWaiting.get(a)!,
+        unacked: agentUnacked.get(a)!,
+        finished: agentFinished.get(a)!,
         rev: 0,
       }
       agents.set(a, entry)
@@ -220,21 +267,6 @@ export function createTaskStore(): TaskStore {
     if (t.updated_at > pe.lastUpdatedAt) pe.lastUpdatedAt = t.updated_at
     if (t.status === 'failed') projectFailed.get(p)!.add(t.task_id)
     dirtyProjects.add(p)
-
-    const placed = placeTask(t, 0)
-    const dk = localDayKey(placed.startMs)
-    if (
-      (placed.basis === 'run' && t.status === 'running' && !t.finished_at) ||
-      localDayKey(placed.endMs - 1) !== dk
-    )
-      spanning.add(t.task_id)
-    let day = days.get(dk)
-    if (!day) {
-      day = new Set()
-      days.set(dk, day)
-    }
-    day.add(t.task_id)
-    daysChanged = true
   }
 
   function upsert(next: Task): void {
@@ -264,6 +296,9 @@ export function createTaskStore(): TaskStore {
         agents.delete(a)
         agentIds.delete(a)
         agentRunning.delete(a)
+        agentWaiting.delete(a)
+        agentUnacked.delete(a)
+        agentFinished.delete(a)
         membershipChanged = true
         continue
       }
@@ -310,10 +345,11 @@ export function createTaskStore(): TaskStore {
     agents = new Map()
     agentIds = new Map()
     agentRunning = new Map()
+    agentWaiting = new Map()
+    agentUnacked = new Map()
+    agentFinished = new Map()
     projects = new Map()
     projectFailed = new Map()
-    days = new Map()
-    spanning = new Set()
     children = new Map()
   }
 
@@ -362,9 +398,6 @@ export function createTaskStore(): TaskStore {
     agentKeys: [],
     projects,
     projectKeys: [],
-    days,
-    spanning,
-    daysRev: 0,
     children,
     childrenRev: 0,
     seq: 0,
@@ -386,7 +419,6 @@ export function createTaskStore(): TaskStore {
       scanAgents = new Set()
       dirtyProjects = new Set()
       membershipChanged = false
-      daysChanged = false
       childrenChanged = false
       let changedIds: string[] | null = []
       for (const item of items) {
@@ -396,7 +428,7 @@ export function createTaskStore(): TaskStore {
             if (changedIds) for (const t of item.tasks) changedIds.push(t.task_id)
           } else {
             loadSnapshot(item.tasks)
-            membershipChanged = daysChanged = true
+            membershipChanged = true
             changedIds = null
           }
           seq = item.seq
@@ -431,9 +463,6 @@ export function createTaskStore(): TaskStore {
         agentKeys: membershipChanged ? sortKeys(agents) : s.agentKeys,
         projects,
         projectKeys: membershipChanged ? sortKeys(projects) : s.projectKeys,
-        days,
-        spanning,
-        daysRev: daysChanged ? s.daysRev + 1 : s.daysRev,
         children,
         childrenRev: childrenChanged ? s.childrenRev + 1 : s.childrenRev,
         seq,
