@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import {
   agentSummary,
   compactColumns,
+  nameWidthPx,
+  NAME_MAX_PX,
+  NAME_MIN_PX,
   failureRate,
   formatDuration,
   formatShortDuration,
@@ -295,6 +298,34 @@ describe('agent row model', () => {
     expect(compactColumns(300).template).toContain('minmax(150px, 1fr)')
     // A 1024 px window's agents pane (≈ 496 px inside) keeps the last-update age.
     expect(compactColumns(496).columns).toContain('age')
+  })
+
+  it('gives the agent name the room its longest name wants before the optional columns after the age', () => {
+    const want = nameWidthPx('claude-code@webshop'.length)
+    expect(want).toBeGreaterThanOrEqual(140)
+    expect(nameWidthPx(400)).toBe(NAME_MAX_PX)
+    expect(nameWidthPx(1)).toBe(NAME_MIN_PX)
+    // A 1440×900 window's agents pane (847 px row): the name track reaches its wanted width and
+    // the redundant status word (the glyph says it) is what gives way.
+    const at1440 = compactColumns(847, 34, want)
+    expect(at1440.template).toContain(`minmax(${NAME_MIN_PX}px, ${want}px)`)
+    expect(at1440.columns).toEqual(['status', 'name', 'title', 'attention', 'running', 'age', 'strip', 'rate'])
+    // The room the columns shown need, name at its wanted width and title at its minimum, fits.
+    const px: Record<string, number> = { status: 22, name: want, title: 150, attention: 80, running: 80, age: 76, strip: 100, rate: 44 }
+    const need = at1440.columns.reduce((n, c) => n + px[c]!, 0) + 8 * (at1440.columns.length - 1) + 34
+    expect(need).toBeLessThanOrEqual(847)
+    // Narrow (a 1024 px window): the age keeps priority over the name's extra room; title ≥ 150.
+    const at1024 = compactColumns(496, 34, want)
+    expect(at1024.columns).toEqual(['status', 'name', 'title', 'attention', 'age'])
+    expect(at1024.template).toContain('minmax(150px, 1fr)')
+    // Dropping order is unchanged by a wide name: statusLabel, strip, rate, running, then age.
+    const seen: string[][] = []
+    for (let w = 1400; w >= 300; w -= 2) {
+      const c = compactColumns(w, 34, want).columns
+      if (seen.at(-1)?.join() !== c.join()) seen.push(c)
+    }
+    const dropped = seen.slice(1).map((cols, i) => seen[i]!.filter((c) => !cols.includes(c)))
+    expect(dropped).toEqual([['statusLabel'], ['strip'], ['rate'], ['running'], ['age']])
   })
 
   it('j/k steps through the list order, from the top when the task is not in it, stopping at the ends', () => {

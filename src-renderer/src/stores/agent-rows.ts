@@ -313,10 +313,25 @@ interface ColumnSpec {
   px: number
 }
 
+/** The agent name's narrowest track: "claude-co…@webshop" still reads (AgentRow cuts the middle). */
+export const NAME_MIN_PX = 96
+/** The widest the name column gets, so one very long name does not take the title's room. */
+export const NAME_MAX_PX = 260
+/** Average advance of the row's 13 px semi-bold name font, per character (a little generous). */
+const NAME_CHAR_PX = 7.6
+
+/**
+ * The width the name column wants for names up to `chars` characters long, so that the fleet's
+ * names (whose '@repo' part tells agents apart) show whole when the row has the room.
+ */
+export function nameWidthPx(chars: number): number {
+  return Math.min(NAME_MAX_PX, Math.max(NAME_MIN_PX, Math.ceil(chars * NAME_CHAR_PX) + 4))
+}
+
 /** Always shown: status glyph, agent name, task title (its readable minimum), attention mark. */
 const BASE_COLUMNS: ColumnSpec[] = [
   { id: 'status', track: '22px', px: 22 },
-  { id: 'name', track: 'minmax(0, 170px)', px: 96 },
+  { id: 'name', track: `minmax(${NAME_MIN_PX}px, ${NAME_MIN_PX}px)`, px: NAME_MIN_PX },
   { id: 'title', track: 'minmax(150px, 1fr)', px: 150 },
   { id: 'attention', track: '80px', px: 80 },
 ]
@@ -346,19 +361,37 @@ const DISPLAY_ORDER: AgentColumn[] = [
  * The compact row's columns for a list `width` px wide (padding included): the base ones always,
  * then optional ones by priority while they fit, so a narrow pane drops the outcome strip before
  * the title goes below its readable minimum; never overlapping, because the grid has exactly the
- * tracks of the columns shown.
+ * tracks of the columns shown. `namePx` is the width the longest agent name wants (nameWidthPx):
+ * after the age, the name's room comes before every other optional column, because the name
+ * (its '@repo' part) is what tells the rows apart; a name track never exceeds it, so spare width
+ * goes to the title.
  */
-export function compactColumns(width: number, padding = 34): { columns: AgentColumn[]; template: string } {
+export function compactColumns(
+  width: number,
+  padding = 34,
+  namePx = NAME_MIN_PX,
+): { columns: AgentColumn[]; template: string } {
   const chosen = new Set<AgentColumn>(BASE_COLUMNS.map((c) => c.id))
   let used = BASE_COLUMNS.reduce((n, c) => n + c.px, 0) + COLUMN_GAP * (BASE_COLUMNS.length - 1) + padding
-  for (const c of OPTIONAL_COLUMNS) {
+  const wantName = Math.max(NAME_MIN_PX, namePx)
+  const nameRoom: ColumnSpec = { id: 'name', track: '', px: wantName - NAME_MIN_PX }
+  const order = [OPTIONAL_COLUMNS[0]!, nameRoom, ...OPTIONAL_COLUMNS.slice(1)]
+  for (const c of order) {
+    if (c === nameRoom) {
+      if (used + c.px > width) break
+      used += c.px
+      continue
+    }
     if (used + COLUMN_GAP + c.px > width) break
     used += COLUMN_GAP + c.px
     chosen.add(c.id)
   }
-  const all = [...BASE_COLUMNS, ...OPTIONAL_COLUMNS]
+  const tracks = new Map<AgentColumn, string>([...BASE_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => [c.id, c.track]))
+  // Between its minimum and what the longest name wants: the grid grows it to that before the
+  // title's 1fr takes the rest, and shrinks it (never below the minimum) when the row is short.
+  tracks.set('name', `minmax(${NAME_MIN_PX}px, ${wantName}px)`)
   const columns = DISPLAY_ORDER.filter((id) => chosen.has(id))
-  const template = columns.map((id) => all.find((c) => c.id === id)!.track).join(' ')
+  const template = columns.map((id) => tracks.get(id)!).join(' ')
   return { columns, template }
 }
 

@@ -23,7 +23,7 @@ import {
   useTaskRowIds,
 } from '../../stores/task-hooks'
 import type { AgentLayout, AgentSort } from '../../stores/ui-store'
-import { compactColumns, type AgentFilter } from '../../stores/agent-rows'
+import { compactColumns, nameWidthPx, type AgentFilter } from '../../stores/agent-rows'
 import { useSearchMatches, useSearchState } from '../../stores/search-store'
 import { EmptyState } from '../../components/EmptyState'
 import { FilterBar } from '../../components/FilterBar'
@@ -191,7 +191,12 @@ function AgentList() {
   })
   // Compact columns drop out by priority as the pane narrows (agent-rows.ts compactColumns).
   const width = useWidth(parentRef)
-  const cols = useMemo(() => compactColumns(width || 1200), [width])
+  // The name column asks for the room the longest listed name needs ('Unassigned' for '').
+  const namePx = useMemo(
+    () => nameWidthPx(keys.reduce((n, k) => Math.max(n, k === '' ? 10 : k.length), 0)),
+    [keys],
+  )
+  const cols = useMemo(() => compactColumns(width || 1200, undefined, namePx), [width, namePx])
   const columns = cols.columns.join(',')
   return (
     <section className="pane agents-pane" aria-label="Agents">

@@ -117,9 +117,7 @@ const AgentLine = memo(function AgentLine({ agentKey, columns }: { agentKey: str
         {st.icon}
       </span>
       <span className={has('statusLabel') ? 'aline-status' : 'sr-only'}>{st.label}</span>
-      <span className={`aline-name${agentKey === '' ? ' agent-unassigned' : ''}`}>
-        <Highlight text={name} />
-      </span>
+      <AgentName name={name} unassigned={agentKey === ''} />
       <span className="aline-title">
         <Highlight text={shown.title || shown.task_id} />
       </span>
@@ -143,6 +141,35 @@ const AgentLine = memo(function AgentLine({ agentKey, columns }: { agentKey: str
     </button>
   )
 })
+
+/**
+ * The agent's name in a row: when it must be cut, the part before '@' gives way first, so
+ * "claude-code@webshop" reads "clau…@webshop" — the '@repo' part is what tells agents apart.
+ * Both parts stay in the DOM (the cut is CSS), so the accessible name and title carry it whole.
+ */
+function AgentName({ name, unassigned }: { name: string; unassigned: boolean }) {
+  const at = name.indexOf('@')
+  const cls = `aline-name${unassigned ? ' agent-unassigned' : ''}`
+  if (at <= 0) {
+    return (
+      <span className={cls} title={name}>
+        <span className="aline-name-head">
+          <Highlight text={name} />
+        </span>
+      </span>
+    )
+  }
+  return (
+    <span className={cls} title={name}>
+      <span className="aline-name-head">
+        <Highlight text={name.slice(0, at)} />
+      </span>
+      <span className="aline-name-tail">
+        <Highlight text={name.slice(at)} />
+      </span>
+    </span>
+  )
+}
 
 /** "run 5h 02m" for a running task; empty otherwise (the column keeps its place). */
 function RunningFor({ task }: { task: Task }) {
