@@ -7,6 +7,7 @@ import { makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask } from '../../../../test/fakes/renderer/fake-socket'
 import { createUiStore } from '../../stores/ui-store'
 import type { Task } from '../../../../src-shared/task-model'
+import { TaskDetail } from '../TaskDetail/TaskDetail'
 import { Projects } from './Projects'
 
 afterEach(cleanup)
@@ -106,12 +107,48 @@ describe('Projects', () => {
     act(() => parts.ui.getState().setSearch('OutOfMemory'))
     await waitFor(() => expect(card('web')).toBeNull(), ceiling)
     const data = card('data')!
-    const row = data.querySelector('.project-matches [data-task-id="oom"]')!
+    const row = data.querySelector('.project-matches [data-task-id="oom"]')!.closest('li')!
     expect(row.textContent).toContain('Join orders')
     expect(Array.from(row.querySelectorAll('mark')).map((m) => m.textContent)).toEqual(['OutOfMemory'])
     act(() => parts.ui.getState().setSearch(''))
     await waitFor(() => expect(card('web')).not.toBeNull(), ceiling)
     expect(document.querySelector('.project-matches')).toBeNull()
+  })
+
+  it("closing the detail gives focus back to the Projects row's button for the task shown", async () => {
+    const parts = makeParts()
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [
+          failed('gone', 'p', HOUR, { acknowledged_at: ago(HOUR / 2), title: 'Deploy webshop' }),
+          failed('other', 'p', 2 * HOUR, { acknowledged_at: ago(HOUR), title: 'Build cache' }),
+        ],
+      },
+    ])
+    render(
+      withParts(
+        parts,
+        <>
+          <Projects />
+          <TaskDetail />
+        </>,
+      ),
+    )
+    await waitFor(() => expect(card('p')).not.toBeNull(), ceiling)
+    // Opened by its button: that button gets focus back.
+    const button = within(card('p')!).getByRole('button', { name: 'Deploy webshop' })
+    button.focus()
+    fireEvent.click(button)
+    expect(parts.ui.getState().selectedTaskId).toBe('gone')
+    act(() => parts.ui.getState().openTask(null))
+    expect(document.activeElement).toBe(button)
+    // Opened without a row focused (j/k, the command line): the row showing it is found by its id.
+    ;(document.activeElement as HTMLElement).blur()
+    act(() => parts.ui.getState().openTask('other'))
+    act(() => parts.ui.getState().openTask(null))
+    expect(document.activeElement).toBe(within(card('p')!).getByRole('button', { name: 'Build cache' }))
   })
 
   it('the agent filter narrows the counts, and Clear filters brings everything back', async () => {

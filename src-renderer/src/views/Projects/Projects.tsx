@@ -301,11 +301,14 @@ function TaskList({
             (detail ? detail(t) : null)
           const unacked = isUnacknowledgedFailure(t)
           return (
-            <li key={t.task_id} data-task-id={t.task_id}>
+            <li key={t.task_id}>
               <StatusGlyph status={t.status} />
+              {/* data-task-id on the button, as in the other views: closing the detail finds the
+                  row to give focus back to by it (return-focus.ts findTaskOpener). */}
               <button
                 type="button"
                 className="linklike project-task"
+                data-task-id={t.task_id}
                 onClick={() => ui.getState().openTask(t.task_id)}
               >
                 <Highlight text={t.title || t.task_id} />
