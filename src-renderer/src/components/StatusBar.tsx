@@ -1,7 +1,7 @@
 // Pipeline health: Redis as the backend reports it, age of the last event, events/s, measured
 // delivery latency (producer's updated_at → received here) and socket round trip.
 import { useStatus } from '../stores/context'
-import { useSeq, useTaskCount } from '../stores/task-hooks'
+import { useNewestUpdatedAt, useSeq, useTaskCount } from '../stores/task-hooks'
 import { Ago } from './Ago'
 
 export function StatusBar() {
@@ -10,6 +10,7 @@ export function StatusBar() {
   const p = useStatus((s) => s.pipeline)
   const count = useTaskCount()
   const seq = useSeq()
+  const newest = useNewestUpdatedAt()
   const redis = health?.redis
   const redisText = healthError
     ? 'backend unreachable'
@@ -27,7 +28,7 @@ export function StatusBar() {
         </span>{' '}
         Redis: {redisText}
       </span>
-      <span className="sb-item">Last event: {p.lastEventAt ? <Ago ms={p.lastEventAt} /> : 'none yet'}</span>
+      <LastEvent at={p.lastEventAt} newest={newest} />
       <span className="sb-item">{p.eventsPerSecond.toFixed(1)} events/s</span>
       <span
         className="sb-item"
@@ -41,5 +42,36 @@ export function StatusBar() {
         {health?.version ? ` · v${health.version}` : ''}
       </span>
     </footer>
+  )
+}
+
+/**
+ * The age of the last live event this window received. Before the first one (a quiet fleet, a
+ * fresh window) it says when the newest loaded task was updated instead, so the bar never claims
+ * "no events" over a list full of tasks; with nothing loaded either, it says so plainly.
+ */
+function LastEvent({ at, newest }: { at: number | null; newest: string | null }) {
+  if (at !== null) {
+    return (
+      <span className="sb-item" data-last="event">
+        Last event: <Ago ms={at} />
+      </span>
+    )
+  }
+  if (newest) {
+    return (
+      <span
+        className="sb-item"
+        data-last="task"
+        title="No live event since this window connected; this is when the newest loaded task was updated"
+      >
+        Last update: <Ago iso={newest} />
+      </span>
+    )
+  }
+  return (
+    <span className="sb-item" data-last="none">
+      Last event: none since connecting
+    </span>
   )
 }

@@ -64,6 +64,11 @@ export function useSynced(): boolean {
   return useTasks((s) => s.synced)
 }
 
+/** The newest loaded task's updated_at (the order is most recently updated first), or null. */
+export function useNewestUpdatedAt(): string | null {
+  return useTasks((s) => (s.order.length > 0 ? (s.tasks.get(s.order[0]!)?.updated_at ?? null) : null))
+}
+
 /** The last applied change cursor. */
 export function useSeq(): number {
   return useTasks((s) => s.seq)
