@@ -309,9 +309,27 @@ describe('agent row model', () => {
     // the redundant status word (the glyph says it) is what gives way.
     const at1440 = compactColumns(847, 34, want)
     expect(at1440.template).toContain(`minmax(${NAME_MIN_PX}px, ${want}px)`)
-    expect(at1440.columns).toEqual(['status', 'name', 'title', 'attention', 'running', 'age', 'strip', 'rate'])
+    expect(at1440.columns).toEqual([
+      'status',
+      'name',
+      'title',
+      'attention',
+      'running',
+      'age',
+      'strip',
+      'rate',
+    ])
     // The room the columns shown need, name at its wanted width and title at its minimum, fits.
-    const px: Record<string, number> = { status: 22, name: want, title: 150, attention: 80, running: 80, age: 76, strip: 100, rate: 44 }
+    const px: Record<string, number> = {
+      status: 22,
+      name: want,
+      title: 150,
+      attention: 80,
+      running: 80,
+      age: 76,
+      strip: 100,
+      rate: 44,
+    }
     const need = at1440.columns.reduce((n, c) => n + px[c]!, 0) + 8 * (at1440.columns.length - 1) + 34
     expect(need).toBeLessThanOrEqual(847)
     // Narrow (a 1024 px window): the age keeps priority over the name's extra room; title ≥ 150.

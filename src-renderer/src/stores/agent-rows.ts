@@ -386,7 +386,9 @@ export function compactColumns(
     used += COLUMN_GAP + c.px
     chosen.add(c.id)
   }
-  const tracks = new Map<AgentColumn, string>([...BASE_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => [c.id, c.track]))
+  const tracks = new Map<AgentColumn, string>(
+    [...BASE_COLUMNS, ...OPTIONAL_COLUMNS].map((c) => [c.id, c.track]),
+  )
   // Between its minimum and what the longest name wants: the grid grows it to that before the
   // title's 1fr takes the rest, and shrinks it (never below the minimum) when the row is short.
   tracks.set('name', `minmax(${NAME_MIN_PX}px, ${wantName}px)`)
