@@ -338,6 +338,19 @@ describe('desktop settings view', () => {
     expect(fake.patches).toEqual([{ secrets: { remoteToken: 'fixed-token' } }])
   })
 
+  it('lists every key the app handles, j/k/a and the calendar keys included', () => {
+    render(withParts(makeParts(), <Settings />))
+    const keys = Array.from(document.querySelectorAll('.keys dt')).map((d) => d.textContent)
+    for (const k of ['/ or Ctrl+K', '1 – 4', 'Esc', 'j or ↓', 'k or ↑', 'a', '+ / −', 'Enter or Space'])
+      expect(keys, k).toContain(k)
+    const what = (k: string) =>
+      Array.from(document.querySelectorAll('.keys-row'))
+        .filter((r) => r.querySelector('dt')!.textContent === k)
+        .map((r) => r.querySelector('dd')!.textContent)
+    expect(what('a').join(' ')).toMatch(/Acknowledge/i)
+    expect(what('j or ↓')).toEqual(['Next task in the list'])
+  })
+
   it('in a plain browser keeps the token form and shows no desktop settings', async () => {
     const setToken: string[] = []
     const parts = makeParts()

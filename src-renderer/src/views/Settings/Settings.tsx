@@ -10,6 +10,51 @@ import { desktopBridge } from '../../net/desktop-bridge'
 import { TokenForm } from '../../components/TokenForm'
 import './Settings.css'
 
+/**
+ * Every key the app handles, where it works: App.tsx (global), TaskDetail (j/k/a), the agents'
+ * rows (a), the calendar's Timeline and MonthView, the Projects time window. Keep in step with
+ * those handlers.
+ */
+const KEYBOARD: readonly { where: string; keys: readonly (readonly [string, string])[] }[] = [
+  {
+    where: 'Anywhere',
+    keys: [
+      ['/ or Ctrl+K', 'Focus search'],
+      ['1 – 4', 'Agents, Calendar, Projects, Settings'],
+      ['Esc', 'Close task detail; in the search box, clear the search, then leave the box'],
+    ],
+  },
+  {
+    where: 'Task detail open',
+    keys: [
+      ['j or ↓', 'Next task in the list'],
+      ['k or ↑', 'Previous task in the list'],
+      ['a', 'Acknowledge the failure shown'],
+    ],
+  },
+  {
+    where: 'Agents',
+    keys: [['a', "On an agent's or a task's row: acknowledge its failures"]],
+  },
+  {
+    where: 'Calendar timeline',
+    keys: [
+      ['+ / −', 'Zoom in / out'],
+      ['← / →', 'Move the time window; on a task bar, the previous / next bar'],
+      ['↑ / ↓', 'On a task bar: the nearest bar in the row above / below'],
+      ['Enter or Space', 'On a task bar: open the task'],
+    ],
+  },
+  {
+    where: 'Calendar month',
+    keys: [['← → ↑ ↓', 'Move between days']],
+  },
+  {
+    where: 'Projects',
+    keys: [['← → ↑ ↓, Home, End', 'In the time window: choose 24 h, 7 days, 30 days']],
+  },
+]
+
 export function Settings() {
   const { connection } = useParts()
   const health = useStatus((s) => s.health)
@@ -47,14 +92,19 @@ export function Settings() {
       )}
       <SchedulesSettings />
       <h2>Keyboard</h2>
-      <dl className="fields">
-        <dt>/ or Ctrl+K</dt>
-        <dd>Focus search</dd>
-        <dt>1 – 4</dt>
-        <dd>Agents, Calendar, Projects, Settings</dd>
-        <dt>Esc</dt>
-        <dd>Close task detail</dd>
-      </dl>
+      {KEYBOARD.map((g) => (
+        <div key={g.where} className="keys-group">
+          <h3>{g.where}</h3>
+          <dl className="fields keys">
+            {g.keys.map(([k, what]) => (
+              <div key={k} className="keys-row">
+                <dt>{k}</dt>
+                <dd>{what}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+      ))}
     </section>
   )
 }
