@@ -431,7 +431,9 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     // server's full-text index does.
     await search().fill(FLEET_NEEDLE)
     await tab('Projects').click()
-    const row = page.locator('[data-project="data-pipeline"] .project-matches [data-task-id="fleet-needle"]')
+    const row = page.locator(
+      '[data-project="data-pipeline"] .project-matches li:has([data-task-id="fleet-needle"])',
+    )
     await row.waitFor({ timeout: 30_000 })
     expect(await page.locator('[data-project]').count()).toBe(1)
     expect(await row.locator('mark').first().textContent()).toBe(FLEET_NEEDLE)
