@@ -106,7 +106,7 @@ describe('text search in listings (q)', () => {
       expect(paged, JSON.stringify(query)).toEqual(want)
     }
     expect(reads.listTasks({ q: 'needle' }).tasks.length).toBe(100)
-  })
+  }, 60_000) // a ceiling for a busy machine (2,500 writes, 30 pages), not a speed assertion
 
   it('finds words in output, error and description, by prefix, not only in titles and ids', () => {
     const { writes, reads } = parts()

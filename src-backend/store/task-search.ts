@@ -1,20 +1,13 @@
-// Full-text search over the FTS5 index of migration 5: which tasks match, newest first, and for
+// Full-text search over the FTS5 index (fts-index.ts, migration 8): which tasks match, newest first, and for
 // each the field that matched with a short snippet of it. A read part of the store like
 // task-queries.ts, apart because it changes with the index (tokenizer, snippets, ranking).
 import type Database from 'better-sqlite3'
 import type { SearchField, SearchResponse, SearchResult } from '../../src-shared/protocol'
+import { FTS_COLUMNS, indexedText } from './fts-index'
 import { toFtsQuery } from './fts-query'
 
-/** The indexed fields, in the index's column order (migration 5). */
-export const SEARCH_FIELDS: readonly SearchField[] = [
-  'task_id',
-  'title',
-  'description',
-  'output',
-  'error',
-  'assignee',
-  'project_id',
-]
+/** The indexed fields, in the index's column order. */
+export const SEARCH_FIELDS: readonly SearchField[] = FTS_COLUMNS
 
 export type SearchPage = Omit<SearchResponse, 'query'>
 
@@ -92,8 +85,10 @@ export function hitFinder(text: string): RegExp | null {
 
 function describeHit(taskId: string, row: TextRow, finder: RegExp | null): SearchResult {
   for (const field of FIELD_ORDER) {
-    const value = row[field]
-    if (!value || !finder) continue
+    const stored = row[field]
+    if (!stored || !finder) continue
+    // Only where the index looked: the head and tail of a long output, not the whole log.
+    const value = indexedText(field, stored)
     const at = value.search(finder)
     if (at >= 0) return { task_id: taskId, field, snippet: snippetAt(value, at) }
   }
