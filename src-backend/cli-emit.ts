@@ -6,10 +6,10 @@ import { redisUpdateSchema, taskStatusSchema } from '../src-shared/protocol'
 import { eventToWire } from './bus/bus'
 import { toTaskEvent, uuidv7 } from './ingest'
 
-export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|running|completed|failed] [fields] (--server URL --token T | --redis-url URL)
+export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|running|waiting|completed|failed] [fields] (--server URL --token T | --redis-url URL)
 
   --task ID          task id (1-128 of A-Z a-z 0-9 . _ : -)
-  --status S         pending | running | completed | failed (optional: a partial update sets only the fields given)
+  --status S         pending | running | waiting | completed | failed (optional: a partial update sets only the fields given)
   --title T  --output O  --error E  --assignee A  --project P  --description D
   --server URL       backend base URL, e.g. http://127.0.0.1:8080 (env TASKPULSE_SERVER)
   --token T          backend token (env TASKPULSE_TOKEN)
@@ -17,7 +17,7 @@ export const EMIT_USAGE = `Usage: taskpulse emit --task ID [--status pending|run
   --channel NAME --stream NAME   Redis names (defaults task_status_update, task_status_stream)
 `
 
-const EMIT_OPTIONS = {
+export const EMIT_OPTIONS = {
   task: { type: 'string' },
   status: { type: 'string' },
   title: { type: 'string' },

@@ -17,7 +17,7 @@ export const SCHEDULE_USAGE = `Usage:
   occurrence counts as missed (default 300).
 `
 
-const OPTIONS = {
+export const SCHEDULE_OPTIONS = {
   cron: { type: 'string' },
   timezone: { type: 'string' },
   tz: { type: 'string' },
@@ -99,7 +99,7 @@ export async function scheduleCommand(
   }
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true })
+    parsed = parseArgs({ args: [...argv], options: SCHEDULE_OPTIONS, strict: true, allowPositionals: true })
   } catch (err) {
     return fail(`${(err as Error).message}\n${SCHEDULE_USAGE}`)
   }

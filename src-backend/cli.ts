@@ -11,8 +11,9 @@ const USAGE = `Usage:
   taskpulse emit --task ID --status S [--title T] [--output O] [--error E] [--assignee A] [--project P]
                  (--server URL --token T | --redis-url URL)   (taskpulse emit --help)
   taskpulse hook claude-code|codex|gemini   report an agent's hook event (taskpulse hook --help)
-  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
-  taskpulse exec [--task ID] [--title T] [--project P] [--agent A] [--schedule S] -- cmd args…
+  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall] [--command CMD]
+  taskpulse hook flush               send what the hooks and exec spooled while TaskPulse was down
+  taskpulse exec [--task ID] [--title T] [--project P] [--agent A] [--schedule S] [--heartbeat SEC] -- cmd args…
                                      run a command as a task (taskpulse exec --help)
   taskpulse schedule set|ls|rm ...    expected runs; a missed one becomes a failed task (taskpulse schedule --help)
   taskpulse feed-key rotate          a new read-only key for the ICS and cctray feeds, with both URLs

@@ -30,7 +30,7 @@ export const EXEC_USAGE = `Usage: taskpulse exec [options] -- command [args…]
 Exits with the command's status (128 + signal number when a signal ended it).
 `
 
-const EXEC_OPTIONS = {
+export const EXEC_OPTIONS = {
   task: { type: 'string' },
   title: { type: 'string' },
   project: { type: 'string' },

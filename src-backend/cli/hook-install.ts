@@ -49,7 +49,7 @@ export const INSTALLED_EVENTS: Record<AgentTool, readonly string[]> = {
   ],
 }
 
-const INSTALL_OPTIONS = {
+export const INSTALL_OPTIONS = {
   project: { type: 'boolean' },
   uninstall: { type: 'boolean' },
   command: { type: 'string' },

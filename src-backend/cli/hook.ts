@@ -20,7 +20,7 @@ import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
 export const HOOK_USAGE = `Usage:
   taskpulse hook claude-code|codex|gemini [--server URL --token T | --redis-url URL]
       reads one hook event (stdin; Codex notify: the last argument) and reports it; always exits 0
-  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall]
+  taskpulse hook install claude-code|codex|gemini [--project] [--uninstall] [--command CMD]
       adds (or removes) TaskPulse's entries in that tool's settings (a backup is written first)
   taskpulse hook flush [--server URL --token T | --redis-url URL]
       sends everything spooled now (no time budget)
@@ -37,7 +37,7 @@ const DEFAULT_BUDGET_MS = 150
 const MIN_SEND_MS = 50
 const SESSION_MAX_AGE_MS = 7 * 24 * 3600 * 1000
 
-const HOOK_OPTIONS = {
+export const HOOK_OPTIONS = {
   server: { type: 'string' },
   token: { type: 'string' },
   'redis-url': { type: 'string' },

@@ -1,6 +1,9 @@
 // The agenda: every task placed in the seven days from the anchor day, in time order, with when,
 // status, title, agent and project; filtered by status, project and search, the search's words
-// marked. A virtualised list of fixed-height rows (a week of a fleet is thousands of rows); each
+// marked. The schedules' upcoming occurrences in those days are rows too, in time order among the
+// tasks, outlined and marked "↻ Scheduled" (not tasks: nothing to open, so not buttons). A failed
+// task's row carries its error after the title (a missed run's "no run started by 02:15 …").
+// A virtualised list of fixed-height rows (a week of a fleet is thousands of rows); each
 // row is a button that opens the task.
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import { format } from 'date-fns'
@@ -9,33 +12,64 @@ import { endAt, type CalendarIndex, type Placed } from '../../stores/calendar-in
 import { StatusBadge } from '../../components/StatusBadge'
 import { agentLabel } from './Timeline'
 import { Highlight } from '../../components/Highlight'
+import { NONE } from '../../stores/task-store'
+import type { ScheduleOccurrence } from '../../net/schedules-api'
+import { occurrenceText } from './schedule-occurrences'
+import { errorLine } from './TimelineBar'
 import { visibleRows } from './timeline-math'
 
 export const AGENDA_DAYS = 7
 const ROW = 34
 
-/** The agenda's rows: tasks placed in [fromMs, toMs) (starting before it and reaching in too). */
+/** The end of the agenda starting at local midnight `fromMs`: seven local days on (DST-proof). */
+export function agendaEnd(fromMs: number): number {
+  const d = new Date(fromMs)
+  d.setDate(d.getDate() + AGENDA_DAYS)
+  return d.getTime()
+}
+
+export type AgendaRowData =
+  | { kind: 'task'; atMs: number; key: string; p: Placed }
+  | { kind: 'scheduled'; atMs: number; key: string; o: ScheduleOccurrence }
+
+/**
+ * The agenda's rows: tasks placed in [fromMs, toMs) (starting before it and reaching in too) and
+ * the given upcoming occurrences (already filtered to the range), merged in time order; at one
+ * instant a task comes before a planned run.
+ */
 export function agendaRows(
   index: CalendarIndex,
   fromMs: number,
   toMs: number,
   nowMs: number,
   keep: (p: Placed) => boolean,
-): Placed[] {
-  return index
+  occurrences: readonly ScheduleOccurrence[] = [],
+): AgendaRowData[] {
+  const rows: AgendaRowData[] = index
     .tasksIn(fromMs, toMs, nowMs)
     .filter(keep)
-    .sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1))
+    .map((p) => ({ kind: 'task', atMs: p.startMs, key: p.id, p }))
+  for (const o of occurrences)
+    rows.push({ kind: 'scheduled', atMs: Date.parse(o.at), key: `${o.schedule_id}@${o.at}`, o })
+  return rows.sort(
+    (a, b) =>
+      a.atMs - b.atMs ||
+      (a.kind === b.kind ? 0 : a.kind === 'task' ? -1 : 1) ||
+      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  )
 }
 
 const AgendaRow = memo(function AgendaRow({ p, top, nowMs }: { p: Placed; top: number; nowMs: number }) {
   const { ui } = useParts()
   const end = endAt(p, nowMs)
+  const error = p.status === 'failed' ? errorLine(p.task.error) : null
   const sameDay = new Date(p.startMs).toDateString() === new Date(end).toDateString()
-  const when =
-    p.basis === 'due'
-      ? `${format(p.startMs, 'EEE d MMM HH:mm')} (due)`
-      : `${format(p.startMs, 'EEE d MMM HH:mm')} – ${p.open ? 'now' : format(end, sameDay ? 'HH:mm' : 'EEE d, HH:mm')}`
+  // A time the task was planned for, not a span it ran: due, or scheduled without a due time (its
+  // drawn end is only a block's length; a missed run never ran at all).
+  const planned = p.basis === 'due' || (p.basis === 'scheduled' && !p.task.due_at)
+  const when = planned
+    ? `${format(p.startMs, 'EEE d MMM HH:mm')} (${p.basis})`
+    : `${format(p.startMs, 'EEE d MMM HH:mm')} – ${p.open ? 'now' : format(end, sameDay ? 'HH:mm' : 'EEE d, HH:mm')}`
   return (
     <li className="ag-item" style={{ top }}>
       <button
@@ -51,6 +85,7 @@ const AgendaRow = memo(function AgendaRow({ p, top, nowMs }: { p: Placed; top: n
         </span>
         <span className="ag-title">
           <Highlight text={p.task.title || p.id} />
+          {error ? <span className="ag-error"> — {error}</span> : null}
         </span>
         <span className="ag-agent">
           <Highlight text={agentLabel(p.agent)} />
@@ -63,32 +98,65 @@ const AgendaRow = memo(function AgendaRow({ p, top, nowMs }: { p: Placed; top: n
   )
 })
 
+/** A planned run: outlined, "↻ Scheduled" in the status column; read, not opened. */
+const ScheduledRow = memo(function ScheduledRow({ o, top }: { o: ScheduleOccurrence; top: number }) {
+  const at = Date.parse(o.at)
+  const deadline = Date.parse(o.deadline)
+  const sameDay = new Date(at).toDateString() === new Date(deadline).toDateString()
+  return (
+    <li className="ag-item" style={{ top }}>
+      <div
+        className="ag-row ag-scheduled"
+        data-schedule-id={o.schedule_id}
+        data-at={o.at}
+        title={occurrenceText(o)}
+      >
+        <span className="ag-when">
+          {format(at, 'EEE d MMM HH:mm')}, start by {format(deadline, sameDay ? 'HH:mm' : 'EEE d, HH:mm')}
+        </span>
+        <span className="ag-status">
+          <span className="badge badge-scheduled" title="Scheduled (a schedule's next run)">
+            <span className="badge-icon" aria-hidden="true">
+              ↻
+            </span>
+            <span className="badge-label">Scheduled</span>
+          </span>
+        </span>
+        <span className="ag-title">{o.title || o.schedule_id}</span>
+        <span className="ag-agent">{agentLabel(o.assignee ?? NONE)}</span>
+        <span className="ag-project">{o.project_id || '(no project)'}</span>
+      </div>
+    </li>
+  )
+})
+
 export function AgendaView({
   index,
   fromMs,
   nowMs,
   keep,
   searching,
+  occurrences,
 }: {
   index: CalendarIndex
   fromMs: number
   nowMs: number
   keep: (p: Placed) => boolean
   searching: boolean
+  /** Upcoming schedule occurrences in these days, already filtered. */
+  occurrences: readonly ScheduleOccurrence[]
 }) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
   const rev = useSyncExternalStore(subscribe, () => index.rev())
-  const toMs = useMemo(() => {
-    const d = new Date(fromMs)
-    d.setDate(d.getDate() + AGENDA_DAYS)
-    return d.getTime()
-  }, [fromMs])
+  const toMs = useMemo(() => agendaEnd(fromMs), [fromMs])
   const rows = useMemo(
-    () => agendaRows(index, fromMs, toMs, nowMs, keep),
+    () => agendaRows(index, fromMs, toMs, nowMs, keep, occurrences),
     // rev: the index changed (it is mutated in place).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [index, fromMs, toMs, nowMs, keep, rev],
+    [index, fromMs, toMs, nowMs, keep, rev, occurrences],
   )
+  const planned = occurrences.length
+  const tasks = rows.length - planned
   const bodyRef = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
   const [viewport, setViewport] = useState(600)
@@ -122,11 +190,17 @@ export function AgendaView({
           <ul
             className="ag-list"
             style={{ height: rows.length * ROW }}
-            aria-label={`${rows.length.toLocaleString('en-US')} tasks`}
+            aria-label={`${tasks.toLocaleString('en-US')} ${tasks === 1 ? 'task' : 'tasks'}${planned ? `, ${planned.toLocaleString('en-US')} scheduled` : ''}`}
           >
-            {rows.slice(start, end).map((p, i) => (
-              <AgendaRow key={p.id} p={p} top={(start + i) * ROW} nowMs={nowMs} />
-            ))}
+            {rows
+              .slice(start, end)
+              .map((r, i) =>
+                r.kind === 'task' ? (
+                  <AgendaRow key={r.key} p={r.p} top={(start + i) * ROW} nowMs={nowMs} />
+                ) : (
+                  <ScheduledRow key={r.key} o={r.o} top={(start + i) * ROW} />
+                ),
+              )}
           </ul>
         )}
       </div>

@@ -3,6 +3,7 @@
 // inside each bar's memo boundary, test/fakes/renderer/profiled.ts), the month's per-day totals and
 // the agenda's columns, filters and search.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { startOfWeek } from 'date-fns'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import type * as BarModule from './TimelineBar'
 import { CalendarView } from './Calendar'
@@ -31,6 +32,8 @@ vi.mock('./TimelineBar', async (importOriginal) => {
 })
 
 const H = 3600_000
+const dayKey = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 const iso = (ms: number) => new Date(ms).toISOString()
 const pad = (n: number) => String(n).padStart(3, '0')
 
@@ -208,8 +211,6 @@ describe('calendar', () => {
     const parts = makeParts({ schedules })
     parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: fleet(2, 1, now) }])
     const { container } = render(withParts(parts, <CalendarView />))
-    // The month view asks for nothing; the timeline asks for its window.
-    expect(asked).toEqual([])
     openTimeline()
     const marks = () => [...container.querySelectorAll<HTMLElement>('.tl-occ')]
     await vi.waitFor(() => expect(marks()).toHaveLength(2), { timeout: 10_000 })
@@ -236,7 +237,11 @@ describe('calendar', () => {
     // Another window: asked again for it.
     fireEvent.click(screen.getByRole('button', { name: 'Week' }))
     await vi.waitFor(() => expect(asked.length).toBeGreaterThan(second), { timeout: 10_000 })
-    expect(asked.at(-1)![1] - asked.at(-1)![0]).toBe(7 * 24 * H)
+    // The week from Monday, asked from a day before now at the earliest (what passed is not shown).
+    const monday = startOfWeek(now, { weekStartsOn: 1 }).getTime()
+    expect(asked.at(-1)![1]).toBe(monday + 7 * 24 * H)
+    const minute = Math.floor(parts.clock.getState().now / 60_000) * 60_000
+    expect(asked.at(-1)![0]).toBe(Math.max(monday, minute - 24 * H))
     // A project filter that the schedule does not match hides it (and its row).
     act(() => parts.ui.getState().setProjectFilter('odd'))
     expect(marks()).toHaveLength(0)
@@ -269,6 +274,190 @@ describe('calendar', () => {
     fireEvent.click(cell)
     expect(container.querySelector('[data-testid="timeline"]')).not.toBeNull()
     expect(container.querySelectorAll('.tl-bar')).toHaveLength(5)
+  })
+
+  it('schedules in the month (a count per day) and the agenda (outlined rows); a missed run is a failure with its error', async () => {
+    const now = Date.now()
+    const today = new Date(now)
+    today.setHours(0, 0, 0, 0)
+    // Tomorrow at 10:00 and 14:00 local, and one today in the evening if it is still ahead.
+    const tomorrow = new Date(today)
+    tomorrow.setDate(tomorrow.getDate() + 1)
+    const at = (d: Date, h: number) => new Date(d.getFullYear(), d.getMonth(), d.getDate(), h).getTime()
+    const ahead = [at(tomorrow, 10), at(tomorrow, 14)]
+    // Earlier today, whatever the hour: halfway from midnight to now.
+    const missedAt = Math.floor((today.getTime() + now) / 2)
+    const schedules = fakeSchedulesApi([
+      {
+        schedule_id: 'etl',
+        cron: '0 10,14 * * *',
+        timezone: 'UTC',
+        grace_seconds: 900,
+        title: 'Warehouse ETL',
+        assignee: 'etl-bot',
+        project_id: 'data',
+        max_runtime_seconds: null,
+        // One whose grace is over (its missed run shows it), two ahead.
+        next_occurrences: [iso(missedAt), ...ahead.map(iso)],
+        state: 'missed',
+      },
+    ])
+    const asked: [number, number][] = []
+    const list = schedules.occurrences.bind(schedules)
+    schedules.occurrences = (from, to) => {
+      asked.push([from, to])
+      return list(from, to)
+    }
+    const parts = makeParts({ schedules })
+    parts.tasks.getState().applyBatch([
+      {
+        kind: 'snapshot',
+        seq: 1,
+        tasks: [
+          makeTask({
+            task_id: `missed:etl:${iso(missedAt)}`,
+            title: 'Warehouse ETL — missed run',
+            assignee: 'etl-bot',
+            project_id: 'data',
+            schedule_id: 'etl',
+            status: 'failed',
+            scheduled_at: iso(missedAt),
+            updated_at: iso(missedAt + 900_000),
+            error: 'no run started by 02:15 (UTC; the run due 2026-12-01 02:00, grace 900 s)',
+          }),
+        ],
+      },
+    ])
+    const { container } = render(withParts(parts, <CalendarView />))
+    // The month asks for its six weeks (from a day back: what passed is not shown).
+    await vi.waitFor(() => expect(asked.length).toBeGreaterThan(0), { timeout: 10_000 })
+    expect(asked[0]![1] - asked[0]![0]).toBeGreaterThan(27 * 24 * H)
+    const cell = (d: Date) => container.querySelector<HTMLElement>(`.mo-day[data-day="${dayKey(d)}"]`)
+    // The passed occurrence is not planned any more; its missed run is a failure of today.
+    expect([...cell(today)!.querySelectorAll('.mo-count')].map((c) => c.textContent)).toEqual(['✕ 1 failed,'])
+    // Tomorrow may be in next month's grid only: step there if this grid ends today.
+    if (!cell(tomorrow)) fireEvent.click(screen.getByRole('button', { name: 'Next' }))
+    await vi.waitFor(() => expect(cell(tomorrow)!.querySelector('.mo-sched')).not.toBeNull(), {
+      timeout: 10_000,
+    })
+    expect(cell(tomorrow)!.querySelector('.mo-sched')!.textContent).toBe('↻ 2 scheduled runs')
+    if (cell(today)) expect(cell(today)!.querySelector('.mo-sched')).toBeNull()
+    // A status filter other than pending hides planned runs; pending keeps them.
+    act(() => parts.ui.getState().setStatusFilter('failed'))
+    expect(cell(tomorrow)!.querySelector('.mo-sched')).toBeNull()
+    act(() => parts.ui.getState().setStatusFilter('pending'))
+    expect(cell(tomorrow)!.querySelector('.mo-sched')).not.toBeNull()
+    act(() => parts.ui.getState().setStatusFilter('all'))
+
+    // The day opens in the timeline, where they are outlined on etl-bot's row.
+    fireEvent.click(cell(tomorrow)!)
+    await vi.waitFor(() => expect(container.querySelectorAll('.tl-occ')).toHaveLength(2), { timeout: 10_000 })
+
+    // The agenda from today: the missed run (failed, with its error) and the planned rows in order.
+    fireEvent.click(screen.getByRole('button', { name: 'Today' }))
+    fireEvent.click(screen.getByRole('button', { name: 'Agenda' }))
+    const planned = () => [...container.querySelectorAll<HTMLElement>('.ag-scheduled')]
+    await vi.waitFor(() => expect(planned()).toHaveLength(2), { timeout: 10_000 })
+    expect(planned().map((r) => r.dataset.at)).toEqual(ahead.map(iso))
+    expect(planned()[0]!.querySelector('.ag-status')!.textContent).toBe('↻Scheduled')
+    expect(planned()[0]!.querySelector('.ag-title')!.textContent).toBe('Warehouse ETL')
+    expect(planned()[0]!.querySelector('.ag-agent')!.textContent).toBe('etl-bot')
+    expect(planned()[0]!.tagName).not.toBe('BUTTON')
+    expect(container.querySelector('.ag-list')!.getAttribute('aria-label')).toMatch(/, 2 scheduled$/)
+    const rows = [...container.querySelectorAll<HTMLElement>('.ag-row')]
+    const missed = rows.find((r) => r.dataset.taskId?.startsWith('missed:'))!
+    expect(missed.dataset.status).toBe('failed')
+    // It never ran: a time it was due, not a span.
+    expect(missed.querySelector('.ag-when')!.textContent).toMatch(/^\w{3} \d+ \w{3} \d\d:\d\d \(scheduled\)$/)
+    expect(missed.querySelector('.ag-error')!.textContent).toBe(
+      ' — no run started by 02:15 (UTC; the run due 2026-12-01 02:00, grace 900 s)',
+    )
+    expect(rows.indexOf(missed)).toBe(0)
+    expect(rows.indexOf(planned()[0]!)).toBe(1)
+    // A project filter the schedule does not match hides its rows.
+    act(() => parts.ui.getState().setProjectFilter('web'))
+    expect(planned()).toHaveLength(0)
+    act(() => parts.ui.getState().setProjectFilter('all'))
+
+    // Today on the timeline: the missed run is a failed bar named with its error.
+    fireEvent.click(screen.getByRole('button', { name: 'Timeline' }))
+    const bar = container.querySelector<HTMLElement>('.tl-bar[data-status="failed"]')!
+    expect(bar.className).not.toContain('tl-planned')
+    expect(bar.textContent).toMatch(
+      /^✕Warehouse ETL — missed run, Failed, scheduled .*, no run started by 02:15 \(UTC; /,
+    )
+  })
+
+  it('the month never counts a day from an answer that covered only part of it (switching from the timeline)', async () => {
+    const now = Date.now()
+    // Every half hour for the next three days.
+    const ats = Array.from({ length: 144 }, (_, i) => (Math.floor(now / 1_800_000) + 1 + i) * 1_800_000)
+    const schedules = fakeSchedulesApi([
+      {
+        schedule_id: 'half-hourly',
+        cron: '*/30 * * * *',
+        timezone: 'UTC',
+        grace_seconds: 60,
+        title: 'Sync',
+        assignee: 'sync-bot',
+        project_id: null,
+        max_runtime_seconds: null,
+        next_occurrences: ats.map(iso),
+        state: 'ok',
+      },
+    ])
+    const parts = makeParts({ schedules })
+    const { container } = render(withParts(parts, <CalendarView />))
+    openTimeline()
+    await vi.waitFor(() => expect(container.querySelectorAll('.tl-occ').length).toBeGreaterThan(5), {
+      timeout: 10_000,
+    })
+    // The timeline's answer ends 6 hours ahead, partway into that day.
+    const edge = new Date(now + 6 * H - 1)
+    const onEdgeDay = ats.filter((t) => dayKey(new Date(t)) === dayKey(edge)).length
+    fireEvent.click(screen.getByRole('button', { name: 'Month' }))
+    const edgeCell = () =>
+      container.querySelector<HTMLElement>(`.mo-day[data-day="${dayKey(edge)}"] .mo-sched`)
+    // Before the month's own answer: nothing, not the part the timeline had.
+    expect(edgeCell()).toBeNull()
+    await vi.waitFor(() => expect(edgeCell()?.dataset.scheduled).toBe(String(onEdgeDay)), { timeout: 10_000 })
+  })
+
+  it('the month says when planned runs are cut at the cap, or could not be fetched', async () => {
+    const at = Date.now() + 26 * H
+    const schedules = fakeSchedulesApi()
+    let fail = false
+    schedules.occurrences = () =>
+      fail
+        ? Promise.reject(new Error('Backend unreachable at http://127.0.0.1:1: ECONNREFUSED'))
+        : Promise.resolve({
+            occurrences: [
+              {
+                schedule_id: 'busy',
+                title: 'Busy',
+                assignee: 'a',
+                project_id: null,
+                at: iso(at),
+                deadline: iso(at + 60_000),
+              },
+            ],
+            truncated: true,
+          })
+    const parts = makeParts({ schedules })
+    render(withParts(parts, <CalendarView />))
+    const note = await screen.findByRole('status', {}, { timeout: 10_000 })
+    expect(note.textContent).toMatch(
+      /^More than 5,000 scheduled runs in view: shown up to \w{3} \d+ \w{3} \d\d:\d\d\.$/,
+    )
+    fail = true
+    act(() => parts.clock.setState({ now: parts.clock.getState().now + 60_000 }))
+    await vi.waitFor(
+      () =>
+        expect(screen.getByRole('status').textContent).toBe(
+          'Schedules not shown: Backend unreachable at http://127.0.0.1:1: ECONNREFUSED',
+        ),
+      { timeout: 10_000 },
+    )
   })
 
   it('agenda: agent and project columns, honours the status filter and the search', async () => {

@@ -1,8 +1,9 @@
 // The calendar at fleet scale, drawn by TaskPulse itself (no calendar library): Month (per-day
-// totals by status), Timeline (agents × time: the day/week view for a fleet) and Agenda (a week
+// totals by status, and the schedules' upcoming runs), Timeline (agents × time: the day/week view for a fleet) and Agenda (a week
 // of tasks with agent and project). All three read the calendar index (stores/calendar-index.ts),
 // which follows the task store incrementally, and honour the shared status/project filters and
-// the search. Why not react-big-calendar any more: see docs/benchmarks.md ("Calendar at fleet
+// the search. Upcoming schedule occurrences (schedule-occurrences.ts, one fetch for the view in
+// use) are outlined in all three: a count per day, bars per agent row, rows. Why not react-big-calendar any more: see docs/benchmarks.md ("Calendar at fleet
 // scale"): it re-laid out every event in range on every update and never rendered 100,000 tasks.
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react'
 import { addMonths, format, startOfDay, startOfMonth, startOfWeek } from 'date-fns'
@@ -13,11 +14,19 @@ import { calendarIndexFor, type CalendarIndex } from '../../stores/calendar-inde
 import { useProjectKeys } from '../../stores/task-hooks'
 import { STATUSES } from '../../stores/statuses'
 import { NONE } from '../../stores/task-store'
-import { MonthView } from './MonthView'
+import { MonthView, monthRange } from './MonthView'
 import { Timeline } from './Timeline'
-import { AgendaView, AGENDA_DAYS } from './AgendaView'
+import { AgendaView, AGENDA_DAYS, agendaEnd } from './AgendaView'
 import { filtering, makePredicate, useCalendarFilter, type CalendarFilter } from './filters'
-import { filterOccurrences, useScheduleOccurrences } from './schedule-occurrences'
+import {
+  countByDay,
+  groupByAgent,
+  OCCURRENCE_LIMIT,
+  occurrencePasses,
+  useScheduleOccurrences,
+  type ScheduledInRange,
+} from './schedule-occurrences'
+import type { ScheduleOccurrence } from '../../net/schedules-api'
 import { MAX_SPAN, nextSpan, pan, windowLabel, zoomTo, type Window } from './timeline-math'
 import './Calendar.css'
 
@@ -27,6 +36,7 @@ const MODES: { mode: CalendarMode; label: string }[] = [
   { mode: 'timeline', label: 'Timeline' },
   { mode: 'agenda', label: 'Agenda' },
 ]
+const NO_OCCURRENCES: readonly ScheduleOccurrence[] = []
 const HOUR = 3600_000
 const DAY = 24 * HOUR
 
@@ -119,7 +129,25 @@ function Filters() {
   )
 }
 
-function Legend({ mode }: { mode: CalendarMode }) {
+/** Why some planned runs are not shown: the server could not be asked, or there were too many. */
+function ScheduleNote({ schedule }: { schedule: ScheduledInRange }) {
+  if (schedule.error)
+    return (
+      <p className="muted cal-note" role="status">
+        Schedules not shown: {schedule.error}
+      </p>
+    )
+  const last = schedule.list.at(-1)
+  if (!schedule.truncated || !last) return null
+  return (
+    <p className="muted cal-note" role="status">
+      More than {OCCURRENCE_LIMIT.toLocaleString('en-US')} scheduled runs in view: shown up to{' '}
+      {format(Date.parse(last.at), 'EEE d MMM HH:mm')}.
+    </p>
+  )
+}
+
+function Legend({ mode, children }: { mode: CalendarMode; children?: React.ReactNode }) {
   return (
     <div className="cal-legend" aria-label="Legend">
       {STATUSES.map((s) => (
@@ -128,6 +156,11 @@ function Legend({ mode }: { mode: CalendarMode }) {
           {STATUS_STYLES[s].icon} {STATUS_STYLES[s].label}
         </span>
       ))}
+      {mode !== 'timeline' ? (
+        <span className="legend-item">
+          <span className="legend-swatch legend-schedule" aria-hidden="true" />↻ Scheduled (upcoming runs)
+        </span>
+      ) : null}
       {mode === 'timeline' ? (
         <>
           <span className="legend-item">
@@ -143,9 +176,10 @@ function Legend({ mode }: { mode: CalendarMode }) {
       ) : null}
       <span className="muted legend-note">
         {mode === 'month'
-          ? 'Tasks per day by status, failures first. A day opens in the timeline.'
+          ? 'Tasks per day by status, failures first; missed runs count as failed. A day opens in the timeline.'
           : 'Placed by schedule (scheduled/due), else by run window, else by creation.'}
       </span>
+      {children}
     </div>
   )
 }
@@ -161,8 +195,23 @@ export function CalendarView() {
   const filter = useCalendarFilter()
   const keep = useMemo(() => makePredicate(filter), [filter])
   const taskAgents = useTimelineAgents(index, filter)
-  const schedule = useScheduleOccurrences(w, mode === 'timeline')
-  const occurrences = useMemo(() => filterOccurrences(schedule.byAgent, filter), [schedule.byAgent, filter])
+  const agendaFrom = startOfDay(anchorMs).getTime()
+  // The schedules' upcoming runs over what the view in use covers.
+  const range =
+    mode === 'month'
+      ? monthRange(anchorMs)
+      : mode === 'agenda'
+        ? { fromMs: agendaFrom, toMs: agendaEnd(agendaFrom) }
+        : { fromMs: w.fromMs, toMs: w.fromMs + w.spanMs }
+  const schedule = useScheduleOccurrences(range.fromMs, range.toMs, true)
+  const planned = useMemo(
+    () => schedule.list.filter((o) => occurrencePasses(filter, o)),
+    [schedule.list, filter],
+  )
+  const occurrences = useMemo(() => groupByAgent(planned), [planned])
+  // A count per day or a list waits for the answer for its own range (see `complete`).
+  const plannedWhole = schedule.complete ? planned : NO_OCCURRENCES
+  const plannedByDay = useMemo(() => countByDay(plannedWhole), [plannedWhole])
   // A schedule's assignee gets a row even before its first run.
   const agents = useMemo(() => {
     const missing = [...occurrences.keys()].filter((a) => !taskAgents.includes(a))
@@ -187,7 +236,6 @@ export function CalendarView() {
       cur.spanMs >= DAY ? presetWindow(cur.spanMs, t) : { fromMs: t - cur.spanMs * 0.75, spanMs: cur.spanMs },
     )
   }
-  const agendaFrom = startOfDay(anchorMs).getTime()
   const label =
     mode === 'month'
       ? format(anchorMs, 'MMMM yyyy')
@@ -260,7 +308,9 @@ export function CalendarView() {
         ) : null}
         <Filters />
       </div>
-      <Legend mode={mode} />
+      <Legend mode={mode}>
+        <ScheduleNote schedule={schedule} />
+      </Legend>
       <div className={`cal-body cal-${mode}`} data-testid="calendar">
         {mode === 'month' ? (
           <MonthView
@@ -269,24 +319,18 @@ export function CalendarView() {
             nowMs={now}
             filter={filter}
             keep={keep}
+            scheduled={plannedByDay}
             onOpenDay={openDay}
           />
         ) : mode === 'timeline' ? (
-          <>
-            {schedule.error ? (
-              <p className="muted cal-note" role="status">
-                Schedules not shown: {schedule.error}
-              </p>
-            ) : null}
-            <Timeline
-              index={index}
-              agents={agents}
-              w={w}
-              setWindow={setWindow}
-              keep={keep}
-              occurrences={occurrences}
-            />
-          </>
+          <Timeline
+            index={index}
+            agents={agents}
+            w={w}
+            setWindow={setWindow}
+            keep={keep}
+            occurrences={occurrences}
+          />
         ) : (
           <AgendaView
             index={index}
@@ -294,6 +338,7 @@ export function CalendarView() {
             nowMs={now}
             keep={keep}
             searching={filtering(filter)}
+            occurrences={plannedWhole}
           />
         )}
       </div>

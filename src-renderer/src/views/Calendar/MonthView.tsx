@@ -2,7 +2,8 @@
 // ◐ 3"), each with its colour, glyph and count, and a strip of their proportions; no event list.
 // From the calendar index's per-day counts (kept incrementally), so a live update costs a sum over
 // 42 days, not a pass over the month's tasks. With a search active the counts are of the matching
-// tasks. A day is a button: click, Enter or Space opens it in the timeline; arrows move between
+// tasks. Beside the totals, the schedules' upcoming occurrences of that day as an outlined
+// "↻ 3 scheduled" (planned work, not tasks: no fill, not in the strip). A day is a button: click, Enter or Space opens it in the timeline; arrows move between
 // days (one Tab stop for the grid).
 import { memo, useCallback, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import { addDays, format, isSameMonth, startOfMonth, startOfWeek } from 'date-fns'
@@ -20,6 +21,12 @@ export const MONTH_ORDER: readonly TaskStatus[] = ['failed', 'waiting', 'running
 export function monthDays(anchorMs: number): Date[] {
   const first = startOfWeek(startOfMonth(anchorMs), { weekStartsOn: 1 })
   return Array.from({ length: 42 }, (_, i) => addDays(first, i))
+}
+
+/** The instants the grid covers: from its first day's midnight to the midnight after its last. */
+export function monthRange(anchorMs: number): { fromMs: number; toMs: number } {
+  const days = monthDays(anchorMs)
+  return { fromMs: days[0]!.getTime(), toMs: addDays(days[days.length - 1]!, 1).getTime() }
 }
 
 /**
@@ -58,6 +65,8 @@ export function monthTotals(
 interface DayCellProps {
   date: Date
   counts: StatusCounts
+  /** Upcoming schedule occurrences on this day. */
+  scheduled: number
   inMonth: boolean
   today: boolean
   tabbable: boolean
@@ -72,11 +81,20 @@ function sameDay(a: DayCellProps, b: DayCellProps): boolean {
     a.today === b.today &&
     a.tabbable === b.tabbable &&
     a.onOpen === b.onOpen &&
+    a.scheduled === b.scheduled &&
     STATUSES.every((s) => a.counts[s] === b.counts[s])
   )
 }
 
-const DayCell = memo(function DayCell({ date, counts, inMonth, today, tabbable, onOpen }: DayCellProps) {
+const DayCell = memo(function DayCell({
+  date,
+  counts,
+  scheduled,
+  inMonth,
+  today,
+  tabbable,
+  onOpen,
+}: DayCellProps) {
   const total = STATUSES.reduce((n, s) => n + counts[s], 0)
   const shown = MONTH_ORDER.filter((s) => counts[s] > 0)
   return (
@@ -92,7 +110,7 @@ const DayCell = memo(function DayCell({ date, counts, inMonth, today, tabbable, 
         <span aria-hidden="true">{date.getDate()}</span>
         <span className="sr-only">
           {format(date, 'EEEE d MMMM')}
-          {total === 0 ? ': no tasks' : ':'}
+          {total === 0 ? `: no tasks${scheduled ? ',' : ''}` : ':'}
         </span>
       </span>
       <span className="mo-counts">
@@ -107,6 +125,12 @@ const DayCell = memo(function DayCell({ date, counts, inMonth, today, tabbable, 
             <span className="sr-only"> {STATUS_STYLES[s].label.toLowerCase()},</span>
           </span>
         ))}
+        {scheduled > 0 ? (
+          <span className="mo-sched" data-scheduled={scheduled}>
+            <span aria-hidden="true">↻</span> {scheduled.toLocaleString('en-US')} scheduled
+            <span className="sr-only"> {scheduled === 1 ? 'run' : 'runs'}</span>
+          </span>
+        ) : null}
       </span>
       {total > 0 ? (
         <span className="mo-strip" aria-hidden="true">
@@ -131,6 +155,7 @@ export function MonthView({
   nowMs,
   filter,
   keep,
+  scheduled,
   onOpenDay,
 }: {
   index: CalendarIndex
@@ -138,6 +163,8 @@ export function MonthView({
   nowMs: number
   filter: CalendarFilter
   keep: (p: Placed) => boolean
+  /** Upcoming schedule occurrences per local day (countByDay), already filtered. */
+  scheduled: ReadonlyMap<string, number>
   onOpenDay: (dayMs: number) => void
 }) {
   const subscribe = useCallback((fn: () => void) => index.subscribe(fn), [index])
@@ -186,6 +213,7 @@ export function MonthView({
             key={d.getTime()}
             date={d}
             counts={totals[i]!}
+            scheduled={scheduled.get(localDayKey(d.getTime())) ?? 0}
             inMonth={isSameMonth(d, anchorMs)}
             today={localDayKey(d.getTime()) === todayKey}
             tabbable={i === tabbable}

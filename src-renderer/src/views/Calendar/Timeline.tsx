@@ -21,8 +21,7 @@ import { endAt } from '../../stores/calendar-index'
 import { NONE } from '../../stores/task-store'
 import { growthStepMs, TimelineBar } from './TimelineBar'
 import type { ScheduleOccurrence } from '../../net/schedules-api'
-import type { OccurrencesByAgent } from './schedule-occurrences'
-import { format } from 'date-fns'
+import { occurrenceText, type OccurrencesByAgent } from './schedule-occurrences'
 import { assignLanes, nextSpan, pan, ticks, visibleRows, zoomTo, type Window } from './timeline-math'
 
 export const ROW_HEIGHT = 36
@@ -62,10 +61,6 @@ interface RowProps {
   /** This agent's upcoming schedule occurrences (outlined, behind the runs). */
   occurrences?: readonly ScheduleOccurrence[]
 }
-
-const occurrenceText = (o: ScheduleOccurrence) =>
-  `${o.title || o.schedule_id}: scheduled ${format(Date.parse(o.at), 'EEE d MMM HH:mm')}, ` +
-  `a run must start by ${format(Date.parse(o.deadline), 'HH:mm')} (schedule ${o.schedule_id})`
 
 /** Planned runs of a schedule: dashed outlines from the occurrence to its grace deadline. Not
  * tasks (nothing to open), so not buttons; the row's label counts them for screen readers. */

@@ -30,7 +30,15 @@ export function durationText(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`
 }
 
-/** What a screen reader says after the title: status, times, duration, staleness. */
+/** A failed task's error, one line, short enough for a bar's name or an agenda row (the detail
+ * has all of it): a missed run's "no run started by 02:15 (…)". */
+export function errorLine(error: string | null | undefined): string | null {
+  const line = error?.split('\n', 1)[0]?.trim()
+  if (!line) return null
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line
+}
+
+/** What a screen reader says after the title: status, times, duration, staleness, a failure's error. */
 export function barDescription(p: Placed, endMs: number): string {
   const st = STATUS_STYLES[p.status]
   const sameDay = new Date(p.startMs).toDateString() === new Date(endMs).toDateString()
@@ -40,6 +48,8 @@ export function barDescription(p: Placed, endMs: number): string {
   else parts.push(`${fmt(p.startMs, true)} – ${p.open ? 'now' : fmt(endMs, !sameDay)}`)
   parts.push(durationText(endMs - p.startMs))
   if (p.task.stale_since) parts.push(`stale since ${fmt(Date.parse(p.task.stale_since), true)}`)
+  const error = p.status === 'failed' ? errorLine(p.task.error) : null
+  if (error) parts.push(error)
   return parts.join(', ')
 }
 
