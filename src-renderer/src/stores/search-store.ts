@@ -169,14 +169,15 @@ export function createSearchStore(opts: SearchStoreOptions): SearchStore & { dis
       return
     }
     store.setState({ pending: true })
-    if (now) {
-      void run(q, words)
-      return
-    }
-    timer = setTimeout(() => {
-      timer = null
-      void run(q, words)
-    }, debounceMs)
+    // `now` still goes through a 0 ms timer: the request leaves after the code that changed the box
+    // has run (a paste handler, a test swapping the client), not inside its setState.
+    timer = setTimeout(
+      () => {
+        timer = null
+        void run(q, words)
+      },
+      now ? 0 : debounceMs,
+    )
   }
 
   async function run(q: string, words: string[]): Promise<void> {
