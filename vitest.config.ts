@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src-shared/**/*.test.ts', 'src-backend/**/*.test.ts', 'src-main/**/*.test.ts'],
           environment: 'node',
+          // Vitest's 5 s default failed SQLite tests with a few thousand rows on a busy 2-core
+          // machine (8.7 s at load 24); a ceiling catches a hang, not a slow machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -25,6 +28,7 @@ export default defineConfig({
           name: 'renderer',
           include: ['src-renderer/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
+          testTimeout: 30_000,
         },
       },
       {

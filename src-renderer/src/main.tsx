@@ -1,4 +1,5 @@
 // Renderer entry: boot the parts, render the app.
+import './zod-jitless'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import { bootApp } from './boot'

@@ -47,6 +47,7 @@ describe('live monitor in Chromium', () => {
   let browser: E2EBrowser
   let pub: Redis
   const pageErrors: string[] = []
+  const cspViolations: string[] = []
 
   beforeAll(async () => {
     redis = await startRedis()
@@ -64,6 +65,11 @@ describe('live monitor in Chromium', () => {
   async function openUi(view: 'Agents' | 'Calendar' = 'Agents'): Promise<Page> {
     const page = await browser.newPage()
     page.on('pageerror', (e) => pageErrors.push(e.message))
+    // A CSP violation is only a console message, not a page error (zod's eval probe was one).
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|-src' was not/i.test(m.text()))
+        cspViolations.push(m.text())
+    })
     await page.goto(be.ui)
     await page.waitForSelector('.conn-live', { timeout: 20_000 })
     if (view !== 'Agents') await page.getByRole('button', { name: view, exact: true }).click()
@@ -212,7 +218,8 @@ describe('live monitor in Chromium', () => {
     await page.close()
   })
 
-  it('raised no page errors', () => {
+  it('raised no page errors and broke no Content Security Policy rule', () => {
     expect(pageErrors).toEqual([])
+    expect(cspViolations).toEqual([])
   })
 })
