@@ -41,16 +41,10 @@ export function createFeedsRoute(deps: FeedsRouteDeps): Router {
   const now = deps.now ?? Date.now
 
   function authorize(req: Request): z.output<typeof feedQuerySchema> {
-    const parsed = feedQuerySchema.safeParse(req.query)
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]
-      throw new HttpError(
-        400,
-        'invalid_request',
-        `invalid ${first?.path.join('.') ?? 'query'}: ${first?.message ?? ''}`,
-      )
-    }
-    const key = parsed.data.key
+    // The key first: without it a request learns nothing, not even which filters are valid (a bad
+    // filter with no key was a 400, not the 401 every other route gives without credentials).
+    const rawKey = (req.query as Record<string, unknown>).key
+    const key = typeof rawKey === 'string' && rawKey.length <= 256 ? rawKey : undefined
     if (deps.guard.tokenMatches(key))
       throw new HttpError(
         401,
@@ -61,6 +55,15 @@ export function createFeedsRoute(deps: FeedsRouteDeps): Router {
       throw new HttpError(401, 'unauthorized', 'no feed key is set; make one with taskpulse feed-key rotate')
     if (!deps.schedules.feedKeyMatches(key))
       throw new HttpError(401, 'unauthorized', 'missing or wrong feed key')
+    const parsed = feedQuerySchema.safeParse(req.query)
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `invalid ${first?.path.join('.') ?? 'query'}: ${first?.message ?? ''}`,
+      )
+    }
     return parsed.data
   }
 

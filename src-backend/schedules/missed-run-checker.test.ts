@@ -221,3 +221,21 @@ describe('occurrences and the feed key', () => {
     expect(t.service.feedKeyMatches('')).toBe(false)
   })
 })
+
+describe('occurrences under a CPU budget', () => {
+  it('a call past its budget answers the prefix found so far, in order, with truncated: true', () => {
+    const { service } = setup('2026-06-01T00:00:00.000Z')
+    service.put('every-minute', { cron: '* * * * *', timezone: 'Europe/Berlin' })
+    service.put('hourly', { cron: '0 * * * *', timezone: 'Asia/Kathmandu' })
+    const from = new Date('2026-06-01T00:00:00.000Z')
+    const to = new Date('2026-06-02T00:00:00.000Z')
+    const full = service.occurrences(from, to, 5000, 60_000)
+    expect(full.truncated).toBe(false)
+    expect(full.occurrences).toHaveLength(24 * 60 + 24)
+    // A budget already spent: one occurrence (progress), the first of the full answer.
+    const cut = service.occurrences(from, to, 5000, 0)
+    expect(cut.truncated).toBe(true)
+    expect(cut.occurrences).toEqual(full.occurrences.slice(0, cut.occurrences.length))
+    expect(cut.occurrences.length).toBeGreaterThanOrEqual(1)
+  })
+})

@@ -123,4 +123,23 @@ describe('validation', () => {
     expect(replicatedRecordSchema.safeParse(record({ timezone: 'Nope/Nope' })).success).toBe(false)
     expect(replicatedRecordSchema.safeParse({ ...record({}), id: '../etc' }).success).toBe(false)
   })
+
+  it('the times of a replicated record must be real instants, not just their shape', () => {
+    const record = {
+      kind: 'schedule',
+      id: 'x',
+      updated_at: '2026-01-01T00:00:00.000Z',
+      rev: 'abc',
+      deleted: true,
+      spec: null,
+    }
+    expect(replicatedRecordSchema.safeParse(record).success).toBe(true)
+    // Its NaN once made every PUT and DELETE of the schedule a 500 (test/adversarial/new-routes-fuzz).
+    for (const updated_at of [
+      '9999-99-99T99:99:99.999Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-01-01T24:00:00.000Z',
+    ])
+      expect(replicatedRecordSchema.safeParse({ ...record, updated_at }).success, updated_at).toBe(false)
+  })
 })

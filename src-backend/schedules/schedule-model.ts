@@ -101,7 +101,23 @@ export type ReplicatedRecord =
     }
   | { kind: 'setting'; id: string; updated_at: string; rev: string; deleted: false; value: string }
 
-const isoSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+// A real instant, not just its shape: `9999-99-99T99:99:99.999Z` once passed, and its NaN made every
+// later PUT and DELETE of that schedule a 500 and its missed-run check fail every second.
+const isoSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+  .refine((s) => {
+    const t = Date.parse(s)
+    return Number.isFinite(t) && new Date(t).toISOString() === s
+  }, 'not a real time')
+
+/**
+ * How far ahead of the receiving backend's clock a replicated record's version may be. A record
+ * from further ahead (a buggy producer's `9999-12-31T23:59:59.999Z`) would win every later write
+ * for good: no PUT or DELETE could ever replace it. It is ignored until the clock is within this of
+ * it (the periodic resync merges it then), and a local write replaces it on Redis.
+ */
+export const MAX_VERSION_AHEAD_MS = 86400_000
 const specSchema = z
   .object({
     cron: z.string().min(1).max(256),

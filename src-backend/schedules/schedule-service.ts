@@ -48,6 +48,13 @@ export interface Occurrence {
 }
 
 const FEED_KEY_SETTING = 'feed_key'
+/**
+ * The longest one occurrences() call computes. croner walks a named time zone through Intl at
+ * about 0.2–0.7 ms an occurrence, so `limit=5000` over minute crons blocked the event loop for 3–7 s
+ * (test/adversarial/new-routes-floods.test.ts); past this the answer is the prefix found so far,
+ * with `truncated: true`, as when the cap is reached.
+ */
+export const OCCURRENCES_BUDGET_MS = 250
 const sha256 = (text: string) => createHash('sha256').update(text).digest()
 const newRev = () => randomBytes(9).toString('base64url')
 
@@ -81,7 +88,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     rev: string
   } {
     let at = now()
-    if (current) at = Math.max(at, Date.parse(current.updated_at) + 1)
+    // An unreadable stored time (from before records were checked as real times) is no bound.
+    const currentAt = current ? Date.parse(current.updated_at) : NaN
+    if (Number.isFinite(currentAt)) at = Math.max(at, currentAt + 1)
     const version = { updated_at: new Date(at).toISOString(), rev: newRev() }
     return current && !isNewer(version, current) ? nextVersion(version) : version
   }
@@ -155,7 +164,13 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
      * are merged lazily (each asked for its next occurrence only when its previous one was taken),
      * so the cost is about cap + schedules steps of croner, however dense a cron is.
      */
-    occurrences(from: Date, to: Date, cap: number): { occurrences: Occurrence[]; truncated: boolean } {
+    occurrences(
+      from: Date,
+      to: Date,
+      cap: number,
+      budgetMs = OCCURRENCES_BUDGET_MS,
+    ): { occurrences: Occurrence[]; truncated: boolean } {
+      const deadline = performance.now() + budgetMs
       // Occurrences strictly after `from − 1 ms` are those at or after `from`.
       const after = new Date(from.getTime() - 1)
       const heads = store.list().map((s) => {
@@ -175,7 +190,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
             best = h
         }
         if (!best) return { occurrences: out, truncated: false }
-        if (out.length === cap) return { occurrences: out, truncated: true }
+        // At least one occurrence per call, so a caller that asks again from the last one advances.
+        if (out.length === cap || (out.length > 0 && performance.now() > deadline))
+          return { occurrences: out, truncated: true }
         const d = best.at!
         out.push({
           schedule_id: best.s.schedule_id,

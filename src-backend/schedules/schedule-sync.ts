@@ -12,17 +12,22 @@ import type { Logger } from 'pino'
 import { createConnectionErrorLog } from '../bus/connection-errors'
 import { openBusConnection, type BusConnection } from '../bus/redis-connection'
 import { passwordOf } from '../bus/redis-url'
-import { replicatedRecordSchema, type ReplicatedRecord } from './schedule-model'
+import { MAX_VERSION_AHEAD_MS, replicatedRecordSchema, type ReplicatedRecord } from './schedule-model'
 
 export const SCHEDULES_HASH = 'taskpulse:schedules'
 export const SCHEDULES_CHANNEL = 'taskpulse:schedules:changed'
 
-/** Sets the field only when the record is newer, then publishes it; 1 when written. */
+/**
+ * Sets the field only when the record is newer, then publishes it; 1 when written. A stored record
+ * dated past ARGV[5] (the writer's clock + MAX_VERSION_AHEAD_MS), or unreadable, is no version at
+ * all: every backend ignores it, so it must not block the writes that replace it.
+ */
 const MERGE_SCRIPT = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local ok, c = pcall(cjson.decode, cur)
-  if ok and type(c) == 'table' and type(c.updated_at) == 'string' and type(c.rev) == 'string' then
+  if ok and type(c) == 'table' and type(c.updated_at) == 'string' and type(c.rev) == 'string'
+    and c.updated_at <= ARGV[5] then
     if c.updated_at > ARGV[2] or (c.updated_at == ARGV[2] and c.rev >= ARGV[3]) then return 0 end
   end
 end
@@ -89,6 +94,13 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
       log.warn({ issue: parsed.error.issues[0]?.message }, 'a schedule record on Redis is malformed; ignored')
       return
     }
+    if (Date.parse(parsed.data.updated_at) > Date.now() + MAX_VERSION_AHEAD_MS) {
+      log.warn(
+        { kind: parsed.data.kind, id: parsed.data.id, updated_at: parsed.data.updated_at },
+        'a schedule record on Redis is dated more than a day ahead of this clock; ignored',
+      )
+      return
+    }
     try {
       deps.mergeRemote(parsed.data)
     } catch (err) {
@@ -99,6 +111,7 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
   async function send(records: readonly ReplicatedRecord[]): Promise<void> {
     if (records.length === 0 || commands.redis.status !== 'ready') return
     const pipeline = commands.redis.pipeline()
+    const horizon = new Date(Date.now() + MAX_VERSION_AHEAD_MS).toISOString()
     for (const r of records) {
       pipeline.eval(
         MERGE_SCRIPT,
@@ -109,6 +122,7 @@ export function createScheduleSync(deps: ScheduleSyncDeps): ScheduleSync {
         r.updated_at,
         r.rev,
         JSON.stringify(r),
+        horizon,
       )
     }
     const replies = await pipeline.exec()

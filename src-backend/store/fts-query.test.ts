@@ -86,12 +86,21 @@ describe('toFtsQuery', () => {
     expect(find(`${'é'.repeat(3000)}🚀${'"'.repeat(3000)}`)).toEqual([])
   })
 
+  it('takes NUL as a separator (SQLite reads the expression as a C string) and drops repeated words', () => {
+    expect(toFtsQuery('hel\0lo')).toBe('"hel"* "lo"*')
+    expect(toFtsQuery('\0')).toBeNull()
+    expect(find('java\0heap')).toEqual([0])
+    expect(toFtsQuery('java java JAVA java')).toBe('"java"* "JAVA"*')
+  })
+
   it('never yields an expression FTS5 rejects, for any string', () => {
     fc.assert(
       fc.property(
         fc.oneof(
           fc.string({ maxLength: 200 }),
           fc.string({ unit: 'grapheme', maxLength: 100 }),
+          // Control characters and NUL too (a NUL once ended the expression inside a quoted word).
+          fc.string({ unit: 'binary', maxLength: 100 }),
           fc
             .array(
               fc.constantFrom(

@@ -28,14 +28,19 @@ const TOKENS = /[\p{L}\p{N}]+/gu
 /** The MATCH expression for `text`, or null when it has no word to search for (match nothing). */
 export function toFtsQuery(text: string): string | null {
   const words: string[] = []
-  for (const raw of text.split(/\s+/u)) {
+  // NUL separates words too: SQLite reads the expression as a C string, so a NUL inside a quoted
+  // word cut it there ("unterminated string", a 500; found by test/adversarial/new-routes-fuzz).
+  for (const raw of text.split(/[\s\0]+/u)) {
     if (words.length >= MAX_QUERY_WORDS) break
     // Cut by code points, not UTF-16 units, so an emoji is never split into a lone surrogate.
     const word = Array.from(raw).slice(0, MAX_WORD_CHARS).join('')
     if (!TOKEN_CHAR.test(word)) continue
     const lastToken = word.match(TOKENS)!.at(-1)!
     const prefix = Array.from(lastToken).length >= MIN_PREFIX_CHARS ? '*' : ''
-    words.push(`"${word.replaceAll('"', '""')}"${prefix}`)
+    const phrase = `"${word.replaceAll('"', '""')}"${prefix}`
+    // A repeated word matches the same tasks, but FTS5 reads its doclist again for each copy:
+    // 16 × a common word cost 4 × one (test/adversarial/new-routes-floods).
+    if (!words.includes(phrase)) words.push(phrase)
   }
   return words.length > 0 ? words.join(' ') : null
 }

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3'
 import type { SearchField, SearchResponse, SearchResult } from '../../src-shared/protocol'
 import { FTS_COLUMNS, indexedText } from './fts-index'
-import { toFtsQuery } from './fts-query'
+import { MAX_QUERY_WORDS, toFtsQuery } from './fts-query'
 
 /** The indexed fields, in the index's column order. */
 export const SEARCH_FIELDS: readonly SearchField[] = FTS_COLUMNS
@@ -97,7 +97,10 @@ const TOKEN = /[\p{L}\p{N}]+/gu
 /** A regex finding the start of any query word in a text, or null when no word has a token. */
 export function hitFinder(text: string): RegExp | null {
   const firsts = new Set<string>()
-  for (const word of text.split(/\s+/u)) {
+  for (const word of text.split(/[\s\0]+/u)) {
+    // The words the index query uses, no more: a 1,000-character q of 500 words made a regex of
+    // 500 alternatives, run over every result's texts.
+    if (firsts.size >= MAX_QUERY_WORDS) break
     const token = word.match(TOKEN)?.[0]
     if (token) firsts.add(token.slice(0, 128).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
   }

@@ -104,7 +104,8 @@ describe('backend SIGKILLed under write load', () => {
     expect(
       (await putTask(backend, 'crash-task-0', { status: 'completed', event_id: 'after-crashes' })).status,
     ).toBe(200)
-  })
+    // Three starts, two kills and 800+ writes: over 60 s on a busy 2-core machine (load 16–20).
+  }, 180_000)
 })
 
 describe('resume across a SIGKILL', () => {

@@ -1,7 +1,7 @@
 // Which agents the monitor lists and in what order: pure, so it is tested without React.
 import type { StatusCounts, Task, TaskStatus } from '../../../src-shared/protocol'
 import { isUnacknowledgedFailure } from '../../../src-shared/task-model'
-import type { AgentEntry } from './task-store'
+import { finishedAt, finishedBefore, type AgentEntry } from './task-store'
 import type { AgentSort } from './ui-store'
 
 export interface AgentFilter {
@@ -137,43 +137,91 @@ export interface AgentSummary {
   longestRunning: Task | null
 }
 
-const finishedAt = (t: Task) => t.finished_at ?? t.updated_at
 const startedMs = (t: Task) => Date.parse(t.started_at ?? t.created_at)
 
-/** O(tasks of the agent); use `agentSummary` for the cached value. */
-export function summarizeAgent(ids: Iterable<string>, tasks: ReadonlyMap<string, Task>): AgentSummary {
-  const recent: Task[] = [] // newest finished first, at most OUTCOME_RUNS
-  const unacked: Task[] = []
+// Every pick below has a total order (ties by id), so the summary does not depend on the order in
+// which tasks were met: the store's incremental sets and a pass over all tasks give the same one.
+const stalestFirst = (a: Task, b: Task) =>
+  a.stale_since! !== b.stale_since! ? a.stale_since! < b.stale_since! : a.task_id < b.task_id
+const longestWaitingFirst = (a: Task, b: Task) =>
+  a.updated_at !== b.updated_at ? a.updated_at < b.updated_at : a.task_id < b.task_id
+const earliestStartFirst = (a: Task, b: Task) => {
+  const x = startedMs(a)
+  const y = startedMs(b)
+  return x !== y ? x < y : a.task_id < b.task_id
+}
+
+/** The summary from the agent's running, waiting, unacknowledged and finished tasks. */
+function summarize(
+  running: Iterable<Task>,
+  waitingTasks: Iterable<Task>,
+  unackedTasks: Iterable<Task>,
+  newestFinished: readonly Task[],
+): AgentSummary {
   let waiting: Task | null = null
   let stale: Task | null = null
   let longestRunning: Task | null = null
-  for (const id of ids) {
-    const t = tasks.get(id)
-    if (!t) continue
-    if (t.status === 'completed' || t.status === 'failed') {
-      const at = finishedAt(t)
-      if (recent.length < OUTCOME_RUNS || at > finishedAt(recent[recent.length - 1]!)) {
-        let i = recent.length
-        while (i > 0 && finishedAt(recent[i - 1]!) < at) i--
-        recent.splice(i, 0, t)
-        if (recent.length > OUTCOME_RUNS) recent.pop()
-      }
-      if (isUnacknowledgedFailure(t)) unacked.push(t)
-    } else if (t.status === 'waiting') {
-      if (!waiting || t.updated_at < waiting.updated_at) waiting = t
-    } else if (t.status === 'running') {
-      if (t.stale_since && (!stale || t.stale_since < stale.stale_since!)) stale = t
-      if (!longestRunning || startedMs(t) < startedMs(longestRunning)) longestRunning = t
-    }
+  for (const t of waitingTasks) if (!waiting || longestWaitingFirst(t, waiting)) waiting = t
+  for (const t of running) {
+    if (t.stale_since && (!stale || stalestFirst(t, stale))) stale = t
+    if (!longestRunning || earliestStartFirst(t, longestRunning)) longestRunning = t
   }
-  unacked.sort((a, b) => (finishedAt(a) < finishedAt(b) ? 1 : -1))
+  const unacked = [...unackedTasks].sort((a, b) => (finishedBefore(a, b) ? -1 : 1))
   return {
-    outcomes: recent.reverse().map((t) => t.status as 'completed' | 'failed'),
+    outcomes: newestFinished
+      .slice(0, OUTCOME_RUNS)
+      .reverse()
+      .map((t) => t.status as 'completed' | 'failed'),
     unacked: unacked.map((t) => t.task_id),
     waiting,
     stale,
     longestRunning,
   }
+}
+
+/**
+ * From scratch, O(tasks of the agent · log): the reference the store's incremental sets are
+ * tested against (agent-rows.test.ts); views use `agentSummary`.
+ */
+export function summarizeAgent(ids: Iterable<string>, tasks: ReadonlyMap<string, Task>): AgentSummary {
+  const running: Task[] = []
+  const waiting: Task[] = []
+  const unacked: Task[] = []
+  const finished: Task[] = []
+  for (const id of ids) {
+    const t = tasks.get(id)
+    if (!t) continue
+    if (t.status === 'running') running.push(t)
+    else if (t.status === 'waiting') waiting.push(t)
+    else if (t.status === 'completed' || t.status === 'failed') {
+      finished.push(t)
+      if (isUnacknowledgedFailure(t)) unacked.push(t)
+    }
+  }
+  finished.sort((a, b) => (finishedBefore(a, b) ? -1 : 1))
+  return summarize(running, waiting, unacked, finished)
+}
+
+const lookup = (ids: Iterable<string>, tasks: ReadonlyMap<string, Task>): Task[] => {
+  const out: Task[] = []
+  for (const id of ids) {
+    const t = tasks.get(id)
+    if (t) out.push(t)
+  }
+  return out
+}
+
+/**
+ * From the sets the store keeps per agent (task-store.ts AgentEntry): O(running + waiting +
+ * unacknowledged + OUTCOME_RUNS), independent of how many tasks the agent has.
+ */
+export function summarizeAgentEntry(entry: AgentEntry, tasks: ReadonlyMap<string, Task>): AgentSummary {
+  return summarize(
+    lookup(entry.running, tasks),
+    lookup(entry.waiting, tasks),
+    lookup(entry.unacked, tasks),
+    lookup(entry.finished.slice(0, OUTCOME_RUNS), tasks),
+  )
 }
 
 // The store replaces an agent's entry whenever one of its tasks changes (task-store.ts), so the
@@ -183,7 +231,7 @@ const summaries = new WeakMap<AgentEntry, AgentSummary>()
 export function agentSummary(entry: AgentEntry, tasks: ReadonlyMap<string, Task>): AgentSummary {
   let s = summaries.get(entry)
   if (!s) {
-    s = summarizeAgent(entry.ids, tasks)
+    s = summarizeAgentEntry(entry, tasks)
     summaries.set(entry, s)
   }
   return s

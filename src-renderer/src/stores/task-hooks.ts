@@ -108,15 +108,22 @@ export function useAgentSummary(agentKey: string): AgentSummary | null {
  * applied batch, O(agents · log agents), and on a filter or sort change.
  */
 export function useAgentRowKeys(filter: AgentFilter, sort: AgentSort): readonly string[] {
-  const select = useMemo(
-    () =>
-      memoOnKeys(
-        (s) => [s.version, s.tasks],
-        (s) => selectAgentRows(s.agentKeys, s.agents, s.tasks, filter, sort),
-      ),
-    [filter, sort],
-  )
+  const select = useMemo(() => agentRowKeysSelector(filter, sort), [filter, sort])
   return useTasks(select)
+}
+
+/** The agent rows, as the same array while the rows and their order stay the same (most batches
+ * move no agent): the list then does not re-render, only the rows whose agent changed. */
+function agentRowKeysSelector(filter: AgentFilter, sort: AgentSort): Selector<readonly string[]> {
+  let last: readonly string[] = []
+  return memoOnKeys(
+    (s) => [s.version, s.tasks],
+    (s) => {
+      const next = selectAgentRows(s.agentKeys, s.agents, s.tasks, filter, sort)
+      if (next.length === last.length && next.every((k, i) => k === last[i])) return last
+      return (last = next)
+    },
+  )
 }
 
 /**

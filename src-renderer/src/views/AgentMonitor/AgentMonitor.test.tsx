@@ -423,6 +423,42 @@ describe('agent monitor', () => {
       ).toBe('new2')
     })
 
+    it('reads no layout in a live update while at the top (no forced layout per batch)', () => {
+      const { parts } = setup(100)
+      const list = screen.getByTestId('task-list')
+      scrollTo(list, 0)
+      // Count reads of the list's scroll position and height from here on (each one forces a
+      // synchronous layout in a browser when the DOM just changed).
+      let reads = 0
+      const proto = Object.getPrototypeOf(list) as object
+      const watch = (prop: 'scrollTop' | 'clientHeight') => {
+        let d: PropertyDescriptor | undefined
+        for (let o: object | null = proto; o && !d; o = Object.getPrototypeOf(o) as object | null)
+          d = Object.getOwnPropertyDescriptor(o, prop)
+        Object.defineProperty(list, prop, {
+          configurable: true,
+          get() {
+            reads++
+            return d!.get!.call(list) as number
+          },
+          set(v: number) {
+            d!.set?.call(list, v)
+          },
+        })
+      }
+      watch('scrollTop')
+      watch('clientHeight')
+      act(() => {
+        parts.tasks
+          .getState()
+          .applyBatch([1, 2, 3].map((i) => ({ kind: 'update', msg: updateMsg(newer(i), 10 + i) })))
+      })
+      expect(
+        document.querySelector('[data-testid="task-list"] [data-task-id]')!.getAttribute('data-task-id'),
+      ).toBe('new3')
+      expect(reads).toBe(0)
+    })
+
     it('does not hold a position across a filter change', () => {
       const { parts } = setup(100)
       const list = screen.getByTestId('task-list')

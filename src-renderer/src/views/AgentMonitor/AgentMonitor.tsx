@@ -256,6 +256,8 @@ function AgentList() {
  * inserted or removed above them can be compensated. Null when at the top (follow new rows). */
 interface ScrollAnchor {
   scrollTop: number
+  /** The list's height when recorded (re-anchoring in place reads no layout). */
+  height: number
   filter: object
   rows: { id: string; index: number; task: Task | undefined }[]
 }
@@ -290,6 +292,18 @@ function TaskList() {
   const anchor = useRef<ScrollAnchor | null>(null)
   /** What the DOM shows since the last commit (the scroll handler reads it). */
   const current = useRef({ rows: ids, f })
+  /** Anchors on the rows shown at `top` in a list `height` px tall (no layout read here). */
+  const anchorAt = useCallback(
+    (top: number, height: number) => {
+      const { rows, f: filter } = current.current
+      const first = Math.floor(top / TASK_ROW_PX)
+      const last = Math.min(rows.length, first + Math.ceil(height / TASK_ROW_PX) + 1)
+      const onScreen: ScrollAnchor['rows'] = []
+      for (let i = first; i < last; i++) onScreen.push({ id: rows[i]!, index: i, task: taskById(rows[i]!) })
+      anchor.current = { scrollTop: top, height, filter, rows: onScreen }
+    },
+    [taskById],
+  )
   const record = useCallback(() => {
     const el = parentRef.current
     if (!el) return
@@ -298,29 +312,41 @@ function TaskList() {
       anchor.current = null
       return
     }
-    const { rows, f: filter } = current.current
-    const first = Math.floor(top / TASK_ROW_PX)
-    const last = Math.min(rows.length, first + Math.ceil(el.clientHeight / TASK_ROW_PX) + 1)
-    const onScreen: ScrollAnchor['rows'] = []
-    for (let i = first; i < last; i++) onScreen.push({ id: rows[i]!, index: i, task: taskById(rows[i]!) })
-    anchor.current = { scrollTop: top, filter, rows: onScreen }
-  }, [taskById])
+    anchorAt(top, el.clientHeight)
+  }, [anchorAt])
+  // Runs after every commit of the list (one per applied batch). It reads layout (scrollTop) only
+  // when the user is scrolled down AND rows moved above the ones on screen, where the scroll
+  // position must be written anyway: reading it in every commit forced a synchronous layout in
+  // the middle of each batch's commit, the largest single cost of the view under live updates
+  // (docs/benchmarks.md, "The Agents view under live updates").
   useLayoutEffect(() => {
     const el = parentRef.current
     const a = anchor.current
-    if (el && a && a.filter === f && el.scrollTop === a.scrollTop) {
-      for (const r of a.rows) {
-        // A row whose task changed has moved to the top itself: anchor on one that did not.
-        if (taskById(r.id) !== r.task) continue
-        const now = findNear(taskRows.ids, r.id, r.index)
-        if (now < 0) continue
-        if (now !== r.index) el.scrollTop = Math.max(0, a.scrollTop + (now - r.index) * TASK_ROW_PX)
-        break
-      }
-    }
     current.current = { rows: taskRows.ids, f }
+    // At the top (the live view): nothing to hold; a scroll event re-anchors when the user scrolls.
+    if (!el || !a) return
+    if (a.filter !== f) {
+      record()
+      return
+    }
+    let shift = 0
+    for (const r of a.rows) {
+      // A row whose task changed has moved to the top itself: anchor on one that did not.
+      if (taskById(r.id) !== r.task) continue
+      const now = findNear(taskRows.ids, r.id, r.index)
+      if (now < 0) continue
+      shift = now - r.index
+      break
+    }
+    if (shift === 0) {
+      // Same rows on screen: refresh the anchor's tasks from what it knew, no layout read.
+      anchorAt(a.scrollTop, a.height)
+      return
+    }
+    // Unless the user scrolled since (their scroll wins), keep the rows being read in place.
+    if (el.scrollTop === a.scrollTop) el.scrollTop = Math.max(0, a.scrollTop + shift * TASK_ROW_PX)
     record()
-  }, [taskRows, f, taskById, record])
+  }, [taskRows, f, taskById, record, anchorAt])
 
   // The open task (j/k in the detail walk this list) stays in view.
   const selected = useUi((s) => s.selectedTaskId)
