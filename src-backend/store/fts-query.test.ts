@@ -87,7 +87,7 @@ describe('toFtsQuery', () => {
   })
 
   it('takes NUL as a separator (SQLite reads the expression as a C string) and drops repeated words', () => {
-    expect(toFtsQuery('hel\0lo')).toBe('"hel"* "lo"*')
+    expect(toFtsQuery('hel\0lo')).toBe('"hel"* "lo"') // "lo": two characters, a whole token
     expect(toFtsQuery('\0')).toBeNull()
     expect(find('java\0heap')).toEqual([0])
     expect(toFtsQuery('java java JAVA java')).toBe('"java"* "JAVA"*')

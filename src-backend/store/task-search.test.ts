@@ -133,6 +133,16 @@ describe('the index is kept in step', () => {
     checkIndex()
   })
 
+  it('indexes tasks written by hand while the server was stopped when the write path starts', () => {
+    const { db, writes, search, checkIndex } = parts()
+    writes.apply([ev('a', { title: 'first' }, t(1))])
+    db.prepare("UPDATE tasks SET title = 'handwritten walrus' WHERE task_id = 'a'").run()
+    expect(search('walrus', 10).results).toEqual([])
+    createTaskWrites(db, { outbox: false }) // what the next start does
+    expect(search('walrus', 10).results.map((r) => r.task_id)).toEqual(['a'])
+    checkIndex()
+  })
+
   it('rolls back with the batch that failed', () => {
     const { writes, search, checkIndex } = parts()
     writes.apply([ev('a', { title: 'before' }, t(1))])

@@ -255,6 +255,9 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
   }
 
   const syncFtsIndex = createFtsSync(db)
+  // Tasks written by hand while the server was stopped (sqlite3, a restore script) were only
+  // listed as changed by the triggers: index them before anything is served.
+  syncFtsIndex()
 
   const applyBatch = db.transaction((events: readonly TaskEvent[], opts: ApplyOptions): ApplyOutcome[] => {
     const outcomes = events.map(applyOne)
