@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import Database from 'better-sqlite3'
 import { ROOT } from './lib/servers.mjs'
+import { rng } from './lib/rng.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -63,16 +64,6 @@ writeFileSync(storeFile, (await import('node:fs')).readFileSync(join(work, 'stor
 const { openTaskStore, indexTasksSql } = await import(pathToFileURL(storeFile).href)
 
 // ---- data: 40 agents, 8 projects, logs with stack traces ---------------------------------------
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const rand = rng(7)
 const pick = (a) => a[Math.floor(rand() * a.length)]
 const AGENTS = Array.from(

@@ -9,22 +9,21 @@
 //   - long tasks (PerformanceObserver 'longtask', > 50 ms) during the initial load and after it.
 // Usage: node bench/ui-bench.mjs [--tasks 10000] [--rate 200] [--seconds 10] [--agents 50]
 // Needs `npm run build` first. Progress goes to stderr.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { chromium } from 'playwright-core'
+import { endProfile, endTrace, startProfile, startTrace } from './lib/cdp.mjs'
+import { CHROMIUM_PATH, launchChromium, quietWait } from './lib/chromium.mjs'
+import { ROOT, readReadyLine, spawnNode, taskpulseServeArgs } from './lib/servers.mjs'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const { values: opt } = parseArgs({
   options: {
     tasks: { type: 'string', default: '10000' },
     rate: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
     agents: { type: 'string', default: '50' },
-    chromium: { type: 'string', default: process.env.TASKPULSE_CHROMIUM ?? '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
     // Print the renderer's top functions by self time during the update phase (to stderr).
     profile: { type: 'boolean', default: false },
     // Summarise what the main thread did inside tasks over 50 ms (Chrome trace), to stderr.
@@ -49,31 +48,11 @@ if (!existsSync(opt.chromium)) {
   process.exit(2)
 }
 
-function startBackend(dataDir) {
+/** The backend without Redis (tasks come in over REST), its warnings on our stderr. */
+async function startBackend(dataDir) {
   const token = 'bench-' + Math.random().toString(36).slice(2)
-  const proc = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin/taskpulse.js'),
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--token',
-      token,
-      '--log-level',
-      'warn',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  return new Promise((res, rej) => {
-    const rl = createInterface({ input: proc.stdout })
-    rl.once('line', (line) => res({ ...JSON.parse(line), token, proc }))
-    proc.once('exit', (code) => rej(new Error(`backend exited (${code}) before ready`)))
-  })
+  const proc = spawnNode(taskpulseServeArgs({ dataDir, token, logLevel: 'warn' }), { stderr: 'inherit' })
+  return { ...(await readReadyLine(proc, 60_000, 'taskpulse')), token, proc }
 }
 
 const STATUSES = ['pending', 'running', 'completed', 'failed']
@@ -170,92 +149,29 @@ const PROBE = `(() => {
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start)
 })()`
 
-function printProfile(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const self = new Map()
-  const dt = profile.timeDeltas
-  for (let i = 0; i < profile.samples.length; i++) {
-    const n = byId.get(profile.samples[i])
-    const f = n.callFrame
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`
-    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000)
-  }
-  const total = [...self.values()].reduce((a, b) => a + b, 0)
-  log(`profile: ${total.toFixed(0)} ms sampled`)
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
-    log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`)
+/** The renderer's top functions by self time (bench/lib/cdp.mjs), to stderr. */
+async function printProfile(cdp) {
+  const top = await endProfile(cdp, 25)
+  log(`profile: top ${top.length} functions by self time`)
+  for (const { fn, self_ms } of top) log(`  ${String(self_ms).padStart(8)} ms  ${fn}`)
 }
 
-async function summariseTrace(session) {
-  const done = new Promise((r) => session.once('Tracing.tracingComplete', r))
-  await session.send('Tracing.end')
-  const { stream } = await done
-  let text = ''
-  for (;;) {
-    const chunk = await session.send('IO.read', { handle: stream, size: 1 << 20 })
-    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data
-    if (chunk.eof) break
-  }
-  await session.send('IO.close', { handle: stream })
-  const parsed = JSON.parse(text)
-  const events = (Array.isArray(parsed) ? parsed : parsed.traceEvents).filter(
-    (e) => e.ph === 'X' && typeof e.dur === 'number',
-  )
-  const byThread = new Map()
-  for (const e of events) {
-    const k = `${e.pid}:${e.tid}`
-    if (!byThread.has(k)) byThread.set(k, [])
-    byThread.get(k).push(e)
-  }
-  // The renderer main thread: the one with the most FunctionCall events.
-  let main = null
-  let best = -1
-  for (const [k, list] of byThread) {
-    const n = list.filter((e) => e.name === 'FunctionCall').length
-    if (n > best) [best, main] = [n, k]
-  }
-  const list = byThread.get(main).sort((a, b) => a.ts - b.ts)
-  const tasks = list.filter((e) => e.name === 'RunTask')
-  const total = new Map()
-  const inLong = new Map()
-  let longCount = 0
-  for (const t of tasks) {
-    const kids = list.filter(
-      (e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'RunTask',
-    )
-    const long = t.dur > 50_000
-    if (long) longCount++
-    for (const e of kids) {
-      total.set(e.name, (total.get(e.name) ?? 0) + e.dur / 1000)
-      if (long) inLong.set(e.name, (inLong.get(e.name) ?? 0) + e.dur / 1000)
-    }
-  }
-  const busy = tasks.reduce((a, t) => a + t.dur / 1000, 0)
-  log(`trace: ${tasks.length} tasks, ${busy.toFixed(0)} ms busy, ${longCount} over 50 ms`)
+/** What the main thread did, overall and inside tasks over 50 ms (bench/lib/cdp.mjs), to stderr. */
+async function printTrace(cdp) {
+  const t = await endTrace(cdp)
+  if (!t) return log('trace: no renderer main thread found')
+  log(`trace: ${t.tasks} tasks, ${t.busy_ms} ms busy, ${t.long_tasks} over 50 ms`)
   const top = (m) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 12)
-      .map(([k, v]) => `${k} ${v.toFixed(0)}ms`)
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v}ms`)
       .join(', ')
-  log(`  all (nested, overlapping): ${top(total)}`)
-  log(`  inside long tasks: ${top(inLong)}`)
+  log(`  all (nested, overlapping): ${top(t.by_event_ms)}`)
+  log(`  inside long tasks: ${top(t.inside_long_tasks_ms)}`)
 }
 
 function pct(sorted, p) {
   if (sorted.length === 0) return null
   return +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(2)
-}
-
-async function quietWait(maxS) {
-  const limit = cpus().length * 0.75
-  const t0 = Date.now()
-  while (loadavg()[0] > limit && Date.now() - t0 < maxS * 1000) {
-    if (Date.now() - t0 < 1000)
-      log(`waiting up to ${maxS} s for load < ${limit} (now ${loadavg()[0].toFixed(2)})`)
-    await new Promise((r) => setTimeout(r, 2000))
-  }
-  return +loadavg()[0].toFixed(2)
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'taskpulse-uibench-'))
@@ -276,21 +192,10 @@ try {
   log(`backend ${be.url}; seeding ${TASKS} tasks…`)
   const seedS = await seed(be)
   log(`seeded in ${seedS.toFixed(1)} s`)
-  const loadAtStart = await quietWait(Number(opt['quiet-wait']))
+  const loadAtStart = await quietWait(Number(opt['quiet-wait']), { limit: cpus().length * 0.75, log })
 
-  context = await chromium.launchPersistentContext(userDataDir, {
+  context = await launchChromium(userDataDir, {
     executablePath: opt.chromium,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
     viewport: { width: 1600, height: 1000 },
   })
   const page = await context.newPage()
@@ -319,17 +224,12 @@ try {
   let cdp = null
   if (opt.profile) {
     cdp = await context.newCDPSession(page)
-    await cdp.send('Profiler.enable')
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-    await cdp.send('Profiler.start')
+    await startProfile(cdp)
   }
   let tracer = null
   if (opt.trace) {
     tracer = await context.newCDPSession(page)
-    await tracer.send('Tracing.start', {
-      categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
-      transferMode: 'ReturnAsStream',
-    })
+    await startTrace(tracer)
   }
   log(`updating ${RATE}/s for ${SECONDS} s…`)
   const total = RATE * SECONDS
@@ -356,8 +256,8 @@ try {
   await Promise.all(inflight)
   const sendSeconds = (performance.now() - t0) / 1000
   await page.waitForTimeout(1000)
-  if (cdp) printProfile((await cdp.send('Profiler.stop')).profile)
-  if (tracer) await summariseTrace(tracer)
+  if (cdp) await printProfile(cdp)
+  if (tracer) await printTrace(tracer)
 
   const r = await page.evaluate((after) => {
     const p = window.__uiBench

@@ -33,13 +33,22 @@ import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { Redis } from 'ioredis'
-import { chromium } from 'playwright-core'
 import { startRedis } from './lib/redis-server.mjs'
-import { ROOT, cleanUpOnSignal, readReadyLine, rssMb, spawnNode, taskpulseBuilt } from './lib/servers.mjs'
+import {
+  ROOT,
+  cleanUpOnSignal,
+  readReadyLine,
+  rssMb,
+  spawnNode,
+  taskpulseBuilt,
+  taskpulseServeArgs,
+  waitHealthy,
+} from './lib/servers.mjs'
 import { liveUpdates, seedFleet } from './lib/fleet-data.mjs'
 import { probeScript } from './lib/ui-probe.mjs'
 import { PAGE_MARKERS, UI_VIEWS, goToView } from './lib/ui-views.mjs'
 import { endProfile, endTrace, heapMb, startProfile, startTrace } from './lib/cdp.mjs'
+import { CHROMIUM_PATH, launchChromium, quietWait } from './lib/chromium.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -60,7 +69,7 @@ const { values: opt } = parseArgs({
     'quiet-wait': { type: 'string' },
     width: { type: 'string', default: '1440' },
     height: { type: 'string', default: '900' },
-    chromium: { type: 'string', default: process.env.TASKPULSE_CHROMIUM ?? '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
     out: { type: 'string' },
   },
 })
@@ -119,46 +128,17 @@ function longTaskSummary(list) {
   }
 }
 
-/** Waits up to maxS for the 1-minute load average to fall under the core count; returns it. */
-async function quietWait(maxS) {
-  const limit = cpus().length
-  const t0 = Date.now()
-  if (loadavg()[0] > limit && maxS > 0) log(`waiting up to ${maxS} s for load < ${limit} (now ${load1()})`)
-  while (loadavg()[0] > limit && Date.now() - t0 < maxS * 1000) await new Promise((r) => setTimeout(r, 2000))
-  return load1()
-}
-
 // ---- backend --------------------------------------------------------------------------------------
 
 async function startBackend(redisUrl) {
   const dataDir = mkdtempSync(join(tmpdir(), 'taskpulse-uiscale-'))
   const token = randomBytes(16).toString('hex')
-  const child = spawnNode(
-    [
-      'bin/taskpulse.js',
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--redis-url',
-      redisUrl,
-      '--token',
-      token,
-      '--log-level',
-      'warn',
-    ],
-    { stderrFile: join(dataDir, 'server.log') },
-  )
+  const child = spawnNode(taskpulseServeArgs({ dataDir, token, redisUrl, logLevel: 'warn' }), {
+    stderrFile: join(dataDir, 'server.log'),
+  })
   const ready = await readReadyLine(child, 60_000, 'taskpulse')
   const api = (path) => fetch(ready.url + path, { headers: { authorization: `Bearer ${token}` } })
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const h = await (await api('/api/health')).json().catch(() => ({}))
-    if (h.redis === 'connected') break
-    if (Date.now() > deadline) throw new Error(`backend never reported redis connected: ${JSON.stringify(h)}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await waitHealthy(ready.url, 30_000)
   return {
     ...ready,
     pid: child.pid,
@@ -461,23 +441,7 @@ cleanUpOnSignal(async () => {
 const redis = new Redis(redisServer.url)
 let exitCode = 0
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: opt.chromium,
-    headless: true,
-    // As test/e2e/browser.ts.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: VIEWPORT,
-    deviceScaleFactor: 1,
-  })
+  context = await launchChromium(userDataDir, { executablePath: opt.chromium, viewport: VIEWPORT })
   result.machine.chromium = context.browser()?.version() ?? (await chromiumVersion())
   const sizes = [...new Set([SMALL, BIG].filter((n) => n > 0))]
   for (const tasks of sizes) {
@@ -495,7 +459,7 @@ try {
     })
     size.seed = { entries: seeded.entries, seconds: round1((performance.now() - t0) / 1000) }
     log(`  seeded ${seeded.entries.toLocaleString('en-US')} stream entries in ${size.seed.seconds} s`)
-    size.load_avg_before = await quietWait(QUIET_WAIT_S)
+    size.load_avg_before = await quietWait(QUIET_WAIT_S, { log })
     // A page with the probe, loaded: the first one's load is the measurement; later ones replace a
     // page whose main thread a view blocked, so the next phases measure their own view.
     const openPage = async (expectedTasks) => {

@@ -4,20 +4,9 @@
 //
 //   fillScaleData(file, { tasks: 100_000, events: 1_000_000 })
 import Database from 'better-sqlite3'
+import { rng } from './rng.mjs'
 
 const STATUSES = ['pending', 'running', 'completed', 'failed']
-
-/** Deterministic PRNG (mulberry32): the same data set every run. */
-function rng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * @param {string} file the server's taskpulse.sqlite (server stopped)

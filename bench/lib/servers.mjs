@@ -28,9 +28,15 @@ export function cleanUpOnSignal(cleanup = async () => {}) {
   process.once('SIGTERM', handler)
 }
 
-/** Spawns `node ...args` under `sh` after raising `ulimit -n` (10,000 sockets need the room). */
-export function spawnNode(args, { stdout = 'pipe', stderrFile = null, env = process.env } = {}) {
-  const stderr = stderrFile ? openSync(stderrFile, 'a') : 'ignore'
+/**
+ * Spawns `node ...args` under `sh` after raising `ulimit -n` (10,000 sockets need the room).
+ * stderr goes to `stderrFile` if given, else as `stderr` says ('ignore', or 'inherit' to show it).
+ */
+export function spawnNode(
+  args,
+  { stdout = 'pipe', stderrFile = null, stderr: stderrTo = 'ignore', env = process.env } = {},
+) {
+  const stderr = stderrFile ? openSync(stderrFile, 'a') : stderrTo
   const child = spawn(
     'sh',
     [
@@ -81,6 +87,26 @@ export function readReadyLine(child, timeoutMs, what) {
 /** The taskpulse entry under test; TASKPULSE_BENCH_BIN points at another build (before/after comparisons). */
 const TASKPULSE_BIN = process.env.TASKPULSE_BENCH_BIN ?? 'bin/taskpulse.js'
 
+/**
+ * The arguments of `node <entry> serve` on a free port; every bench starts the backend with these.
+ * @param {{ dataDir: string, token: string, redisUrl?: string, logLevel?: string }} opts
+ *   without redisUrl the backend runs without Redis; logLevel: the shipped default (info) if unset
+ */
+export function taskpulseServeArgs({ dataDir, token, redisUrl, logLevel }) {
+  return [
+    TASKPULSE_BIN,
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    ...(redisUrl ? ['--redis-url', redisUrl] : []),
+    '--token',
+    token,
+    ...(logLevel ? ['--log-level', logLevel] : []),
+  ]
+}
+
 export function taskpulseBuilt() {
   return process.env.TASKPULSE_BENCH_BIN
     ? existsSync(TASKPULSE_BIN)
@@ -98,18 +124,7 @@ export async function startServer(name, redisUrl, { logDir, cpuProfDir = null })
   let args
   if (name === 'taskpulse') {
     if (!taskpulseBuilt()) throw new Error('taskpulse is not built: run `npm run build` first')
-    args = [
-      TASKPULSE_BIN,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--redis-url',
-      redisUrl,
-      '--token',
-      token,
-    ]
+    args = taskpulseServeArgs({ dataDir, token, redisUrl })
   } else if (name === 'limit') {
     args = ['bench/limit-relay.mjs', '--port', '0', '--redis-url', redisUrl]
   } else if (name === 'socketio') {
@@ -152,7 +167,7 @@ export async function startServer(name, redisUrl, { logDir, cpuProfDir = null })
 }
 
 /** Waits until the backend's health says Redis is connected, so the first PUBLISH is not lost. */
-async function waitHealthy(url, timeoutMs) {
+export async function waitHealthy(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {

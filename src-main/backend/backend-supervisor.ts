@@ -15,6 +15,7 @@ import { fork as forkChild } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { UtilityProcessStatic } from '../electron-types'
+import { realSetTimer } from '../timers'
 
 export interface BackendProcess {
   readonly pid: number | undefined
@@ -128,12 +129,7 @@ export function createBackendSupervisor(deps: {
   crashLimit?: { count: number; windowMs: number }
 }): BackendSupervisor {
   const now = deps.now ?? Date.now
-  const setTimer =
-    deps.setTimer ??
-    ((fn: () => void, ms: number) => {
-      const t = setTimeout(fn, ms)
-      return () => clearTimeout(t)
-    })
+  const setTimer = deps.setTimer ?? realSetTimer
   const random = deps.random ?? Math.random
   const readyTimeoutMs = deps.readyTimeoutMs ?? 20_000
   const stopTimeoutMs = deps.stopTimeoutMs ?? 5_000

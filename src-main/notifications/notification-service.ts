@@ -6,6 +6,7 @@ import type { NotificationPrefs } from '../../src-shared/ipc'
 import type { NotificationStatic } from '../electron-types'
 import { createNativeNotifications } from '../tray/tray-service'
 import { createNotifier, type NoteSpec, type Notifier, type NotifierState } from './notifier'
+import { realSetTimer } from '../timers'
 
 /** Where a click on a notification leads. */
 export function clickTarget(note: NoteSpec): { task: string } | { list: PushPayload<'onNavigateToList'> } {
@@ -50,12 +51,7 @@ export function createNotificationService(deps: {
   const notifier = createNotifier({
     show: (note) => native.show(note),
     now: deps.now ?? Date.now,
-    setTimer:
-      deps.setTimer ??
-      ((fn, ms) => {
-        const t = setTimeout(fn, ms)
-        return () => clearTimeout(t)
-      }),
+    setTimer: deps.setTimer ?? realSetTimer,
     prefs: deps.prefs,
     isFocused: deps.isFocused,
     state: deps.state,

@@ -9,6 +9,7 @@ import type { Logger } from '../backend/backend-supervisor'
 import { emptyNotifierState, type NotifierState } from '../notifications/notifier'
 import type { TrayPersisted } from '../tray/tray-state'
 import { debouncedWriter, keepAside, readJson, writeJsonAtomic } from './json-file'
+import { realSetTimer } from '../timers'
 
 /** How often at most state.json is written. */
 export const STATE_WRITE_INTERVAL_MS = 2_000
@@ -63,12 +64,7 @@ export function createStateStore(deps: {
   intervalMs?: number
 }): StateStore {
   const now = deps.now ?? Date.now
-  const setTimer =
-    deps.setTimer ??
-    ((fn: () => void, ms: number) => {
-      const t = setTimeout(fn, ms)
-      return () => clearTimeout(t)
-    })
+  const setTimer = deps.setTimer ?? realSetTimer
   const initial = load()
   let source: (() => PersistedState) | null = null
   let stopped = false

@@ -9,6 +9,7 @@ import type {
   WebPreferencesLike,
 } from '../electron-types'
 import { hardenWindow } from './security'
+import { realSetTimer } from '../timers'
 
 export const DEFAULT_SIZE = { width: 1280, height: 820 }
 
@@ -79,12 +80,7 @@ export function createMainWindow(deps: MainWindowDeps): BrowserWindowLike {
     ...(deps.onBlocked ? { onBlocked: deps.onBlocked } : {}),
   })
 
-  const setTimer =
-    deps.setTimer ??
-    ((fn: () => void, ms: number) => {
-      const t = setTimeout(fn, ms)
-      return () => clearTimeout(t)
-    })
+  const setTimer = deps.setTimer ?? realSetTimer
   let cancelSave: (() => void) | null = null
   const save = (): void => {
     cancelSave = null

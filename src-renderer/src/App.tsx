@@ -1,5 +1,5 @@
 // The window: header (views, search, connection), the current view, task detail, status bar.
-import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { lazy, Suspense, useEffect, useRef } from 'react'
 import { useParts, useStatus, useUi } from './stores/context'
 import { VIEWS, type View } from './stores/ui-store'
 import { useSearchState } from './stores/search-store'
@@ -9,6 +9,8 @@ import { AgentMonitor } from './views/AgentMonitor/AgentMonitor'
 import { Projects } from './views/Projects/Projects'
 import { TaskDetail } from './views/TaskDetail/TaskDetail'
 import { Settings } from './views/Settings/Settings'
+import { isTyping } from './components/is-typing'
+import { TokenForm } from './components/TokenForm'
 
 // The calendar (its views and date-fns) loads on first use, keeping the first paint lean.
 const CalendarView = lazy(() =>
@@ -20,16 +22,6 @@ const VIEW_LABELS: Record<View, string> = {
   calendar: 'Calendar',
   projects: 'Projects',
   settings: 'Settings',
-}
-
-function isTyping(el: Element | null): boolean {
-  return (
-    !!el &&
-    (el.tagName === 'INPUT' ||
-      el.tagName === 'TEXTAREA' ||
-      el.tagName === 'SELECT' ||
-      (el as HTMLElement).isContentEditable)
-  )
 }
 
 export function App() {
@@ -206,7 +198,6 @@ function SearchStatus() {
 function AuthGate() {
   const { connection, ui } = useParts()
   const conn = useStatus((s) => s.conn)
-  const [token, setToken] = useState('')
   const rejected = conn.status === 'unauthorized'
   return (
     <section className="gate" role="alert" aria-labelledby="gate-title">
@@ -231,27 +222,7 @@ function AuthGate() {
           to change the backend: mode, remote server and token.
         </p>
       ) : (
-        <form
-          className="token-form"
-          onSubmit={(e) => {
-            e.preventDefault()
-            if (!token.trim()) return
-            connection.setToken(token.trim())
-            setToken('')
-          }}
-        >
-          <input
-            type="password"
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-            aria-label="Token"
-            placeholder="Token"
-            autoComplete="off"
-          />
-          <button type="submit" className="btn">
-            Connect
-          </button>
-        </form>
+        <TokenForm inputLabel="Token" />
       )}
     </section>
   )

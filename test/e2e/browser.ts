@@ -3,22 +3,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { CHROMIUM_PATH, launchChromium } from '../../bench/lib/chromium.mjs'
 import { REPO_ROOT } from '../helpers/backend-process'
 
-export const CHROMIUM = process.env.TASKPULSE_CHROMIUM ?? '/usr/bin/chromium'
+/** The same Chromium and flags the UI benches use (bench/lib/chromium.mjs). */
+export const CHROMIUM = CHROMIUM_PATH
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots')
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 export interface E2EBrowser {
   browser: BrowserContext
@@ -42,13 +33,7 @@ export function assertChromium(): void {
 export async function launchBrowser(): Promise<E2EBrowser> {
   assertChromium()
   const userDataDir = mkdtempSync(join(tmpdir(), 'taskpulse-chromium-'))
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-    deviceScaleFactor: 1,
-  })
+  const context = await launchChromium(userDataDir, { viewport: { width: 1440, height: 900 } })
   return {
     browser: context,
     async newPage(opts = {}) {

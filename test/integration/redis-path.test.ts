@@ -1,6 +1,6 @@
 // Producers writing straight into Redis (PUBLISH and XADD), the CLI, and our own events reaching
 // Redis, with a real redis-server and the real backend process.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -37,10 +37,20 @@ afterAll(async () => {
 
 const health = async () => (await (await fetch(`${backend.url}/api/health`)).json()) as Health
 
-function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'taskpulse.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 20_000,
+// Asynchronous on purpose: a spawnSync blocked this process for over 5 s on a busy machine, the
+// server then closed the test's idle keep-alive connection, and the next fetch failed.
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'taskpulse.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 20_000,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
   })
 }
 
@@ -142,7 +152,7 @@ describe('redis producers', () => {
 
 describe('taskpulse emit', () => {
   it('sends through REST and through Redis', async () => {
-    const viaRest = cli([
+    const viaRest = await cli([
       'emit',
       '--task',
       'cli-1',
@@ -166,7 +176,7 @@ describe('taskpulse emit', () => {
     }
     expect(events.events[0]?.source).toBe('cli')
 
-    const viaRedis = cli([
+    const viaRedis = await cli([
       'emit',
       '--task',
       'cli-2',
@@ -182,11 +192,11 @@ describe('taskpulse emit', () => {
     expect(((await (await backend.api('/api/tasks/cli-2')).json()) as Task).status).toBe('failed')
   })
 
-  it('exits non-zero with a clear message on bad flags or an unreachable server', () => {
-    const noStatus = cli(['emit', '--task', 'x', '--server', backend.url, '--token', backend.token])
+  it('exits non-zero with a clear message on bad flags or an unreachable server', async () => {
+    const noStatus = await cli(['emit', '--task', 'x', '--server', backend.url, '--token', backend.token])
     expect(noStatus.status).toBe(2)
     expect(noStatus.stderr).toMatch(/--status/)
-    const badStatus = cli([
+    const badStatus = await cli([
       'emit',
       '--task',
       'x',
@@ -198,7 +208,7 @@ describe('taskpulse emit', () => {
       backend.token,
     ])
     expect(badStatus.stderr).toMatch(/pending, running, completed, failed/)
-    const wrongToken = cli([
+    const wrongToken = await cli([
       'emit',
       '--task',
       'x',
@@ -211,7 +221,7 @@ describe('taskpulse emit', () => {
     ])
     expect(wrongToken.status).toBe(1)
     expect(wrongToken.stderr).toMatch(/401/)
-    const unreachable = cli([
+    const unreachable = await cli([
       'emit',
       '--task',
       'x',
@@ -224,7 +234,7 @@ describe('taskpulse emit', () => {
     ])
     expect(unreachable.status).toBe(1)
     expect(unreachable.stderr).toMatch(/cannot reach/)
-    const badServeFlag = cli(['serve', '--port', 'eighty'])
+    const badServeFlag = await cli(['serve', '--port', 'eighty'])
     expect(badServeFlag.status).toBe(2)
     expect(badServeFlag.stderr).toMatch(/--port/)
   })

@@ -33,10 +33,10 @@ describe('focus back to what opened a panel', () => {
     // The virtual list re-rendered the row: a new node for the same task.
     document.getElementById('old')!.remove()
     const cal = document.createElement('div')
-    cal.innerHTML = '<div class="rbc-event" tabindex="0"><span data-task-id="t2">ev</span></div>'
+    cal.innerHTML = '<button class="tl-bar" data-task-id="t2">bar</button>'
     document.body.prepend(cal)
     unmount()
-    expect(document.activeElement).toBe(cal.querySelector('.rbc-event'))
+    expect(document.activeElement).toBe(cal.querySelector('.tl-bar'))
     expect(findTaskOpener('nope')).toBeNull()
   })
 

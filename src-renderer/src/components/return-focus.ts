@@ -3,18 +3,16 @@
 // re-rendered it, the calendar moved on), the row or event that shows the same task.
 import { useEffect, useState } from 'react'
 
-/** The focusable elements that show a task, in the order of preference. */
-const TASK_OPENERS = ['.task-row', '.agent-task', '.rbc-event', '.cal-agenda-ev', 'button'] as const
+/** The focusable elements that show a task (each carries its data-task-id), in the order of
+ * preference: a task row, an agent's current task, then any button (timeline bar, agenda row,
+ * detail links). */
+const TASK_OPENERS = ['.task-row', '.agent-task', 'button'] as const
 
 export function findTaskOpener(taskId: string, root: ParentNode = document): HTMLElement | null {
   const id = CSS.escape(taskId)
   for (const sel of TASK_OPENERS) {
     const el = root.querySelector<HTMLElement>(`${sel}[data-task-id="${id}"]`)
     if (el) return el
-    // Calendar events carry the id on their content; the focusable node is the event around it.
-    const inner = root.querySelector<HTMLElement>(`${sel} [data-task-id="${id}"]`)
-    const outer = inner?.closest<HTMLElement>(sel)
-    if (outer) return outer
   }
   return null
 }

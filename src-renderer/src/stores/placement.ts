@@ -39,15 +39,10 @@ export function placeTask(task: Task, nowMs: number): Placement {
   return { startMs, endMs: startMs + POINT_BLOCK_MS, basis: 'created' }
 }
 
-/** The local calendar day of a time, `YYYY-MM-DD`: the key of the store's day index. */
+/** The local calendar day of a time, `YYYY-MM-DD`: the key of the calendar's day index. */
 export function localDayKey(ms: number): string {
   const d = new Date(ms)
   const m = d.getMonth() + 1
   const day = d.getDate()
   return `${d.getFullYear()}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`
-}
-
-/** The day a task is indexed under: the local day its placement starts (independent of now). */
-export function placementDayKey(task: Task): string {
-  return localDayKey(placeTask(task, 0).startMs)
 }

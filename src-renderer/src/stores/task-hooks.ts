@@ -18,7 +18,6 @@ import {
   type AgentFilter,
   type AgentSummary,
 } from './agent-rows'
-import { eventsInRange, type CalendarEvent } from './calendar-events'
 import type { AgentEntry, ProjectEntry, TaskStoreState } from './task-store'
 import type { AgentSort } from './ui-store'
 
@@ -183,22 +182,6 @@ export function useLatestFailures(projectKey: string, n: number): readonly Task[
         },
       ),
     [projectKey, n],
-  )
-  return useTasks(select)
-}
-
-/**
- * Calendar events placed in [fromMs, toMs] (stores/calendar-events.ts), running tasks drawn up to
- * `nowMs`. The work is proportional to the tasks in the range; recomputed per applied batch.
- */
-export function useCalendarEvents(fromMs: number, toMs: number, nowMs: number): CalendarEvent[] {
-  const select = useMemo(
-    () =>
-      memoOnKeys(
-        (s) => [s.version, s.daysRev, s.tasks],
-        (s) => eventsInRange(s.days, s.tasks, fromMs, toMs, nowMs, s.spanning),
-      ),
-    [fromMs, toMs, nowMs],
   )
   return useTasks(select)
 }

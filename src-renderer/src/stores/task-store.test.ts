@@ -167,35 +167,6 @@ describe('task store', () => {
     expect(day()).toEqual({ pending: 0, running: 0, waiting: 0, completed: 0, failed: 1 })
   })
 
-  it('keeps the day index in step with placement changes', () => {
-    const store = createTaskStore()
-    const a = makeTask({
-      task_id: 'a',
-      created_at: '2026-11-20T12:00:00.000Z',
-      updated_at: '2026-11-20T12:00:00.000Z',
-    })
-    store.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: [a] }])
-    const key = (ms: number) => {
-      const d = new Date(ms)
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-    }
-    expect([...store.getState().days.get(key(Date.parse('2026-11-20T12:00:00Z')))!]).toEqual(['a'])
-    const rev = store.getState().daysRev
-    store.getState().applyBatch([
-      {
-        kind: 'update',
-        msg: updateMsg(
-          { ...a, scheduled_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-11-21T00:00:00.000Z' },
-          2,
-        ),
-      },
-    ])
-    const s = store.getState()
-    expect(s.days.get(key(Date.parse('2026-11-20T12:00:00Z')))).toBeUndefined()
-    expect([...s.days.get(key(Date.parse('2026-12-01T12:00:00Z')))!]).toEqual(['a'])
-    expect(s.daysRev).toBeGreaterThan(rev)
-  })
-
   it('a snapshot replaces everything, including tasks that are gone', () => {
     const store = createTaskStore()
     store
@@ -250,9 +221,6 @@ describe('task store', () => {
       expect(countsBetween(x.buckets, 0, T0 + 1e9)).toEqual(countsBetween(y.buckets, 0, T0 + 1e9))
     }
     for (const k of a.projectKeys) expect(a.projects.get(k)!.counts).toEqual(b.projects.get(k)!.counts)
-    const days = (m: ReadonlyMap<string, ReadonlySet<string>>) =>
-      [...m].map(([d, ids]) => [d, [...ids].sort()]).sort()
-    expect(days(a.days)).toEqual(days(b.days))
   })
 
   it('a snapshot in pages ends as the same state as in one message; rows show from the first page', () => {

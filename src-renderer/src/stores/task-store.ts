@@ -1,17 +1,17 @@
-// The renderer's task state: tasks normalised by id, with indexes by agent, project and calendar
-// day, and an order by last update. Socket messages arrive in batches (one per animation frame)
+// The renderer's task state: tasks normalised by id, with indexes by agent, project and parent,
+// and an order by last update. Socket messages arrive in batches (one per animation frame)
 // and are applied in one `set`, so subscribers run once per frame, not once per message.
 //
 // The indexes are mutable structures owned by this module; every entry object a component can
 // select (a Task, an AgentEntry, a ProjectEntry) is replaced on change, so a selector for one
 // task or one agent re-renders only what shows it. Collections that are mutated in place come
-// with a revision number (`orderRev`, `agentsRev`, `daysRev`) that components select instead.
+// with a revision number (`orderRev`, `agentsRev`, `childrenRev`) that components select instead.
 // The work per update does not grow with the number of tasks: O(log n) to move a task in the
-// order, O(1) for counts (see time-buckets.ts), O(tasks of one day) for the day index.
+// order, O(1) for counts (see time-buckets.ts). The calendar keeps its own index
+// (calendar-index.ts), fed by `changed`.
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { StatusCounts, Task, TaskStatusUpdateMessage } from '../../../src-shared/protocol'
 import { addToBucket, type BucketCounts } from './time-buckets'
-import { localDayKey, placeTask, placementDayKey } from './placement'
 import { emptyCounts } from './statuses'
 import { isUnacknowledgedFailure } from '../../../src-shared/task-model'
 
@@ -86,13 +86,6 @@ export interface TaskStoreState {
   agentKeys: readonly string[]
   projects: ReadonlyMap<string, ProjectEntry>
   projectKeys: readonly string[]
-  /** Local day (YYYY-MM-DD) of each task's calendar placement → task ids. Mutated; see daysRev. */
-  days: ReadonlyMap<string, ReadonlySet<string>>
-  /** Ids of tasks whose placement may reach past the end of the day they are indexed under
-   * (a running run window ends "now"; a multi-day run or schedule): the calendar adds them to a
-   * range that starts after their day. Mutated with `days`; see daysRev. */
-  spanning: ReadonlySet<string>
-  daysRev: number
   /** Parent task id → its child tasks' ids (sub-agents, `parent_id`), so a task detail finds its
    * children without scanning 100k tasks. Mutated in place; see childrenRev. */
   children: ReadonlyMap<string, ReadonlySet<string>>
@@ -131,8 +124,6 @@ export function createTaskStore(): TaskStore {
   let agentFinished = new Map<string, string[]>()
   let projects = new Map<string, ProjectEntry>()
   let projectFailed = new Map<string, Set<string>>()
-  let days = new Map<string, Set<string>>()
-  let spanning = new Set<string>()
   let children = new Map<string, Set<string>>()
 
   // Per batch bookkeeping.
@@ -140,7 +131,6 @@ export function createTaskStore(): TaskStore {
   let scanAgents = new Set<string>()
   let dirtyProjects = new Set<string>()
   let membershipChanged = false
-  let daysChanged = false
   let childrenChanged = false
 
   const orderIndex = (t: Task): number => {
@@ -206,14 +196,6 @@ export function createTaskStore(): TaskStore {
     }
     projectFailed.get(p)?.delete(t.task_id)
     dirtyProjects.add(p)
-    const dk = placementDayKey(t)
-    spanning.delete(t.task_id)
-    const day = days.get(dk)
-    if (day) {
-      day.delete(t.task_id)
-      if (day.size === 0) days.delete(dk)
-      daysChanged = true
-    }
   }
 
   function index(t: Task, insertInOrder: boolean): void {
@@ -285,21 +267,6 @@ export function createTaskStore(): TaskStore {
     if (t.updated_at > pe.lastUpdatedAt) pe.lastUpdatedAt = t.updated_at
     if (t.status === 'failed') projectFailed.get(p)!.add(t.task_id)
     dirtyProjects.add(p)
-
-    const placed = placeTask(t, 0)
-    const dk = localDayKey(placed.startMs)
-    if (
-      (placed.basis === 'run' && t.status === 'running' && !t.finished_at) ||
-      localDayKey(placed.endMs - 1) !== dk
-    )
-      spanning.add(t.task_id)
-    let day = days.get(dk)
-    if (!day) {
-      day = new Set()
-      days.set(dk, day)
-    }
-    day.add(t.task_id)
-    daysChanged = true
   }
 
   function upsert(next: Task): void {
@@ -383,8 +350,6 @@ export function createTaskStore(): TaskStore {
     agentFinished = new Map()
     projects = new Map()
     projectFailed = new Map()
-    days = new Map()
-    spanning = new Set()
     children = new Map()
   }
 
@@ -433,9 +398,6 @@ export function createTaskStore(): TaskStore {
     agentKeys: [],
     projects,
     projectKeys: [],
-    days,
-    spanning,
-    daysRev: 0,
     children,
     childrenRev: 0,
     seq: 0,
@@ -457,7 +419,6 @@ export function createTaskStore(): TaskStore {
       scanAgents = new Set()
       dirtyProjects = new Set()
       membershipChanged = false
-      daysChanged = false
       childrenChanged = false
       let changedIds: string[] | null = []
       for (const item of items) {
@@ -467,7 +428,7 @@ export function createTaskStore(): TaskStore {
             if (changedIds) for (const t of item.tasks) changedIds.push(t.task_id)
           } else {
             loadSnapshot(item.tasks)
-            membershipChanged = daysChanged = true
+            membershipChanged = true
             changedIds = null
           }
           seq = item.seq
@@ -502,9 +463,6 @@ export function createTaskStore(): TaskStore {
         agentKeys: membershipChanged ? sortKeys(agents) : s.agentKeys,
         projects,
         projectKeys: membershipChanged ? sortKeys(projects) : s.projectKeys,
-        days,
-        spanning,
-        daysRev: daysChanged ? s.daysRev + 1 : s.daysRev,
         children,
         childrenRev: childrenChanged ? s.childrenRev + 1 : s.childrenRev,
         seq,

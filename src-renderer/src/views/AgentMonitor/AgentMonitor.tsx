@@ -14,12 +14,9 @@ import {
 } from 'react'
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual'
 import type { Task } from '../../../../src-shared/protocol'
-import { STATUS_STYLES } from '../../../../src-shared/status-colors'
-import { STATUSES } from '../../stores/statuses'
 import { useParts, useUi } from '../../stores/context'
 import {
   useAgentRowKeys,
-  useProjectKeys,
   useSynced,
   useTaskCount,
   useTaskLookup,
@@ -29,6 +26,7 @@ import type { AgentLayout, AgentSort } from '../../stores/ui-store'
 import { compactColumns, type AgentFilter } from '../../stores/agent-rows'
 import { useSearchMatches, useSearchState } from '../../stores/search-store'
 import { EmptyState } from '../../components/EmptyState'
+import { FilterBar } from '../../components/FilterBar'
 import { AgentRow } from './AgentRow'
 import { TaskRow } from './TaskRow'
 import './agents.css'
@@ -104,42 +102,10 @@ function Notice() {
 
 function MonitorToolbar() {
   const { ui } = useParts()
-  const status = useUi((s) => s.statusFilter)
-  const project = useUi((s) => s.projectFilter)
   const sort = useUi((s) => s.agentSort)
   const layout = useUi((s) => s.agentLayout)
-  const projectKeys = useProjectKeys()
   return (
-    <div className="toolbar" role="toolbar" aria-label="Filter and sort agents">
-      <div className="seg" role="radiogroup" aria-label="Filter by status">
-        {(['all', ...STATUSES] as const).map((st) => (
-          <button
-            key={st}
-            type="button"
-            role="radio"
-            aria-checked={status === st}
-            className={`seg-btn${status === st ? ' seg-on' : ''}`}
-            onClick={() => ui.getState().setStatusFilter(st)}
-          >
-            {st === 'all' ? 'All' : `${STATUS_STYLES[st].icon} ${STATUS_STYLES[st].label}`}
-          </button>
-        ))}
-      </div>
-      <label className="field">
-        <span>Project</span>
-        <select
-          aria-label="Filter by project"
-          value={project}
-          onChange={(e) => ui.getState().setProjectFilter(e.target.value)}
-        >
-          <option value="all">All projects</option>
-          {projectKeys.map((p) => (
-            <option key={p} value={p}>
-              {p === '' ? '(no project)' : p}
-            </option>
-          ))}
-        </select>
-      </label>
+    <FilterBar label="Filter and sort agents" status="radios">
       <label className="field">
         <span>Sort</span>
         <select
@@ -171,7 +137,7 @@ function MonitorToolbar() {
           </button>
         ))}
       </div>
-    </div>
+    </FilterBar>
   )
 }
 

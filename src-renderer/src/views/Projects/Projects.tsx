@@ -6,13 +6,14 @@ import { memo, useRef } from 'react'
 import { STATUS_STYLES } from '../../../../src-shared/status-colors'
 import { isUnacknowledgedFailure, type Task, type TaskStatus } from '../../../../src-shared/task-model'
 import { STATUSES } from '../../stores/statuses'
-import { useParts, useTasks, useUi } from '../../stores/context'
+import { useParts, useUi } from '../../stores/context'
 import { useProjectEntry, useProjectKeys, useSynced } from '../../stores/task-hooks'
 import { useSearchState, useSearchWords } from '../../stores/search-store'
 import { isFiltering, useViewFilter } from '../../stores/view-filter'
 import { StatusCount } from '../../components/StatusBadge'
 import { Ago } from '../../components/Ago'
 import { EmptyState } from '../../components/EmptyState'
+import { FilterBar } from '../../components/FilterBar'
 import { containsWord, excerptAround, Highlight } from '../../components/Highlight'
 import { LISTED, WINDOW_LABELS, WINDOWS, type ProjectWindow, type ProjectWindowStats } from './project-window'
 import { useProjectWindow } from './use-project-window'
@@ -61,11 +62,6 @@ function scopeText(win: ProjectWindow, filtering: boolean, n: number): string {
 /** Window choice (a radio group: arrow keys move, Tab leaves) and the filters every view honours. */
 function ProjectsToolbar({ win }: { win: ProjectWindow }) {
   const { ui } = useParts()
-  const status = useUi((s) => s.statusFilter)
-  const project = useUi((s) => s.projectFilter)
-  const agent = useUi((s) => s.agentFilter)
-  const projectKeys = useProjectKeys()
-  const agentKeys = useTasks((s) => s.agentKeys)
   const group = useRef<HTMLDivElement>(null)
   const choose = (w: ProjectWindow, focus: boolean) => {
     ui.getState().setProjectWindow(w)
@@ -87,76 +83,31 @@ function ProjectsToolbar({ win }: { win: ProjectWindow }) {
       choose(WINDOWS[(i + step + WINDOWS.length) % WINDOWS.length]!, true)
     }
   }
-  const filtered = status !== 'all' || project !== 'all' || agent !== 'all'
   return (
-    <div className="toolbar projects-toolbar" role="toolbar" aria-label="Projects window and filters">
-      <div className="seg" role="radiogroup" aria-label="Time window" ref={group} onKeyDown={onKey}>
-        {WINDOWS.map((w) => (
-          <button
-            key={w}
-            type="button"
-            role="radio"
-            data-window={w}
-            aria-checked={win === w}
-            tabIndex={win === w ? 0 : -1}
-            className={`seg-btn${win === w ? ' seg-on' : ''}`}
-            onClick={() => choose(w, false)}
-          >
-            {WINDOW_LABELS[w]}
-          </button>
-        ))}
-      </div>
-      <label className="field">
-        <span>Status</span>
-        <select
-          aria-label="Filter by status"
-          value={status}
-          onChange={(e) => ui.getState().setStatusFilter(e.target.value as TaskStatus | 'all')}
-        >
-          <option value="all">All statuses</option>
-          {STATUSES.map((st) => (
-            <option key={st} value={st}>
-              {STATUS_STYLES[st].label}
-            </option>
+    <FilterBar
+      label="Projects window and filters"
+      className="projects-toolbar"
+      status="select"
+      agentAndClear
+      before={
+        <div className="seg" role="radiogroup" aria-label="Time window" ref={group} onKeyDown={onKey}>
+          {WINDOWS.map((w) => (
+            <button
+              key={w}
+              type="button"
+              role="radio"
+              data-window={w}
+              aria-checked={win === w}
+              tabIndex={win === w ? 0 : -1}
+              className={`seg-btn${win === w ? ' seg-on' : ''}`}
+              onClick={() => choose(w, false)}
+            >
+              {WINDOW_LABELS[w]}
+            </button>
           ))}
-        </select>
-      </label>
-      <label className="field">
-        <span>Project</span>
-        <select
-          aria-label="Filter by project"
-          value={project}
-          onChange={(e) => ui.getState().setProjectFilter(e.target.value)}
-        >
-          <option value="all">All projects</option>
-          {projectKeys.map((p) => (
-            <option key={p} value={p}>
-              {projectName(p)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span>Agent</span>
-        <select
-          aria-label="Filter by agent"
-          value={agent}
-          onChange={(e) => ui.getState().setAgentFilter(e.target.value)}
-        >
-          <option value="all">All agents</option>
-          {agentKeys.map((a) => (
-            <option key={a} value={a}>
-              {a === '' ? '(unassigned)' : a}
-            </option>
-          ))}
-        </select>
-      </label>
-      {filtered ? (
-        <button type="button" className="btn btn-small" onClick={() => ui.getState().clearFilters()}>
-          Clear filters
-        </button>
-      ) : null}
-    </div>
+        </div>
+      }
+    />
   )
 }
 

@@ -2,18 +2,18 @@
 // backend mode, Redis, remote server, notification rules, do-not-disturb, tray and login, with the
 // backend's status (DesktopSettings). Everywhere it shows where the UI is connected; in a plain
 // browser a new token can be pasted here.
-import { useMemo, useState } from 'react'
+import { useMemo } from 'react'
 import { useParts, useStatus } from '../../stores/context'
 import { DesktopSettings } from './DesktopSettings'
 import { SchedulesSettings } from './SchedulesSettings'
 import { desktopBridge } from '../../net/desktop-bridge'
+import { TokenForm } from '../../components/TokenForm'
 import './Settings.css'
 
 export function Settings() {
   const { connection } = useParts()
   const health = useStatus((s) => s.health)
   const c = connection.current()
-  const [token, setToken] = useState('')
   const desktop = useMemo(() => desktopBridge(), [])
   return (
     <section className={`settings${desktop ? ' settings-desktop' : ''}`} aria-label="Settings">
@@ -39,29 +39,7 @@ export function Settings() {
         <dd>Follows the operating system (light or dark).</dd>
       </dl>
       {!connection.isDesktop ? (
-        <form
-          className="token-form"
-          onSubmit={(e) => {
-            e.preventDefault()
-            if (!token.trim()) return
-            connection.setToken(token.trim())
-            setToken('')
-          }}
-        >
-          <label>
-            <span>Use another token</span>
-            <input
-              type="password"
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-              aria-label="New token"
-              autoComplete="off"
-            />
-          </label>
-          <button type="submit" className="btn">
-            Connect
-          </button>
-        </form>
+        <TokenForm inputLabel="New token" visibleLabel="Use another token" />
       ) : desktop ? null : (
         <p className="muted">
           Backend mode, Redis URL and notification rules are set in the desktop app's settings.

@@ -24,6 +24,7 @@ import { StaleMark, UnackedMark } from '../../components/AttentionMarks'
 import { formatDuration, runningForMs, selectTaskRows, stepTask } from '../../stores/agent-rows'
 import type { AppParts } from '../../stores/context'
 import { searchStoreOf } from '../../stores/search-store'
+import { isTyping } from '../../components/is-typing'
 import './detail.css'
 
 /** The end of a long text shown at first (the rest behind "Show all"). */
@@ -33,16 +34,6 @@ export function TaskDetail() {
   const id = useUi((s) => s.selectedTaskId)
   if (id === null) return null
   return <TaskDetailPanel key={id} id={id} />
-}
-
-function isTyping(el: Element | null): boolean {
-  return (
-    !!el &&
-    (el.tagName === 'INPUT' ||
-      el.tagName === 'TEXTAREA' ||
-      el.tagName === 'SELECT' ||
-      (el as HTMLElement).isContentEditable)
-  )
 }
 
 /**
