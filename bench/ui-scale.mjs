@@ -26,7 +26,15 @@
 // the first page load; keep the fleet small)  --cpu-profile (top
 // functions)  --quiet-wait S  --width/--height  --chromium PATH  --out FILE  --rate  --seconds.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -143,6 +151,8 @@ async function startBackend(redisUrl) {
     ...ready,
     pid: child.pid,
     api,
+    serverLog: join(dataDir, 'server.log'),
+    exited: () => (child.exitCode ?? child.signalCode) !== null,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
@@ -511,15 +521,33 @@ try {
     be = null
   }
 } catch (err) {
-  log(`FAILED: ${err.stack ?? err.message}`)
+  log(`FAILED: ${err.stack ?? err.message}${err.cause ? ` (cause: ${err.cause.message ?? err.cause})` : ''}`)
   result.error = err.message
   exitCode = 1
+  // The data dir goes with the backend: keep its log beside the results to say what happened.
+  if (be) {
+    log(
+      `  backend ${be.exited() ? 'had exited' : 'was still running'}; its log: ${keepServerLog(be.serverLog)}`,
+    )
+  }
 } finally {
   redis.disconnect()
   await be?.stop().catch(() => {})
   await context?.close().catch(() => {})
   await redisServer.close()
   rmSync(userDataDir, { recursive: true, force: true })
+}
+
+function keepServerLog(file) {
+  const dir = join(ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const kept = join(dir, `ui-scale-server-${new Date().toISOString().replace(/[:.]/g, '-')}.log`)
+  try {
+    copyFileSync(file, kept)
+    return kept
+  } catch (e) {
+    return `not kept (${e.message})`
+  }
 }
 
 async function chromiumVersion() {

@@ -419,12 +419,20 @@ export async function seedFleet(redis, api, { now, count, stream = 'task_status_
   if (!last) throw new Error('an empty fleet: nothing to wait for')
   // The backend applies the stream in order: when the last entry is stored, so is every other.
   const deadline = Date.now() + Math.max(120_000, count * 10)
+  let pollErrors = 0
   for (;;) {
-    const res = await api(`/api/tasks/${last.task_id}`)
-    if (res.ok) {
-      const t = /** @type {{ last_event_id?: string }} */ (await res.json())
-      if (t.last_event_id === last.event_id) break
-    } else await res.arrayBuffer()
+    try {
+      const res = await api(`/api/tasks/${last.task_id}`)
+      if (res.ok) {
+        const t = /** @type {{ last_event_id?: string }} */ (await res.json())
+        if (t.last_event_id === last.event_id) break
+      } else await res.arrayBuffer()
+    } catch (err) {
+      // A busy server can close an idle keep-alive socket as the next poll reuses it; a few
+      // such errors are the race, a run of them is a dead server.
+      if (++pollErrors > 20) throw err
+      log(`  poll failed (${/** @type {Error} */ (err).message}); retrying`)
+    }
     if (Date.now() > deadline)
       throw new Error(`the fleet's last update (${last.event_id}) was not stored in time`)
     await new Promise((r) => setTimeout(r, 250))
