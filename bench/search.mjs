@@ -1,12 +1,13 @@
 // The search row (issue 10 item 5): full-text search over 100,000 tasks with real-looking logs,
 // and what the index costs the write path. Runs the real store code (src-backend/store, bundled
 // here with esbuild) in this process, on real SQLite files:
-//  1. ingest: the same events into a store with the FTS index (schema 5) and one without it
-//     (its triggers dropped: schema 4's write path), new tasks then output updates: events/s;
+//  1. ingest: the same events into a store with the FTS index and one without it (the triggers
+//     that mark tasks for indexing dropped), new tasks, output rewrites, then growing outputs
+//     (each update appends log lines and carries the whole output, as producers send it): events/s;
 //  2. index size (dbstat) and search latency, p50/p95 over ~50 queries of different words, for
 //     the live index (unicode61, prefix queries) and a trigram index built over the same rows.
 //
-//   node bench/search.mjs [--tasks 100000] [--updates 20000] [--queries 50]
+//   node bench/search.mjs [--tasks 100000] [--updates 20000] [--grow 2000] [--queries 50]
 //   (or: npm run bench -- --search --tasks 10000)
 // Prints a table, ends with one JSON line; writes bench/results/search-<time>.json.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -24,6 +25,7 @@ const { values: opt } = parseArgs({
   options: {
     tasks: { type: 'string', default: '100000' },
     updates: { type: 'string', default: '20000' },
+    grow: { type: 'string', default: '2000' },
     queries: { type: 'string', default: '50' },
     // Skip the trigram comparison (it builds a second, ~4× larger index over the same rows).
     'no-trigram': { type: 'boolean', default: false },
@@ -33,6 +35,7 @@ const { values: opt } = parseArgs({
 })
 const TASKS = Number(opt.tasks)
 const UPDATES = Number(opt.updates)
+const GROW = Number(opt.grow)
 const QUERIES = Number(opt.queries)
 const log = (msg) => process.stderr.write(`${msg}\n`)
 
@@ -41,7 +44,12 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 
 // The store as the server runs it, from source (the server's bundle does not export it).
 await build({
-  entryPoints: [join(ROOT, 'src-backend/store/task-store.ts')],
+  stdin: {
+    contents: `export { openTaskStore } from './src-backend/store/task-store'
+      export { indexTasksSql } from './src-backend/store/fts-index'`,
+    resolveDir: ROOT,
+    loader: 'ts',
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -53,7 +61,7 @@ await build({
 const storeFile = join(ROOT, 'node_modules', '.cache', 'taskpulse-search-bench-store.mjs')
 mkdirSync(join(ROOT, 'node_modules', '.cache'), { recursive: true })
 writeFileSync(storeFile, (await import('node:fs')).readFileSync(join(work, 'store.mjs')))
-const { openTaskStore } = await import(pathToFileURL(storeFile).href)
+const { openTaskStore, indexTasksSql } = await import(pathToFileURL(storeFile).href)
 
 // ---- data: 40 agents, 8 projects, logs with stack traces ---------------------------------------
 const rand = rng(7)
@@ -184,6 +192,21 @@ for (let i = 0; i < UPDATES; i++) {
   )
 }
 
+// Growing outputs: running tasks (the 200 newest) each get updates that append 40 log lines; the
+// event carries the whole output so far, so late updates rewrite tens of KB each.
+const grows = []
+let grownBytes = 0
+{
+  const outputs = new Map()
+  for (let i = 0; i < GROW; i++) {
+    const n = TASKS - 1 - Math.floor(rand() * Math.min(TASKS, 200))
+    const next = `${outputs.get(n) ?? creates[n].fields.output}\n${logLines(40)}`
+    outputs.set(n, next)
+    grownBytes += next.length
+    grows.push(event(`task-${n}`, { output: next }, base + TASKS * 45_000 + UPDATES * 100 + i * 100))
+  }
+}
+
 // ---- 1. ingest with and without the index --------------------------------------------------------
 function ingest(withIndex) {
   const file = join(work, withIndex ? 'with.sqlite' : 'without.sqlite')
@@ -191,9 +214,10 @@ function ingest(withIndex) {
   store.close()
   if (!withIndex) {
     const db = new Database(file)
-    // The triggers are the whole write-path cost; the (empty) table stays so the store opens.
+    // Without the triggers no task is marked for indexing, so the sync at the end of each batch
+    // finds nothing: the write path without the index. The (empty) table stays so the store opens.
     db.exec(
-      `DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;`,
+      `DROP TRIGGER tasks_fts_dirty_on_insert; DROP TRIGGER tasks_fts_dirty_on_update; DROP TRIGGER tasks_fts_dirty_on_delete;`,
     )
     db.close()
   }
@@ -201,6 +225,7 @@ function ingest(withIndex) {
   // Events per second of wall time, and per second of this process's CPU time: on a shared,
   // loaded machine the second is the one that does not depend on how much CPU we were given.
   const rate = (events) => {
+    if (events.length === 0) return { wall: 0, cpu: 0 }
     const t0 = performance.now()
     const c0 = process.cpuUsage()
     for (let i = 0; i < events.length; i += 500) s.apply(events.slice(i, i + 500)) // ingest's batch size
@@ -212,6 +237,7 @@ function ingest(withIndex) {
   }
   const create = rate(creates)
   const update = rate(updates)
+  const grow = rate(grows)
   return {
     store: s,
     file,
@@ -219,6 +245,8 @@ function ingest(withIndex) {
     updateRate: update.wall,
     createCpu: create.cpu,
     updateCpu: update.cpu,
+    growRate: grow.wall,
+    growCpu: grow.cpu,
   }
 }
 log('ingest without the index…')
@@ -277,6 +305,9 @@ function timeAll(fn) {
 }
 log('search latency (unicode61)…')
 const searchApi = timeAll((q) => withIdx.store.search(q, 500))
+// The route's maximum, and what the renderer's search box asks for (search-store.ts SEARCH_LIMIT).
+const searchApi5000 = timeAll((q) => withIdx.store.search(q, 5000))
+const searchApi1000 = timeAll((q) => withIdx.store.search(q, 1000))
 const searchApi50 = timeAll((q) => withIdx.store.search(q, 50))
 const listing = timeAll((q) => withIdx.store.listTasks({ q, limit: 100 }))
 const hitsOnly = db.prepare(
@@ -297,7 +328,7 @@ let triBuildS = null
 let triHits = null
 let triBytes = null
 let t0 = performance.now()
-db.exec(`INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild')`)
+db.exec(`INSERT INTO tasks_fts (tasks_fts) VALUES ('delete-all'); ${indexTasksSql('FROM tasks AS t')}`)
 const uniBuildS = (performance.now() - t0) / 1000
 if (!opt['no-trigram']) {
   log('trigram index over the same rows…')
@@ -343,6 +374,18 @@ const rows = [
     'same, events per CPU-second',
     `${Math.round(without.updateCpu)} → ${Math.round(withIdx.updateCpu)} (${Math.round((withIdx.updateCpu / without.updateCpu) * 100)} %)`,
   ],
+  [
+    `ingest, growing outputs (avg ${Math.round(grownBytes / Math.max(1, GROW) / 1024)} KB): without → with (wall)`,
+    GROW === 0
+      ? 'not run'
+      : `${Math.round(without.growRate)} → ${Math.round(withIdx.growRate)} (${Math.round((withIdx.growRate / without.growRate) * 100)} %)`,
+  ],
+  [
+    'same, events per CPU-second',
+    GROW === 0
+      ? 'not run'
+      : `${Math.round(without.growCpu)} → ${Math.round(withIdx.growCpu)} (${Math.round((withIdx.growCpu / without.growCpu) * 100)} %)`,
+  ],
   ['unicode61 index size / rebuild', `${mb(uniBytes)} / ${uniBuildS.toFixed(1)} s`],
   [
     'trigram index size / build',
@@ -361,6 +404,14 @@ const rows = [
   [
     'GET /api/search body (500, field+snippet) p50/p95/max',
     `${searchApi.p50.toFixed(1)} / ${searchApi.p95.toFixed(1)} / ${searchApi.max.toFixed(1)} ms (CPU p50/p95 ${searchApi.cpuP50.toFixed(1)} / ${searchApi.cpuP95.toFixed(1)})`,
+  ],
+  [
+    'same, limit 1000 (the search box) p50/p95/max',
+    `${searchApi1000.p50.toFixed(1)} / ${searchApi1000.p95.toFixed(1)} / ${searchApi1000.max.toFixed(1)} ms (CPU p50/p95 ${searchApi1000.cpuP50.toFixed(1)} / ${searchApi1000.cpuP95.toFixed(1)})`,
+  ],
+  [
+    'same, limit 5000 (the route maximum) p50/p95/max',
+    `${searchApi5000.p50.toFixed(1)} / ${searchApi5000.p95.toFixed(1)} / ${searchApi5000.max.toFixed(1)} ms (CPU p50/p95 ${searchApi5000.cpuP50.toFixed(1)} / ${searchApi5000.cpuP95.toFixed(1)})`,
   ],
   [
     'same, limit 50 p50/p95/max',
@@ -382,6 +433,8 @@ const result = {
   machine: { cpus: cpus().length, loadavg: loadavg() },
   tasks: TASKS,
   updates: UPDATES,
+  grow: GROW,
+  grownBytes,
   queries,
   textBytes,
   tableBytes,
@@ -391,12 +444,16 @@ const result = {
       update: without.updateRate,
       createCpu: without.createCpu,
       updateCpu: without.updateCpu,
+      grow: without.growRate,
+      growCpu: without.growCpu,
     },
     with: {
       create: withIdx.createRate,
       update: withIdx.updateRate,
       createCpu: withIdx.createCpu,
       updateCpu: withIdx.updateCpu,
+      grow: withIdx.growRate,
+      growCpu: withIdx.growCpu,
     },
   },
   unicode61: {
@@ -404,6 +461,8 @@ const result = {
     rebuildS: uniBuildS,
     hits: uniHits,
     search500: searchApi,
+    search5000: searchApi5000,
+    search1000: searchApi1000,
     search50: searchApi50,
     listing,
   },

@@ -32,7 +32,17 @@ function find(text: string): number[] {
 describe('toFtsQuery', () => {
   it('quotes each word and makes it a prefix', () => {
     expect(toFtsQuery('OutOfMemory heap')).toBe('"OutOfMemory"* "heap"*')
-    expect(toFtsQuery('say "hi"')).toBe('"say"* """hi"""*')
+    expect(toFtsQuery('say "hi" there')).toBe('"say"* """hi""" "there"*')
+  })
+
+  it('matches a last token of one or two characters whole, not as a prefix', () => {
+    // `1*` would expand to every number in every log (docs/benchmarks.md "Search").
+    expect(toFtsQuery('codex-runner-1 task-12 task-123')).toBe('"codex-runner-1" "task-12" "task-123"*')
+    expect(toFtsQuery('é 🚀x')).toBe('"é" "🚀x"')
+    expect(find('nightly-e')).toEqual([])
+    expect(find('nightly-et')).toEqual([])
+    expect(find('nightly-etl')).toEqual([5])
+    expect(find('row 1')).toEqual([1])
   })
 
   it('finds a word inside a dotted identifier by its prefix', () => {
@@ -77,7 +87,7 @@ describe('toFtsQuery', () => {
   })
 
   it('takes NUL as a separator (SQLite reads the expression as a C string) and drops repeated words', () => {
-    expect(toFtsQuery('hel\0lo')).toBe('"hel"* "lo"*')
+    expect(toFtsQuery('hel\0lo')).toBe('"hel"* "lo"') // "lo": two characters, a whole token
     expect(toFtsQuery('\0')).toBeNull()
     expect(find('java\0heap')).toEqual([0])
     expect(toFtsQuery('java java JAVA java')).toBe('"java"* "JAVA"*')

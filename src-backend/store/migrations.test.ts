@@ -26,11 +26,33 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-/** Undoes migration 5 (every test that goes back to an older schema starts here). */
-/** Undoes the schedules step (the schedules helper's "migration 7", after 5 for now). */
+/**
+ * Undoes migrations 8 and 5: the full-text index (every test that goes back to a schema before 5
+ * starts here; migration 8 replaced 5's table and triggers, so dropping 8's objects drops both).
+ */
 const DROP_FTS = `
-  DROP TRIGGER tasks_fts_on_insert; DROP TRIGGER tasks_fts_on_update; DROP TRIGGER tasks_fts_on_delete;
-  DROP TABLE tasks_fts;`
+  DROP TRIGGER tasks_fts_dirty_on_insert; DROP TRIGGER tasks_fts_dirty_on_update;
+  DROP TRIGGER tasks_fts_dirty_on_delete; DROP TABLE tasks_fts_dirty; DROP TABLE tasks_fts;`
+/** Migration 5's index and triggers, as a database at schema 5–7 has them. */
+const MIGRATION_5_INDEX = `
+  CREATE VIRTUAL TABLE tasks_fts USING fts5(
+    task_id, title, description, output, error, assignee, project_id,
+    content = 'tasks', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2');
+  INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild');
+  CREATE TRIGGER tasks_fts_on_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
+  END;
+  CREATE TRIGGER tasks_fts_on_delete AFTER DELETE ON tasks BEGIN
+    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
+  END;
+  CREATE TRIGGER tasks_fts_on_update AFTER UPDATE OF task_id, title, description, output, error, assignee, project_id ON tasks BEGIN
+    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
+    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
+      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
+  END;`
 // Migration 7's tables and indexes (schedules).
 const DROP_MIGRATION_7 = `
   DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
@@ -142,5 +164,46 @@ describe('migration 5 (full-text index)', () => {
     after.apply([storeEvent('old-2', { output: 'rows moved' }, t(3))])
     expect(after.search('copied', 10).results).toEqual([])
     expect(after.search('moved', 10).results.map((r) => r.task_id)).toEqual(['old-2'])
+  })
+})
+
+describe('migration 8 (contentless index, synced per transaction, head and tail of long texts)', () => {
+  it('replaces the trigger-kept index of a schema 7 database with one of the same tasks', () => {
+    const file = tempFile()
+    const before = storeAt(file)
+    const longLog = `build started\n${'step ok\n'.repeat(5000)}reached the middle\n${'step ok\n'.repeat(5000)}FATAL: kernel panic`
+    before.apply([
+      storeEvent('old-1', { status: 'failed', error: 'java.lang.OutOfMemoryError: heap' }, t(1)),
+      storeEvent('old-2', { title: 'nightly etl', output: longLog }, t(2)),
+    ])
+    before.close()
+    // Back to schema 7: migration 5's external-content index kept by its triggers.
+    const db = new Database(file)
+    db.exec(DROP_FTS)
+    db.exec(MIGRATION_5_INDEX)
+    db.exec("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    expect(db.prepare("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH 'middle'").all()).toHaveLength(1)
+    db.close()
+
+    const after = storeAt(file)
+    const ids = (q: string) => after.search(q, 10).results.map((r) => r.task_id)
+    expect(ids('OutOfMemory')).toEqual(['old-1'])
+    expect(ids('nightly')).toEqual(['old-2'])
+    expect(ids('started')).toEqual(['old-2'])
+    expect(ids('panic')).toEqual(['old-2'])
+    expect(ids('middle')).toEqual([]) // 80 KB into a 160 KB log: outside the indexed head and tail
+    after.apply([storeEvent('old-2', { output: 'rows moved' }, t(3))])
+    expect(ids('panic')).toEqual([])
+    expect(ids('moved')).toEqual(['old-2'])
+    const check = new Database(file, { readonly: true })
+    const objects = check
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'tasks_fts%' AND type IN ('table', 'trigger') ORDER BY name",
+      )
+      .all()
+      .map((r) => (r as { name: string }).name)
+    check.close()
+    expect(objects).not.toContain('tasks_fts_on_update')
+    expect(objects).toContain('tasks_fts_dirty_on_update')
   })
 })

@@ -19,6 +19,7 @@ import {
   type TaskStatusUpdateMessage,
 } from '../../src-shared/protocol'
 import { eventToWire } from '../bus/bus'
+import { createFtsSync } from './fts-index'
 import { TASK_COLUMNS, rowToTask, type TaskRow } from './task-rows'
 
 type Version = readonly [updatedAt: string, eventId: string]
@@ -253,9 +254,16 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
       : { kind: 'unchanged', seq, task: next, created: false }
   }
 
+  const syncFtsIndex = createFtsSync(db)
+  // Tasks written by hand while the server was stopped (sqlite3, a restore script) were only
+  // listed as changed by the triggers: index them before anything is served.
+  syncFtsIndex()
+
   const applyBatch = db.transaction((events: readonly TaskEvent[], opts: ApplyOptions): ApplyOutcome[] => {
     const outcomes = events.map(applyOne)
     if (opts.streamCursor) metaSet.run('stream_cursor', opts.streamCursor)
+    // Last, so the batch's index changes are one FTS5 segment (fts-index.ts).
+    syncFtsIndex()
     return outcomes
   })
 

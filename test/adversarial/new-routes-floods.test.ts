@@ -274,16 +274,18 @@ describe('floods of the new routes', () => {
     )
   })
 
-  it('search: one 5,000-result page of a one-letter prefix, timed alone', async () => {
+  // The widest query there is: a three-character prefix in every task (one or two characters are
+  // matched as whole tokens, src-backend/store/fts-query.ts).
+  it('search: one 5,000-result page of a three-letter prefix, timed alone', async () => {
     await loopBlockMaxMs()
     const t0 = performance.now()
-    const res = await get('/api/search?limit=5000&q=e')
+    const res = await get('/api/search?limit=5000&q=age')
     const body = (await res.json()) as { results: unknown[] }
     const ms = Math.round(performance.now() - t0)
     expect(res.status).toBe(200)
     expect(body.results).toHaveLength(5000)
     const figure = {
-      single: 'GET /api/search?limit=5000&q=e',
+      single: 'GET /api/search?limit=5000&q=age',
       ms,
       server_loop_block_max_ms: await loopBlockMaxMs(),
     }

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiRequestError, type SearchResults } from '../net/api'
 import { makeTask, updateMsg } from '../../../test/fakes/renderer/fake-socket'
-import { createSearchStore, localMatcher, queryWords, SEARCH_DEBOUNCE_MS } from './search-store'
+import { createSearchStore, isKeystroke, localMatcher, queryWords, SEARCH_DEBOUNCE_MS } from './search-store'
 import { createTaskStore, type TaskStore } from './task-store'
 import { createUiStore, type UiStore } from './ui-store'
 import type { Task } from '../../../src-shared/protocol'
@@ -101,6 +101,30 @@ describe('search store', () => {
     search.dispose()
   })
 
+  it('a paste asks at once, and the next key aborts that request before its own debounce', async () => {
+    const { api, calls } = fakeSearchApi()
+    const search = createSearchStore({ ui, tasks, api })
+    type('java.lang.OutOfMemoryError')
+    // No debounce: the request is out on the next turn of the event loop.
+    await vi.advanceTimersByTimeAsync(0)
+    expect(calls.map((c) => c.q)).toEqual(['java lang outofmemoryerror'])
+    expect(search.getState().pending).toBe(true)
+    type('java.lang.OutOfMemoryError ')
+    type('java.lang.OutOfMemoryError h')
+    // The key aborts the request that was out at once, not when its debounce ends.
+    expect(calls[0]!.signal.aborted).toBe(true)
+    expect(calls).toHaveLength(1)
+    calls[0]!.resolve(answer('java lang outofmemoryerror', ['stale']))
+    await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS)
+    expect(calls.map((c) => c.q)).toEqual(['java lang outofmemoryerror', 'java lang outofmemoryerror h'])
+    expect(search.getState().matches).toBeNull()
+    calls[1]!.resolve(answer('java lang outofmemoryerror h', ['oom']))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(search.getState().matches).toEqual(new Set(['oom']))
+    expect(search.getState().pending).toBe(false)
+    search.dispose()
+  })
+
   it('an older answer arriving while the newer request is out does not show', async () => {
     const { api, calls } = fakeSearchApi()
     const search = createSearchStore({ ui, tasks, api })
@@ -183,7 +207,8 @@ describe('search store', () => {
     expect(s.source).toBe('local')
     expect(s.error).toBeNull()
     expect(s.matches).toEqual(new Set(['oom', 'log']))
-    expect(yields).toBe(11)
+    // 11 between slices, plus the 0 ms timer that sends a text typed in one go (no debounce).
+    expect(yields).toBe(12)
     type('codex runner')
     await vi.runAllTimersAsync()
     expect(search.getState().matches).toEqual(new Set(['other']))
@@ -234,6 +259,15 @@ describe('search store', () => {
 })
 
 describe('queryWords and the local matcher', () => {
+  it('a keystroke changes the box by one character; a paste or a cleared selection by more', () => {
+    expect(isKeystroke('', 'o')).toBe(true)
+    expect(isKeystroke('out', 'ou')).toBe(true)
+    expect(isKeystroke('out', 'oux')).toBe(true)
+    expect(isKeystroke('ab', 'ab😀')).toBe(true)
+    expect(isKeystroke('', 'OutOfMemory')).toBe(false)
+    expect(isKeystroke('disk full', '')).toBe(false)
+  })
+
   it('split like FTS5 unicode61: letters and digits, lower case, no duplicates', () => {
     expect(queryWords('java.lang.OutOfMemory  Java')).toEqual(['java', 'lang', 'outofmemory'])
     expect(queryWords('task-12 (ÉTÉ)')).toEqual(['task', '12', 'été'])
