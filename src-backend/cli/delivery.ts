@@ -19,6 +19,8 @@ export interface Sender {
 
 /** Statuses that mean "this update will never be accepted": drop it rather than retry forever. */
 const REJECTED = new Set([400, 404, 409, 413, 415, 422])
+/** The start of a send's detail when the server refused the token: kept, and said out loud. */
+export const TOKEN_REFUSED = 'the server refused the token'
 
 /** node:http, not fetch: undici's first use costs about as much CPU as the rest of the call. */
 export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
@@ -65,7 +67,9 @@ export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
             res.on('end', () => {
               const status = res.statusCode ?? 0
               if (status >= 200 && status < 300) return finish({ result: 'ok' })
-              let detail = `HTTP ${status}`
+              // Kept in the spool (a fixed token sends it), but said plainly: it is not an outage.
+              let detail =
+                status === 401 || status === 403 ? `${TOKEN_REFUSED} (HTTP ${status})` : `HTTP ${status}`
               try {
                 detail += `: ${(JSON.parse(text) as { error: { message: string } }).error.message}`
               } catch {
@@ -165,6 +169,8 @@ export interface DeliveryOutcome {
    * the hook's time budget. False when it refused the connection: then the next call tries again.
    */
   backlog: boolean
+  /** Why sending stopped with updates left (also in the spool's last-error file). */
+  stoppedBy?: string
 }
 
 /**
@@ -195,7 +201,18 @@ export async function deliver(
   }
   try {
     const outcome = await flushSpool(spool, send, deadline, lock, warn)
-    return { sent: outcome.sent, spooled: outcome.left, backlog: outcome.left > 0 && answered }
+    // The trace a user can find when the hook's stderr is hidden: `hook flush` prints it too.
+    if (outcome.stoppedBy) {
+      spool.noteError(outcome.stoppedBy)
+      if (outcome.stoppedBy.startsWith(TOKEN_REFUSED))
+        warn(`${outcome.stoppedBy}; the update waits in ${spool.dir}`)
+    } else if (outcome.left === 0) spool.noteError(null)
+    return {
+      sent: outcome.sent,
+      spooled: outcome.left,
+      backlog: outcome.left > 0 && answered,
+      stoppedBy: outcome.stoppedBy,
+    }
   } finally {
     lock.release()
   }

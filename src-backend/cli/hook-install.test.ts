@@ -74,6 +74,21 @@ describe('hook install', () => {
     ).toBe(5000)
   })
 
+  it('codex: registers every hook event `hook codex` maps, sub-agents included', () => {
+    const merged = mergeHookSettings(
+      {},
+      'codex',
+      "/usr/bin/node '/opt/taskpulse/bin/taskpulse.js' hook codex",
+      false,
+    )
+    const events = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse']
+    for (const event of [...events, 'SubagentStart', 'SubagentStop', 'Stop'])
+      expect(
+        groupsOf(merged, event).flatMap((g) => g.hooks.filter((h) => isOurCommand(h.command, 'codex'))),
+        event,
+      ).toHaveLength(1)
+  })
+
   it('codex notify: added at the top level, refreshed, removed; a user notify is left alone', () => {
     const toml = 'model = "gpt-5"\n\n[mcp_servers.x]\ncommand = "x"\n'
     const args = ['/usr/bin/node', '/opt/taskpulse/bin/taskpulse.js', 'hook', 'codex']

@@ -37,7 +37,17 @@ export const INSTALLED_EVENTS: Record<AgentTool, readonly string[]> = {
     'SessionEnd',
   ],
   // Codex's lifecycle hooks (hooks.json, the Claude Code schema); turn ends also come by `notify`.
-  codex: ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'PostToolUse', 'Stop'],
+  // SubagentStart/SubagentStop: openai/codex#22782 and #22873 (thread-spawned sub-agents).
+  codex: [
+    'SessionStart',
+    'UserPromptSubmit',
+    'PreToolUse',
+    'PermissionRequest',
+    'PostToolUse',
+    'SubagentStart',
+    'SubagentStop',
+    'Stop',
+  ],
   gemini: [
     'SessionStart',
     'BeforeAgent',

@@ -7,18 +7,10 @@
 // run at the same moment (parallel tool calls), so the lock is real; but a hook must never wait
 // long, so after LOCK_WAIT_MS it goes on without it (a tail line may then be lost, never an update).
 import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyMemory, type TaskMemory } from './hook-mapping'
+import { makeDirBounded } from './spool'
 
 const LOCK_WAIT_MS = 60
 const LOCK_STALE_MS = 2_000
@@ -42,7 +34,7 @@ export interface HookSession {
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 export function openHookSession(dir: string, key: string): HookSession {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  makeDirBounded(dir)
   const base = join(dir, createHash('sha256').update(key).digest('hex').slice(0, 32))
   const file = `${base}.json`
   const lockPath = `${base}.lock`

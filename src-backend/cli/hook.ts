@@ -236,10 +236,12 @@ async function flushCommand(argv: readonly string[]): Promise<number> {
     // In the foreground, wait for a flush already running (another process holds the lock) rather
     // than report a spool that is draining as stuck.
     let sent = 0
+    let stoppedBy: string | undefined
     const until = performance.now() + FOREGROUND_WAIT_MS
     for (;;) {
       const outcome = await deliver([], spool, sender, Number.POSITIVE_INFINITY, warn)
       sent += outcome.sent
+      stoppedBy = outcome.stoppedBy
       if (spool.list().length === 0 || performance.now() > until) break
       // Left over although this process held the lock: TaskPulse stopped answering. (Without the
       // lock, `spooled` is 0: another process is sending; wait for it.)
@@ -247,7 +249,11 @@ async function flushCommand(argv: readonly string[]): Promise<number> {
       await new Promise((r) => setTimeout(r, 100))
     }
     const left = spool.list().length
-    process.stderr.write(`taskpulse hook flush: sent ${sent}, ${left} left in ${spool.dir}\n`)
+    // Say why something is left (a wrong token must not look like "try again later").
+    const why = left > 0 ? (stoppedBy ?? spool.lastError()) : null
+    process.stderr.write(
+      `taskpulse hook flush: sent ${sent}, ${left} left in ${spool.dir}${why ? ` (stopped: ${why})` : ''}\n`,
+    )
     return left === 0 ? 0 : 1
   } finally {
     sender.close()

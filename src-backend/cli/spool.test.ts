@@ -1,7 +1,7 @@
 // The spool on a real directory: order, the size bound, the flush lock (and taking over a stale
 // one), and a flush that stops at an unreachable target and drops what the server refuses.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -46,6 +46,64 @@ describe('spool', () => {
     expect(spool.read('000000000000001-0000001-000001.json')).toBeNull()
     expect(spool.list()).toEqual([])
     expect(warnings).toHaveLength(1)
+  })
+
+  it('moves a directory named like an entry aside once; a flush past it ends', async () => {
+    const { spool, warnings, dir } = tempSpool()
+    const name = '000000000000005-0000001-000001.json'
+    mkdirSync(join(dir, name))
+    spool.append([update(1)])
+    const lock = spool.tryLock()!
+    const sent: string[] = []
+    // Before the fix, read() failed to unlink the directory, the next pass listed it again: a loop.
+    const outcome = await flushSpool(
+      spool,
+      (u) => (sent.push(u.event_id), Promise.resolve({ result: 'ok' })),
+      Number.POSITIVE_INFINITY,
+      lock,
+      (m) => warnings.push(m),
+    )
+    lock.release()
+    expect(outcome).toEqual({ sent: 1, dropped: 0, left: 0 })
+    expect(sent).toEqual(['e1'])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/moved an unreadable spool entry .* aside/)
+    expect(readdirSync(dir)).toContain(`unreadable-${name}`)
+    expect(spool.list()).toEqual([])
+  })
+
+  it('drops, once each, entries that parse but are not an update a hook could make', () => {
+    const { spool, warnings, dir } = tempSpool()
+    const at = new Date().toISOString()
+    const bad = [
+      { task_id: 't', event_id: 'e', updated_at: at, fields: null },
+      { task_id: 't', event_id: 'e', updated_at: at, fields: {} },
+      { task_id: 't', event_id: 'e', updated_at: at, fields: { nonsense: 1 } },
+      { task_id: 't', event_id: 'e', updated_at: at, fields: { task_id: 'other' } },
+      { task_id: 't', event_id: 'e', updated_at: at, fields: { status: 'exploded' } },
+      { task_id: 't', event_id: 'e', updated_at: 'soon', fields: { status: 'running' } },
+      { task_id: '', event_id: 'e', updated_at: at, fields: { status: 'running' } },
+      { task_id: 't', updated_at: at, fields: { status: 'running' } },
+      [1, 2],
+      null,
+    ]
+    bad.forEach((b, i) =>
+      writeFileSync(join(dir, `${String(i + 1).padStart(15, '0')}-0000001-000001.json`), JSON.stringify(b)),
+    )
+    for (const n of spool.list()) expect(spool.read(n), n).toBeNull()
+    expect(spool.list()).toEqual([])
+    expect(warnings).toHaveLength(bad.length)
+    for (const w of warnings) expect(w).toMatch(/^dropped an invalid spool entry/)
+  })
+
+  it('records why a delivery stopped in last-error, and clears it', () => {
+    const { spool, dir } = tempSpool()
+    expect(spool.lastError()).toBeNull()
+    spool.noteError('the server refused the token (HTTP 401)')
+    expect(spool.lastError()).toMatch(/^\S+ the server refused the token \(HTTP 401\)$/)
+    expect(existsSync(join(dir, 'last-error'))).toBe(true)
+    spool.noteError(null)
+    expect(spool.lastError()).toBeNull()
   })
 
   it('gives the flush lock to one holder at a time, and takes over a stale one', () => {
@@ -103,7 +161,7 @@ describe('spool', () => {
     )
     lock.release()
     expect(sent).toEqual(['e0', 'e1', 'e3'])
-    expect(outcome).toEqual({ sent: 3, dropped: 1, left: 2 })
+    expect(outcome).toEqual({ sent: 3, dropped: 1, left: 2, stoppedBy: 'HTTP 400: bad' })
     expect(spool.list().map((n) => spool.read(n)!.event_id)).toEqual(['e4', 'e5'])
     expect(warnings.join('\n')).toMatch(/refused .* task t2 .*HTTP 400/)
   })

@@ -22,8 +22,8 @@ import {
   writeSync,
 } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
-import type { TaskFieldValues } from '../../src-shared/task-model'
+import { dirname, join } from 'node:path'
+import { isTaskStatus, SETTABLE_FIELDS, type TaskFieldValues } from '../../src-shared/task-model'
 
 /** An update as the spool keeps it: identity and time fixed when it was made. */
 export interface SpooledUpdate {
@@ -38,6 +38,52 @@ export const DEFAULT_SPOOL_MAX = 10_000
 export const LOCK_STALE_MS = 15_000
 
 const ENTRY = /^\d{15}-\d{7}-\d{6}\.json$/
+/** Written in the spool dir when a delivery stopped for a reason a user must fix (a wrong token, ...). */
+export const LAST_ERROR_FILE = 'last-error'
+const SETTABLE = new Set<string>(SETTABLE_FIELDS)
+
+/**
+ * mkdir -p, one level at a time, at most once per level. Node's `mkdirSync(…, { recursive: true })`
+ * loops forever where mkdir answers ENOENT although the parent exists (below /proc/self), and a
+ * synchronous loop blocks the hook's hard-stop timer too: this one fails instead.
+ */
+export function makeDirBounded(dir: string, mode = 0o700): void {
+  try {
+    mkdirSync(dir, { mode })
+    return
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' && statSync(dir).isDirectory()) return
+    const parent = dirname(dir)
+    if (code !== 'ENOENT' || parent === dir) throw err
+  }
+  makeDirBounded(dirname(dir), mode)
+  try {
+    mkdirSync(dir, { mode })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(dir).isDirectory()) throw err
+  }
+}
+
+/**
+ * Whether a parsed spool entry is an update the hook or exec could have made: the shape of a fresh
+ * one (ids, a time, at least one settable field, a known status). Without this an entry with
+ * `"fields": null` went out as a bare `{updated_at, event_id}`, which the server takes as "create
+ * an empty pending task". Field values are checked by the server (a refused one is dropped).
+ */
+export function isSpooledUpdate(v: unknown): v is SpooledUpdate {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const u = v as Record<string, unknown>
+  if (typeof u.task_id !== 'string' || u.task_id.length === 0 || u.task_id.length > 128) return false
+  if (typeof u.event_id !== 'string' || u.event_id.length === 0) return false
+  if (typeof u.updated_at !== 'string' || !Number.isFinite(Date.parse(u.updated_at))) return false
+  const f = u.fields
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) return false
+  const keys = Object.keys(f)
+  if (keys.length === 0 || !keys.every((k) => SETTABLE.has(k))) return false
+  const status = (f as Record<string, unknown>).status
+  return status === undefined || isTaskStatus(status)
+}
 
 /** The per-user state directory: TASKPULSE_STATE_DIR, else XDG_STATE_HOME/taskpulse, ~/.local/state/taskpulse. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -66,6 +112,13 @@ export interface Spool {
   /** The update in an entry; null (and the entry removed) when it cannot be read. */
   read(name: string): SpooledUpdate | null
   remove(name: string): void
+  /**
+   * Records why the last delivery stopped (`last-error` in the spool dir, for `hook flush` and the
+   * user to find: a hook never writes to stdout and its stderr is often hidden); null clears it.
+   */
+  noteError(reason: string | null): void
+  /** The recorded reason, if any. */
+  lastError(): string | null
   /** The flush lock, or null when another process holds it. */
   tryLock(): SpoolLock | null
 }
@@ -85,13 +138,16 @@ export function openSpool(opts: SpoolOptions): Spool {
   let made = false
   const ensureDir = () => {
     if (made) return
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    makeDirBounded(dir)
     made = true
   }
+  // Unreadable entries this process could neither remove nor move aside: never read again, so a
+  // flush cannot spin on them.
+  const skipped = new Set<string>()
   const list = (): string[] => {
     try {
       return readdirSync(dir)
-        .filter((n) => ENTRY.test(n))
+        .filter((n) => ENTRY.test(n) && !skipped.has(n))
         .sort()
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
@@ -106,6 +162,26 @@ export function openSpool(opts: SpoolOptions): Spool {
     }
   }
   const lockPath = join(dir, 'flush.lock')
+  const errorPath = join(dir, LAST_ERROR_FILE)
+  /** An entry that is not an update (corrupt, invalid, a directory): dropped or moved aside, once. */
+  const discard = (name: string, why: string) => {
+    const path = join(dir, name)
+    try {
+      unlinkSync(path)
+      warn(`dropped ${why} spool entry ${path}`)
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    }
+    const aside = join(dir, `unreadable-${name}`) // no longer an entry name: list() passes over it
+    try {
+      renameSync(path, aside)
+      warn(`moved ${why} spool entry ${path} aside to ${aside}`)
+    } catch {
+      skipped.add(name)
+      warn(`skipped ${why} spool entry ${path} (it cannot be removed)`)
+    }
+  }
 
   return {
     dir,
@@ -130,18 +206,37 @@ export function openSpool(opts: SpoolOptions): Spool {
     },
     list,
     read(name) {
+      let parsed: unknown
       try {
-        const u = JSON.parse(readFileSync(join(dir, name), 'utf8')) as SpooledUpdate
-        if (typeof u?.task_id === 'string' && typeof u.event_id === 'string' && typeof u.fields === 'object')
-          return u
+        parsed = JSON.parse(readFileSync(join(dir, name), 'utf8'))
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        discard(name, 'an unreadable')
+        return null
       }
-      warn(`dropped an unreadable spool entry ${join(dir, name)}`)
-      remove(name)
+      if (isSpooledUpdate(parsed)) return parsed
+      discard(name, 'an invalid')
       return null
     },
     remove,
+    noteError(reason) {
+      try {
+        if (reason === null) unlinkSync(errorPath)
+        else {
+          ensureDir()
+          writeFileSync(errorPath, `${new Date().toISOString()} ${reason}\n`, { mode: 0o600 })
+        }
+      } catch {
+        // best effort: absent already, or the spool dir itself is the problem (reported elsewhere)
+      }
+    },
+    lastError() {
+      try {
+        return readFileSync(errorPath, 'utf8').trim() || null
+      } catch {
+        return null
+      }
+    },
     tryLock() {
       ensureDir()
       const token = `${process.pid}:${Math.random().toString(36).slice(2)}`
@@ -212,6 +307,8 @@ export interface FlushOutcome {
   dropped: number
   /** Left for a later call (unreachable, or out of time). */
   left: number
+  /** Why sending stopped with updates left (the sender's detail), when it did. */
+  stoppedBy?: string
 }
 
 /**
@@ -239,7 +336,8 @@ export async function flushSpool(
       const update = spool.read(name)
       if (!update) continue
       const { result, detail } = await send(update, deadline)
-      if (result === 'unreachable') return { sent, dropped, left: names.length - i }
+      if (result === 'unreachable')
+        return { sent, dropped, left: names.length - i, stoppedBy: detail ?? 'TaskPulse unreachable' }
       if (result === 'rejected') {
         dropped++
         warn(

@@ -3,7 +3,7 @@
 // wrongly-typed entries, and a spool directory that cannot be created. A hook must never hurt the
 // agent: exit 0, nothing on stdout, no stack trace; `hook flush` delivers what is valid, drops the
 // rest with one line each, and ends.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Task } from '../../src-shared/protocol'
@@ -146,5 +146,107 @@ describe('taskpulse hook and its spool under faults', () => {
       expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(2)
       expect(r.stderr).toContain(spoolDir)
     }
+  }, 120_000)
+
+  it('a directory named like an entry and a "fields": null entry: flush reports each once, sends the rest, ends', async () => {
+    const spool = cleanup.dir(tempDir('taskpulse-spool-'))
+    const at = new Date().toISOString()
+    const dirEntry = '000000000000005-0000001-000001.json'
+    mkdirSync(join(spool, dirEntry))
+    writeFileSync(
+      join(spool, '000000000000006-0000001-000001.json'),
+      JSON.stringify({ task_id: 'spool-null-fields', event_id: 'en', updated_at: at, fields: null }),
+    )
+    writeFileSync(
+      join(spool, '000000000000007-0000001-000001.json'),
+      JSON.stringify({
+        task_id: 'spool-after-dir',
+        event_id: 'ed',
+        updated_at: at,
+        fields: { status: 'running' },
+      }),
+    )
+    // Before the fix this flush spun at 100% CPU, warning about the directory ~6,000 times a second:
+    // the ceiling here is for that hang, not a speed check.
+    const r = await runCli(['hook', 'flush'], {
+      env: envFor({ TASKPULSE_SPOOL_DIR: spool }),
+      timeoutMs: 60_000,
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.length).toBe(0)
+    expect(r.stderr).not.toMatch(STACK)
+    const lines = r.stderr.trim().split('\n')
+    expect(
+      lines.filter((l) => l.includes(dirEntry)),
+      r.stderr.slice(0, 2000),
+    ).toHaveLength(1)
+    expect(lines.filter((l) => /invalid spool entry/.test(l))).toHaveLength(1)
+    expect(statSync(join(spool, `unreadable-${dirEntry}`)).isDirectory()).toBe(true)
+    const sent = await backend.api('/api/tasks/spool-after-dir')
+    expect(sent.status).toBe(200)
+    await sent.arrayBuffer()
+    // The null-fields entry must not have become an empty pending task.
+    const empty = await backend.api('/api/tasks/spool-null-fields')
+    expect(empty.status).toBe(404)
+    await empty.arrayBuffer()
+    // A second flush finds nothing left to complain about.
+    const again = await runCli(['hook', 'flush'], { env: envFor({ TASKPULSE_SPOOL_DIR: spool }) })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr.trim().split('\n'), again.stderr).toHaveLength(1)
+  }, 120_000)
+
+  it('a spool or state dir under /proc/self (mkdir -p never ends there): the hook still exits 0', async () => {
+    const event = JSON.stringify({
+      session_id: 'proc-dir',
+      hook_event_name: 'UserPromptSubmit',
+      cwd: '/tmp',
+      prompt: 'hi',
+    })
+    for (const extra of [
+      { TASKPULSE_SPOOL_DIR: '/proc/self/spool' },
+      { TASKPULSE_STATE_DIR: '/proc/self/taskpulse-state' },
+    ]) {
+      // Before the fix the process hung in a synchronous mkdir loop (its hard-stop timer never ran):
+      // runCli's ceiling then kills it and the test fails.
+      const r = await runCli(['hook', 'claude-code'], {
+        env: envFor({ TASKPULSE_SERVER: 'http://127.0.0.1:1', ...extra }),
+        stdin: event,
+        timeoutMs: 60_000,
+      })
+      const what = JSON.stringify(extra)
+      expect(r.code, `${what}: ${r.stderr}`).toBe(0)
+      expect(r.stdout.length, what).toBe(0)
+      expect(r.stderr, what).not.toMatch(STACK)
+      expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(2)
+    }
+  }, 120_000)
+
+  it('a wrong token: the hook says so and leaves last-error in the spool; flush names the reason', async () => {
+    const spool = cleanup.dir(tempDir('taskpulse-spool-'))
+    const wrong = envFor({ TASKPULSE_SPOOL_DIR: spool, TASKPULSE_TOKEN: 'not-the-token' })
+    const r = await runCli(['hook', 'claude-code'], {
+      env: wrong,
+      stdin: JSON.stringify({
+        session_id: 'bad-token',
+        hook_event_name: 'UserPromptSubmit',
+        cwd: '/tmp',
+        prompt: 'hi',
+      }),
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.length).toBe(0)
+    expect(r.stderr).toMatch(/refused the token \(HTTP 401\)/)
+    // The hook's stderr is often hidden: the same reason waits in the spool dir.
+    expect(readFileSync(join(spool, 'last-error'), 'utf8')).toMatch(/refused the token \(HTTP 401\)/)
+
+    const flush = await runCli(['hook', 'flush'], { env: wrong })
+    expect(flush.code, flush.stderr).toBe(1)
+    expect(flush.stdout.length).toBe(0)
+    expect(flush.stderr).toMatch(/sent 0, 1 left in .*\(stopped: the server refused the token \(HTTP 401\)/)
+
+    const fixed = await runCli(['hook', 'flush'], { env: envFor({ TASKPULSE_SPOOL_DIR: spool }) })
+    expect(fixed.code, fixed.stderr).toBe(0)
+    expect(fixed.stderr).toMatch(/sent 1, 0 left/)
+    expect(existsSync(join(spool, 'last-error'))).toBe(false)
   }, 120_000)
 })
