@@ -70,6 +70,16 @@ export async function startBackend(opts: StartBackendOptions = {}): Promise<Back
   let stderr = ''
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
+  let stopRequested = false
+  // A backend that dies on its own in the middle of a test leaves only ECONNREFUSED behind; say
+  // how it ended and what it logged last (a test's own kill is a signal, not a crash).
+  proc.once('exit', (code, signal) => {
+    const crashed = (signal === null && code !== 0) || signal === 'SIGABRT' || signal === 'SIGSEGV'
+    if (!stopRequested && crashed)
+      console.error(
+        `backend pid ${proc.pid} exited on its own (code ${code}, signal ${signal}); last stderr:\n${stderr.slice(-4000)}`,
+      )
+  })
 
   const ready = await new Promise<{ url: string; ws: string; ui: string }>((resolveReady, reject) => {
     const rl = createInterface({ input: proc.stdout })
@@ -98,6 +108,7 @@ export async function startBackend(opts: StartBackendOptions = {}): Promise<Back
     proc,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
+      stopRequested = true
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
       return exited
     },
