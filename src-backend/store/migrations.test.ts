@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TASK_KEYS } from '../../src-shared/protocol'
 import { expectAggregatesMatchRecount, randomEvents, storeEvent } from '../../test/helpers/store-fixtures'
+import { MIGRATIONS } from './migrations'
 import { openTaskStore, type TaskStore } from './task-store'
 
 const dirs: string[] = []
@@ -33,26 +34,8 @@ afterEach(() => {
 const DROP_FTS = `
   DROP TRIGGER tasks_fts_dirty_on_insert; DROP TRIGGER tasks_fts_dirty_on_update;
   DROP TRIGGER tasks_fts_dirty_on_delete; DROP TABLE tasks_fts_dirty; DROP TABLE tasks_fts;`
-/** Migration 5's index and triggers, as a database at schema 5–7 has them. */
-const MIGRATION_5_INDEX = `
-  CREATE VIRTUAL TABLE tasks_fts USING fts5(
-    task_id, title, description, output, error, assignee, project_id,
-    content = 'tasks', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2');
-  INSERT INTO tasks_fts (tasks_fts) VALUES ('rebuild');
-  CREATE TRIGGER tasks_fts_on_insert AFTER INSERT ON tasks BEGIN
-    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
-      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
-  END;
-  CREATE TRIGGER tasks_fts_on_delete AFTER DELETE ON tasks BEGIN
-    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
-      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
-  END;
-  CREATE TRIGGER tasks_fts_on_update AFTER UPDATE OF task_id, title, description, output, error, assignee, project_id ON tasks BEGIN
-    INSERT INTO tasks_fts (tasks_fts, rowid, task_id, title, description, output, error, assignee, project_id)
-      VALUES ('delete', old.rowid, old.task_id, old.title, old.description, old.output, old.error, old.assignee, old.project_id);
-    INSERT INTO tasks_fts (rowid, task_id, title, description, output, error, assignee, project_id)
-      VALUES (new.rowid, new.task_id, new.title, new.description, new.output, new.error, new.assignee, new.project_id);
-  END;`
+/** Migration 5's index and triggers, as a database at schema 5–7 has them (the step itself). */
+const MIGRATION_5_INDEX = MIGRATIONS[4] ?? ''
 // Migration 7's tables and indexes (schedules).
 const DROP_MIGRATION_7 = `
   DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;

@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3'
 import { FTS_MIGRATION } from './fts-index'
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: tasks, their event history (local seq), the outbox and meta.
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;

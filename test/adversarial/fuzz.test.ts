@@ -35,19 +35,9 @@ import {
   wsHandshake,
   type FrameSpec,
 } from './raw-socket'
+import { FUZZ_RUNS_SCALE, FUZZ_SEED, fuzzParams } from './fuzz-params'
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20261201)
-const SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1)
-/**
- * fc.assert parameters for an entry of `n` runs. No shrinking: after a crash every later run fails
- * too (the server is gone), so shrinking would report some harmless input; the first failing input
- * is the one that matters, and the seed replays it.
- */
-const params = (n: number): fc.Parameters<unknown> => ({
-  seed: SEED,
-  numRuns: Math.max(1, Math.round(n * SCALE)),
-  endOnFailure: true,
-})
+const params = fuzzParams
 const CHANNEL = 'task_status_update'
 const STREAM = 'task_status_stream'
 const SEED_IDS = ['seed-1', 'seed-2', 'seed-3'] as const
@@ -1308,8 +1298,8 @@ describe('fuzzer', () => {
     const health = (await (await backend.api('/api/health')).json()) as Health
     const rssEnd = rssBytes(backend.proc.pid!)
     const row = {
-      seed: SEED,
-      scale: SCALE,
+      seed: FUZZ_SEED,
+      scale: FUZZ_RUNS_SCALE,
       rssStartMB: +(rssStart / 2 ** 20).toFixed(1),
       rssEndMB: +(rssEnd / 2 ** 20).toFixed(1),
       dropped: health.dropped_messages,

@@ -12,14 +12,9 @@ import { startRedis, type RedisServer } from '../helpers/redis-server'
 import { allTasks, cleanupStack, rawRedis, sqliteIntegrity } from '../integration/resilience-helpers'
 import { recordFigure } from './probes'
 import { exchange, rawHealth, statusOf } from './raw-socket'
+import { fuzzParams } from './fuzz-params'
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20261201)
-const SCALE = Number(process.env.FUZZ_RUNS_SCALE ?? 1)
-const params = (n: number): fc.Parameters<unknown> => ({
-  seed: SEED,
-  numRuns: Math.max(1, Math.round(n * SCALE)),
-  endOnFailure: true,
-})
+const params = fuzzParams
 const HASH = 'taskpulse:schedules'
 const CHANNEL = 'taskpulse:schedules:changed'
 
