@@ -5,7 +5,7 @@
 // task's row carries its error after the title (a missed run's "no run started by 02:15 …").
 // A virtualised list of fixed-height rows (a week of a fleet is thousands of rows); each
 // row is a button that opens the task.
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { memo, useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
 import { format } from 'date-fns'
 import { useParts } from '../../stores/context'
 import { endAt, type CalendarIndex, type Placed } from '../../stores/calendar-index'
@@ -17,6 +17,7 @@ import type { ScheduleOccurrence } from '../../net/schedules-api'
 import { occurrenceText } from './schedule-occurrences'
 import { errorLine } from './TimelineBar'
 import { visibleRows } from './timeline-math'
+import { useScrollViewport } from './use-scroll-viewport'
 
 export const AGENDA_DAYS = 7
 const ROW = 34
@@ -158,17 +159,7 @@ export function AgendaView({
   const planned = occurrences.length
   const tasks = rows.length - planned
   const bodyRef = useRef<HTMLDivElement>(null)
-  const [scrollTop, setScrollTop] = useState(0)
-  const [viewport, setViewport] = useState(600)
-  useLayoutEffect(() => {
-    const el = bodyRef.current
-    if (!el) return
-    const measure = () => setViewport(el.clientHeight || 600)
-    measure()
-    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure)
-    ro?.observe(el)
-    return () => ro?.disconnect()
-  }, [])
+  const { scrollTop, setScrollTop, viewport } = useScrollViewport(bodyRef)
   const { start, end } = visibleRows(scrollTop, viewport, ROW, rows.length)
   return (
     <div className="ag" data-testid="agenda">

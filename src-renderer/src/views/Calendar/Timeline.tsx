@@ -5,16 +5,7 @@
 // bar whose task changed. Zoom (1 hour – 1 month): buttons, + / -, Ctrl+wheel. Pan: arrows, drag,
 // Shift+wheel or a sideways swipe. Bars: Tab reaches each row's first bar, ←/→ move along the row,
 // ↑/↓ to the nearest bar of the next row with one, Enter opens the task.
-import {
-  memo,
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  useSyncExternalStore,
-} from 'react'
+import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import { useNow, useParts } from '../../stores/context'
 import type { CalendarIndex, Placed } from '../../stores/calendar-index'
 import { endAt } from '../../stores/calendar-index'
@@ -23,6 +14,7 @@ import { growthStepMs, TimelineBar } from './TimelineBar'
 import type { ScheduleOccurrence } from '../../net/schedules-api'
 import { occurrenceText, type OccurrencesByAgent } from './schedule-occurrences'
 import { assignLanes, nextSpan, pan, ticks, visibleRows, zoomTo, type Window } from './timeline-math'
+import { useScrollViewport } from './use-scroll-viewport'
 
 export const ROW_HEIGHT = 36
 /** Two lanes keep a bar's text readable (17 px); a third overlapping run shares a lane. */
@@ -235,17 +227,7 @@ function focusRowBar(body: HTMLElement, rowIndex: number, dir: 1 | -1, x: number
 export function Timeline({ index, agents, w, setWindow, keep, occurrences }: TimelineProps) {
   const { ui } = useParts()
   const bodyRef = useRef<HTMLDivElement>(null)
-  const [scrollTop, setScrollTop] = useState(0)
-  const [viewport, setViewport] = useState(600)
-  useLayoutEffect(() => {
-    const el = bodyRef.current
-    if (!el) return
-    const measure = () => setViewport(el.clientHeight || 600)
-    measure()
-    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure)
-    ro?.observe(el)
-    return () => ro?.disconnect()
-  }, [])
+  const { scrollTop, setScrollTop, viewport } = useScrollViewport(bodyRef)
   const { start, end } = visibleRows(scrollTop, viewport, ROW_HEIGHT, agents.length)
 
   // Where on the track a pointer is, as a fraction of its width (the zoom anchor).
