@@ -2,7 +2,15 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MAX_TEXT_FIELD_BYTES, normalizeTimestamp, restUpdateSchema } from '../src-shared/protocol'
 import { eventToWire } from './bus/bus'
-import { capText, contentEventId, parseInbound, streamIdTime, toTaskEvent, uuidv7 } from './ingest'
+import {
+  KNOWN_EVENT,
+  capText,
+  contentEventId,
+  parseInbound,
+  streamIdTime,
+  toTaskEvent,
+  uuidv7,
+} from './ingest'
 
 const now = new Date('2026-05-01T12:00:00.000Z')
 
@@ -139,6 +147,30 @@ describe('parseInbound', () => {
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.reason).toBe(reason)
   })
+  it('skips a message whose event_id is stored before validating it, flat or in the envelope', () => {
+    const known = new Set(['e-stored'])
+    const isKnown = (id: string) => known.has(id)
+    const flat = JSON.stringify({ task_id: 'a', status: 'running', event_id: 'e-stored' })
+    for (const payload of [
+      flat,
+      JSON.stringify({ type: 'task_status_update', data: JSON.parse(flat) as unknown }),
+    ]) {
+      expect(parseInbound({ source: 'redis', payload }, now, isKnown)).toEqual({
+        ok: false,
+        reason: KNOWN_EVENT,
+        detail: 'event_id already stored',
+      })
+    }
+    // An unknown id, or no lookup given, goes through validation as before.
+    const fresh = JSON.stringify({ task_id: 'a', status: 'running', event_id: 'e-new' })
+    expect(parseInbound({ source: 'redis', payload: fresh }, now, isKnown).ok).toBe(true)
+    expect(parseInbound({ source: 'redis', payload: flat }, now).ok).toBe(true)
+    // A non-string event_id is not looked up: the schema answers for it.
+    const numeric = JSON.stringify({ task_id: 'a', status: 'running', event_id: 5 })
+    expect(parseInbound({ source: 'redis', payload: numeric }, now, () => true).ok).toBe(
+      parseInbound({ source: 'redis', payload: numeric }, now).ok,
+    )
+  })
   it('drops an oversized payload and a stream entry without data', () => {
     const big = JSON.stringify({ task_id: 'a', status: 'running', output: 'x'.repeat(1024 * 1024) })
     expect(parseInbound({ source: 'redis', payload: big }, now)).toMatchObject({
@@ -244,6 +276,40 @@ describe('ingest drops', () => {
     ingest.resetStreamCursor('0')
     await expect.poll(() => applied.length).toBe(2)
     expect(applied[1]).toEqual({ ids: [], cursor: '0' })
+    ingest.stop()
+  })
+
+  it('skips an echo of a stored event without counting a drop; the cursor still moves past it', async () => {
+    const { createIngest } = await import('./ingest')
+    const { pino } = await import('pino')
+    const applied: { ids: string[]; cursor: string | undefined }[] = []
+    const reasons: string[] = []
+    const store = {
+      hasEvent: (id: string) => id === 'stored',
+      apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
+        applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
+        return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
+      },
+    }
+    const ingest = createIngest({
+      store: store as never,
+      log: pino({ level: 'silent' }),
+      onChanges: () => {},
+      onDrop: (r) => reasons.push(r),
+    })
+    ingest.submitInbound([
+      { source: 'stream', streamId: '1-0', payload: '{"task_id":"a","status":"running","event_id":"new"}' },
+      {
+        source: 'stream',
+        streamId: '2-0',
+        payload: '{"task_id":"a","status":"running","event_id":"stored"}',
+      },
+      { source: 'redis', payload: '{"task_id":"a","status":"running","event_id":"stored"}' },
+    ])
+    await expect.poll(() => applied.length).toBe(1)
+    expect(applied[0]).toEqual({ ids: ['new'], cursor: '2-0' })
+    expect(reasons).toEqual([])
+    expect(ingest.droppedCount()).toBe(0)
     ingest.stop()
   })
 })

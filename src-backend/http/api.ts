@@ -294,7 +294,7 @@ export function createApi(deps: ApiDeps): express.Express {
 
   app.use(
     createAttentionRoutes({
-      getTask: (taskId) => store.getTask(taskId),
+      hasTask: (taskId) => store.hasTask(taskId),
       submitLocal: (event) => deps.submitLocal(event),
       attention: () => deps.attention(),
     }),

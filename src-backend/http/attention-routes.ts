@@ -10,7 +10,6 @@ import {
   taskIdSchema,
   type AckManyResult,
   type AttentionSummary,
-  type Task,
 } from '../../src-shared/protocol'
 import { toTaskEvent } from '../ingest'
 import type { ApplyOutcome } from '../store/task-store'
@@ -18,7 +17,7 @@ import type { ApplyOutcome } from '../store/task-store'
 import { HttpError } from './api'
 
 export interface AttentionRoutesDeps {
-  getTask(taskId: string): Task | null
+  hasTask(taskId: string): boolean
   submitLocal(event: ReturnType<typeof toTaskEvent>): Promise<ApplyOutcome>
   attention(): AttentionSummary
   now?: () => Date
@@ -78,10 +77,12 @@ export function createAttentionRoutes(deps: AttentionRoutesDeps): Router {
     const { task_ids } = parseOr400(ackManySchema, req.body, 'acknowledgement')
     const at = now()
     const ids = [...new Set(task_ids)]
-    const known = ids.filter((id) => deps.getTask(id) !== null)
-    const notFound = ids.filter((id) => !known.includes(id))
-    // Submitted together: ingest commits them in one transaction.
-    await Promise.all(known.map((id) => deps.submitLocal(ackEvent(id, at, req))))
+    const known: string[] = []
+    const notFound: string[] = []
+    for (const id of ids) (deps.hasTask(id) ? known : notFound).push(id)
+    // Submitted together: ingest commits them in batches of consecutive turns. Only completion is
+    // awaited; the outcomes (each a whole task and its frame) are not kept for the answer.
+    await Promise.all(known.map((id) => deps.submitLocal(ackEvent(id, at, req)).then(() => undefined)))
     const body: AckManyResult = {
       acknowledged: known,
       acknowledged_at: at.toISOString(),
@@ -93,7 +94,7 @@ export function createAttentionRoutes(deps: AttentionRoutesDeps): Router {
   router.post('/api/tasks/:id/ack', optionalJson, async (req, res) => {
     const taskId = parseOr400(taskIdSchema, req.params.id, 'task id')
     parseOr400(emptyBodySchema, req.body, 'body (an ack takes no fields)')
-    if (!deps.getTask(taskId)) throw new HttpError(404, 'not_found', `no task ${taskId}`)
+    if (!deps.hasTask(taskId)) throw new HttpError(404, 'not_found', `no task ${taskId}`)
     const outcome = await deps.submitLocal(ackEvent(taskId, now(), req))
     if (!outcome.task) throw new HttpError(500, 'internal', 'no task after the ack')
     res.json({ task: outcome.task })

@@ -72,6 +72,7 @@ export type TaskQueries = ReturnType<typeof createTaskQueries>
 export function createTaskQueries(db: Database.Database) {
   const stmts = {
     getTask: db.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS}, versions FROM tasks WHERE task_id = ?`),
+    hasTask: db.prepare<[string], { x: number }>('SELECT 1 AS x FROM tasks WHERE task_id = ?'),
     allTasks: db.prepare<[], TaskRow>(
       `SELECT ${TASK_COLUMNS}, versions FROM tasks ORDER BY updated_at DESC, task_id DESC`,
     ),
@@ -201,6 +202,9 @@ export function createTaskQueries(db: Database.Database) {
       const row = stmts.getTask.get(taskId)
       return row ? rowToTask(row) : null
     },
+
+    /** Whether the task exists, without reading its texts. */
+    hasTask: (taskId: string): boolean => stmts.hasTask.get(taskId) !== undefined,
 
     listTasks,
 

@@ -269,6 +269,9 @@ export function createTaskWrites(db: Database.Database, options: TaskWritesOptio
 
   return {
     epoch,
+    /** Whether an event with this id is stored (applied before, or in the history's retention). */
+    hasEvent: (eventId: string): boolean => stmts.eventExists.get(eventId) !== undefined,
+
     /** The seq of the latest applied event (a cursor; not a count). */
     currentSeq: (): number => lastSeq,
 

@@ -4,7 +4,7 @@
 // ATTACK_FLOOD_SECONDS (default 3; the figures in docs/operations.md are from a 30 s run) on one
 // route each, while another client probes /api/health. Each flood asserts: the server lives, no
 // answer is a 5xx, no error is logged, RSS (VmRSS of the server's pid) grows by less than 150 MB
-// once the flood settles, and health answers within 10 s; the figures (RSS, health p50/p99/max, the
+// once the flood settles (the ack floods: see there), and health answers within 10 s; the figures (RSS, health p50/p99/max, the
 // server's longest event-loop block) are recorded in test-output/adversarial/new-routes-floods.json.
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -20,6 +20,8 @@ const FLOOD_MS = Number(process.env.ATTACK_FLOOD_SECONDS ?? 3) * 1000
 const TASKS = Number(process.env.ATTACK_FEED_TASKS ?? 10_000)
 const HEAVY_TASKS = 100
 const RSS_GROWTH_BOUND = 150 * MB
+const ACK_FIRST_FLOODS_GROWTH_BOUND = 250 * MB
+const ACK_REPEAT_GROWTH_BOUND = 50 * MB
 // Starved or dead, not slow: a healthy server on a 2-core machine under load average 15 once took
 // over 2 s for one probe (http-floods.test.ts), so 2 s is recorded (p99) rather than asserted.
 const STARVATION_MS = 10_000
@@ -157,6 +159,7 @@ async function flood(
   loops: number,
   request: (loop: number, i: number) => Promise<Response>,
   kindOf?: (loop: number, i: number) => string,
+  rssGrowthBound = RSS_GROWTH_BOUND,
 ): Promise<void> {
   const pid = backend.proc.pid!
   await healthLatencyMs(backend.url) // warm
@@ -237,7 +240,7 @@ async function flood(
   expect(errorLine, `${name}: server logged an error`).toBeUndefined()
   expect(latencies.length, `${name}: health was probed`).toBeGreaterThanOrEqual(2)
   expect(Math.max(...latencies), `${name}: health starved`).toBeLessThan(STARVATION_MS)
-  expect(settled - first, `${name}: RSS growth after the flood settled`).toBeLessThan(RSS_GROWTH_BOUND)
+  expect(settled - first, `${name}: RSS growth after the flood settled`).toBeLessThan(rssGrowthBound)
 }
 
 const get = (path: string) => backend.api(path)
@@ -293,12 +296,20 @@ describe('floods of the new routes', () => {
     console.log(JSON.stringify(figure))
   })
 
-  it('ack: 1,000 task ids per request from 4 loops', async () => {
-    await flood('ack (1,000 ids per request)', 4, (loop, i) => {
+  // 12,000–16,000 writes in 3 s (each stored, broadcast, relayed to Redis and echoed back twice):
+  // V8 grows its heap to hold their garbage, by 140–170 MB on the first flood, and keeps it. That
+  // is headroom, not a leak (a heap snapshot after the flood found 20 MB live, and the heap's total
+  // stays ~210 MB however often it is repeated), so the first two floods are bounded at 250 MB
+  // and the third must add under 50 MB: memory that kept growing would show there.
+  it('ack: 1,000 task ids per request from 4 loops, three times over', async () => {
+    const ack = (loop: number, i: number) => {
       const start = ((loop * 7 + i) * 1000) % TASKS
       const ids = Array.from({ length: 1000 }, (_, k) => `task-${(start + k) % TASKS}`)
       return i % 10 === 9 ? get('/api/attention') : post('/api/tasks/ack', JSON.stringify({ task_ids: ids }))
-    })
+    }
+    await flood('ack (1,000 ids per request)', 4, ack, undefined, ACK_FIRST_FLOODS_GROWTH_BOUND)
+    await flood('ack (1,000 ids per request), again', 4, ack, undefined, ACK_FIRST_FLOODS_GROWTH_BOUND)
+    await flood('ack (1,000 ids per request), a third time', 4, ack, undefined, ACK_REPEAT_GROWTH_BOUND)
   })
 
   it('hooks: 1 MB bodies from 4 loops (and some over the limit)', async () => {
