@@ -2,9 +2,11 @@
 // Entry of the `taskpulse` command: runs the built CLI (npm run build makes out/backend/cli.js, and
 // out/backend/hook.cjs for `taskpulse hook`).
 //
-// Builtins come through process.getBuiltinModule, not `import`: an ESM import of a builtin builds a
-// facade that reads every export (fs.promises, ...), and `taskpulse hook` runs on every tool call
-// of an agent, which waits for it.
+// CommonJS (bin/package.json says so), not an ES module: `taskpulse hook` runs on every tool call of
+// an agent, which waits for it, and Node's ES module loader costs a few milliseconds of start a
+// CommonJS entry does not pay. The other commands import the ES-module CLI as before.
+//
+// Builtins come through process.getBuiltinModule: only what a hook call needs is loaded.
 const { existsSync } = process.getBuiltinModule('node:fs')
 const { join } = process.getBuiltinModule('node:path')
 
@@ -25,18 +27,23 @@ if (typeof enableCompileCache === 'function' && !process.env.NODE_COMPILE_CACHE)
 }
 
 const args = process.argv.slice(2)
-const backend = join(import.meta.dirname, '..', 'out', 'backend')
+const backend = join(__dirname, '..', 'out', 'backend')
 const cli = join(backend, 'cli.js')
 if (!existsSync(cli)) {
   process.stderr.write('taskpulse: not built yet; run `npm run build` first\n')
   process.exit(1)
 }
-if (args[0] === 'hook') {
-  // The lean path: one CommonJS file with only what a hook call needs.
-  const { createRequire } = process.getBuiltinModule('node:module')
-  const { hook } = createRequire(import.meta.url)(join(backend, 'hook.cjs'))
-  process.exitCode = await hook(args.slice(1))
-} else {
-  const { main } = await import(cli)
-  process.exitCode = await main(args)
-}
+const run =
+  args[0] === 'hook'
+    ? // The lean path: one CommonJS file with only what a hook call needs.
+      require(join(backend, 'hook.cjs')).hook(args.slice(1))
+    : import(process.getBuiltinModule('node:url').pathToFileURL(cli).href).then(({ main }) => main(args))
+run.then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err) => {
+    process.stderr.write(`taskpulse: ${err && err.stack ? err.stack : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

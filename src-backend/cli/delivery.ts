@@ -4,6 +4,7 @@
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
 import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
 import type { Target } from './target'
+import { sinceStartMs } from './clock'
 
 export interface SendOutcome {
   result: SendResult
@@ -34,7 +35,7 @@ export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
   return {
     send(u, deadline) {
       // `hook flush` and exec's last word have no budget: 10 s is then the ceiling per request.
-      const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
+      const budget = Math.min(Math.floor(deadline - sinceStartMs()), 10_000)
       if (budget <= 0) return Promise.resolve({ result: 'unreachable', detail: 'out of time', slow: true })
       const body = JSON.stringify({ ...u.fields, updated_at: u.updated_at, event_id: u.event_id })
       const url = new URL(`/api/tasks/${encodeURIComponent(u.task_id)}`, target.url)
@@ -112,7 +113,7 @@ export async function redisSender(target: Extract<Target, { kind: 'redis' }>): P
     })
   return {
     async send(u, deadline) {
-      const budget = Math.min(Math.floor(deadline - performance.now()), 10_000)
+      const budget = Math.min(Math.floor(deadline - sinceStartMs()), 10_000)
       if (broken) return { result: 'unreachable', detail: 'not connected' }
       if (budget <= 0) return { result: 'unreachable', detail: 'out of time', slow: true }
       try {
@@ -139,7 +140,7 @@ export async function redisSender(target: Extract<Target, { kind: 'redis' }>): P
             .xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'data', wire)
             .publish(target.channel, wire)
             .exec(),
-          Math.max(1, Math.min(Math.floor(deadline - performance.now()), 10_000)),
+          Math.max(1, Math.min(Math.floor(deadline - sinceStartMs()), 10_000)),
         )
         if (!replies || replies.some(([err]) => err)) throw new Error('transaction failed')
         return { result: 'ok' }

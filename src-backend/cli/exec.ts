@@ -17,6 +17,7 @@ import { oneLine } from './hook-mapping'
 import { flushSpool, openSpool, spoolDir, type Spool, type SpooledUpdate } from './spool'
 import { resolveTarget, TARGET_OPTIONS } from './target'
 import type { TaskFieldValues } from '../../src-shared/task-model'
+import { sinceStartMs } from './clock'
 
 export const EXEC_USAGE = `Usage: taskpulse exec [options] -- command [args…]
 
@@ -135,7 +136,7 @@ export async function exec(argv: readonly string[]): Promise<number> {
     const t = target
     chain = chain
       .then(async () => {
-        const outcome = await deliver([u], sp, s, performance.now() + sendMs, warn)
+        const outcome = await deliver([u], sp, s, sinceStartMs() + sendMs, warn)
         // TaskPulse answers, only slowly: the spool goes out in the background, not in our way.
         if (outcome.backlog && u.fields.status !== 'running') startBackgroundFlush(t)
       })
@@ -150,7 +151,7 @@ export async function exec(argv: readonly string[]): Promise<number> {
         const lock = sp.tryLock()
         if (!lock) return // someone is flushing: skip this beat
         try {
-          const deadline = performance.now() + SEND_MS
+          const deadline = sinceStartMs() + SEND_MS
           if (
             sp.list().length > 0 &&
             (await flushSpool(sp, (x, d) => s.send(x, d), deadline, lock, warn)).left > 0

@@ -11,7 +11,6 @@
 //   Codex: `notify` appends one JSON argument {"type":"agent-turn-complete","thread-id",...}; its
 //     lifecycle hooks use the Claude Code schema on stdin.
 //   Gemini CLI: stdin JSON, `hook_event_name` (BeforeTool, AfterAgent, ...), `session_id`, `cwd`.
-import { createHash } from 'node:crypto'
 import type { TaskFieldValues, TaskStatus } from '../../src-shared/task-model'
 
 export const AGENT_TOOLS = ['claude-code', 'codex', 'gemini'] as const
@@ -110,7 +109,9 @@ export function childTaskId(parentId: string, agentId: string): string {
 function boundedId(raw: string): string {
   const safe = raw.replace(/[^A-Za-z0-9._:-]/g, '_')
   if (safe.length <= 128) return safe
-  // Long or odd ids become a stable hash: the same session always gets the same task.
+  // Long or odd ids become a stable hash: the same session always gets the same task. node:crypto
+  // loads only here: loading it costs each hook call ~10 ms of CPU, and session ids are short.
+  const { createHash } = process.getBuiltinModule('node:crypto')
   return `${safe.slice(0, 60)}:${createHash('sha256').update(raw).digest('hex').slice(0, 40)}`
 }
 

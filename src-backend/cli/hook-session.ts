@@ -6,7 +6,6 @@
 // One small JSON file per session, read-modify-written under a lock file. Hooks of one session can
 // run at the same moment (parallel tool calls), so the lock is real; but a hook must never wait
 // long, so after LOCK_WAIT_MS it goes on without it (a tail line may then be lost, never an update).
-import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyMemory, type TaskMemory } from './hook-mapping'
@@ -33,9 +32,24 @@ export interface HookSession {
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
+/**
+ * The file name of a session's key: the key itself, escaped to letters, digits, `.` and `-`, with
+ * `_` and two hex digits for each UTF-8 byte of any other character (`:` is not allowed in a
+ * Windows file name), so two keys never share a file. An empty key, or one that would make a name
+ * over 120 characters, is hashed; node:crypto loads only then (loading it costs a hook call
+ * ~10 ms of CPU, and a session key is normally `<tool>:<uuid>`).
+ */
+export function sessionFileName(key: string): string {
+  const escaped = key.replace(/[^A-Za-z0-9.-]/gu, (c) => Buffer.from(c).toString('hex').replace(/../g, '_$&'))
+  if (escaped !== '' && escaped.length <= 120 && !escaped.startsWith('.')) return escaped
+  const { createHash } = process.getBuiltinModule('node:crypto')
+  // `_h` starts no escaped name (an escape's `_` is followed by a hex digit).
+  return `_h${createHash('sha256').update(key).digest('hex').slice(0, 32)}`
+}
+
 export function openHookSession(dir: string, key: string): HookSession {
   makeDirBounded(dir)
-  const base = join(dir, createHash('sha256').update(key).digest('hex').slice(0, 32))
+  const base = join(dir, sessionFileName(key))
   const file = `${base}.json`
   const lockPath = `${base}.lock`
   let locked = false

@@ -17,6 +17,7 @@ import { isAgentTool, normalizeHookPayload, reduceAgentEvent, sessionTaskId } fr
 import { openHookSession } from './hook-session'
 import { openSpool, spoolDir, stateDir, type SpooledUpdate } from './spool'
 import { resolveTarget, TARGET_OPTIONS } from './target'
+import { sinceStartMs } from './clock'
 
 export const HOOK_USAGE = `Usage:
   taskpulse hook claude-code|codex|gemini [--server URL --token T | --redis-url URL]
@@ -49,6 +50,11 @@ const warn = (m: string) => {
   process.stderr.write(`taskpulse hook: ${m}\n`)
 }
 
+/**
+ * All of stdin, through process.stdin. Not fs.read on fd 0, though it costs ~4 ms less CPU: a read
+ * that a writer never ends blocks a libuv pool thread, and process.exit then waits forever to
+ * join it (found by test/adversarial/hook-fuzz.test.ts). A stream can be destroyed.
+ */
 function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return Promise.resolve('')
   return new Promise((resolve) => {
@@ -77,14 +83,14 @@ function readStdin(): Promise<string> {
 }
 
 /**
- * The deadline for sending (a performance.now() time, i.e. ms since the process started): the
+ * The deadline for sending (a sinceStartMs() time, i.e. ms since the process started): the
  * budget, but never less than MIN_SEND_MS from now — on a starved machine Node's own start can use
  * the whole budget, and a hook that then never tried would only ever spool.
  */
 function sendDeadline(env: NodeJS.ProcessEnv): number {
   const n = Number(env.TASKPULSE_HOOK_BUDGET_MS)
   const budget = Number.isFinite(n) && n > 0 ? n : DEFAULT_BUDGET_MS
-  return Math.max(budget, performance.now() + MIN_SEND_MS)
+  return Math.max(budget, sinceStartMs() + MIN_SEND_MS)
 }
 
 /** Now and then, sessions untouched for a week are forgotten (their tasks live on in TaskPulse). */
@@ -181,10 +187,12 @@ async function runHook(argv: readonly string[]): Promise<void> {
 
   const spool = openSpool({ dir: spoolDir(env), maxEntries: spoolMax(env), warn })
   const deadline = sendDeadline(env)
-  // The hard stop: whatever the network does (a DNS lookup that hangs keeps the process alive past
-  // an aborted request; so would a socket we failed to close), the process exits 0 shortly after
-  // its deadline. deliver() spools the updates before it tries the network, so nothing is lost.
-  setTimeout(() => process.exit(0), Math.max(0, deadline - performance.now()) + HARD_EXIT_GRACE_MS).unref()
+  // The hard stop: whatever the network does (a socket we failed to close, a timer left behind),
+  // the process exits 0 shortly after its deadline. deliver() spools the updates before it tries
+  // the network, so nothing is lost. One thing it cannot cut short: a host name whose DNS lookup
+  // hangs holds a libuv pool thread, and exit waits for that thread (docs/integrations.md).
+  // An IP address or `localhost` (resolved from the hosts file) never waits on DNS.
+  setTimeout(() => process.exit(0), Math.max(0, deadline - sinceStartMs()) + HARD_EXIT_GRACE_MS).unref()
   let sender: Sender | null = null
   try {
     sender = await openSender(target)
@@ -230,19 +238,19 @@ async function flushCommand(argv: readonly string[]): Promise<number> {
   const sender = await openSender(target)
   try {
     if (values.background) {
-      await deliver([], spool, sender, performance.now() + BACKGROUND_FLUSH_MS, warn)
+      await deliver([], spool, sender, sinceStartMs() + BACKGROUND_FLUSH_MS, warn)
       return 0
     }
     // In the foreground, wait for a flush already running (another process holds the lock) rather
     // than report a spool that is draining as stuck.
     let sent = 0
     let stoppedBy: string | undefined
-    const until = performance.now() + FOREGROUND_WAIT_MS
+    const until = sinceStartMs() + FOREGROUND_WAIT_MS
     for (;;) {
       const outcome = await deliver([], spool, sender, Number.POSITIVE_INFINITY, warn)
       sent += outcome.sent
       stoppedBy = outcome.stoppedBy
-      if (spool.list().length === 0 || performance.now() > until) break
+      if (spool.list().length === 0 || sinceStartMs() > until) break
       // Left over although this process held the lock: TaskPulse stopped answering. (Without the
       // lock, `spooled` is 0: another process is sending; wait for it.)
       if (outcome.spooled > 0) break

@@ -24,6 +24,7 @@ import {
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { isTaskStatus, SETTABLE_FIELDS, type TaskFieldValues } from '../../src-shared/task-model'
+import { sinceStartMs } from './clock'
 
 /** An update as the spool keeps it: identity and time fixed when it was made. */
 export interface SpooledUpdate {
@@ -313,7 +314,7 @@ export interface FlushOutcome {
 
 /**
  * Sends spooled updates oldest first until the spool is empty, the target is unreachable, or
- * `deadline` (a performance.now() time) passes. The caller holds the lock. An update the server
+ * `deadline` (a sinceStartMs() time) passes. The caller holds the lock. An update the server
  * refuses (400: it will never be accepted) is dropped with a warning, so it cannot block the rest.
  */
 export async function flushSpool(
@@ -332,7 +333,7 @@ export async function flushSpool(
   // Updates appended by other processes while this one sends are picked up on the next pass.
   while (names.length > 0) {
     for (const [i, name] of names.entries()) {
-      if (performance.now() >= deadline) return { sent, dropped, left: names.length - i }
+      if (sinceStartMs() >= deadline) return { sent, dropped, left: names.length - i }
       const update = spool.read(name)
       if (!update) continue
       const { result, detail } = await send(update, deadline)

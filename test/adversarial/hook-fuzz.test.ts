@@ -3,9 +3,10 @@
 // nothing to stdout (an agent would read it as hook output), and never prints a stack trace. The
 // same inputs posted to `POST /api/hooks/claude-code` get a 2xx or a 4xx with an error body, never
 // a 500, and the server stays healthy.
+import { spawn } from 'node:child_process'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliEnv, runCli } from '../helpers/agent-cli'
+import { BIN, cliEnv, runCli } from '../helpers/agent-cli'
 import { startBackend, tempDir, type Backend } from '../helpers/backend-process'
 import { cleanupStack } from '../integration/resilience-helpers'
 
@@ -98,6 +99,39 @@ describe('taskpulse hook under hostile input', () => {
       { numRuns: 15 },
     )
   }, 300_000)
+
+  // stdin is read with fs.read on fd 0 (src-backend/cli/hook.ts): a read that never returns must
+  // not keep the process alive, and a terminal or /dev/null must not be waited on.
+  it('stdin a writer never closes, and stdin that is /dev/null: exit 0, silent stdout, one line why', async () => {
+    const run = (stdio: 'pipe' | 'ignore') =>
+      new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
+        const proc = spawn(process.execPath, [BIN, 'hook', 'claude-code'], {
+          env,
+          stdio: [stdio, 'pipe', 'pipe'],
+        })
+        // Half an event, and the pipe held open (never ended) until the process is gone.
+        proc.stdin?.write('{"session_id":"open-pipe","hook_event_name":"Pre')
+        const out: Buffer[] = []
+        let stderr = ''
+        proc.stdout!.on('data', (d: Buffer) => out.push(d))
+        proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+        // A ceiling for a hung process, not a speed check.
+        const timer = setTimeout(() => {
+          proc.kill('SIGKILL')
+          reject(new Error(`hook with stdin ${stdio} did not exit; stderr: ${stderr}`))
+        }, 60_000)
+        proc.once('close', (code) => {
+          clearTimeout(timer)
+          resolve({ code, stdout: Buffer.concat(out), stderr })
+        })
+      })
+    const open = await run('pipe')
+    expectHarmless(open, 'stdin held open')
+    expect(open.stderr).toMatch(/^taskpulse hook: the hook event is not JSON; ignored\n$/)
+    const devNull = await run('ignore')
+    expectHarmless(devNull, 'stdin /dev/null')
+    expect(devNull.stderr).toMatch(/^taskpulse hook: no hook event on stdin\n$/)
+  }, 130_000)
 
   it('huge input (16 MiB on stdin, a 2 MiB prompt) is survived', async () => {
     const huge = Buffer.alloc(16 * 1024 * 1024, 'x')
