@@ -2,6 +2,7 @@
 // in order: every update joins the spool first, and the holder of the flush lock sends the spool
 // oldest first.
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http'
+import { http1Request, type Http1Response } from './http1-request'
 import { flushSpool, type SendResult, type Spool, type SpooledUpdate } from './spool'
 import type { Target } from './target'
 import { sinceStartMs } from './clock'
@@ -23,77 +24,100 @@ const REJECTED = new Set([400, 404, 409, 413, 415, 422])
 /** The start of a send's detail when the server refused the token: kept, and said out loud. */
 export const TOKEN_REFUSED = 'the server refused the token'
 
-/** node:http, not fetch: undici's first use costs about as much CPU as the rest of the call. */
+/**
+ * Sends to an `http:` server with http1-request.ts (node:net; node:http costs a hook call ~10 ms of
+ * CPU), to an `https:` one with node:https. Not fetch: undici's first use costs about as much CPU
+ * as the rest of the call.
+ */
 export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
-  // getBuiltinModule, not `import()`: the ESM facade of node:http reads every export, and its lazy
+  const tls = target.url.protocol === 'https:'
+  // getBuiltinModule, not `import()`: the ESM facade of node:https reads every export, and its lazy
   // WebSocket/EventSource getters load undici (60-100 ms of CPU measured for a hook call).
-  const mod =
-    target.url.protocol === 'https:'
-      ? process.getBuiltinModule('node:https')
-      : process.getBuiltinModule('node:http')
-  const agent: HttpAgent = new mod.Agent({ keepAlive: true, maxSockets: 1 })
+  const https = tls ? process.getBuiltinModule('node:https') : null
+  const agent: HttpAgent | undefined = https ? new https.Agent({ keepAlive: true, maxSockets: 1 }) : undefined
+  const host = target.url.hostname.replace(/^\[(.*)\]$/, '$1')
+  const port = Number(target.url.port) || (tls ? 443 : 80)
+
+  /** One PUT; resolves with the status and the body's start, rejects with the socket's error. */
+  const put = (path: string, headers: Record<string, string>, body: string, budget: number) =>
+    new Promise<Http1Response>((resolve, reject) => {
+      let giveUp = () => {}
+      const timer = setTimeout(() => {
+        giveUp()
+        reject(Object.assign(new Error(`no answer within ${budget} ms`), { code: 'TIMEOUT' }))
+      }, budget)
+      const done = (r: Http1Response) => (clearTimeout(timer), resolve(r))
+      const failed = (e: Error) => (clearTimeout(timer), reject(e))
+      if (!https) {
+        http1Request({ host, port, method: 'PUT', path, headers, body }, (socket) => {
+          giveUp = () => socket.destroy()
+        }).then(done, failed)
+        return
+      }
+      const req = https.request(
+        {
+          host,
+          port,
+          path,
+          method: 'PUT',
+          agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (res: IncomingMessage) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => {
+            if (text.length < 4096) text += c
+          })
+          res.on('end', () => done({ status: res.statusCode ?? 0, body: text }))
+          res.on('error', () => failed(new Error('response broken')))
+        },
+      )
+      giveUp = () => req.destroy()
+      req.on('error', failed)
+      req.end(body)
+    })
+
   return {
-    send(u, deadline) {
+    async send(u, deadline) {
       // `hook flush` and exec's last word have no budget: 10 s is then the ceiling per request.
       const budget = Math.min(Math.floor(deadline - sinceStartMs()), 10_000)
-      if (budget <= 0) return Promise.resolve({ result: 'unreachable', detail: 'out of time', slow: true })
+      if (budget <= 0) return { result: 'unreachable', detail: 'out of time', slow: true }
       const body = JSON.stringify({ ...u.fields, updated_at: u.updated_at, event_id: u.event_id })
-      const url = new URL(`/api/tasks/${encodeURIComponent(u.task_id)}`, target.url)
-      return new Promise((resolve) => {
-        let done = false
-        const finish = (r: SendOutcome) => {
-          if (done) return
-          done = true
-          clearTimeout(timer)
-          resolve(r)
-        }
-        const req = mod.request(
-          url,
-          {
-            method: 'PUT',
-            agent,
-            headers: {
-              authorization: `Bearer ${target.token}`,
-              'x-taskpulse-source': 'cli',
-              'content-type': 'application/json',
-              'content-length': Buffer.byteLength(body),
-            },
-          },
-          (res: IncomingMessage) => {
-            let text = ''
-            res.setEncoding('utf8')
-            res.on('data', (c: string) => {
-              if (text.length < 4096) text += c
-            })
-            res.on('end', () => {
-              const status = res.statusCode ?? 0
-              if (status >= 200 && status < 300) return finish({ result: 'ok' })
-              // Kept in the spool (a fixed token sends it), but said plainly: it is not an outage.
-              let detail =
-                status === 401 || status === 403 ? `${TOKEN_REFUSED} (HTTP ${status})` : `HTTP ${status}`
-              try {
-                detail += `: ${(JSON.parse(text) as { error: { message: string } }).error.message}`
-              } catch {
-                // keep the status alone
-              }
-              finish({ result: REJECTED.has(status) ? 'rejected' : 'unreachable', detail })
-            })
-            res.on('error', () => finish({ result: 'unreachable', detail: 'response broken' }))
-          },
-        )
+      const path = new URL(`/api/tasks/${encodeURIComponent(u.task_id)}`, target.url).pathname
+      let res: Http1Response
+      try {
         // One ceiling for connect + response: a slow server costs the hook no more than its budget.
-        const timer = setTimeout(() => {
-          finish({ result: 'unreachable', detail: `no answer within ${budget} ms`, slow: true })
-          req.destroy()
-        }, budget)
-        req.on('error', (err: NodeJS.ErrnoException) =>
-          finish({ result: 'unreachable', detail: err.code ?? err.message }),
+        res = await put(
+          path,
+          {
+            authorization: `Bearer ${target.token}`,
+            'x-taskpulse-source': 'cli',
+            'content-type': 'application/json',
+          },
+          body,
+          budget,
         )
-        req.end(body)
-      })
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException
+        if (e.code === 'TIMEOUT') return { result: 'unreachable', detail: e.message, slow: true }
+        return { result: 'unreachable', detail: e.code ?? e.message }
+      }
+      if (res.status >= 200 && res.status < 300) return { result: 'ok' }
+      // Kept in the spool (a fixed token sends it), but said plainly: it is not an outage.
+      let detail =
+        res.status === 401 || res.status === 403
+          ? `${TOKEN_REFUSED} (HTTP ${res.status})`
+          : `HTTP ${res.status}`
+      try {
+        detail += `: ${(JSON.parse(res.body) as { error: { message: string } }).error.message}`
+      } catch {
+        // keep the status alone
+      }
+      return { result: REJECTED.has(res.status) ? 'rejected' : 'unreachable', detail }
     },
     close() {
-      agent.destroy()
+      agent?.destroy()
     },
   }
 }

@@ -1,0 +1,151 @@
+// One HTTP/1.1 request over node:net, for the hook's and exec's sends to a plain `http:` server.
+//
+// Why not node:http: a hook call runs on every tool call of an agent, which waits for it, and
+// loading node:http (its agent, ClientRequest, the llhttp parser) costs the call ~8–10 ms of CPU
+// above node:net's own connect (docs/benchmarks.md "Agent hooks"). What the CLI needs is small: a
+// request with a body, the status code, and the start of the body for an error message. Each
+// request has its own connection (`Connection: close`): the body ends when the server closes it,
+// so no keep-alive framing is needed, and a chunked body is decoded when the server sends one.
+// `https:` targets keep node:https (TLS is not written by hand).
+import type { Socket } from 'node:net'
+
+export interface Http1Request {
+  /** Host name or IP address (an IPv6 address without brackets). */
+  host: string
+  port: number
+  method: string
+  /** The request target: path and query, already encoded. */
+  path: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface Http1Response {
+  status: number
+  /** The body as text, at most MAX_BODY_BYTES of it. */
+  body: string
+}
+
+/** Bytes of a response kept: the CLI reads only a status and an error message. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/** An error with the socket's code (ECONNREFUSED, ...) or `EPROTO` for a response we cannot read. */
+export type Http1Error = Error & { code?: string }
+
+const protocolError = (message: string): Http1Error => Object.assign(new Error(message), { code: 'EPROTO' })
+
+/**
+ * Sends the request; resolves with the response once the server has closed the connection, or
+ * rejects on a socket error or an unreadable response. The caller bounds the time and destroys the
+ * returned socket to give up (`onSocket`).
+ */
+export function http1Request(req: Http1Request, onSocket?: (socket: Socket) => void): Promise<Http1Response> {
+  const net = process.getBuiltinModule('node:net')
+  const body = Buffer.from(req.body)
+  // As node:http writes it: the port only when it is not HTTP's own.
+  const hostName = req.host.includes(':') ? `[${req.host}]` : req.host
+  const hostHeader = req.port === 80 ? hostName : `${hostName}:${req.port}`
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${hostHeader}\r\nconnection: close\r\ncontent-length: ${body.length}\r\n`
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`)
+    head += `${name}: ${value}\r\n`
+  }
+  head += '\r\n'
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: req.host, port: req.port })
+    onSocket?.(socket)
+    const chunks: Buffer[] = []
+    let size = 0
+    let settled = false
+    const settle = (complete: boolean) => {
+      if (settled) return
+      const raw = Buffer.concat(chunks)
+      // A server that keeps the connection open after a complete response is not waited for.
+      if (!complete && !isComplete(raw)) return
+      settled = true
+      socket.destroy()
+      try {
+        resolve(parseResponse(raw))
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)))
+      }
+    }
+    socket.on('data', (chunk: Buffer) => {
+      // Past the cap only the status line and headers matter, and they are in the first bytes.
+      if (size < MAX_BODY_BYTES + 16 * 1024) chunks.push(chunk)
+      size += chunk.length
+      settle(false)
+    })
+    socket.once('error', (err) => {
+      if (settled) return
+      settled = true
+      reject(err)
+    })
+    socket.once('end', () => settle(true))
+    // Not end(): a half-closed request makes a node:http server cut its answer short (it closes
+    // the connection once what it had written so far is out). The server closes after answering.
+    socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]))
+  })
+}
+
+/** Whether `raw` holds a whole response by its own framing (Content-Length, chunked, or none). */
+function isComplete(raw: Buffer): boolean {
+  const headEnd = raw.indexOf('\r\n\r\n')
+  if (headEnd < 0) return false
+  const { status, chunked, length } = readHead(raw.subarray(0, headEnd))
+  if (status === null) return true // unreadable: parseResponse says why
+  if (status === 204 || status === 304) return true
+  if (status < 200) return false // an interim answer (never asked for): wait for the close
+  const bodyBytes = raw.length - headEnd - 4
+  if (chunked) return raw.subarray(-5).toString('latin1') === '0\r\n\r\n'
+  return length !== null && bodyBytes >= length
+}
+
+function readHead(head: Buffer): {
+  status: number | null
+  chunked: boolean
+  length: number | null
+  line: string
+} {
+  const lines = head.toString('latin1').split('\r\n')
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '')
+  let chunked = false
+  let length: number | null = null
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const name = line.slice(0, colon).trim().toLowerCase()
+    const value = line.slice(colon + 1).trim()
+    if (name === 'transfer-encoding') chunked = /(^|,)\s*chunked\s*$/i.test(value)
+    else if (name === 'content-length' && /^\d+$/.test(value)) length = Number(value)
+  }
+  return { status: status ? Number(status[1]) : null, chunked, length, line: lines[0] ?? '' }
+}
+
+/** Parses a whole `Connection: close` response: status line, headers, body (chunked or not). */
+export function parseResponse(raw: Buffer): Http1Response {
+  const headEnd = raw.indexOf('\r\n\r\n')
+  if (headEnd < 0) throw protocolError('the response ended inside its headers')
+  const { status, chunked, length, line } = readHead(raw.subarray(0, headEnd))
+  if (status === null)
+    throw protocolError(`not an HTTP/1.1 status line: ${JSON.stringify(line.slice(0, 80))}`)
+  let body = raw.subarray(headEnd + 4)
+  if (chunked) body = dechunk(body)
+  else if (length !== null) body = body.subarray(0, length)
+  return { status, body: body.subarray(0, MAX_BODY_BYTES).toString('utf8') }
+}
+
+/** The data of a chunked body (as much as arrived; trailers ignored). */
+function dechunk(data: Buffer): Buffer {
+  const parts: Buffer[] = []
+  let at = 0
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', at)
+    if (lineEnd < 0) break
+    const size = Number.parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0]!.trim(), 16)
+    if (!Number.isFinite(size) || size <= 0) break
+    parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size))
+    at = lineEnd + 2 + size + 2
+  }
+  return Buffer.concat(parts)
+}
