@@ -241,12 +241,14 @@ describe('ingest', () => {
 })
 
 describe('ingest drops', () => {
-  it('drops and counts a bad entry alone: its valid neighbours are stored and the cursor moves past it', async () => {
+  /** An ingest over a fake store that records each commit's event ids and stream cursor. */
+  async function recordingIngest(hasEvent?: (id: string) => boolean) {
     const { createIngest } = await import('./ingest')
     const { pino } = await import('pino')
     const applied: { ids: string[]; cursor: string | undefined }[] = []
     const reasons: string[] = []
     const store = {
+      ...(hasEvent && { hasEvent }),
       apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
         applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
         return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
@@ -258,6 +260,11 @@ describe('ingest drops', () => {
       onChanges: () => {},
       onDrop: (r) => reasons.push(r),
     })
+    return { ingest, applied, reasons }
+  }
+
+  it('drops and counts a bad entry alone: its valid neighbours are stored and the cursor moves past it', async () => {
+    const { ingest, applied, reasons } = await recordingIngest()
     ingest.submitInbound([
       { source: 'stream', streamId: '1-0', payload: '{"task_id":"a","status":"running","event_id":"v1"}' },
       { source: 'stream', streamId: '99999999999999999-0', payload: '{"task_id":"a","status":"failed"}' },
@@ -280,31 +287,12 @@ describe('ingest drops', () => {
   })
 
   it('skips an echo of a stored event without counting a drop; the cursor still moves past it', async () => {
-    const { createIngest } = await import('./ingest')
-    const { pino } = await import('pino')
-    const applied: { ids: string[]; cursor: string | undefined }[] = []
-    const reasons: string[] = []
-    const store = {
-      hasEvent: (id: string) => id === 'stored',
-      apply(events: { event_id: string }[], opts: { streamCursor?: string }) {
-        applied.push({ ids: events.map((e) => e.event_id), cursor: opts.streamCursor })
-        return events.map(() => ({ kind: 'unchanged', seq: 1, task: null, created: false }))
-      },
-    }
-    const ingest = createIngest({
-      store: store as never,
-      log: pino({ level: 'silent' }),
-      onChanges: () => {},
-      onDrop: (r) => reasons.push(r),
-    })
+    const { ingest, applied, reasons } = await recordingIngest((id) => id === 'stored')
+    const stored = '{"task_id":"a","status":"running","event_id":"stored"}'
     ingest.submitInbound([
       { source: 'stream', streamId: '1-0', payload: '{"task_id":"a","status":"running","event_id":"new"}' },
-      {
-        source: 'stream',
-        streamId: '2-0',
-        payload: '{"task_id":"a","status":"running","event_id":"stored"}',
-      },
-      { source: 'redis', payload: '{"task_id":"a","status":"running","event_id":"stored"}' },
+      { source: 'stream', streamId: '2-0', payload: stored },
+      { source: 'redis', payload: stored },
     ])
     await expect.poll(() => applied.length).toBe(1)
     expect(applied[0]).toEqual({ ids: ['new'], cursor: '2-0' })
