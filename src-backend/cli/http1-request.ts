@@ -35,9 +35,10 @@ export type Http1Error = Error & { code?: string }
 const protocolError = (message: string): Http1Error => Object.assign(new Error(message), { code: 'EPROTO' })
 
 /**
- * Sends the request; resolves with the response once the server has closed the connection, or
- * rejects on a socket error or an unreadable response. The caller bounds the time and destroys the
- * returned socket to give up (`onSocket`).
+ * Sends the request; resolves with the response once it is whole (by its framing, or the server
+ * closing the connection), or rejects on a socket error, an unreadable response or a header that
+ * holds a line break. The caller bounds the time, and gives up by destroying the socket it is
+ * handed (`onSocket`).
  */
 export function http1Request(req: Http1Request, onSocket?: (socket: Socket) => void): Promise<Http1Response> {
   const net = process.getBuiltinModule('node:net')
@@ -47,7 +48,8 @@ export function http1Request(req: Http1Request, onSocket?: (socket: Socket) => v
   const hostHeader = req.port === 80 ? hostName : `${hostName}:${req.port}`
   let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${hostHeader}\r\nconnection: close\r\ncontent-length: ${body.length}\r\n`
   for (const [name, value] of Object.entries(req.headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`)
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value))
+      return Promise.reject(new Error(`header ${name} holds a line break`))
     head += `${name}: ${value}\r\n`
   }
   head += '\r\n'
