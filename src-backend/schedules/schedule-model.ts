@@ -3,6 +3,9 @@
 // the replicated record that carries it between backends (last-writer-wins by updated_at, rev).
 import { Cron } from 'croner'
 import { z } from 'zod'
+import type { Schedule } from '../../src-shared/schedule-shapes'
+
+export type { Schedule }
 
 /** Schedule ids share the task-id alphabet; short enough that `missed:<id>:<ISO time>` fits 128. */
 export const SCHEDULE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/
@@ -68,20 +71,6 @@ export const scheduleInputSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['cron'], message: problem })
   })
 export type ScheduleInput = z.input<typeof scheduleInputSchema>
-
-/** A schedule as the API returns it and replication carries it. */
-export interface Schedule {
-  schedule_id: string
-  cron: string
-  timezone: string
-  grace_seconds: number
-  title: string | null
-  assignee: string | null
-  project_id: string | null
-  max_runtime_seconds: number | null
-  created_at: string
-  updated_at: string
-}
 
 /** The fields a record carries besides its identity and version (stored as JSON in `spec`). */
 export type ScheduleSpec = Omit<Schedule, 'schedule_id' | 'updated_at'>

@@ -21,6 +21,7 @@ import {
 } from './schedule-records'
 import { openScheduleStore, type TaskBrief } from './schedule-store'
 import { createScheduleSync } from './schedule-sync'
+import type { ScheduleOccurrence, ScheduleState } from '../../src-shared/schedule-shapes'
 
 export interface ScheduleServiceDeps {
   db: Database
@@ -33,8 +34,7 @@ export interface ScheduleServiceDeps {
   settleMs?: number
 }
 
-/** How a schedule stands, from its latest run (missed runs included). */
-export type ScheduleState = 'never_run' | 'running' | 'ok' | 'failed' | 'missed'
+export type { ScheduleState }
 
 export interface ScheduleDetail extends Schedule {
   next_occurrences: string[]
@@ -42,15 +42,7 @@ export interface ScheduleDetail extends Schedule {
   last_run: TaskBrief | null
 }
 
-export interface Occurrence {
-  schedule_id: string
-  title: string | null
-  assignee: string | null
-  project_id: string | null
-  at: string
-  /** When the occurrence counts as missed without a run. */
-  deadline: string
-}
+export type Occurrence = ScheduleOccurrence
 
 /**
  * The longest one occurrences() call computes. croner walks a named time zone through Intl at

@@ -2,39 +2,15 @@
 // connection's bearer token. Errors keep the server's message and per-field details, so the form
 // can show "cron: Invalid value for minute: 61" next to the cron field.
 import type { Connection } from '../../../src-shared/ipc'
+import type { ScheduleBody, ScheduleOccurrence, ScheduleState } from '../../../src-shared/schedule-shapes'
 
-export interface ScheduleView {
+export type { ScheduleBody, ScheduleOccurrence }
+
+/** A schedule as the Settings list shows it (GET /api/schedules answers more). */
+export type ScheduleView = ScheduleBody & {
   schedule_id: string
-  cron: string
-  timezone: string
-  grace_seconds: number
-  title: string | null
-  assignee: string | null
-  project_id: string | null
-  max_runtime_seconds: number | null
   next_occurrences: string[]
-  state: 'never_run' | 'running' | 'ok' | 'failed' | 'missed'
-}
-
-export interface ScheduleBody {
-  cron: string
-  timezone: string
-  grace_seconds: number
-  title: string | null
-  assignee: string | null
-  project_id: string | null
-  max_runtime_seconds: number | null
-}
-
-/** One occurrence of a schedule (GET /api/schedules/occurrences): `at` the planned time,
- * `deadline` = at + grace (a run must start by then or it becomes a missed run). */
-export interface ScheduleOccurrence {
-  schedule_id: string
-  title: string | null
-  assignee: string | null
-  project_id: string | null
-  at: string
-  deadline: string
+  state: ScheduleState
 }
 
 export class ScheduleApiError extends Error {
