@@ -170,27 +170,48 @@ export function describeToolCall(tool: string, input: unknown, cwd: string | nul
 
 // ---- normalizers ------------------------------------------------------------------------------
 
-/** Claude Code's (and Codex's lifecycle hooks') stdin payload; null when it is none we map. */
-export function normalizeClaudeLike(tool: AgentTool, payload: unknown): AgentEvent | null {
+/**
+ * What Claude Code's and Gemini CLI's stdin payloads share: the session, the event's name, the
+ * directory, and the tool call described as a line. Null when the payload is not an event.
+ */
+function readCommon(tool: AgentTool, payload: unknown) {
   if (!isObject(payload)) return null
   const session = str(payload.session_id)
   const name = str(payload.hook_event_name)
   if (!session || !name) return null
   const cwd = str(payload.cwd) ?? null
-  const base = { tool, session, cwd, name }
+  const toolName = str(payload.tool_name)
+  return {
+    payload,
+    name,
+    base: { tool, session, cwd, name },
+    call: toolName ? describeToolCall(toolName, payload.tool_input, cwd) : 'tool',
+  }
+}
+
+function sessionStart(
+  base: Pick<AgentEvent, 'tool' | 'session' | 'cwd' | 'name'>,
+  payload: Record<string, unknown>,
+): AgentEvent {
+  return {
+    ...base,
+    kind: 'session-start',
+    line: `Session started (${oneLine(str(payload.source) ?? 'startup', 40)})`,
+  }
+}
+
+/** Claude Code's (and Codex's lifecycle hooks') stdin payload; null when it is none we map. */
+export function normalizeClaudeLike(tool: AgentTool, input: unknown): AgentEvent | null {
+  const common = readCommon(tool, input)
+  if (!common) return null
+  const { base, call, name, payload } = common
   const agent = {
     ...(str(payload.agent_id) !== undefined && { agentId: str(payload.agent_id)! }),
     ...(str(payload.agent_type) !== undefined && { agentType: str(payload.agent_type)! }),
   }
-  const toolName = str(payload.tool_name)
-  const call = toolName ? describeToolCall(toolName, payload.tool_input, cwd) : 'tool'
   switch (name) {
     case 'SessionStart':
-      return {
-        ...base,
-        kind: 'session-start',
-        line: `Session started (${oneLine(str(payload.source) ?? 'startup', 40)})`,
-      }
+      return sessionStart(base, payload)
     case 'UserPromptSubmit':
       return {
         ...base,
@@ -280,22 +301,13 @@ export function normalizeCodexNotify(payload: unknown): AgentEvent | null {
 }
 
 /** Gemini CLI's stdin payload. */
-export function normalizeGemini(payload: unknown): AgentEvent | null {
-  if (!isObject(payload)) return null
-  const session = str(payload.session_id)
-  const name = str(payload.hook_event_name)
-  if (!session || !name) return null
-  const cwd = str(payload.cwd) ?? null
-  const base = { tool: 'gemini' as const, session, cwd, name }
-  const toolName = str(payload.tool_name)
-  const call = toolName ? describeToolCall(toolName, payload.tool_input, cwd) : 'tool'
+export function normalizeGemini(input: unknown): AgentEvent | null {
+  const common = readCommon('gemini', input)
+  if (!common) return null
+  const { base, call, name, payload } = common
   switch (name) {
     case 'SessionStart':
-      return {
-        ...base,
-        kind: 'session-start',
-        line: `Session started (${oneLine(str(payload.source) ?? 'startup', 40)})`,
-      }
+      return sessionStart(base, payload)
     case 'BeforeAgent':
       return { ...base, kind: 'prompt', ...(str(payload.prompt) && { prompt: str(payload.prompt)! }) }
     case 'BeforeTool':
