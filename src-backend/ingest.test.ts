@@ -165,6 +165,15 @@ describe('parseInbound', () => {
     const fresh = JSON.stringify({ task_id: 'a', status: 'running', event_id: 'e-new' })
     expect(parseInbound({ source: 'redis', payload: fresh }, now, isKnown).ok).toBe(true)
     expect(parseInbound({ source: 'redis', payload: flat }, now).ok).toBe(true)
+    // A lookup that fails (a locked database) is no reason to drop the message: it is validated
+    // and goes to the write path, which keeps inbound events through storage failures.
+    const failing = () => {
+      throw new Error('database is locked')
+    }
+    expect(parseInbound({ source: 'stream', streamId: '5-0', payload: fresh }, now, failing)).toMatchObject({
+      ok: true,
+      event: { event_id: 'e-new' },
+    })
     // A non-string event_id is not looked up: the schema answers for it.
     const numeric = JSON.stringify({ task_id: 'a', status: 'running', event_id: 5 })
     expect(parseInbound({ source: 'redis', payload: numeric }, now, () => true).ok).toBe(

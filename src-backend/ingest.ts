@@ -161,6 +161,19 @@ export function parseInbound(
   }
 }
 
+/**
+ * Whether the event is stored, false when the lookup fails: the message then goes through
+ * validation and the write path, whose storage failures keep inbound events and retry them. Caught
+ * here, not by parseInbound's catch-all, which would drop a valid stream entry for good.
+ */
+function knownOrUnsure(isKnownEvent: (eventId: string) => boolean, eventId: string): boolean {
+  try {
+    return isKnownEvent(eventId)
+  } catch {
+    return false
+  }
+}
+
 function parseInboundUnsafe(
   msg: InboundMessage,
   now: Date,
@@ -183,7 +196,7 @@ function parseInboundUnsafe(
   // schema runs, they cost a JSON.parse and an index lookup instead of validation, a task read and
   // the garbage of both (an ack flood of 1,000-id requests grew the heap by ~150 MB through them).
   const eventId = (update as { event_id?: unknown } | null)?.event_id
-  if (isKnownEvent && typeof eventId === 'string' && isKnownEvent(eventId))
+  if (isKnownEvent && typeof eventId === 'string' && knownOrUnsure(isKnownEvent, eventId))
     return { ok: false, reason: KNOWN_EVENT, detail: 'event_id already stored' }
   const parsed = redisUpdateSchema.safeParse(update)
   if (!parsed.success) {

@@ -101,7 +101,11 @@ export function httpSender(target: Extract<Target, { kind: 'http' }>): Sender {
       } catch (err) {
         const e = err as NodeJS.ErrnoException
         if (e.code === 'TIMEOUT') return { result: 'unreachable', detail: e.message, slow: true }
-        return { result: 'unreachable', detail: e.code ?? e.message }
+        // A socket error says enough by its code (ECONNREFUSED); an unreadable answer needs its text.
+        return {
+          result: 'unreachable',
+          detail: e.code === 'EPROTO' ? `EPROTO: ${e.message}` : (e.code ?? e.message),
+        }
       }
       if (res.status >= 200 && res.status < 300) return { result: 'ok' }
       // Kept in the spool (a fixed token sends it), but said plainly: it is not an outage.

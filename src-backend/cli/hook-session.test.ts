@@ -18,7 +18,7 @@ const tempDir = () => {
 describe('sessionFileName', () => {
   it('keeps an ordinary session key readable and escapes the colon', () => {
     expect(sessionFileName('claude-code:3f2a9c1e-0b7d-4e55-9a63-1c2d3e4f5a6b')).toBe(
-      'claude-code_3a3f2a9c1e-0b7d-4e55-9a63-1c2d3e4f5a6b',
+      'claude-code_003a3f2a9c1e-0b7d-4e55-9a63-1c2d3e4f5a6b',
     )
   })
 
@@ -33,6 +33,29 @@ describe('sessionFileName', () => {
           expect(na).toMatch(/^[A-Za-z0-9._-]{1,120}$/)
           expect(na === '.' || na === '..').toBe(false)
           if (a !== b) expect(na).not.toBe(nb)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('keeps apart keys that differ only in case, or in a lone surrogate', () => {
+    expect(sessionFileName('gemini:ABC')).not.toBe(sessionFileName('gemini:abc').toUpperCase())
+    expect(sessionFileName('gemini:ABC').toLowerCase()).not.toBe(sessionFileName('gemini:abc'))
+    const odd = ['x:\uD800', 'x:\uDBFF', 'x:\uFFFD', 'x:\uDC00\uD800']
+    expect(new Set(odd.map(sessionFileName)).size).toBe(odd.length)
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('A', 'a', 'Z', 'z', ':', '_', '0', '\uD800', '\uDBFF', '\uFFFD'),
+          maxLength: 20,
+        }),
+        fc.string({
+          unit: fc.constantFrom('A', 'a', 'Z', 'z', ':', '_', '0', '\uD800', '\uDBFF', '\uFFFD'),
+          maxLength: 20,
+        }),
+        (a, b) => {
+          if (a !== b) expect(sessionFileName(a).toLowerCase()).not.toBe(sessionFileName(b).toLowerCase())
         },
       ),
       { numRuns: 2000 },

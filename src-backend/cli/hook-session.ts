@@ -33,14 +33,15 @@ export interface HookSession {
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 /**
- * The file name of a session's key: the key itself, escaped to letters, digits, `.` and `-`, with
- * `_` and two hex digits for each UTF-8 byte of any other character (`:` is not allowed in a
- * Windows file name), so two keys never share a file. An empty key, or one that would make a name
- * over 120 characters, is hashed; node:crypto loads only then (loading it costs a hook call
- * ~10 ms of CPU, and a session key is normally `<tool>:<uuid>`).
+ * The file name of a session's key: the key itself, with lower-case letters, digits, `.` and `-`
+ * kept and every other UTF-16 unit written as `_` and four hex digits (`:` is not allowed in a
+ * Windows file name, and upper case is escaped because macOS and Windows fold case), so two keys
+ * never share a file. An empty key, or one that would make a name over 120 characters, is hashed;
+ * node:crypto loads only then (loading it costs a hook call ~10 ms of CPU, and a session key is
+ * normally `<tool>:<uuid>`).
  */
 export function sessionFileName(key: string): string {
-  const escaped = key.replace(/[^A-Za-z0-9.-]/gu, (c) => Buffer.from(c).toString('hex').replace(/../g, '_$&'))
+  const escaped = key.replace(/[^a-z0-9.-]/g, (c) => `_${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   if (escaped !== '' && escaped.length <= 120 && !escaped.startsWith('.')) return escaped
   const { createHash } = process.getBuiltinModule('node:crypto')
   // `_h` starts no escaped name (an escape's `_` is followed by a hex digit).

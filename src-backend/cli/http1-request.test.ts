@@ -98,6 +98,36 @@ describe('http1Request', () => {
     expect(await request(chunked)).toEqual({ status: 500, body: 'abc' })
   })
 
+  it('reads past interim 1xx answers to the final one', async () => {
+    const continued = await rawServer(
+      [Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')],
+      { close: false },
+    )
+    expect(await request(continued)).toEqual({ status: 200, body: 'ok' })
+    const hints = await rawServer(
+      [
+        Buffer.from('HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n'),
+        Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'),
+      ],
+      { close: true },
+    )
+    expect(await request(hints)).toEqual({ status: 204, body: '' })
+  })
+
+  it('does not take a data chunk ending in 0 for the last chunk when the bytes stop there', async () => {
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 422 x\r\ntransfer-encoding: chunked\r\n\r\n6\r\nabc0\r\n\r\n')
+        setTimeout(() => socket.end('3\r\ndef\r\n0\r\n\r\n'), 50)
+      })
+    })
+    const port = await listen(server)
+    servers.push({ close: () => sockets.forEach((s) => s.destroy()) })
+    expect(await request(port)).toEqual({ status: 422, body: 'abc0\r\ndef' })
+  })
+
   it('rejects a refused connection with its code, and garbage or a cut response with EPROTO', async () => {
     const closed = createServer()
     const port = await listen(closed)

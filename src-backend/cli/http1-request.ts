@@ -92,15 +92,30 @@ export function http1Request(req: Http1Request, onSocket?: (socket: Socket) => v
 
 /** Whether `raw` holds a whole response by its own framing (Content-Length, chunked, or none). */
 function isComplete(raw: Buffer): boolean {
-  const headEnd = raw.indexOf('\r\n\r\n')
-  if (headEnd < 0) return false
-  const { status, chunked, length } = readHead(raw.subarray(0, headEnd))
+  const final = finalHead(raw)
+  if (!final) return false
+  const { status, chunked, length } = final.head
   if (status === null) return true // unreadable: parseResponse says why
   if (status === 204 || status === 304) return true
-  if (status < 200) return false // an interim answer (never asked for): wait for the close
-  const bodyBytes = raw.length - headEnd - 4
-  if (chunked) return raw.subarray(-5).toString('latin1') === '0\r\n\r\n'
-  return length !== null && bodyBytes >= length
+  const body = raw.subarray(final.end + 4)
+  if (chunked) return dechunk(body).complete
+  return length !== null && body.length >= length
+}
+
+type Head = ReturnType<typeof readHead>
+
+/**
+ * The final response's head, past any interim 1xx ones (a server or proxy may send `100 Continue`
+ * or `103 Early Hints` unasked, and a client must read past them); null while it has not all come.
+ */
+function finalHead(raw: Buffer): { end: number; head: Head } | null {
+  for (let start = 0; ;) {
+    const end = raw.indexOf('\r\n\r\n', start)
+    if (end < 0) return null
+    const head = readHead(raw.subarray(start, end))
+    if (head.status === null || head.status >= 200) return { end, head }
+    start = end + 4
+  }
 }
 
 function readHead(head: Buffer): {
@@ -126,28 +141,40 @@ function readHead(head: Buffer): {
 
 /** Parses a whole `Connection: close` response: status line, headers, body (chunked or not). */
 export function parseResponse(raw: Buffer): Http1Response {
-  const headEnd = raw.indexOf('\r\n\r\n')
-  if (headEnd < 0) throw protocolError('the response ended inside its headers')
-  const { status, chunked, length, line } = readHead(raw.subarray(0, headEnd))
+  const final = finalHead(raw)
+  if (!final) throw protocolError('the response ended inside its headers')
+  const { status, chunked, length, line } = final.head
   if (status === null)
     throw protocolError(`not an HTTP/1.1 status line: ${JSON.stringify(line.slice(0, 80))}`)
-  let body = raw.subarray(headEnd + 4)
-  if (chunked) body = dechunk(body)
+  let body = raw.subarray(final.end + 4)
+  if (chunked) body = dechunk(body).data
   else if (length !== null) body = body.subarray(0, length)
   return { status, body: body.subarray(0, MAX_BODY_BYTES).toString('utf8') }
 }
 
-/** The data of a chunked body (as much as arrived; trailers ignored). */
-function dechunk(data: Buffer): Buffer {
+/**
+ * The data of a chunked body, as much as arrived, and whether it is complete: its last (size 0)
+ * chunk and the blank line after the trailers are in. Read by the framing, not by how the bytes
+ * end: a data chunk can end in `0\r\n` too.
+ */
+function dechunk(body: Buffer): { data: Buffer; complete: boolean } {
   const parts: Buffer[] = []
   let at = 0
   for (;;) {
-    const lineEnd = data.indexOf('\r\n', at)
+    const lineEnd = body.indexOf('\r\n', at)
     if (lineEnd < 0) break
-    const size = Number.parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0]!.trim(), 16)
-    if (!Number.isFinite(size) || size <= 0) break
-    parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size))
-    at = lineEnd + 2 + size + 2
+    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1').split(';')[0]!.trim(), 16)
+    if (!Number.isFinite(size) || size < 0) break
+    if (size === 0) {
+      const rest = body.subarray(lineEnd + 2)
+      // No trailers: a blank line next; else the trailers end at a blank line.
+      const complete = rest.subarray(0, 2).toString('latin1') === '\r\n' || rest.includes('\r\n\r\n')
+      return { data: Buffer.concat(parts), complete }
+    }
+    const dataEnd = lineEnd + 2 + size
+    parts.push(body.subarray(lineEnd + 2, Math.min(dataEnd, body.length)))
+    if (dataEnd + 2 > body.length) break
+    at = dataEnd + 2
   }
-  return Buffer.concat(parts)
+  return { data: Buffer.concat(parts), complete: false }
 }
