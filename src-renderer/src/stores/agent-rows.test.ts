@@ -270,6 +270,25 @@ describe('agent row model', () => {
     expect(formatShortDuration(5 * 60_000 + 30_000)).toBe('5m')
   })
 
+  const DROP_ORDER = [['statusLabel'], ['strip'], ['rate'], ['running'], ['age']]
+  /**
+   * The columns that drop out, in turn, as the row narrows from `from` px to 300 px. Checks on the
+   * way that the grid has exactly one track per column shown (nothing overlaps).
+   */
+  function droppedWhileNarrowing(
+    from: number,
+    step: number,
+    columnsAt: (w: number) => ReturnType<typeof compactColumns>,
+  ): string[][] {
+    const seen: string[][] = []
+    for (let w = from; w >= 300; w -= step) {
+      const c = columnsAt(w)
+      if (seen.at(-1)?.join() !== c.columns.join()) seen.push(c.columns)
+      expect(c.template.split(/ (?![^(]*\))/)).toHaveLength(c.columns.length)
+    }
+    return seen.slice(1).map((cols, i) => seen[i]!.filter((c) => !cols.includes(c)))
+  }
+
   it('compact columns drop out by priority; the title never goes below its readable width', () => {
     const wide = compactColumns(1200)
     expect(wide.columns).toEqual([
@@ -284,15 +303,7 @@ describe('agent row model', () => {
       'rate',
     ])
     // Narrower: the status word goes first, then the strip, the rate, running-for, the age.
-    const seen: string[][] = []
-    for (let w = 1200; w >= 300; w -= 10) {
-      const c = compactColumns(w)
-      if (seen.at(-1)?.join() !== c.columns.join()) seen.push(c.columns)
-      // the grid has exactly one track per column shown: nothing overlaps
-      expect(c.template.split(/ (?![^(]*\))/)).toHaveLength(c.columns.length)
-    }
-    const dropped = seen.slice(1).map((cols, i) => seen[i]!.filter((c) => !cols.includes(c)))
-    expect(dropped).toEqual([['statusLabel'], ['strip'], ['rate'], ['running'], ['age']])
+    expect(droppedWhileNarrowing(1200, 10, (w) => compactColumns(w))).toEqual(DROP_ORDER)
     // The base set always keeps the title at its readable minimum (150 px).
     expect(compactColumns(300).columns).toEqual(['status', 'name', 'title', 'attention'])
     expect(compactColumns(300).template).toContain('minmax(150px, 1fr)')
@@ -337,13 +348,7 @@ describe('agent row model', () => {
     expect(at1024.columns).toEqual(['status', 'name', 'title', 'attention', 'age'])
     expect(at1024.template).toContain('minmax(150px, 1fr)')
     // Dropping order is unchanged by a wide name: statusLabel, strip, rate, running, then age.
-    const seen: string[][] = []
-    for (let w = 1400; w >= 300; w -= 2) {
-      const c = compactColumns(w, 34, want).columns
-      if (seen.at(-1)?.join() !== c.join()) seen.push(c)
-    }
-    const dropped = seen.slice(1).map((cols, i) => seen[i]!.filter((c) => !cols.includes(c)))
-    expect(dropped).toEqual([['statusLabel'], ['strip'], ['rate'], ['running'], ['age']])
+    expect(droppedWhileNarrowing(1400, 2, (w) => compactColumns(w, 34, want))).toEqual(DROP_ORDER)
   })
 
   it('j/k steps through the list order, from the top when the task is not in it, stopping at the ends', () => {

@@ -38,6 +38,17 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const pad = (n: number) => String(n).padStart(3, '0')
 
 /** `agents` agents, `per` finished runs each within the last hours (in the first window). */
+/** Records each [from, to) window the calendar asks the schedules API for, and still answers it. */
+function recordOccurrenceWindows(schedules: ReturnType<typeof fakeSchedulesApi>): [number, number][] {
+  const asked: [number, number][] = []
+  const list = schedules.occurrences.bind(schedules)
+  schedules.occurrences = (from, to) => {
+    asked.push([from, to])
+    return list(from, to)
+  }
+  return asked
+}
+
 function fleet(agents: number, per: number, now: number): Task[] {
   const out: Task[] = []
   for (let a = 0; a < agents; a++)
@@ -202,12 +213,7 @@ describe('calendar', () => {
         state: 'ok',
       },
     ])
-    const asked: [number, number][] = []
-    const list = schedules.occurrences.bind(schedules)
-    schedules.occurrences = (from, to) => {
-      asked.push([from, to])
-      return list(from, to)
-    }
+    const asked = recordOccurrenceWindows(schedules)
     const parts = makeParts({ schedules })
     parts.tasks.getState().applyBatch([{ kind: 'snapshot', seq: 1, tasks: fleet(2, 1, now) }])
     const { container } = render(withParts(parts, <CalendarView />))
@@ -302,12 +308,7 @@ describe('calendar', () => {
         state: 'missed',
       },
     ])
-    const asked: [number, number][] = []
-    const list = schedules.occurrences.bind(schedules)
-    schedules.occurrences = (from, to) => {
-      asked.push([from, to])
-      return list(from, to)
-    }
+    const asked = recordOccurrenceWindows(schedules)
     const parts = makeParts({ schedules })
     parts.tasks.getState().applyBatch([
       {
