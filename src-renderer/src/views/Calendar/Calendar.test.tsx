@@ -79,6 +79,7 @@ describe('calendar', () => {
     cleanup()
     restoreLayout()
     probe.state.renders = null
+    vi.useRealTimers()
   })
 
   function setup(tasks: Task[]) {
@@ -283,6 +284,13 @@ describe('calendar', () => {
   })
 
   it('schedules in the month (a count per day) and the agenda (outlined rows); a missed run is a failure with its error', async () => {
+    // Noon today, local: the missed occurrence below (earlier today) must be past its 15-minute
+    // grace, which no time today is in the first minutes after midnight (a CI run at 00:05 failed).
+    // Only Date is faked; timers stay real for the waits.
+    const noon = new Date()
+    noon.setHours(12, 0, 0, 0)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(noon)
     const now = Date.now()
     const today = new Date(now)
     today.setHours(0, 0, 0, 0)
