@@ -1,6 +1,7 @@
 // RedisBus: the distributed engine. Three ioredis connections, each with one job and its own module:
 //   subscriber    channel-subscriber.ts: SUBSCRIBE <channel>; every message → onMessages (live,
-//                 at-most-once)
+//                 at-most-once), held after each SUBSCRIBE until the stream reader has caught up
+//                 (live-gate.ts), so a live update never overtakes an older one of the stream
 //   publisher     stream-publisher.ts: publish() = one pipeline of PUBLISH + XADD MAXLEN ~ per event
 //                 (the outbox relay's target)
 //   stream reader stream-reader.ts: XREAD BLOCK in a loop from the durable cursor (catch-up,
@@ -20,6 +21,8 @@ import { captureIoredisConsole } from './ioredis-console'
 import { openBusConnection, type BusConnection } from './redis-connection'
 import { assertRedisUrl, passwordOf, redactRedisUrl } from './redis-url'
 import { createStreamPublisher } from './stream-publisher'
+import { createLiveGate } from './live-gate'
+import { parseStreamInfo } from './stream-cursor'
 import { createStreamReader } from './stream-reader'
 
 export interface RedisBusDeps {
@@ -52,6 +55,8 @@ export interface RedisBusDeps {
   errorLogIntervalMs?: number
   /** While connected, the stream cursor is checked against XINFO STREAM this often. Default 30_000. */
   streamRecheckMs?: number
+  /** The longest live messages wait after a SUBSCRIBE for the stream to catch up. Default 10_000. */
+  liveHoldMs?: number
 }
 
 export const DEFAULT_CHANNEL = 'task_status_update'
@@ -148,11 +153,31 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     maxLen,
     scrub: errors.scrub,
   })
+  // Live messages wait after each SUBSCRIBE until the stream has caught up (live-gate.ts).
+  const gate = createLiveGate({
+    deliver: (batch) => deliver(batch),
+    log,
+    ...(deps.liveHoldMs !== undefined && { maxHoldMs: deps.liveHoldMs }),
+    streamEnd: async () => {
+      try {
+        const info = parseStreamInfo(await publisher.redis.call('XINFO', 'STREAM', streamKey))
+        if (!info) throw new Error('unreadable XINFO STREAM reply')
+        return info.length === 0 ? null : info.lastGeneratedId
+      } catch (err) {
+        if (/no such key/i.test(err instanceof Error ? err.message : String(err))) return null
+        throw err
+      }
+    },
+    readerPosition: () => catchUp.position(),
+  })
   const live = attachChannelSubscriber({
     conn: subscriber,
     channel,
-    onSubscribed: () => setReady('subscriber', true),
-    deliver,
+    onSubscribed: () => {
+      gate.subscribed()
+      setReady('subscriber', true)
+    },
+    deliver: (batch) => gate.offer(batch),
     onError: (err) => errors.report('subscriber', err),
     isStopped: () => stopped,
   })
@@ -170,6 +195,8 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     deliver: (batch) => {
       if (!stopped) deliver(batch)
     },
+    onReadStarting: () => gate.readStarting(),
+    onReadDone: (token, reachedEnd) => gate.readDone(token, reachedEnd),
     onError: (err) => errors.report('reader', err),
     log,
   })
@@ -213,6 +240,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
         await Promise.all(connections.map((conn) => conn.close()))
         await readLoopDone
         live.discardPending()
+        gate.stop()
         updateState()
         releaseConsole?.()
         releaseConsole = null

@@ -29,6 +29,13 @@ export interface StreamReaderDeps {
   /** The socket is ready and the loop reads on it. */
   onReady(): void
   deliver(batch: InboundMessage[]): void
+  /**
+   * Called as each XREAD is sent; its token goes to onReadDone once the reply is delivered, with
+   * whether it held fewer entries than COUNT (the read got to the end of the stream). The live
+   * gate (live-gate.ts) waits on these.
+   */
+  onReadStarting?: (() => number) | undefined
+  onReadDone?: ((token: number, reachedEnd: boolean) => void) | undefined
   onError(err: unknown): void
   log: Logger
 }
@@ -36,6 +43,8 @@ export interface StreamReaderDeps {
 export interface StreamReader {
   /** Starts the read loop from the stored cursor. */
   start(): void
+  /** The id of the last entry delivered (or the cursor it started from). */
+  position(): string
   /**
    * Ends the loop: resolves once it has left (call after the connection is closing, so a pending
    * XREAD fails at once instead of running out its BLOCK time).
@@ -147,6 +156,7 @@ export function createStreamReader(deps: StreamReaderDeps): StreamReader {
             continue
           }
         }
+        const token = deps.onReadStarting?.()
         const reply: unknown = await reader.xread(
           'COUNT',
           deps.readCount,
@@ -160,13 +170,17 @@ export function createStreamReader(deps: StreamReaderDeps): StreamReader {
         conn.healthy()
         if (stopped) break
         const batch = xreadReplyToMessages(reply, streamKey)
-        if (batch.length === 0) continue
-        // A reconnect in between has already reset lastId from the durable cursor: keep that.
-        if (readEpoch === epoch) {
-          const last = batch[batch.length - 1]
-          if (last?.source === 'stream') lastId = last.streamId
+        const reachedEnd = batch.length < deps.readCount
+        if (batch.length > 0) {
+          // A reconnect in between has already reset lastId from the durable cursor: keep that.
+          if (readEpoch === epoch) {
+            const last = batch[batch.length - 1]
+            if (last?.source === 'stream') lastId = last.streamId
+          }
+          deps.deliver(batch)
         }
-        deps.deliver(batch)
+        // After the delivery, so what the gate held follows what this read brought.
+        if (token !== undefined) deps.onReadDone?.(token, reachedEnd)
       } catch (err) {
         if (stopped) break
         // Socket errors end in a reconnect (and a wake); a command error on a live socket (say
@@ -179,6 +193,7 @@ export function createStreamReader(deps: StreamReaderDeps): StreamReader {
   }
 
   return {
+    position: () => lastId,
     start() {
       lastId = readCursor()
       loopDone = readLoop().catch((err: unknown) => {

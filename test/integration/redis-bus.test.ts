@@ -284,6 +284,103 @@ describe('redis bus', () => {
       expect(r.batches).toBe(3)
       expect(fromStream(r).map((m) => m.payload)).toEqual(Array.from({ length: 1_200 }, (_, i) => String(i)))
     })
+
+    // Live messages after a SUBSCRIBE wait for the stream to catch up (live-gate.ts). To hold the
+    // reader behind for as long as the test likes, its XREAD is refused by an ACL until the test
+    // grants it; the subscriber and the publisher work all along.
+    describe('order of live messages against the stream after a subscribe', () => {
+      async function userWithoutXread(): Promise<{ url: string; grant(): Promise<unknown> }> {
+        const admin = track(rawClient(redis.url))
+        const user = `nox-${++nameCounter}`
+        await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-xread')
+        cleanups.push(async () => {
+          await admin.call('ACL', 'DELUSER', user)
+        })
+        const { port } = new URL(redis.url)
+        return {
+          url: `redis://${user}:pw@127.0.0.1:${port}`,
+          grant: () => admin.call('ACL', 'SETUSER', user, '+xread'),
+        }
+      }
+      const payloadsInOrder = (r: Recorder): string[] => [...new Set(r.messages.map((m) => m.payload ?? ''))]
+
+      it('an update the stream holds from before the subscribe is delivered before a newer live one', async () => {
+        const n = names()
+        const acl = await userWithoutXread()
+        const raw = track(rawClient(redis.url))
+        // Published while this backend's subscriber was away: on the stream only.
+        await raw.xadd(n.stream, '*', 'data', 'older: failed')
+        const r = recorder()
+        const { bus } = makeBus(acl.url, n)
+        await bus.start(r)
+        await waitFor(
+          async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
+          'the bus subscribed',
+        )
+        // The newer update of the same producer, as a TaskPulse backend sends it: PUBLISH + XADD.
+        await raw.publish(n.channel, 'newer: running')
+        await raw.xadd(n.stream, '*', 'data', 'newer: running')
+        // Time for the live message to be handed on, if nothing held it.
+        await sleep(300)
+        expect(r.messages).toEqual([])
+        await acl.grant()
+        await waitFor(() => r.messages.length === 3, 'both stream entries and the live message')
+        expect(payloadsInOrder(r)).toEqual(['older: failed', 'newer: running'])
+        expect(r.messages.map((m) => m.source)).toEqual(['stream', 'stream', 'redis'])
+      })
+
+      it('with the stream already read, a live message waits one round trip, not a read', async () => {
+        const n = names()
+        const r = recorder()
+        const raw = track(rawClient(redis.url))
+        await raw.xadd(n.stream, '*', 'data', 'before')
+        // A long XREAD BLOCK: were the hold waiting for a new read, it would last this long.
+        const { bus } = makeBus(redis.url, { ...n, blockMs: 20_000, commandTimeoutMs: 5_000 })
+        await bus.start(r)
+        await waitFor(() => fromStream(r).length === 1, 'the entry from before')
+        await raw.publish(n.channel, 'live only')
+        await waitFor(() => fromChannel(r).length === 1, 'the live message', 5_000)
+      })
+
+      it('a reader that cannot read holds live messages only up to the time bound, then warns', async () => {
+        const n = names()
+        const acl = await userWithoutXread()
+        const raw = track(rawClient(redis.url))
+        await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
+        const r = recorder()
+        const { bus, lines } = makeBus(acl.url, { ...n, liveHoldMs: 1_000 })
+        await bus.start(r)
+        await waitFor(
+          async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
+          'the bus subscribed',
+        )
+        await raw.publish(n.channel, 'live')
+        await waitFor(() => fromChannel(r).length === 1, 'the live message after the bound')
+        expect(fromStream(r)).toEqual([])
+        expect(lines.some((l) => l.includes('"reason":"timeout"'))).toBe(true)
+      })
+
+      it('a flood while held is handed on once over the count bound, in order, nothing lost', async () => {
+        const n = names()
+        const acl = await userWithoutXread()
+        const raw = track(rawClient(redis.url))
+        await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
+        const r = recorder()
+        const { bus } = makeBus(acl.url, { ...n, liveHoldMs: 60_000 })
+        await bus.start(r)
+        await waitFor(
+          async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
+          'the bus subscribed',
+        )
+        const pipe = raw.pipeline()
+        for (let i = 0; i < 12_000; i++) pipe.publish(n.channel, String(i))
+        await pipe.exec()
+        await waitFor(() => fromChannel(r).length === 12_000, 'every live message', 20_000)
+        expect(fromChannel(r).map((m) => m.payload)).toEqual(
+          Array.from({ length: 12_000 }, (_, i) => String(i)),
+        )
+      })
+    })
   })
 
   describe('outage', () => {
