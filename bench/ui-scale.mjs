@@ -24,7 +24,8 @@
 // --views-file FILE (JSON list like bench/lib/ui-views.mjs: adds views, or replaces one by name)
 // --trace (main-thread trace summary per view: why frames were long)  --trace-load (the same for
 // the first page load; keep the fleet small)  --cpu-profile (top
-// functions)  --quiet-wait S  --width/--height  --chromium PATH  --out FILE  --rate  --seconds.
+// functions)  --quiet-wait S  --step-wait S (how long a view's control may take to appear; 30)
+// --width/--height  --chromium PATH  --out FILE  --rate  --seconds.
 import { execFileSync } from 'node:child_process'
 import {
   copyFileSync,
@@ -75,6 +76,7 @@ const { values: opt } = parseArgs({
     'trace-load': { type: 'boolean', default: false },
     'cpu-profile': { type: 'boolean', default: false },
     'quiet-wait': { type: 'string' },
+    'step-wait': { type: 'string' },
     width: { type: 'string', default: '1440' },
     height: { type: 'string', default: '900' },
     chromium: { type: 'string', default: CHROMIUM_PATH },
@@ -88,6 +90,7 @@ const SECONDS = Number(opt.seconds ?? (quick ? 10 : 30))
 const RATE = Number(opt.rate)
 const HEAP_MINUTES = Number(opt['heap-minutes'] ?? (quick ? 1 : 5))
 const QUIET_WAIT_S = Number(opt['quiet-wait'] ?? (quick ? 5 : 30))
+const STEP_WAIT_MS = Number(opt['step-wait'] ?? 30) * 1000
 const VIEWPORT = { width: Number(opt.width), height: Number(opt.height) }
 // A views file adds views or replaces built-in ones of the same name (e.g. a new timeline selector).
 const fileViews = opt['views-file'] ? JSON.parse(readFileSync(opt['views-file'], 'utf8')) : []
@@ -253,7 +256,7 @@ async function loadPhase(page, be, tasks) {
 }
 
 async function livePhase(page, cdp, redis, next, view) {
-  const reached = await goToView(page, view)
+  const reached = await goToView(page, view, { stepTimeoutMs: STEP_WAIT_MS })
   if (!reached.ok) {
     const status = reached.blocked ? 'blocked' : 'missing'
     log(`  ${view.name}: ${status} (${reached.reason})`)
@@ -326,7 +329,9 @@ async function clearSearch(page) {
 }
 
 async function searchPhase(page, queries) {
-  const agents = await goToView(page, VIEWS.find((v) => v.name === 'agents') ?? UI_VIEWS[0])
+  const agents = await goToView(page, VIEWS.find((v) => v.name === 'agents') ?? UI_VIEWS[0], {
+    stepTimeoutMs: STEP_WAIT_MS,
+  })
   if (!agents.ok) return [{ status: 'missing', reason: `agents view: ${agents.reason}` }]
   const out = []
   for (const q of queries) {
@@ -381,7 +386,9 @@ async function searchPhase(page, queries) {
 }
 
 async function heapPhase(page, cdp, redis, next) {
-  const agents = await goToView(page, VIEWS.find((v) => v.name === 'agents') ?? UI_VIEWS[0])
+  const agents = await goToView(page, VIEWS.find((v) => v.name === 'agents') ?? UI_VIEWS[0], {
+    stepTimeoutMs: STEP_WAIT_MS,
+  })
   if (!agents.ok) return { status: 'missing', reason: agents.reason }
   const start = await heapMb(cdp, { gc: true })
   const samples = []

@@ -83,6 +83,9 @@ describe('ui-scale bench', () => {
         '0.05',
         '--quiet-wait',
         '0',
+        // The missing view is looked for this long (30 s by default; twice, one per size).
+        '--step-wait',
+        '10',
         '--views',
         'agents,projects,nowhere',
         '--views-file',
@@ -110,7 +113,7 @@ describe('ui-scale bench', () => {
         ['projects', 'measured'],
         ['nowhere', 'missing'],
       ])
-      expect(size.views[2]!.reason).toMatch(/No such view/)
+      expect(size.views[2]!.reason).toMatch(/no control named "No such view" within 10 s/)
       for (const v of size.views.filter((x) => x.status === 'measured')) {
         expect(v.updates_sent).toBe(40)
         // Every published update reached the page's socket.
