@@ -2,7 +2,7 @@
 // down in reverse. startServer(config) → { url, wsUrl, uiUrl, token, close() }.
 //
 //   store (SQLite) → ingest (validate, batch, commit) → ws hub (broadcast)
-//                        ↑                          ↘ outbox relay → bus (Redis PUBLISH + XADD)
+//                        ↑                          ↘ outbox relay → bus (Redis XADD + PUBLISH)
 //   bus (Redis channel + stream, or local) ──────────┘
 //   http (guard, REST, UI, /ws upgrade)
 import { createServer, type Server } from 'node:http'

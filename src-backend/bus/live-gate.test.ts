@@ -36,6 +36,7 @@ function setup(over: Partial<LiveGateDeps> = {}) {
     /** Answers the latest streamEnd question, or the one numbered `nth` (0 = the first). */
     answerEnd: (end: string | null, nth = questions.length - 1) => questions[nth]!.answer(end),
     failEnd: (err: Error) => questions.at(-1)!.fail(err),
+    questions: () => questions.length,
   }
 }
 const flush = () => vi.advanceTimersByTimeAsync(0)
@@ -102,6 +103,39 @@ describe('live gate', () => {
     const after = t.gate.readStarting()
     t.gate.readDone(after, true)
     expect(t.delivered).toEqual([live('x')])
+  })
+
+  it('a reader past the end asked for (its cursor from before a stream reset) waits for a short read', async () => {
+    const t = setup()
+    t.read('900-0') // the old cursor; the new stream's ids are lower
+    t.gate.subscribed()
+    t.gate.offer([live('x')])
+    t.answerEnd('5-0')
+    await flush()
+    expect(t.delivered).toEqual([entry('900-0')])
+    const token = t.gate.readStarting()
+    t.read('5-0') // the reader found the reset and read the new stream from its start
+    t.gate.readDone(token, true)
+    expect(t.delivered).toEqual([entry('900-0'), entry('5-0'), live('x')])
+  })
+
+  it('a question that failed (publisher still down) is asked again when the publisher is ready', async () => {
+    const t = setup()
+    t.gate.subscribed()
+    t.gate.offer([live('x')])
+    t.failEnd(new Error('Stream is not writeable'))
+    await flush()
+    t.gate.publisherReady()
+    t.answerEnd(null)
+    await flush()
+    expect(t.delivered).toEqual([live('x')])
+    // Not asked again while one question is out, nor when nothing is held.
+    t.gate.subscribed()
+    t.gate.publisherReady()
+    t.answerEnd(null)
+    await flush()
+    t.gate.publisherReady()
+    expect(t.questions()).toBe(3)
   })
 
   it("a second subscribe makes the first one's stream end count for nothing", async () => {

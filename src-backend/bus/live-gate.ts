@@ -12,7 +12,10 @@
 // SUBSCRIBE, or a read sent after it returns short (it got to the end; this also covers an end
 // the reader cannot reach, such as deleted entries). Then the held messages follow in order
 // (those the stream brought too are duplicates, dropped by event_id). In steady state the reader
-// is already at the end, and the hold lasts one round trip. The hold is bounded: by time (a reader that cannot read, say NOPERM on XREAD, must
+// is already at the end, and the hold lasts one round trip. This needs each event on the stream
+// no later than on the channel: TaskPulse's publisher sends XADD before PUBLISH
+// (stream-publisher.ts), and a producer that does the reverse gets best-effort order. The hold
+// is bounded: by time (a reader that cannot read, say NOPERM on XREAD, must
 // not stop live updates) and by count and bytes (a flood meanwhile). When a bound is hit the held
 // messages go on at once, as they would have without the gate: order is then best-effort, nothing
 // is lost.
@@ -51,6 +54,11 @@ export interface LiveGate {
    * fewer entries than asked for, so it got to the stream's end.
    */
   readDone(token: number, reachedEnd: boolean): void
+  /**
+   * The socket streamEnd asks on is ready again: a hold whose question failed (that socket was
+   * still down when the subscriber came back) asks again instead of waiting for a fresh read.
+   */
+  publisherReady(): void
   /** Live messages from the subscriber: handed on, or held. */
   offer(batch: InboundMessage[]): void
   /** Whether live messages are held right now (health and tests). */
@@ -68,6 +76,8 @@ export function createLiveGate(deps: LiveGateDeps): LiveGate {
   let isHolding = false
   // The stream's end as it was right after the latest subscribe, once known.
   let target: string | null = null
+  // The generation whose streamEnd question is in flight (0: none).
+  let asking = 0
   let held: InboundMessage[] = []
   let heldBytes = 0
   let timer: NodeJS.Timeout | null = null
@@ -89,31 +99,47 @@ export function createLiveGate(deps: LiveGateDeps): LiveGate {
     if (batch.length > 0 && !stopped) deps.deliver(batch)
   }
 
+  // Exactly at the end. A reader past it may hold a cursor from before a stream was reset on a
+  // new Redis (whose ids are lower): it is about to re-read from the start, so only a short read
+  // after the subscribe ends such a hold.
   function releaseIfReached(): void {
-    if (isHolding && target !== null && compareStreamIds(deps.readerPosition(), target) >= 0)
+    if (isHolding && target !== null && compareStreamIds(deps.readerPosition(), target) === 0)
       release('caught_up')
+  }
+
+  function askEnd(): void {
+    const mine = generation
+    asking = mine
+    deps.streamEnd().then(
+      (end) => {
+        if (asking === mine) asking = 0
+        if (mine !== generation || !isHolding) return
+        if (end === null) release('caught_up')
+        else {
+          target = end
+          releaseIfReached()
+        }
+      },
+      () => {
+        // publisherReady asks again; meanwhile a short read or the time bound ends the hold.
+        if (asking === mine) asking = 0
+      },
+    )
   }
 
   return {
     subscribed() {
       if (stopped) return
-      const mine = ++generation
+      generation++
       isHolding = true
       target = null
       if (timer) clearTimeout(timer)
       timer = setTimeout(() => release('timeout'), maxHoldMs)
       timer.unref()
-      deps.streamEnd().then(
-        (end) => {
-          if (mine !== generation || !isHolding) return
-          if (end === null) release('caught_up')
-          else {
-            target = end
-            releaseIfReached()
-          }
-        },
-        () => {}, // a short read or the time bound ends this hold
-      )
+      askEnd()
+    },
+    publisherReady() {
+      if (isHolding && target === null && asking !== generation) askEnd()
     },
     readStarting: () => generation,
     readDone(token, reachedEnd) {
@@ -128,7 +154,7 @@ export function createLiveGate(deps: LiveGateDeps): LiveGate {
       }
       for (const msg of batch) {
         held.push(msg)
-        heldBytes += msg.payload?.length ?? 0
+        heldBytes += msg.payload === null ? 0 : Buffer.byteLength(msg.payload)
       }
       if (held.length > maxHeldMessages || heldBytes > maxHeldBytes) release('overflow')
     },

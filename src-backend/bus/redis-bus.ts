@@ -2,7 +2,7 @@
 //   subscriber    channel-subscriber.ts: SUBSCRIBE <channel>; every message → onMessages (live,
 //                 at-most-once), held after each SUBSCRIBE until the stream reader has caught up
 //                 (live-gate.ts), so a live update never overtakes an older one of the stream
-//   publisher     stream-publisher.ts: publish() = one pipeline of PUBLISH + XADD MAXLEN ~ per event
+//   publisher     stream-publisher.ts: publish() = one pipeline of XADD MAXLEN ~ + PUBLISH per event
 //                 (the outbox relay's target)
 //   stream reader stream-reader.ts: XREAD BLOCK in a loop from the durable cursor (catch-up,
 //                 at-least-once), checked against the stream (stream-cursor.ts)
@@ -145,7 +145,10 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
   const reader = open('reader', 'taskpulse-stream-reader', blockMs)
   const connections = [publisher, subscriber, reader]
 
-  publisher.redis.on('ready', () => setReady('publisher', true))
+  publisher.redis.on('ready', () => {
+    setReady('publisher', true)
+    gate.publisherReady()
+  })
   const publish = createStreamPublisher({
     redis: publisher.redis,
     channel,
@@ -235,12 +238,12 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
     stop(): Promise<void> {
       stopPromise ??= (async () => {
         stopped = true
+        gate.stop() // before the waits below: nothing held is handed on after stop
         for (const stopKeepAlive of stopKeepAlives) stopKeepAlive()
         const readLoopDone = catchUp.stop()
         await Promise.all(connections.map((conn) => conn.close()))
         await readLoopDone
         live.discardPending()
-        gate.stop()
         updateState()
         releaseConsole?.()
         releaseConsole = null

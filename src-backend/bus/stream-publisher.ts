@@ -1,5 +1,10 @@
-// The bus's outbound path: each locally accepted event goes out as PUBLISH (live, for peers
-// subscribed now) and XADD MAXLEN ~ (durable, for peers that catch up later), all in one pipeline.
+// The bus's outbound path: each locally accepted event goes out as XADD MAXLEN ~ (durable, for
+// peers that catch up later) and then PUBLISH (live, for peers subscribed now), all in one
+// pipeline. XADD first: a peer that missed the PUBLISH (its subscriber was away) then finds the
+// event on the stream at or before the end its live gate waits for (live-gate.ts), whereas a
+// PUBLISH that went first could have its XADD land just after the peer asked for that end, and a
+// later event's PUBLISH would overtake it. A large pipeline is read by Redis in pieces, so the
+// two commands of one event are not atomic.
 import type { Redis } from 'ioredis'
 import { BusError } from './bus'
 
@@ -26,8 +31,8 @@ export function createStreamPublisher(
     if (payloads.length === 0) return
     const pipeline = redis.pipeline()
     for (const wire of payloads) {
-      pipeline.publish(channel, wire)
       pipeline.xadd(streamKey, 'MAXLEN', '~', maxLen, '*', 'data', wire)
+      pipeline.publish(channel, wire)
     }
     let results: [Error | null, unknown][] | null
     try {

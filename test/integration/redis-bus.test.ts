@@ -302,6 +302,13 @@ describe('redis bus', () => {
           grant: () => admin.call('ACL', 'SETUSER', user, '+xread'),
         }
       }
+      async function clientId(admin: Redis, name: string): Promise<string> {
+        const list = (await admin.call('CLIENT', 'LIST')) as string
+        const line = list.split('\n').find((l) => l.includes(` name=${name} `))
+        const id = line && /^id=(\d+)/.exec(line)?.[1]
+        if (!id) throw new Error(`no client named ${name}`)
+        return id
+      }
       const payloadsInOrder = (r: Recorder): string[] => [...new Set(r.messages.map((m) => m.payload ?? ''))]
 
       it('an update the stream holds from before the subscribe is delivered before a newer live one', async () => {
@@ -329,17 +336,68 @@ describe('redis bus', () => {
         expect(r.messages.map((m) => m.source)).toEqual(['stream', 'stream', 'redis'])
       })
 
-      it('with the stream already read, a live message waits one round trip, not a read', async () => {
+      it('a subscriber back while the reader is at the end: a live message waits one round trip, not a read', async () => {
         const n = names()
         const r = recorder()
         const raw = track(rawClient(redis.url))
         await raw.xadd(n.stream, '*', 'data', 'before')
-        // A long XREAD BLOCK: were the hold waiting for a new read, it would last this long.
-        const { bus } = makeBus(redis.url, { ...n, blockMs: 20_000, commandTimeoutMs: 5_000 })
+        // A long XREAD BLOCK: were the hold waiting for a read sent after the resubscribe, it
+        // would last this long; only the stream's end, asked right after it, ends it sooner.
+        const { bus } = makeBus(redis.url, {
+          ...n,
+          blockMs: 20_000,
+          commandTimeoutMs: 5_000,
+          liveHoldMs: 60_000,
+        })
         await bus.start(r)
-        await waitFor(() => fromStream(r).length === 1, 'the entry from before')
+        await waitFor(
+          () => fromStream(r).length === 1 && bus.state() === 'connected',
+          'the entry from before',
+        )
+        const killed = await clientId(raw, 'taskpulse-subscriber')
+        await raw.call('CLIENT', 'KILL', 'ID', killed)
+        await waitFor(
+          async () =>
+            (await clientId(raw, 'taskpulse-subscriber').catch(() => killed)) !== killed &&
+            ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
+          'the subscriber back on a new connection',
+        )
         await raw.publish(n.channel, 'live only')
-        await waitFor(() => fromChannel(r).length === 1, 'the live message', 5_000)
+        await waitFor(() => fromChannel(r).length === 1, 'the live message')
+      })
+
+      it("the publisher puts each event on the stream before the channel (the gate's end then covers it)", async () => {
+        const n = names()
+        const { bus } = makeBus(redis.url, n)
+        await bus.start(recorder())
+        await waitFor(() => bus.state() === 'connected', 'bus connected')
+        const monitor = await track(rawClient(redis.url)).monitor()
+        cleanups.push(() => void monitor.disconnect())
+        const commands: string[] = []
+        monitor.on('monitor', (_time: string, args: string[]) => {
+          const name = String(args[0]).toLowerCase()
+          if ((name === 'xadd' && args[1] === n.stream) || (name === 'publish' && args[1] === n.channel))
+            commands.push(`${name} ${String(args.at(-1))}`)
+        })
+        const events = [event('order'), event('order')]
+        // Retried if a keep-alive timed out under load meanwhile (publish rejects while
+        // disconnected); a retry only repeats commands, so the first of each is compared.
+        await waitFor(
+          () =>
+            publishEvents(bus, events).then(
+              () => true,
+              () => false,
+            ),
+          'the events published',
+        )
+        const wires = events.map(eventToWire)
+        const first = (cmd: string, wire: string) => commands.indexOf(`${cmd} ${wire}`)
+        await waitFor(
+          () => wires.every((w) => first('xadd', w) >= 0 && first('publish', w) >= 0),
+          'both commands of each event seen',
+        )
+        for (const w of wires) expect(first('xadd', w), commands.join('\n')).toBeLessThan(first('publish', w))
+        expect(first('xadd', wires[0]!)).toBeLessThan(first('xadd', wires[1]!))
       })
 
       it('a reader that cannot read holds live messages only up to the time bound, then warns', async () => {
