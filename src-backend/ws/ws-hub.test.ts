@@ -330,11 +330,17 @@ describe('paged replay', { timeout: 60_000 }, () => {
     raw.write(clientFrame(1, Buffer.from(JSON.stringify({ type: 'resume', epoch: r.store.epoch, seq: 0 }))))
     // The hub stops reading history once the socket stays full; it holds about a page over the
     // low-water mark, not the history.
+    // Paused: no progress for 300 ms (two polls in a row were too few on a busy machine: a drain
+    // callback still due could run after them).
     let stable = -1
+    let stableSince = 0
     await until(() => {
-      const same = read === stable && read > 0
-      stable = read
-      return same
+      if (read !== stable || read === 0) {
+        stable = read
+        stableSince = Date.now()
+        return false
+      }
+      return Date.now() - stableSince >= 300
     }, 'replay paused')
     await new Promise((res) => setTimeout(res, 200))
     expect(read).toBe(stable)

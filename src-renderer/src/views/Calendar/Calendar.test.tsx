@@ -7,6 +7,7 @@ import { startOfWeek } from 'date-fns'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import type * as BarModule from './TimelineBar'
 import { CalendarView } from './Calendar'
+import { monthRange } from './MonthView'
 import { fakeLayout, fakeSchedulesApi, makeParts, withParts } from '../../../../test/fakes/renderer/parts'
 import { makeTask, updateMsg } from '../../../../test/fakes/renderer/fake-socket'
 import type { Task } from '../../../../src-shared/protocol'
@@ -340,7 +341,12 @@ describe('calendar', () => {
     const { container } = render(withParts(parts, <CalendarView />))
     // The month asks for its six weeks (from a day back: what passed is not shown).
     await vi.waitFor(() => expect(asked.length).toBeGreaterThan(0), { timeout: 10_000 })
-    expect(asked[0]![1] - asked[0]![0]).toBeGreaterThan(27 * 24 * H)
+    // Exactly that: not a length, which shrinks as the month goes on (a bound of 27 days failed on
+    // every date from the 16th of December).
+    const grid = monthRange(now)
+    expect(asked[0]![1]).toBe(grid.toMs)
+    expect(asked[0]![0]).toBeLessThanOrEqual(Math.max(grid.fromMs, now - 24 * H))
+    expect(asked[0]![0]).toBeGreaterThanOrEqual(Math.max(grid.fromMs, now - 24 * H - 60_000))
     const cell = (d: Date) => container.querySelector<HTMLElement>(`.mo-day[data-day="${dayKey(d)}"]`)
     // The passed occurrence is not planned any more; its missed run is a failure of today.
     expect([...cell(today)!.querySelectorAll('.mo-count')].map((c) => c.textContent)).toEqual(['✕ 1 failed,'])
