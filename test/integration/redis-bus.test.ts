@@ -313,23 +313,31 @@ describe('redis bus', () => {
         return id
       }
       const payloadsInOrder = (r: Recorder): string[] => [...new Set(r.messages.map((m) => m.payload ?? ''))]
-
-      it('an update the stream holds from before the subscribe is delivered before a newer live one', async () => {
+      /**
+       * A bus whose reader is refused XREAD, started on a stream that holds `entry`, once it has
+       * subscribed: live messages from now on are held by the gate.
+       */
+      async function startBehind(entry: string, extra: Partial<RedisBusDeps> = {}) {
         const n = names()
         const acl = await userWithoutXread()
         const raw = track(rawClient(redis.url))
-        // Published while this backend's subscriber was away: on the stream only.
-        await raw.xadd(n.stream, '*', 'data', 'older: failed')
+        await raw.xadd(n.stream, '*', 'data', entry)
         const r = recorder()
-        const { bus } = makeBus(acl.url, { ...n, ...STEADY })
+        const { bus, lines } = makeBus(acl.url, { ...n, ...STEADY, ...extra })
         await bus.start(r)
         await waitFor(
           async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
           'the bus subscribed',
         )
-        // The newer update of the same producer, as a TaskPulse backend sends it: PUBLISH + XADD.
-        await raw.publish(n.channel, 'newer: running')
+        return { n, acl, raw, r, lines }
+      }
+
+      it('an update the stream holds from before the subscribe is delivered before a newer live one', async () => {
+        // Published while this backend's subscriber was away: on the stream only.
+        const { n, acl, raw, r } = await startBehind('older: failed')
+        // The newer update of the same producer, as a TaskPulse backend sends it: XADD, PUBLISH.
         await raw.xadd(n.stream, '*', 'data', 'newer: running')
+        await raw.publish(n.channel, 'newer: running')
         // Time for the live message to be handed on, if nothing held it.
         await sleep(300)
         expect(r.messages).toEqual([])
@@ -404,17 +412,7 @@ describe('redis bus', () => {
       })
 
       it('a reader that cannot read holds live messages only up to the time bound, then warns', async () => {
-        const n = names()
-        const acl = await userWithoutXread()
-        const raw = track(rawClient(redis.url))
-        await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
-        const r = recorder()
-        const { bus, lines } = makeBus(acl.url, { ...n, ...STEADY, liveHoldMs: 1_000 })
-        await bus.start(r)
-        await waitFor(
-          async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
-          'the bus subscribed',
-        )
+        const { n, raw, r, lines } = await startBehind('unreadable for now', { liveHoldMs: 1_000 })
         await raw.publish(n.channel, 'live')
         await waitFor(() => fromChannel(r).length === 1, 'the live message after the bound')
         expect(fromStream(r)).toEqual([])
@@ -422,17 +420,7 @@ describe('redis bus', () => {
       })
 
       it('a flood while held is handed on once over the count bound, in order, nothing lost', async () => {
-        const n = names()
-        const acl = await userWithoutXread()
-        const raw = track(rawClient(redis.url))
-        await raw.xadd(n.stream, '*', 'data', 'unreadable for now')
-        const r = recorder()
-        const { bus } = makeBus(acl.url, { ...n, ...STEADY, liveHoldMs: 60_000 })
-        await bus.start(r)
-        await waitFor(
-          async () => ((await raw.pubsub('NUMSUB', n.channel)) as [string, number])[1] === 1,
-          'the bus subscribed',
-        )
+        const { n, raw, r } = await startBehind('unreadable for now', { liveHoldMs: 60_000 })
         const pipe = raw.pipeline()
         for (let i = 0; i < 12_000; i++) pipe.publish(n.channel, String(i))
         await pipe.exec()
