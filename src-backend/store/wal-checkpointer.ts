@@ -2,11 +2,7 @@
 // checkpoints inside a commit every ~1000 WAL pages, and that checkpoint fsyncs on the thread that
 // committed: the event loop, stalled for milliseconds (seconds on a busy disk) right before a
 // broadcast. Measured by `npm run bench` as periodic p99 spikes; see docs/benchmarks.md.
-// PASSIVE checkpoints never block the writer, but under a sustained ingest they never catch up
-// with it either, and the WAL is only reused from its start once a checkpoint has caught up: it
-// grew to 2 GB while 100,000 tasks were written. Past truncateAboveBytes the worker therefore
-// runs a TRUNCATE checkpoint, which holds the writer off for the frames left (milliseconds, and
-// only during such a burst). The main connection sets wal_autocheckpoint=0 only
+// PASSIVE checkpoints never block the writer; the main connection sets wal_autocheckpoint=0 only
 // once this worker is running, and falls back to SQLite's own checkpoints if it dies. A worker
 // that dies is started again after a backoff (1 s doubling to a minute), so one crash does not
 // bring the commit-time checkpoints back for the rest of the process's life.
@@ -23,8 +19,6 @@ export interface WalCheckpointerOptions {
   /** First delay before a dead worker is started again; doubles per death up to restartMaxMs. */
   restartMs?: number
   restartMaxMs?: number
-  /** A WAL file larger than this gets a TRUNCATE checkpoint instead of a PASSIVE one. 64 MiB. */
-  truncateAboveBytes?: number
   /** The worker's script (tests prefix one that dies); WAL_WORKER_SOURCE by default. */
   workerSource?: string
 }
@@ -37,20 +31,10 @@ const HEALTHY_RUN_MS = 60_000
 export const WAL_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
-const { statSync } = require('node:fs')
 const db = new Database(workerData.file, { fileMustExist: true })
 db.pragma('busy_timeout = 0')
-const walBytes = () => { try { return statSync(workerData.file + '-wal').size } catch { return 0 } }
 const timer = setInterval(() => {
-  try {
-    if (walBytes() <= workerData.truncateAboveBytes) db.pragma('wal_checkpoint(PASSIVE)')
-    else {
-      // Waits up to 100 ms for a gap between the writer's transactions, then holds writers off
-      // while it copies the frames PASSIVE has not yet copied and truncates the file.
-      db.pragma('busy_timeout = 100')
-      try { db.pragma('wal_checkpoint(TRUNCATE)') } finally { db.pragma('busy_timeout = 0') }
-    }
-  } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }) }
+  try { db.pragma('wal_checkpoint(PASSIVE)') } catch (err) { parentPort.postMessage({ error: String(err && err.message || err) }) }
 }, workerData.intervalMs)
 parentPort.on('message', (m) => {
   if (m !== 'stop') return
@@ -79,13 +63,7 @@ export function startWalCheckpointer(opts: WalCheckpointerOptions): WalCheckpoin
   function spawn(attempt: number): void {
     const worker = new Worker(opts.workerSource ?? WAL_WORKER_SOURCE, {
       eval: true,
-      workerData: {
-        file: opts.file,
-        driver,
-        intervalMs: opts.intervalMs ?? 500,
-        truncateAboveBytes: opts.truncateAboveBytes ?? 64 * 1024 * 1024,
-        attempt,
-      },
+      workerData: { file: opts.file, driver, intervalMs: opts.intervalMs ?? 500, attempt },
     })
     worker.unref()
     let readyAt: number | null = null
