@@ -61,7 +61,7 @@ export interface LiveGate {
   publisherReady(): void
   /** Live messages from the subscriber: handed on, or held. */
   offer(batch: InboundMessage[]): void
-  /** Whether live messages are held right now (health and tests). */
+  /** Whether live messages are held right now (for tests). */
   holding(): boolean
   /** Drops what is held and stops the timer. */
   stop(): void

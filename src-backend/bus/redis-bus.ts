@@ -22,7 +22,7 @@ import { openBusConnection, type BusConnection } from './redis-connection'
 import { assertRedisUrl, passwordOf, redactRedisUrl } from './redis-url'
 import { createStreamPublisher } from './stream-publisher'
 import { createLiveGate } from './live-gate'
-import { parseStreamInfo } from './stream-cursor'
+import { isNoSuchStreamError, parseStreamInfo } from './stream-cursor'
 import { createStreamReader } from './stream-reader'
 
 export interface RedisBusDeps {
@@ -167,7 +167,7 @@ export function createRedisBus(deps: RedisBusDeps): Bus {
         if (!info) throw new Error('unreadable XINFO STREAM reply')
         return info.length === 0 ? null : info.lastGeneratedId
       } catch (err) {
-        if (/no such key/i.test(err instanceof Error ? err.message : String(err))) return null
+        if (isNoSuchStreamError(err)) return null
         throw err
       }
     },

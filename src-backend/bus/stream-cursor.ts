@@ -27,6 +27,11 @@ export interface StreamInfo {
 }
 
 /** Reads an XINFO STREAM reply (a flat [key, value, …] array); null when it is not one. */
+/** XINFO STREAM's error for a stream that does not exist (deleted, or never written). */
+export function isNoSuchStreamError(err: unknown): boolean {
+  return /no such key/i.test(err instanceof Error ? err.message : String(err))
+}
+
 export function parseStreamInfo(reply: unknown): StreamInfo | null {
   if (!Array.isArray(reply)) return null
   const get = (key: string): unknown => {

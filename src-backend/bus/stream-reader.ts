@@ -8,7 +8,13 @@ import type { Logger } from 'pino'
 import type { InboundMessage } from './bus'
 import { backoffDelay } from './backoff'
 import type { BusConnection } from './redis-connection'
-import { assessStreamCursor, parseStreamInfo, xreadReplyToMessages, type StreamInfo } from './stream-cursor'
+import {
+  assessStreamCursor,
+  isNoSuchStreamError,
+  parseStreamInfo,
+  xreadReplyToMessages,
+  type StreamInfo,
+} from './stream-cursor'
 
 export interface StreamReaderDeps {
   conn: BusConnection
@@ -106,7 +112,7 @@ export function createStreamReader(deps: StreamReaderDeps): StreamReader {
       // re-read the whole stream at every check).
       if (!info) return from
     } catch (err) {
-      if (!/no such key/i.test(err instanceof Error ? err.message : String(err))) {
+      if (!isNoSuchStreamError(err)) {
         deps.onError(err) // NOPERM and the like: XREAD will fail and back off too
         return from
       }
