@@ -53,7 +53,7 @@ import {
   taskpulseServeArgs,
   waitHealthy,
 } from './lib/servers.mjs'
-import { liveUpdates, seedFleet } from './lib/fleet-data.mjs'
+import { LIVE_EVENT_PREFIX, liveUpdates, seedFleet } from './lib/fleet-data.mjs'
 import { probeScript } from './lib/ui-probe.mjs'
 import { PAGE_MARKERS, UI_VIEWS, goToView } from './lib/ui-views.mjs'
 import { endProfile, endTrace, heapMb, startProfile, startTrace } from './lib/cdp.mjs'
@@ -280,7 +280,10 @@ async function livePhase(page, cdp, redis, next, view) {
     // Click on the view's control → its ready marker visible (wall clock, includes rendering).
     switch_ms: reached.switch_ms,
     updates_sent: pub.sent,
-    updates_received: w.received,
+    // Frames carrying the bench's own updates; the backend's own (stale marks) are counted apart.
+    updates_received: w.receivedLive,
+    other_updates_received: w.received - w.receivedLive,
+    other_event_ids: w.otherEventIds,
     publish_errors: pub.errors,
     frames: { ...dist(w.frames), over_17ms: w.frames.filter((f) => f > 17).length },
     long_tasks: longTaskSummary(w.longTasks),
@@ -487,6 +490,7 @@ try {
           countSelector: PAGE_MARKERS.countSelector,
           mainSelector: PAGE_MARKERS.mainSelector,
           expectedTasks,
+          liveEventPrefix: LIVE_EVENT_PREFIX,
         }),
       )
       const cdp = await context.newCDPSession(page)

@@ -443,6 +443,9 @@ export async function seedFleet(redis, api, { now, count, stream = 'task_status_
   }
 }
 
+/** Every live update's event id starts so; the backend's own updates (stale marks) never do. */
+export const LIVE_EVENT_PREFIX = 'live-'
+
 /**
  * Live traffic like a busy fleet: tasks start, log lines arrive on running tasks, runs finish
  * (one in ten failing with a trace). Every call returns the next update (a fresh event id).
@@ -464,7 +467,7 @@ export function liveUpdates(seed = 7) {
   let ev = 0
   return function next(nowMs) {
     // Zero-padded: event ids break ties in last-writer-wins, so they must sort in send order.
-    const eventId = `live-${seed}-${String(ev++).padStart(9, '0')}`
+    const eventId = `${LIVE_EVENT_PREFIX}${seed}-${String(ev++).padStart(9, '0')}`
     const roll = r()
     if (running.length < 60 || roll < 0.2) {
       const id = `live-${seed}-${created++}`

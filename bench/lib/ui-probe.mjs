@@ -13,7 +13,7 @@
 //
 // The probe is a function serialised into the page; its argument is the bench's config.
 
-/** @param {{ rowSelector: string, countSelector: string, expectedTasks: number, mainSelector: string }} cfg */
+/** @param {{ rowSelector: string, countSelector: string, expectedTasks: number, mainSelector: string, liveEventPrefix?: string }} cfg */
 function probe(cfg) {
   const now = () => performance.now()
   const p = {
@@ -65,6 +65,11 @@ function probe(cfg) {
         const w = p.win
         if (!w || !d.includes('"task_status_update"')) return
         w.received++
+        // The backend's own updates (a stale mark as a seeded task's silence crosses its
+        // threshold, an ack) arrive too: the bench's are told apart by their event id.
+        const live = cfg.liveEventPrefix
+        if (live !== undefined && d.includes(`"event_id":"${live}`)) w.receivedLive++
+        else if (w.otherEventIds.length < 20) w.otherEventIds.push(/"event_id":"([^"]+)"/.exec(d)?.[1] ?? '?')
         w.pendingNext.push(t)
         EVENT_ID.lastIndex = 0
         for (let m; (m = EVENT_ID.exec(d));) w.recv.set(m[1], t)
@@ -149,6 +154,8 @@ function probe(cfg) {
     const w = {
       startedAt: now(),
       received: 0,
+      receivedLive: 0,
+      otherEventIds: [],
       recv: new Map(),
       lat: [],
       pendingNext: [],
@@ -174,6 +181,8 @@ function probe(cfg) {
     return {
       durationMs: end - w.startedAt,
       received: w.received,
+      receivedLive: w.receivedLive,
+      otherEventIds: w.otherEventIds,
       unseen: w.recv.size,
       lat: w.lat,
       nextMut: w.nextMut,
