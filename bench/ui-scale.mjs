@@ -280,9 +280,12 @@ async function livePhase(page, cdp, redis, next, view) {
     // Click on the view's control → its ready marker visible (wall clock, includes rendering).
     switch_ms: reached.switch_ms,
     updates_sent: pub.sent,
-    // Frames carrying the bench's own updates; the backend's own (stale marks) are counted apart.
+    // The bench's own updates that reached the page (distinct event ids). Frames sent twice (after
+    // a reconnect) and the backend's own updates (stale marks) are counted apart.
     updates_received: w.receivedLive,
-    other_updates_received: w.received - w.receivedLive,
+    duplicate_frames: w.duplicates,
+    sockets_opened: w.socketsOpened,
+    other_updates_received: w.received - w.receivedLive - w.duplicates,
     other_event_ids: w.otherEventIds,
     publish_errors: pub.errors,
     frames: { ...dist(w.frames), over_17ms: w.frames.filter((f) => f > 17).length },

@@ -44,6 +44,7 @@ function probe(cfg) {
   window.WebSocket = class extends Native {
     constructor(...a) {
       super(...a)
+      if (p.win) p.win.socketsOpened++
       this.addEventListener('message', (ev) => {
         const t = now()
         const d = ev.data
@@ -66,10 +67,15 @@ function probe(cfg) {
         if (!w || !d.includes('"task_status_update"')) return
         w.received++
         // The backend's own updates (a stale mark as a seeded task's silence crosses its
-        // threshold, an ack) arrive too: the bench's are told apart by their event id.
+        // threshold, an ack) arrive too: the bench's are told apart by their event id. A frame's
+        // first event id is its own (the task's `last_event_id` never matches `"event_id"`).
+        const id = /"event_id":"([^"]+)"/.exec(d)?.[1] ?? '?'
         const live = cfg.liveEventPrefix
-        if (live !== undefined && d.includes(`"event_id":"${live}`)) w.receivedLive++
-        else if (w.otherEventIds.length < 20) w.otherEventIds.push(/"event_id":"([^"]+)"/.exec(d)?.[1] ?? '?')
+        if (live !== undefined && id.startsWith(live)) {
+          // A socket that reconnects may be sent again what it had not yet confirmed.
+          if (w.liveIds.has(id)) w.duplicates++
+          else w.liveIds.add(id)
+        } else if (w.otherEventIds.length < 20) w.otherEventIds.push(id)
         w.pendingNext.push(t)
         EVENT_ID.lastIndex = 0
         for (let m; (m = EVENT_ID.exec(d));) w.recv.set(m[1], t)
@@ -154,7 +160,9 @@ function probe(cfg) {
     const w = {
       startedAt: now(),
       received: 0,
-      receivedLive: 0,
+      liveIds: new Set(),
+      duplicates: 0,
+      socketsOpened: 0,
       otherEventIds: [],
       recv: new Map(),
       lat: [],
@@ -181,7 +189,9 @@ function probe(cfg) {
     return {
       durationMs: end - w.startedAt,
       received: w.received,
-      receivedLive: w.receivedLive,
+      receivedLive: w.liveIds.size,
+      duplicates: w.duplicates,
+      socketsOpened: w.socketsOpened,
       otherEventIds: w.otherEventIds,
       unseen: w.recv.size,
       lat: w.lat,
