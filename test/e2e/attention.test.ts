@@ -59,12 +59,13 @@ describe('attention in the UI', () => {
   }
 
   it('a running task past its threshold is stale on its row and its agent, and recovers on update', async () => {
-    // A neighbour that keeps updating: it never goes stale (the threshold is per task).
+    // A neighbour with an hour's threshold: it does not go stale while the test runs (the
+    // threshold is per task; opening the page alone may take a minute on a loaded machine).
     await put('busy-1', {
       status: 'running',
       title: 'Busy neighbour',
       assignee: 'busy-agent',
-      stale_after_seconds: 60,
+      stale_after_seconds: 3600,
     })
     const page = await openPage()
     await page.waitForSelector('.task-row[data-task-id="busy-1"]')
