@@ -82,13 +82,31 @@ describe('text search in listings (q)', () => {
       events.push(
         ev(
           `t-${i}`,
-          { title: i % 7 === 0 ? `needle ${i}` : `hay ${i}`, assignee: `a-${i % 3}` },
+          {
+            title: i % 7 === 0 ? `needle ${i}` : `hay ${i}`,
+            assignee: `a-${i % 3}`,
+            project_id: `p-${i % 5}`,
+            status: (['running', 'failed', 'completed', 'pending'] as const)[i % 4],
+          },
           cs(i % 900),
         ),
       )
     }
     writes.apply(events)
-    for (const query of [{ q: 'needle' }, { q: 'needle', assignee: 'a-1' }, { q: 'no such' }, { q: '%' }]) {
+    // With a filter the planner picks that filter's index (or the failed-by-project one): each
+    // combination is paged against the reference.
+    const queries: { q: string; assignee?: string; project_id?: string; status?: Task['status'] }[] = [
+      { q: 'needle' },
+      { q: 'needle', assignee: 'a-1' },
+      { q: 'needle', project_id: 'p-2' },
+      { q: 'needle', status: 'failed' },
+      { q: 'needle', status: 'completed', project_id: 'p-3' },
+      { q: 'needle', status: 'running', assignee: 'a-0', project_id: 'p-4' },
+      { q: 'needle', assignee: '' },
+      { q: 'no such', status: 'failed' },
+      { q: '%' },
+    ]
+    for (const query of queries) {
       const paged: string[] = []
       let cursor: string | undefined
       do {
@@ -103,12 +121,15 @@ describe('text search in listings (q)', () => {
           (x) =>
             /\w/.test(query.q) &&
             (x.title ?? '').includes(query.q) &&
-            (!('assignee' in query) || x.assignee === query.assignee),
+            (!query.assignee || x.assignee === query.assignee) &&
+            (!query.project_id || x.project_id === query.project_id) &&
+            (!query.status || x.status === query.status),
         )
         .map((x) => x.task_id)
       expect(paged, JSON.stringify(query)).toEqual(want)
     }
     expect(reads.listTasks({ q: 'needle' }).tasks.length).toBe(100)
+    expect(reads.listTasks({ q: 'needle', status: 'failed' }).tasks.length).toBeGreaterThan(50)
   }, 60_000) // a ceiling for a busy machine (2,500 writes, 30 pages), not a speed assertion
 
   it('finds words in output, error and description, by prefix, not only in titles and ids', () => {
