@@ -24,7 +24,8 @@
 // --views-file FILE (JSON list like bench/lib/ui-views.mjs: adds views, or replaces one by name)
 // --trace (main-thread trace summary per view: why frames were long)  --trace-load (the same for
 // the first page load; keep the fleet small)  --cpu-profile (top
-// functions)  --quiet-wait S  --step-wait S (how long a view's control may take to appear; 30)
+// functions)  --quiet-wait S  --step-wait S (how long a view's control may take to appear; 30;
+// a click and the view's ready marker always get 30 s)
 // --width/--height  --chromium PATH  --out FILE  --rate  --seconds.
 import { execFileSync } from 'node:child_process'
 import {
@@ -268,7 +269,12 @@ async function livePhase(page, cdp, redis, next, view) {
   if (opt['cpu-profile']) await startProfile(cdp)
   await page.evaluate(() => window.__uiScale.start())
   const pub = await publishFor(redis, next, RATE, SECONDS)
-  await page.waitForTimeout(1000) // the last updates' way to the DOM
+  // Every update on its way to the page first (a busy machine may take seconds), then 1 s for the
+  // last ones' way to the DOM. A window that closed early would count late frames as lost.
+  await page
+    .waitForFunction((n) => window.__uiScale.liveReceived() >= n, pub.sent, { timeout: 60_000, polling: 100 })
+    .catch(() => {})
+  await page.waitForTimeout(1000)
   const w = await page.evaluate(() => window.__uiScale.stop())
   const trace = opt.trace ? await endTrace(cdp) : undefined
   const profile = opt['cpu-profile'] ? await endProfile(cdp) : undefined
@@ -354,7 +360,8 @@ async function searchPhase(page, queries) {
       else await page.keyboard.type(q.query, { delay: 120 })
       const shown = await page
         .waitForFunction(() => window.__uiScale.search.shownFrameAt !== null, null, {
-          timeout: 10_000,
+          // A ceiling for a loaded machine; the figure is the time to results, not this.
+          timeout: 60_000,
           polling: 50,
         })
         .then(() => true)

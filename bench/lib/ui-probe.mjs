@@ -181,6 +181,8 @@ function probe(cfg) {
     }
     requestAnimationFrame(tick)
   }
+  /** The bench's own updates received so far in the open window (distinct event ids). */
+  p.liveReceived = () => p.win?.liveIds.size ?? 0
   p.stop = () => {
     const w = p.win
     p.win = null

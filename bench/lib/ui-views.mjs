@@ -54,7 +54,12 @@ const ROLES = ['button', 'tab', 'radio', 'link', 'menuitem', 'option']
  * main thread was too busy to answer (the view exists but did not render in time), else missing.
  * @param {import('playwright-core').Page} page
  */
-export async function goToView(page, view, { stepTimeoutMs = 30_000 } = {}) {
+/**
+ * `stepTimeoutMs`: how long a view's control may take to appear (a view without one is missing);
+ * `readyTimeoutMs`: how long a click and the view's ready marker may take once it is there (a
+ * loaded machine renders slowly; that is not a missing view). Both 30 s unless given.
+ */
+export async function goToView(page, view, { stepTimeoutMs = 30_000, readyTimeoutMs = 30_000 } = {}) {
   let clickedAt = Date.now()
   const fail = async (reason, control = null) => {
     const busy = await mainThreadBusy(page, clickedAt)
@@ -87,15 +92,15 @@ export async function goToView(page, view, { stepTimeoutMs = 30_000 } = {}) {
       if (!loc)
         return await fail(`no control named "${step.control}" within ${stepTimeoutMs / 1000} s`, step.control)
       clickedAt = Date.now()
-      await loc.first().click({ timeout: stepTimeoutMs })
+      await loc.first().click({ timeout: readyTimeoutMs })
     } catch (err) {
       return await fail(`step ${JSON.stringify(step)}: ${err.message.split('\n')[0]}`)
     }
   }
   try {
-    await page.locator(view.ready).first().waitFor({ state: 'visible', timeout: stepTimeoutMs })
+    await page.locator(view.ready).first().waitFor({ state: 'visible', timeout: readyTimeoutMs })
   } catch {
-    return await fail(`not shown: none of ${view.ready} became visible within ${stepTimeoutMs / 1000} s`)
+    return await fail(`not shown: none of ${view.ready} became visible within ${readyTimeoutMs / 1000} s`)
   }
   return { ok: true, switch_ms: Date.now() - clickedAt }
 }

@@ -10,6 +10,12 @@ import { REPO_ROOT } from '../helpers/backend-process'
 /** The same Chromium and flags the UI benches use (bench/lib/chromium.mjs). */
 export const CHROMIUM = CHROMIUM_PATH
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots')
+/**
+ * How long a page may take to go live, reconnect or show what it was sent, on a loaded 2-core
+ * machine (the e2e project runs two files at a time beside the backend and Redis). A ceiling for
+ * a hung page, never a speed verdict: figures are measured and printed apart.
+ */
+export const PAGE_CEILING_MS = 60_000
 
 export interface E2EBrowser {
   browser: BrowserContext

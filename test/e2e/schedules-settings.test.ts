@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, startBackend, type Backend } from '../helpers/backend-process'
-import { launchBrowser, screenshot, type E2EBrowser } from './browser'
+import { PAGE_CEILING_MS, launchBrowser, screenshot, type E2EBrowser } from './browser'
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 interface AxeResults {
@@ -45,7 +45,7 @@ describe('Settings → Schedules in the browser', () => {
     it(`${scheme}: lists, validates, adds; no serious axe finding`, async () => {
       const page = await browser.newPage({ colorScheme: scheme })
       await page.goto(be.ui)
-      await page.waitForSelector('.conn-live', { timeout: 20_000 })
+      await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
       await page.getByRole('button', { name: 'Settings', exact: true }).click()
       const section = page.getByRole('region', { name: 'Schedules' })
       await section.getByRole('row', { name: /nightly-backup/ }).waitFor()

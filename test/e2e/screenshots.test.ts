@@ -2,7 +2,7 @@
 // work, into test-output/screenshots/ (git-ignored). The best ones are copied to docs/ by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeDir, startBackend, type Backend } from '../helpers/backend-process'
-import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
+import { PAGE_CEILING_MS, launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
 
 // Page-side code (page.evaluate / waitForFunction) runs in Chromium; the node tsconfig has no DOM
 // lib, and the served CSP forbids evaluating strings, so declare the little of the DOM it uses.
@@ -160,7 +160,7 @@ describe('screenshots of each view, light and dark', () => {
   async function open(b: Backend, scheme: 'light' | 'dark'): Promise<Page> {
     const page = await browser.newPage({ colorScheme: scheme })
     await page.goto(b.ui)
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     await page.waitForSelector('[data-redis]')
     return page
   }
@@ -224,7 +224,7 @@ describe('screenshots of each view, light and dark', () => {
       await page.close()
       const bad = await browser.newPage({ colorScheme: scheme })
       await bad.goto(`${be.url}/#token=wrong-token`)
-      await bad.getByRole('alert').waitFor({ timeout: 20_000 })
+      await bad.getByRole('alert').waitFor({ timeout: PAGE_CEILING_MS })
       await shoot(bad, `bad-token-${scheme}`)
       await bad.close()
     })

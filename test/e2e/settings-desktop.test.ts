@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { pushContract, type InvokeChannel, type PushName } from '../../src-shared/ipc-contract'
 import { createDesktopMain, type DesktopMain } from '../fakes/main/desktop-main'
 import { REPO_ROOT, removeDir, startBackend, type Backend } from '../helpers/backend-process'
-import { launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
+import { PAGE_CEILING_MS, launchBrowser, screenshot, type E2EBrowser, type Page } from './browser'
 
 // Page-side code runs in Chromium; the node tsconfig has no DOM lib, so declare what it touches.
 declare const document: { activeElement: { textContent: string | null } | null }
@@ -107,7 +107,7 @@ describe("desktop settings view in Chromium (bridge over main's real settings an
     await page.addInitScript({ content: bridge })
     // No #token=: in the desktop app the connection comes from the bridge.
     await page.goto(`${be.url}/#/settings`)
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     await page.getByRole('form', { name: 'Desktop settings' }).waitFor()
     await page.getByText('Backend: Running').waitFor()
     return { page, main }

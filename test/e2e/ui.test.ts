@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { startRedis, type RedisServer } from '../helpers/redis-server'
 import { removeDir, startBackend, type Backend } from '../helpers/backend-process'
-import { launchBrowser, type E2EBrowser, type Page } from './browser'
+import { PAGE_CEILING_MS, launchBrowser, type E2EBrowser, type Page } from './browser'
 import type { Task } from '../../src-shared/protocol'
 
 // Page-side code (page.evaluate / waitForFunction) runs in Chromium; the node tsconfig has no DOM
@@ -71,7 +71,7 @@ describe('live monitor in Chromium', () => {
         cspViolations.push(m.text())
     })
     await page.goto(be.ui)
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     if (view !== 'Agents') await page.getByRole('button', { name: view, exact: true }).click()
     return page
   }
@@ -79,13 +79,13 @@ describe('live monitor in Chromium', () => {
   it('opens the ui URL with its token, forgets the token from the address, goes live', async () => {
     const page = await browser.newPage()
     await page.goto(be.ui)
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     expect(page.url()).not.toContain('token=')
     expect(await page.evaluate(() => sessionStorage.getItem('taskpulse.token'))).toBe(be.token)
     await page.waitForSelector('[data-redis="connected"]')
     // A reload keeps working from sessionStorage.
     await page.reload()
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     await page.close()
   })
 
@@ -123,7 +123,7 @@ describe('live monitor in Chromium', () => {
           )
         },
         FAILED_RGB,
-        { polling: 'raf', timeout: 15_000 },
+        { polling: 'raf', timeout: PAGE_CEILING_MS },
       ),
       calendar.waitForFunction(
         (rgb) => {
@@ -131,7 +131,7 @@ describe('live monitor in Chromium', () => {
           return !!bar && getComputedStyle(bar).backgroundColor === rgb
         },
         FAILED_RGB,
-        { polling: 'raf', timeout: 15_000 },
+        { polling: 'raf', timeout: PAGE_CEILING_MS },
       ),
     ])
     // The reference design's "within a second" is measured, not asserted: a verdict on speed would
@@ -175,17 +175,17 @@ describe('live monitor in Chromium', () => {
     await page.waitForSelector('[data-task-id="r-29"]')
     const { port, dataDir, token } = be
     await be.stop('SIGTERM')
-    await page.waitForSelector('.conn-reconnecting', { timeout: 20_000 })
+    await page.waitForSelector('.conn-reconnecting', { timeout: PAGE_CEILING_MS })
     await new Promise((r) => setTimeout(r, 500))
     be = await startBackend({ redisUrl: redis.url, port, dataDir, token })
-    await page.waitForSelector('.conn-live', { timeout: 15_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     await new Promise((r) => setTimeout(r, 500))
     producing = false
     await producer
     // Converged: every task the backend holds, with its status, and nothing else.
     let expected: Record<string, string>
     let shown: Record<string, string>
-    const deadline = Date.now() + 10_000
+    const deadline = Date.now() + PAGE_CEILING_MS
     for (;;) {
       expected = Object.fromEntries((await allTasks(be)).map((t) => [t.task_id, t.status]))
       shown = await uiTaskStatuses(page)
@@ -208,13 +208,13 @@ describe('live monitor in Chromium', () => {
     const page = await browser.newPage()
     await page.goto(`${be.url}/#token=not-the-token`)
     const alert = page.getByRole('alert')
-    await alert.waitFor({ timeout: 20_000 })
+    await alert.waitFor({ timeout: PAGE_CEILING_MS })
     await expect(alert.textContent()).resolves.toContain('The backend rejected the token')
     await expect(page.locator('.conn-unauthorized').count()).resolves.toBe(1)
     // And a way out: paste the right token.
     await page.locator('input[aria-label="Token"]').fill(be.token)
     await page.getByRole('button', { name: 'Connect' }).click()
-    await page.waitForSelector('.conn-live', { timeout: 20_000 })
+    await page.waitForSelector('.conn-live', { timeout: PAGE_CEILING_MS })
     await page.close()
   })
 
