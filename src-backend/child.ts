@@ -11,7 +11,10 @@ import { acquireDataDirLock, type DataDirLock } from './store/data-dir-lock'
 import { StorageError } from './store/storage-errors'
 
 export type ChildToParent =
-  { type: 'ready'; url: string; ws: string; ui: string } | { type: 'error'; code: string; message: string }
+  | { type: 'ready'; url: string; ws: string; ui: string }
+  | { type: 'error'; code: string; message: string }
+  // Before a one-off schema upgrade that may outlast the parent's ready timeout.
+  | { type: 'upgrading'; from: number; to: number; tasks: number }
 export type ParentToChild = { type: 'shutdown' }
 
 interface ParentPort {
@@ -48,7 +51,7 @@ async function run(): Promise<void> {
   let lock: DataDirLock | undefined
   try {
     lock = acquireDataDirLock(config.dataDir)
-    server = await startServer(config, { log })
+    server = await startServer(config, { log, onUpgrading: (u) => post({ type: 'upgrading', ...u }) })
   } catch (err) {
     lock?.release()
     const e = err as NodeJS.ErrnoException

@@ -30,6 +30,7 @@ import { createIngest, toTaskEvent } from './ingest'
 import { createOutboxRelay } from './outbox-relay'
 import { createScheduleService } from './schedules/schedule-service'
 import { openTaskStore } from './store/task-store'
+import { pendingUpgrade, type PendingUpgrade } from './store/migrations'
 import { createWsHub } from './ws/ws-hub'
 
 export const VERSION = '0.1.0'
@@ -52,13 +53,27 @@ export interface ServerDeps {
   log: Logger
   /** Replaces the Redis bus (tests). */
   bus?: Bus
+  /** Told before a data dir at an older schema is upgraded (a one-off that can take minutes). */
+  onUpgrading?: (upgrade: PendingUpgrade) => void
 }
 
 export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
   const log = deps.log
   const startedAt = Date.now()
+  const databaseFile = join(config.dataDir, 'taskpulse.sqlite')
+  const upgrade = pendingUpgrade(databaseFile)
+  if (upgrade) {
+    log.warn(
+      upgrade,
+      `upgrading the data dir from schema ${upgrade.from} to ${upgrade.to} (${upgrade.tasks} tasks); ` +
+        'a one-off that can take minutes for a large data dir; the server answers once it is done',
+    )
+    deps.onUpgrading?.(upgrade)
+    // The migration holds this thread: let the log line and the parent's message leave first.
+    await new Promise((r) => setImmediate(r))
+  }
   const store = openTaskStore({
-    file: join(config.dataDir, 'taskpulse.sqlite'),
+    file: databaseFile,
     outbox: Boolean(config.redisUrl) || Boolean(deps.bus && deps.bus.kind === 'redis'),
     eventRetention: config.eventRetention,
     synchronous: config.synchronous,

@@ -208,7 +208,8 @@ export interface TestConnectionResult {
 }
 
 export type BackendState =
-  | { status: 'starting' }
+  /** `upgrading`: the backend is migrating an older data dir (one-off; minutes when large). */
+  | { status: 'starting'; upgrading?: { from: number; to: number; tasks: number } }
   | { status: 'running'; connection: Connection }
   | { status: 'restarting'; attempt: number; inMs: number; lastError: string }
   | { status: 'failed'; error: string }

@@ -6,8 +6,14 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TASK_KEYS } from '../../src-shared/protocol'
-import { expectAggregatesMatchRecount, randomEvents, storeEvent } from '../../test/helpers/store-fixtures'
-import { MIGRATIONS } from './migrations'
+import {
+  DROP_FTS,
+  downgradeToSchema7,
+  expectAggregatesMatchRecount,
+  randomEvents,
+  storeEvent,
+} from '../../test/helpers/store-fixtures'
+import { MIGRATIONS, pendingUpgrade } from './migrations'
 import { openTaskStore, type TaskStore } from './task-store'
 
 const dirs: string[] = []
@@ -27,15 +33,6 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-/**
- * Undoes migrations 8 and 5: the full-text index (every test that goes back to a schema before 5
- * starts here; migration 8 replaced 5's table and triggers, so dropping 8's objects drops both).
- */
-const DROP_FTS = `
-  DROP TRIGGER tasks_fts_dirty_on_insert; DROP TRIGGER tasks_fts_dirty_on_update;
-  DROP TRIGGER tasks_fts_dirty_on_delete; DROP TABLE tasks_fts_dirty; DROP TABLE tasks_fts;`
-/** Migration 5's index and triggers, as a database at schema 5–7 has them (the step itself). */
-const MIGRATION_5_INDEX = MIGRATIONS[4] ?? ''
 // Migration 7's tables and indexes (schedules).
 const DROP_MIGRATION_7 = `
   DROP TABLE schedules; DROP TABLE schedule_settings; DROP INDEX tasks_by_schedule_start;
@@ -161,14 +158,16 @@ describe('migration 8 (contentless index, synced per transaction, head and tail 
     ])
     before.close()
     // Back to schema 7: migration 5's external-content index kept by its triggers.
+    downgradeToSchema7(file)
     const db = new Database(file)
-    db.exec(DROP_FTS)
-    db.exec(MIGRATION_5_INDEX)
-    db.exec("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
     expect(db.prepare("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH 'middle'").all()).toHaveLength(1)
+    expect(pendingUpgrade(file)).toEqual({ from: 7, to: MIGRATIONS.length, tasks: 2 })
     db.close()
 
     const after = storeAt(file)
+    // Upgraded: nothing pending; nor for a file that does not exist yet (a new data dir).
+    expect(pendingUpgrade(file)).toBeNull()
+    expect(pendingUpgrade(`${file}.none`)).toBeNull()
     const ids = (q: string) => after.search(q, 10).results.map((r) => r.task_id)
     expect(ids('OutOfMemory')).toEqual(['old-1'])
     expect(ids('nightly')).toEqual(['old-2'])

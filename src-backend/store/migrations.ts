@@ -1,6 +1,7 @@
 // Schema migrations, applied in order inside one transaction each; `meta.schema_version` records
 // the last one applied. Append new steps; never edit a released one.
-import type { Database } from 'better-sqlite3'
+import { existsSync } from 'node:fs'
+import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { FTS_MIGRATION } from './fts-index'
 
 export const MIGRATIONS: readonly string[] = [
@@ -200,6 +201,38 @@ export const MIGRATIONS: readonly string[] = [
   // write path at 10,000 tasks). Built from every task's text here, as migration 5 was.
   FTS_MIGRATION,
 ]
+
+/** What opening a data dir's database will migrate: an existing database at an older schema. */
+export interface PendingUpgrade {
+  from: number
+  to: number
+  /** Tasks in the database: the one-off rebuilds (migration 8's index) take time in proportion. */
+  tasks: number
+}
+
+/**
+ * Whether opening `file` will upgrade its schema, asked before the store opens it: the migration
+ * runs synchronously, so whoever waits for the server (the desktop app's supervisor, a person
+ * reading the log) must be told first. Null for a new or current database, or one that cannot be
+ * read here (opening it reports that).
+ */
+export function pendingUpgrade(file: string): PendingUpgrade | null {
+  if (!existsSync(file)) return null
+  let db: Database | undefined
+  try {
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      { value: string } | undefined
+    const from = row ? Number(row.value) : 0
+    if (!(from > 0 && from < MIGRATIONS.length)) return null
+    const { n } = db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }
+    return { from, to: MIGRATIONS.length, tasks: n }
+  } catch {
+    return null
+  } finally {
+    db?.close()
+  }
+}
 
 export function migrate(db: Database): number {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT')

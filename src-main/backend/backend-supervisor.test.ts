@@ -48,6 +48,9 @@ class FakeChild implements BackendProcess {
     for (const cb of this.messages)
       cb({ type: 'ready', url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/ws`, ui: '' })
   }
+  upgrading(tasks: number) {
+    for (const cb of this.messages) cb({ type: 'upgrading', from: 7, to: 8, tasks })
+  }
   fail(code: string, message: string) {
     for (const cb of this.messages) cb({ type: 'error', code, message })
   }
@@ -70,7 +73,13 @@ const config: EmbeddedConfig = {
 const tick = () => new Promise<void>((r) => setImmediate(r))
 const silent = { info() {}, warn() {}, error() {} }
 
-function setup(opts: { readyTimeoutMs?: number; stuck?: { shutdown?: boolean; kill?: boolean } } = {}) {
+function setup(
+  opts: {
+    readyTimeoutMs?: number
+    upgradeTimeoutMs?: number
+    stuck?: { shutdown?: boolean; kill?: boolean }
+  } = {},
+) {
   const clock = manualClock()
   const children: FakeChild[] = []
   const states: BackendState[] = []
@@ -89,6 +98,7 @@ function setup(opts: { readyTimeoutMs?: number; stuck?: { shutdown?: boolean; ki
     setTimer: clock.setTimer,
     random: () => 1, // no jitter reduction: delays are the full step
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
+    ...(opts.upgradeTimeoutMs ? { upgradeTimeoutMs: opts.upgradeTimeoutMs } : {}),
     stopTimeoutMs: 2_000,
     killTimeoutMs: 1_000,
     backoff: { initialMs: 500, maxMs: 4_000 },
@@ -247,6 +257,43 @@ describe('backend supervisor (policy, fake child)', () => {
       status: 'restarting',
       attempt: 1,
       lastError: 'the backend did not start within 3 s',
+    })
+  })
+
+  it('gives a child that says it is upgrading its data the upgrade timeout, not the ready timeout', async () => {
+    const { sup, last, clock, states } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
+    const started = sup.start(config)
+    const first = last()
+    clock.advance(1_000)
+    first.upgrading(100_000)
+    expect(sup.state()).toEqual({ status: 'starting', upgrading: { from: 7, to: 8, tasks: 100_000 } })
+    // Killed at the ready timeout, the migration would roll back and start again, forever.
+    clock.advance(500_000)
+    expect(first.alive).toBe(true)
+    expect(first.killed).toEqual([])
+    first.ready(4100)
+    await expect(started).resolves.toMatchObject({ url: 'http://127.0.0.1:4100' })
+    // Its old timer is gone too: the upgrade timeout passing later changes nothing.
+    clock.advance(600_000)
+    expect(first.alive).toBe(true)
+    expect(states.map((x) => x.status)).toEqual(['starting', 'starting', 'running'])
+  })
+
+  it('kills a child still upgrading at the upgrade timeout; a malformed upgrading message changes nothing', async () => {
+    const { sup, last, clock } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
+    void sup.start(config).catch(() => {})
+    const first = last()
+    for (const cb of first.messages) cb({ type: 'upgrading', from: 'x', to: 8, tasks: -1 })
+    expect(sup.state()).toEqual({ status: 'starting' })
+    first.upgrading(5)
+    clock.advance(599_999)
+    expect(first.alive).toBe(true)
+    clock.advance(1)
+    expect(first.killed).toEqual([true])
+    await tick()
+    expect(sup.state()).toMatchObject({
+      status: 'restarting',
+      lastError: "the backend's data upgrade did not finish within 10 min",
     })
   })
 

@@ -84,6 +84,19 @@ const isReady = (m: unknown): m is ReadyMessage =>
   typeof (m as ReadyMessage).url === 'string'
 const isError = (m: unknown): m is ErrorMessage =>
   typeof m === 'object' && m !== null && (m as ErrorMessage).type === 'error'
+interface UpgradingMessage {
+  type: 'upgrading'
+  from: number
+  to: number
+  tasks: number
+}
+const isUpgrading = (m: unknown): m is UpgradingMessage =>
+  typeof m === 'object' &&
+  m !== null &&
+  (m as UpgradingMessage).type === 'upgrading' &&
+  [(m as UpgradingMessage).from, (m as UpgradingMessage).to, (m as UpgradingMessage).tasks].every(
+    (n) => Number.isSafeInteger(n) && n >= 0,
+  )
 
 // Variables the child would otherwise read from the parent's environment over ours.
 const CHILD_ENV_DROPPED = [
@@ -122,6 +135,12 @@ export function createBackendSupervisor(deps: {
   setTimer?: (fn: () => void, ms: number) => () => void
   random?: () => number
   readyTimeoutMs?: number
+  /**
+   * How long a child that said it is upgrading its data dir (a one-off migration, minutes for a
+   * large one) may take to be ready. Killing it at the ready timeout would roll the upgrade back
+   * and start it again, forever.
+   */
+  upgradeTimeoutMs?: number
   stopTimeoutMs?: number
   /** After a hard kill, how long to wait for the exit before giving up on the child. */
   killTimeoutMs?: number
@@ -132,6 +151,7 @@ export function createBackendSupervisor(deps: {
   const setTimer = deps.setTimer ?? realSetTimer
   const random = deps.random ?? Math.random
   const readyTimeoutMs = deps.readyTimeoutMs ?? 20_000
+  const upgradeTimeoutMs = deps.upgradeTimeoutMs ?? 2 * 3600_000
   const stopTimeoutMs = deps.stopTimeoutMs ?? 5_000
   const killTimeoutMs = deps.killTimeoutMs ?? 3_000
   const backoff = deps.backoff ?? { initialMs: 500, maxMs: 30_000 }
@@ -192,16 +212,19 @@ export function createBackendSupervisor(deps: {
     childExited = new Promise<void>((r) => (resolveExit = r))
 
     const exited = childExited
-    const cancelReadyTimeout = setTimer(() => {
-      if (ready || settled || gen !== generation) return
-      settled = true
-      deps.log.error({ timeoutMs: readyTimeoutMs }, 'backend did not report ready in time')
-      // Never run two backends at once: the replacement is scheduled only once this one is gone
-      // (or could not be killed within the kill timeout, which is logged).
-      void killAndWait(proc, exited).then(() =>
-        onDeath(gen, `the backend did not start within ${Math.round(readyTimeoutMs / 1000)} s`, false),
-      )
-    }, readyTimeoutMs)
+    const readyTimeout = (timeoutMs: number, what: string) =>
+      setTimer(() => {
+        if (ready || settled || gen !== generation) return
+        settled = true
+        deps.log.error({ timeoutMs }, 'backend did not report ready in time')
+        // Never run two backends at once: the replacement is scheduled only once this one is gone
+        // (or could not be killed within the kill timeout, which is logged).
+        void killAndWait(proc, exited).then(() => onDeath(gen, what, false))
+      }, timeoutMs)
+    let cancelReadyTimeout = readyTimeout(
+      readyTimeoutMs,
+      `the backend did not start within ${Math.round(readyTimeoutMs / 1000)} s`,
+    )
 
     proc.onLog((line) => {
       recentLines.push(line)
@@ -219,6 +242,15 @@ export function createBackendSupervisor(deps: {
           status: 'running',
           connection: { url: message.url, wsUrl: message.ws, token: config?.token ?? '', mode: 'embedded' },
         })
+      } else if (isUpgrading(message) && !ready && !settled) {
+        cancelReadyTimeout()
+        cancelReadyTimeout = readyTimeout(
+          upgradeTimeoutMs,
+          `the backend's data upgrade did not finish within ${Math.round(upgradeTimeoutMs / 60_000)} min`,
+        )
+        const { from, to, tasks } = message
+        deps.log.warn({ from, to, tasks, pid: proc.pid }, 'backend is upgrading its data dir')
+        setState({ status: 'starting', upgrading: { from, to, tasks } })
       } else if (isError(message) && !ready) {
         lastError = `${message.code}: ${message.message}`
         // A port we asked for again may be taken by now: next time take any free port.

@@ -160,6 +160,14 @@ describe('tray state', () => {
     expect(m.overall).toBe('disconnected')
   })
 
+  it('says the backend is upgrading its data while a migration runs', () => {
+    const tray = connected()
+    tray.setBackend({ status: 'starting', upgrading: { from: 7, to: 8, tasks: 100_000 } }, 'embedded')
+    expect(item(tray.model(NOW).menu, 'backend-status')?.label).toBe(
+      'Backend (embedded): upgrading the data (100,000 tasks)…',
+    )
+  })
+
   it('reflects do-not-disturb in tooltip and menu', () => {
     const tray = connected()
     expect(tray.setPausedUntil(NOW + 3_600_000)).toBe(true)

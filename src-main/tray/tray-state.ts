@@ -152,7 +152,9 @@ export function createTrayState(initial?: TrayPersisted | null, opts: { openMax?
     const where = mode === 'remote' ? 'remote' : 'embedded'
     switch (backend.status) {
       case 'starting':
-        return `Backend (${where}): starting…`
+        return backend.upgrading
+          ? `Backend (${where}): upgrading the data (${backend.upgrading.tasks.toLocaleString('en-US')} tasks)…`
+          : `Backend (${where}): starting…`
       case 'running':
         return `Backend (${where}): ${link === 'connected' ? 'connected' : link}`
       case 'restarting':

@@ -1,8 +1,11 @@
-// Fixtures shared by the store's unit tests (task-queries, migrations): a deterministic mix of
-// events, and the check that the trigger-kept aggregates equal a recount of the tasks.
+// Fixtures shared by the store's tests (task-queries, migrations, the desktop upgrade): a
+// deterministic mix of events, the check that the trigger-kept aggregates equal a recount of the
+// tasks, and a database taken back to an older schema.
+import Database from 'better-sqlite3'
 import { expect } from 'vitest'
 import type { Task, TaskEvent, TaskFieldValues, TaskStatus } from '../../src-shared/protocol'
 import type { TaskQueries } from '../../src-backend/store/task-queries'
+import { MIGRATIONS } from '../../src-backend/store/migrations'
 
 let n = 0
 /** An event from Redis at `at`, with a fresh event_id that sorts in creation order. */
@@ -81,5 +84,27 @@ export function expectAggregatesMatchRecount(reads: TaskQueries): void {
         .slice(0, 5)
         .map((x) => x.task_id),
     )
+  }
+}
+
+/**
+ * Undoes migrations 8 and 5: the full-text index (every test that goes back to a schema before 5
+ * starts here; migration 8 replaced 5's table and triggers, so dropping 8's objects drops both).
+ */
+export const DROP_FTS = `
+  DROP TRIGGER tasks_fts_dirty_on_insert; DROP TRIGGER tasks_fts_dirty_on_update;
+  DROP TRIGGER tasks_fts_dirty_on_delete; DROP TABLE tasks_fts_dirty; DROP TABLE tasks_fts;`
+/** Migration 5's index and triggers, as a database at schema 5–7 has them (the step itself). */
+export const MIGRATION_5_INDEX = MIGRATIONS[4] ?? ''
+
+/** Turns a current database into one at schema 7 (before migration 8), as an older TaskPulse left it. */
+export function downgradeToSchema7(file: string): void {
+  const db = new Database(file)
+  try {
+    db.exec(DROP_FTS)
+    db.exec(MIGRATION_5_INDEX)
+    db.exec("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+  } finally {
+    db.close()
   }
 }

@@ -188,7 +188,14 @@ export function describeBackend(s: BackendState): {
 } {
   switch (s.status) {
     case 'starting':
-      return { tone: 'busy', icon: '◐', title: 'Starting', detail: 'The backend is starting…' }
+      return s.upgrading
+        ? {
+            tone: 'busy',
+            icon: '◐',
+            title: 'Upgrading',
+            detail: `The backend is upgrading its data to this version (${s.upgrading.tasks.toLocaleString('en-US')} tasks; a one-off that can take minutes)…`,
+          }
+        : { tone: 'busy', icon: '◐', title: 'Starting', detail: 'The backend is starting…' }
     case 'running':
       return {
         tone: 'ok',
