@@ -44,6 +44,7 @@ export default defineConfig({
           include: ['src-renderer/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
           testTimeout: 30_000,
+          setupFiles: ['src-renderer/test-setup.ts'],
         },
       },
       {

@@ -32,8 +32,8 @@ function run(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL')
-      reject(new Error(`taskpulse ${args.join(' ')} did not finish in 30 s; stderr: ${stderr}`))
-    }, 30_000)
+      reject(new Error(`taskpulse ${args.join(' ')} did not finish in 60 s; stderr: ${stderr}`))
+    }, 60_000)
     proc.once('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -168,7 +168,7 @@ async function serveWithoutToken(): Promise<{
   const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)))
   const line = await new Promise<string>((resolve, reject) => {
     let out = ''
-    const timer = setTimeout(() => reject(new Error('no ready line in 30 s')), 30_000)
+    const timer = setTimeout(() => reject(new Error('no ready line in 60 s')), 60_000)
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const nl = out.indexOf('\n')

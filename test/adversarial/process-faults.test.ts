@@ -28,7 +28,7 @@ interface Exited {
  * Runs `taskpulse serve` expecting it to refuse to start. A server that starts after all is
  * killed and reported (its ready line in stdout); one that hangs fails at the ceiling.
  */
-async function serveExpectingExit(dataDir: string, ceilingMs = 30_000): Promise<Exited> {
+async function serveExpectingExit(dataDir: string, ceilingMs = 60_000): Promise<Exited> {
   const t0 = performance.now()
   const proc = spawn(
     process.execPath,

@@ -43,7 +43,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'taskpulse.js'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
+      timeout: 60_000, // a ceiling for a hung CLI; a loaded machine may take well over 20 s
     })
     let stdout = ''
     let stderr = ''
