@@ -71,6 +71,13 @@ const config: EmbeddedConfig = {
   allowedOrigins: ['app://taskpulse'],
 }
 const tick = () => new Promise<void>((r) => setImmediate(r))
+/** The child lives until `ms` from now on the manual clock, and is hard-killed at `ms`. */
+function expectKilledAt(child: FakeChild, clock: ReturnType<typeof manualClock>, ms: number): void {
+  clock.advance(ms - 1)
+  expect(child.alive).toBe(true)
+  clock.advance(1)
+  expect(child.killed).toEqual([true])
+}
 const silent = { info() {}, warn() {}, error() {} }
 
 function setup(
@@ -247,11 +254,7 @@ describe('backend supervisor (policy, fake child)', () => {
   it('kills a child that never reports ready, and counts it as a crash', async () => {
     const { sup, last, clock } = setup({ readyTimeoutMs: 3_000 })
     void sup.start(config).catch(() => {})
-    const first = last()
-    clock.advance(2_999)
-    expect(first.alive).toBe(true)
-    clock.advance(1)
-    expect(first.killed).toEqual([true])
+    expectKilledAt(last(), clock, 3_000)
     await tick()
     expect(sup.state()).toMatchObject({
       status: 'restarting',
@@ -279,17 +282,20 @@ describe('backend supervisor (policy, fake child)', () => {
     expect(states.map((x) => x.status)).toEqual(['starting', 'starting', 'running'])
   })
 
-  it('kills a child still upgrading at the upgrade timeout; a malformed upgrading message changes nothing', async () => {
+  it('kills a child still upgrading at the upgrade timeout; malformed messages change nothing', async () => {
     const { sup, last, clock } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
     void sup.start(config).catch(() => {})
     const first = last()
-    for (const cb of first.messages) cb({ type: 'upgrading', from: 'x', to: 8, tasks: -1 })
+    for (const m of [
+      { type: 'upgrading', from: 'x', to: 8, tasks: -1 },
+      { type: 'ready', url: 'not a url', ws: '', ui: '' },
+      'ready',
+      null,
+    ])
+      for (const cb of first.messages) cb(m)
     expect(sup.state()).toEqual({ status: 'starting' })
     first.upgrading(5)
-    clock.advance(599_999)
-    expect(first.alive).toBe(true)
-    clock.advance(1)
-    expect(first.killed).toEqual([true])
+    expectKilledAt(first, clock, 600_000)
     await tick()
     expect(sup.state()).toMatchObject({
       status: 'restarting',

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline'
 import type { BackendState, Connection } from '../../src-shared/ipc'
 import type { UtilityProcessStatic } from '../electron-types'
 import { realSetTimer } from '../timers'
+import { z } from 'zod'
 
 export interface BackendProcess {
   readonly pid: number | undefined
@@ -66,37 +67,19 @@ export interface BackendSupervisor {
   pid(): number | undefined
 }
 
-interface ReadyMessage {
-  type: 'ready'
-  url: string
-  ws: string
-  ui: string
-}
-interface ErrorMessage {
-  type: 'error'
-  code: string
-  message: string
-}
-const isReady = (m: unknown): m is ReadyMessage =>
-  typeof m === 'object' &&
-  m !== null &&
-  (m as ReadyMessage).type === 'ready' &&
-  typeof (m as ReadyMessage).url === 'string'
-const isError = (m: unknown): m is ErrorMessage =>
-  typeof m === 'object' && m !== null && (m as ErrorMessage).type === 'error'
-interface UpgradingMessage {
-  type: 'upgrading'
-  from: number
-  to: number
-  tasks: number
-}
-const isUpgrading = (m: unknown): m is UpgradingMessage =>
-  typeof m === 'object' &&
-  m !== null &&
-  (m as UpgradingMessage).type === 'upgrading' &&
-  [(m as UpgradingMessage).from, (m as UpgradingMessage).to, (m as UpgradingMessage).tasks].every(
-    (n) => Number.isSafeInteger(n) && n >= 0,
-  )
+/** What the child posts (src-backend/child.ts, ChildToParent); anything else is ignored. */
+const count = z.number().int().nonnegative()
+const childMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ready'),
+    url: z.string().refine((u) => URL.canParse(u)),
+    ws: z.string(),
+    ui: z.string(),
+  }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
+  // Before a one-off schema upgrade of the data dir, which may outlast the ready timeout.
+  z.object({ type: z.literal('upgrading'), from: count, to: count, tasks: count }),
+])
 
 // Variables the child would otherwise read from the parent's environment over ours.
 const CHILD_ENV_DROPPED = [
@@ -231,9 +214,12 @@ export function createBackendSupervisor(deps: {
       if (recentLines.length > 20) recentLines.shift()
       deps.log.info({ backend: line.length > 2000 ? `${line.slice(0, 2000)}…` : line })
     })
-    proc.onMessage((message) => {
+    proc.onMessage((raw) => {
       if (gen !== generation) return
-      if (isReady(message) && !ready && !settled) {
+      const parsed = childMessageSchema.safeParse(raw)
+      if (!parsed.success) return
+      const message = parsed.data
+      if (message.type === 'ready' && !ready && !settled) {
         ready = true
         cancelReadyTimeout()
         stickyPort = Number(new URL(message.url).port) || stickyPort
@@ -242,7 +228,7 @@ export function createBackendSupervisor(deps: {
           status: 'running',
           connection: { url: message.url, wsUrl: message.ws, token: config?.token ?? '', mode: 'embedded' },
         })
-      } else if (isUpgrading(message) && !ready && !settled) {
+      } else if (message.type === 'upgrading' && !ready && !settled) {
         cancelReadyTimeout()
         cancelReadyTimeout = readyTimeout(
           upgradeTimeoutMs,
@@ -251,7 +237,7 @@ export function createBackendSupervisor(deps: {
         const { from, to, tasks } = message
         deps.log.warn({ from, to, tasks, pid: proc.pid }, 'backend is upgrading its data dir')
         setState({ status: 'starting', upgrading: { from, to, tasks } })
-      } else if (isError(message) && !ready) {
+      } else if (message.type === 'error' && !ready) {
         lastError = `${message.code}: ${message.message}`
         // A port we asked for again may be taken by now: next time take any free port.
         if (message.code === 'EADDRINUSE') stickyPort = 0
