@@ -15,6 +15,7 @@ export type ChildToParent =
   | { type: 'error'; code: string; message: string }
   // Before a one-off schema upgrade that may outlast the parent's ready timeout.
   | { type: 'upgrading'; from: number; to: number; tasks: number }
+  | { type: 'upgraded' }
 export type ParentToChild = { type: 'shutdown' }
 
 interface ParentPort {
@@ -51,12 +52,16 @@ async function run(): Promise<void> {
   let lock: DataDirLock | undefined
   try {
     lock = acquireDataDirLock(config.dataDir)
-    server = await startServer(config, { log, onUpgrading: (u) => post({ type: 'upgrading', ...u }) })
+    server = await startServer(config, {
+      log,
+      onUpgrading: (u) => post({ type: 'upgrading', ...u }),
+      onUpgraded: () => post({ type: 'upgraded' }),
+    })
   } catch (err) {
     lock?.release()
-    const e = err as NodeJS.ErrnoException
-    const code = err instanceof StorageError ? err.code : (e.code ?? 'start_failed')
-    post({ type: 'error', code, message: e.message })
+    const e = err as NodeJS.ErrnoException | null
+    const code = err instanceof StorageError ? err.code : String(e?.code ?? 'start_failed')
+    post({ type: 'error', code, message: err instanceof Error ? err.message : String(err) })
     log.flush()
     process.exitCode = 1
     return

@@ -55,6 +55,8 @@ export interface ServerDeps {
   bus?: Bus
   /** Told before a data dir at an older schema is upgraded (a one-off that can take minutes). */
   onUpgrading?: (upgrade: PendingUpgrade) => void
+  /** Told once that upgrade is done (the rest of a start takes seconds). */
+  onUpgraded?: () => void
 }
 
 export async function startServer(config: ServerConfig, deps: ServerDeps): Promise<RunningServer> {
@@ -80,6 +82,10 @@ export async function startServer(config: ServerConfig, deps: ServerDeps): Promi
     onCheckpointError: (err) =>
       log.warn({ err: err.message }, 'WAL checkpoint worker failed; SQLite checkpoints inline'),
   })
+  if (upgrade) {
+    log.info({ ms: Date.now() - startedAt }, `upgraded the data dir to schema ${upgrade.to}`)
+    deps.onUpgraded?.()
+  }
 
   const registry = new Registry()
   const appliedTotal = new Counter({

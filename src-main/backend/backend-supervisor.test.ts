@@ -51,6 +51,9 @@ class FakeChild implements BackendProcess {
   upgrading(tasks: number) {
     for (const cb of this.messages) cb({ type: 'upgrading', from: 7, to: 8, tasks })
   }
+  upgraded() {
+    for (const cb of this.messages) cb({ type: 'upgraded' })
+  }
   fail(code: string, message: string) {
     for (const cb of this.messages) cb({ type: 'error', code, message })
   }
@@ -283,7 +286,7 @@ describe('backend supervisor (policy, fake child)', () => {
   })
 
   it('kills a child still upgrading at the upgrade timeout; malformed messages change nothing', async () => {
-    const { sup, last, clock } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
+    const { sup, last, clock, children } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
     void sup.start(config).catch(() => {})
     const first = last()
     for (const m of [
@@ -297,10 +300,44 @@ describe('backend supervisor (policy, fake child)', () => {
     first.upgrading(5)
     expectKilledAt(first, clock, 600_000)
     await tick()
-    expect(sup.state()).toMatchObject({
-      status: 'restarting',
-      lastError: "the backend's data upgrade did not finish within 10 min",
+    // Not restarted on its own: each try would take as long and roll back (Retry starts it).
+    expect(sup.state()).toEqual({
+      status: 'failed',
+      error: "The data upgrade did not complete: the backend's data upgrade did not finish within 10 min",
     })
+    clock.advance(3_600_000)
+    expect(children).toHaveLength(1)
+    void sup.retry().catch(() => {})
+    await tick()
+    expect(children).toHaveLength(2)
+  })
+
+  it('after the upgrade, the ready timeout applies again; a child that dies upgrading is not restarted', async () => {
+    const { sup, last, clock, children } = setup({ readyTimeoutMs: 3_000, upgradeTimeoutMs: 600_000 })
+    void sup.start(config).catch(() => {})
+    const first = last()
+    first.upgrading(5)
+    clock.advance(100_000)
+    first.upgraded()
+    expect(sup.state()).toEqual({ status: 'starting' })
+    expectKilledAt(first, clock, 3_000)
+    await tick()
+    // Hung after its upgrade: an ordinary start failure, restarted with backoff.
+    expect(sup.state()).toMatchObject({ status: 'restarting', attempt: 1 })
+    clock.advance(500)
+    await tick()
+    const second = last()
+    expect(second).not.toBe(first)
+    second.upgrading(5)
+    second.fail('SQLITE_FULL', 'database or disk is full')
+    second.exit(1)
+    await tick()
+    expect(sup.state()).toEqual({
+      status: 'failed',
+      error: 'The data upgrade did not complete: SQLITE_FULL: database or disk is full',
+    })
+    clock.advance(60_000)
+    expect(children).toHaveLength(2)
   })
 
   it('stops gracefully with a shutdown message; stop is idempotent', async () => {

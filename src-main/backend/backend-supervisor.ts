@@ -77,8 +77,10 @@ const childMessageSchema = z.discriminatedUnion('type', [
     ui: z.string(),
   }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
-  // Before a one-off schema upgrade of the data dir, which may outlast the ready timeout.
+  // Before a one-off schema upgrade of the data dir, which may outlast the ready timeout; and
+  // once it is done, when the ordinary ready timeout applies again.
   z.object({ type: z.literal('upgrading'), from: count, to: count, tasks: count }),
+  z.object({ type: z.literal('upgraded') }),
 ])
 
 // Variables the child would otherwise read from the parent's environment over ours.
@@ -195,6 +197,8 @@ export function createBackendSupervisor(deps: {
     childExited = new Promise<void>((r) => (resolveExit = r))
 
     const exited = childExited
+    /** Between the child's `upgrading` and `upgraded`: a death then is the upgrade's failure. */
+    let upgrading = false
     const readyTimeout = (timeoutMs: number, what: string) =>
       setTimer(() => {
         if (ready || settled || gen !== generation) return
@@ -202,7 +206,8 @@ export function createBackendSupervisor(deps: {
         deps.log.error({ timeoutMs }, 'backend did not report ready in time')
         // Never run two backends at once: the replacement is scheduled only once this one is gone
         // (or could not be killed within the kill timeout, which is logged).
-        void killAndWait(proc, exited).then(() => onDeath(gen, what, false))
+        const upgradeFailed = upgrading
+        void killAndWait(proc, exited).then(() => onDeath(gen, what, false, upgradeFailed))
       }, timeoutMs)
     let cancelReadyTimeout = readyTimeout(
       readyTimeoutMs,
@@ -234,9 +239,19 @@ export function createBackendSupervisor(deps: {
           upgradeTimeoutMs,
           `the backend's data upgrade did not finish within ${Math.round(upgradeTimeoutMs / 60_000)} min`,
         )
+        upgrading = true
         const { from, to, tasks } = message
         deps.log.warn({ from, to, tasks, pid: proc.pid }, 'backend is upgrading its data dir')
         setState({ status: 'starting', upgrading: { from, to, tasks } })
+      } else if (message.type === 'upgraded' && upgrading && !ready && !settled) {
+        upgrading = false
+        cancelReadyTimeout()
+        cancelReadyTimeout = readyTimeout(
+          readyTimeoutMs,
+          `the backend did not start within ${Math.round(readyTimeoutMs / 1000)} s of upgrading its data`,
+        )
+        deps.log.info({ pid: proc.pid }, 'backend upgraded its data dir')
+        setState({ status: 'starting' })
       } else if (message.type === 'error' && !ready) {
         lastError = `${message.code}: ${message.message}`
         // A port we asked for again may be taken by now: next time take any free port.
@@ -252,13 +267,20 @@ export function createBackendSupervisor(deps: {
       const tail = recentLines.filter((l) => /error|fatal/i.test(l)).at(-1) ?? ''
       const why = lastError || (tail ? tail.slice(0, 300) : `exited with code ${code}`)
       deps.log.warn({ code, pid: proc.pid, ready }, 'backend exited')
-      onDeath(gen, why, ready)
+      onDeath(gen, why, ready, upgrading)
     })
   }
 
-  const onDeath = (gen: number, why: string, wasReady: boolean): void => {
+  const onDeath = (gen: number, why: string, wasReady: boolean, upgradeFailed = false): void => {
     if (gen !== generation) return
     lastError = why
+    if (upgradeFailed) {
+      // Not retried on its own: each try takes minutes and rolls back what it did, so the crash
+      // limit (deaths within a minute) would never end a loop of them. Retry starts it again.
+      deps.log.error({ why }, 'the data upgrade did not complete; not restarting')
+      setState({ status: 'failed', error: `The data upgrade did not complete: ${why}` })
+      return
+    }
     const t = now()
     crashes = [...crashes.filter((at) => at > t - crashLimit.windowMs), t]
     if (crashes.length >= crashLimit.count) {

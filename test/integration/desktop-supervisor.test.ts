@@ -181,6 +181,7 @@ describe('desktop backend supervisor (real child)', () => {
     expect(states).toEqual([
       { status: 'starting' },
       { status: 'starting', upgrading: { from: 7, to: MIGRATIONS.length, tasks: 2000 } },
+      { status: 'starting' }, // upgraded: the ordinary ready timeout again
       { status: 'running', connection: conn },
     ])
     // Upgraded and searchable through the new index.

@@ -193,7 +193,7 @@ export function describeBackend(s: BackendState): {
             tone: 'busy',
             icon: '◐',
             title: 'Upgrading',
-            detail: `The backend is upgrading its data to this version (${s.upgrading.tasks.toLocaleString('en-US')} tasks; a one-off that can take minutes)…`,
+            detail: `The backend is upgrading its data to this version (${s.upgrading.tasks.toLocaleString('en-US')} tasks; a one-off that can take minutes). Keep TaskPulse open until it is done: quitting starts it again next time.`,
           }
         : { tone: 'busy', icon: '◐', title: 'Starting', detail: 'The backend is starting…' }
     case 'running':
