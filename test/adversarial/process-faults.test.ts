@@ -3,8 +3,18 @@
 // page, a zero-byte database, a data dir under /proc, and a disk that fills up and is freed again.
 // Every refusal is a non-zero exit with a message naming the file or dir, never a hang.
 import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Task } from '../../src-shared/protocol'
 import { REPO_ROOT, startBackend, tempDir, waitFor, type Backend } from '../helpers/backend-process'
@@ -136,12 +146,23 @@ describe('damaged storage is refused at start with a clear error', () => {
   it('a page of garbage in the middle of a database with many rows: exit 1, names the file, no hang', async () => {
     const dataDir = cleanup.dir(tempDir())
     const file = await databaseWithTasks(dataDir, 400)
+    // Everything in the main file first: a page whose newer copy is still in the -wal is read from
+    // there, and garbage written under it would go unseen (by SQLite, rightly, and by this test).
+    const db = new Database(file)
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    // A page the tasks table uses, from the middle of those (dbstat numbers pages from 1).
+    const leaves = db
+      .prepare("SELECT pageno FROM dbstat WHERE name = 'tasks' AND pagetype = 'leaf' ORDER BY pageno")
+      .all() as { pageno: number }[]
+    db.close() // the last connection: the -wal is removed
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    expect(leaves.length).toBeGreaterThan(20)
     const size = statSync(file).size
     const header = readFileSync(file).subarray(0, 100)
     const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16)
     const pages = size / pageSize
     expect(pages).toBeGreaterThan(50) // many rows: the damage is far from the header
-    const victim = Math.floor(pages / 2)
+    const victim = leaves[Math.floor(leaves.length / 2)]!.pageno - 1
     const fd = openSync(file, 'r+')
     writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, victim * pageSize)
     closeSync(fd)
