@@ -221,9 +221,7 @@ export function pendingUpgrade(file: string): PendingUpgrade | null {
   let db: Database | undefined
   try {
     db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
-    const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-      { value: string } | undefined
-    const from = row ? Number(row.value) : 0
+    const from = storedSchemaVersion(db)
     if (!(from > 0 && from < MIGRATIONS.length)) return null
     const { n } = db.prepare('SELECT count(*) AS n FROM tasks').get() as { n: number }
     return { from, to: MIGRATIONS.length, tasks: n }
@@ -234,11 +232,16 @@ export function pendingUpgrade(file: string): PendingUpgrade | null {
   }
 }
 
-export function migrate(db: Database): number {
-  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT')
+/** The schema version a database records (0: none yet). Throws when it has no meta table. */
+function storedSchemaVersion(db: Database): number {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
     { value: string } | undefined
-  let version = row ? Number(row.value) : 0
+  return row ? Number(row.value) : 0
+}
+
+export function migrate(db: Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT')
+  let version = storedSchemaVersion(db)
   if (version > MIGRATIONS.length) {
     throw Object.assign(
       new Error(
